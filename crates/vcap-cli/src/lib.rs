@@ -1,0 +1,90 @@
+//! The `vcap` command line: argument parsing and dispatch. Every command is a function that takes
+//! its parsed arguments and a writer, so tests run the whole command in process.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+mod protocol_cmd;
+mod regs_cmd;
+
+/// Tells what the platform beneath really supports, from evidence.
+#[derive(Debug, Parser)]
+#[command(name = "vcap", version, about, long_about = None)]
+pub struct Cli {
+    /// Read a snapshot directory instead of the live system.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<std::path::PathBuf>,
+    /// Print JSON (schema in docs/) instead of the human report.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command; without one, vcap probes and prints the full report.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sanitize host ID registers into guest-visible ones.
+    Sanitize(regs_cmd::SanitizeArgs),
+    /// Fold many host profiles into a migration-safe baseline.
+    Baseline(regs_cmd::BaselineArgs),
+    /// Can this guest profile run on that host?
+    Compare(regs_cmd::CompareArgs),
+    /// The guest↔hypervisor interrupt negotiation.
+    #[command(subcommand)]
+    Protocol(protocol_cmd::ProtocolCommand),
+}
+
+/// Everything that can make a command fail; each variant names the step.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The command line itself was wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing the output failed.
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+    /// A register command failed.
+    #[error(transparent)]
+    Regs(#[from] regs_cmd::Error),
+    /// A protocol command failed.
+    #[error(transparent)]
+    Protocol(#[from] protocol_cmd::Error),
+}
+
+impl CliError {
+    /// The process exit status for this error (2: bad input or failure to run).
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+/// Runs vcap with these arguments (the first is the program name), writing to `out`.
+/// Returns the exit status on success.
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> Result<u8, CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                write!(out, "{e}")?;
+                return Ok(0);
+            }
+            return Err(CliError::Usage(e.to_string().trim_end().to_string()));
+        }
+    };
+    match cli.command {
+        None => Err(CliError::Usage("the probe is not built yet".into())),
+        Some(Command::Sanitize(a)) => Ok(regs_cmd::sanitize(&a, cli.json, out)?),
+        Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(&a, cli.json, out)?),
+        Some(Command::Compare(a)) => Ok(regs_cmd::compare(&a, cli.json, out)?),
+        Some(Command::Protocol(c)) => Ok(protocol_cmd::run(&c, cli.json, out)?),
+    }
+}
