@@ -893,24 +893,35 @@ fn ec2_instance_type(c: &Capture, out: &mut Vec<Evidence>) {
         },
         suggests: if metal { METAL } else { VM },
         strength: Moderate,
-        identifies: Identity::cloud("aws"),
-        reference: "systemd detect_vm_dmi() PRs #20628, #27267",
+        // Instances whose DMI says "Amazon EC2" are Nitro instances (the Xen era says "Xen"),
+        // and Nitro's hypervisor is based on KVM.
+        identifies: if metal {
+            Identity::cloud("aws")
+        } else {
+            Identity { hypervisor: Some("kvm"), product: None, cloud: Some("aws") }
+        },
+        reference: "systemd detect_vm_dmi() PRs #20628, #27267; systemd virt.c \"Amazon EC2 Nitro using Linux KVM\"",
     });
 }
 
-/// Clouds whose VMs are known to set the SMBIOS VM bit, so a clear bit means bare metal there.
-pub const VM_BIT_SETTERS: &[(&str, &str)] = &[
+/// Platforms whose VMs are known to set the SMBIOS VM bit, so a clear bit means bare metal there:
+/// (DMI field, pattern, who, source). EC2's Xen-era instances (sys_vendor "Xen") do not set it.
+pub const VM_BIT_SETTERS: &[(&str, Match, &str, &str)] = &[
     (
-        "aws",
-        "systemd PR #19403: EC2 sets the SMBIOS VM bit on every VM",
+        "sys_vendor",
+        Match::Prefix("Amazon EC2"),
+        "EC2 Nitro",
+        "systemd PR #19403: EC2 Nitro sets the SMBIOS VM bit on every VM",
     ),
     (
-        "alibaba",
+        "sys_vendor",
+        Match::Prefix("Alibaba Cloud"),
+        "Alibaba ECS",
         "virt-what: Alibaba ECS VMs set the SMBIOS VM bit",
     ),
 ];
 
-fn smbios_evidence(c: &Capture, cloud: Option<&'static str>, out: &mut Vec<Evidence>) {
+fn smbios_evidence(c: &Capture, out: &mut Vec<Evidence>) {
     let FileRead::Data { bytes, .. } = c.file(SMBIOS_TYPE0) else {
         return;
     };
@@ -927,14 +938,16 @@ fn smbios_evidence(c: &Capture, cloud: Option<&'static str>, out: &mut Vec<Evide
             let raw = t
                 .ext_byte2
                 .map_or("absent".into(), |b| format!("0x{b:02x}"));
-            let setter = VM_BIT_SETTERS.iter().find(|s| Some(s.0) == cloud);
+            let setter = VM_BIT_SETTERS
+                .iter()
+                .find(|(f, m, _, _)| c.text(&format!("{DMI_DIR}/{f}")).is_some_and(|v| m.hit(&v)));
             let (finding, suggests, strength, reference) = match (t.vm_bit, setter) {
                 (VmBit::Set, _) => ("the firmware says this system is a virtual machine".to_string(), VM, Strong, REF),
                 (VmBit::Clear, Some(s)) => (
-                    format!("the VM bit is clear, and {} sets it on every VM", cloud.unwrap_or("")),
+                    format!("the VM bit is clear, and {} sets it on every VM", s.2),
                     METAL,
                     Moderate,
-                    s.1,
+                    s.3,
                 ),
                 (VmBit::Clear, None) => (
                     "the VM bit is clear; many hypervisors (QEMU with SeaBIOS, GCE) leave it clear, so this decides nothing".to_string(),
@@ -1426,10 +1439,10 @@ pub const PCI_RULES: &[PciRule] = &[
         0x8086,
         Some(0x1237),
         false,
-        "the i440FX host bridge, emulated by QEMU's pc machine (no longer in real hardware)",
+        "the i440FX host bridge, emulated by QEMU's pc machine and EC2 Nitro (no longer in real hardware)",
         VM,
         Moderate,
-        Identity::product(None, "QEMU"),
+        Identity::NONE,
         "QEMU hw/pci-host/i440fx.c",
     ),
     pci(
@@ -1782,8 +1795,7 @@ pub fn gather(c: &Capture) -> Vec<Evidence> {
         CpuidRead::NotObserved => {}
     }
     dmi_evidence(c, &mut out);
-    let cloud = out.iter().find_map(|e| e.identifies.cloud);
-    smbios_evidence(c, cloud, &mut out);
+    smbios_evidence(c, &mut out);
     xen_evidence(c, &mut out);
     text_evidence(c, &mut out);
     pci_evidence(c, &mut out);
