@@ -824,7 +824,8 @@ fn dmi_evidence(c: &Capture, out: &mut Vec<Evidence>) {
     }
     // The system vendor, normalised. Hardware vendors are weak evidence of bare metal (a VM can
     // be given the host's strings); shared vendors decide nothing.
-    if let Some(v) = field("sys_vendor").filter(|v| !dmi::is_placeholder(v)) {
+    let already = out.iter().any(|e| e.source == format!("{DMI_DIR}/sys_vendor"));
+    if let Some(v) = field("sys_vendor").filter(|v| !already && !dmi::is_placeholder(v)) {
         let (finding, suggests, strength, reference) = match dmi::vendor(&v) {
             Some(row) if row.kind == VendorKind::Hardware => (
                 format!("system vendor {} makes physical machines only", row.name),
