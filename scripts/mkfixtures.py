@@ -498,8 +498,9 @@ block device offers VIRTIO_F_VERSION_1 (32) | VIRTIO_RING_F_EVENT_IDX (29) (FLUS
 non-default Writeback cache) — src/vmm/src/devices/virtio/block/virtio/device.rs
 `VirtioBlock::new`; Linux virtio_blk accepts both, so the negotiated set printed by
 `features_show` is bits 29 and 32. VIRTIO_F_ACCESS_PLATFORM (33) is not offered.
-The vendor id 0 of the MMIO transport is an inference from Firecracker's mmio.rs
-(`VENDOR_ID` register returns 0) and was not seen in a capture.
+Vendor id 0: Firecracker's MMIO transport returns `VENDOR_ID` for register 0x0c and defines
+`const VENDOR_ID: u32 = 0;` ("crosvm uses 0 here") in src/vmm/src/devices/virtio/transport/
+mmio.rs (older trees: src/vmm/src/devices/virtio/mmio.rs); not seen in a capture.
 
 systemd: `kvm` (CPUID). On aarch64 Firecracker the same guest has no CPUID and systemd says
 `none` (issue #40326).
@@ -1609,6 +1610,42 @@ captured.
 ## Absent
 arm64: no CPUID. The virtio devices such a VM has were not listed in the source.
 systemd: `apple` (DMI prefix "Apple Virtualization", PR #24419).
+""")
+
+
+@fixture
+def alibaba_ecs_vm():
+    fx = fl.Fixture(ROOT, "alibaba-ecs-vm")
+    fx.dmi({"sys_vendor": "Alibaba Cloud", "product_name": "Alibaba Cloud ECS",
+            "product_version": "pc-i440fx-2.1", "product_sku": "", "product_family": "",
+            "bios_vendor": "SeaBIOS", "bios_version": "ab23bb1", "bios_date": "04/01/2014",
+            "chassis_vendor": "Alibaba Cloud", "chassis_type": "1", "chassis_asset_tag": ""})
+    fx.smbios_raw(fl.smbios_type0(
+        handle=0x0000, vendor="SeaBIOS", version="ab23bb1", date="04/01/2014", address=0xE8000,
+        rom_kb=64, length=24, bios_release=(0, 0), ec_release=None,
+        characteristics=["BIOS characteristics not supported",
+                         "Targeted content distribution is supported"]))
+    fx.write(dict(kind="virtual-machine", hypervisor="kvm", cloud="alibaba", systemd_id="kvm",
+                  conflict=False,
+                  why="Alibaba Cloud ECS DMI with a QEMU machine type (pc-i440fx-2.1) as product "
+                      "version and SeaBIOS: a KVM VM on Alibaba Cloud."),
+             """# alibaba-ecs-vm (an Alibaba Cloud ECS instance, root snapshot)
+
+## DMI and SMBIOS type 0
+dmidecode `DMIDECODE_ALIBABA` in RedHatInsights/insights-core
+`insights/tests/combiners/test_cloud_provider.py` (dmidecode 3.2, SMBIOS 2.8): BIOS "SeaBIOS" /
+"ab23bb1" / 04/01/2014, Address 0xE8000, ROM 64 kB, "BIOS characteristics not supported",
+"Targeted content distribution is supported", BIOS Revision 0.0; System "Alibaba Cloud" /
+"Alibaba Cloud ECS" / Version "pc-i440fx-2.1" (a QEMU machine type) / SKU and Family "Not
+Specified"; Chassis "Alibaba Cloud", Type Other (1), Asset Tag "Not Specified". Serial/UUID in
+the test are placeholders and are not used. Raw bytes derived with scripts/fixturelib.py; the VM
+bit is clear (SeaBIOS does not set it), so here it proves nothing either way.
+
+## Not captured
+cpuid.txt, /proc/cpuinfo, PCI. Alibaba ECS runs on KVM (virt-what reports "kvm" for "Alibaba
+Cloud" with the SMBIOS VM bit; systemd has no Alibaba DMI rule and answers from CPUID,
+"KVMKVMKVM" -> `kvm`); here the evidence for a VM is the QEMU machine type and SeaBIOS.
+Alibaba also sells bare-metal ECS ("ebm") instances; their DMI was not found.
 """)
 
 
