@@ -362,7 +362,6 @@ def ec2_m6g_metal_arm64():
         handle=0x0000, vendor="Amazon EC2", version="1.0", date="11/1/2018", address=0xF0000,
         rom_kb=64, length=24, bios_release=(1, 0), ec_release=None,
         characteristics=["PCI is supported", "EDD is supported", "ACPI is supported"]))
-    fx.file("dev/kvm", "")
     fx.write(dict(kind="bare-metal", hypervisor=None, cloud="aws", systemd_id="none",
                   conflict=False,
                   why="Amazon EC2 DMI with product name m6g.metal and the SMBIOS VM bit clear: "
@@ -379,9 +378,8 @@ Derived like ec2-m6g-large-vm-arm64 with extension byte 2 bit 4 clear (PR
 https://github.com/systemd/systemd/pull/19403: "empty on bare-metal instances").
 
 ## /dev/kvm
-Bare-metal Graviton instances run KVM (that is what .metal types are sold for; Firecracker
-supports m6g.metal hosts: firecracker `src/vmm/src/cpu_config/aarch64/static_cpu_templates`
-has a template named after the Graviton2 family). Stored as an empty file.
+Not claimed: no capture of an m6g.metal showing /dev/kvm was found (the file is absent here;
+a real m6g.metal running KVM would have it).
 
 ## No cpuid.txt
 arm64: CPUID not observed. systemd: `none` (vendor amazon, SMBIOS bit unset).
