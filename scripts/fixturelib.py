@@ -63,6 +63,8 @@ BIOS_X2_BITS = {
     "System is a virtual machine": 4,
 }
 
+NOT_CAPTURED = "not captured: the public source this fixture was built from lacks it"
+
 DMI_FIELDS = (
     "sys_vendor", "product_name", "product_version", "product_family", "product_sku",
     "board_vendor", "board_name", "bios_vendor", "bios_version", "bios_date",
@@ -186,6 +188,12 @@ class Fixture:
     def smbios_unreadable(self):
         self.unreadable.append(("/sys/firmware/dmi/entries/0-0/raw", "permission denied"))
 
+    def not_captured(self, abs_path):
+        """An input that exists on the real machine but is not in any source this fixture was
+        built from. Recorded in vcap-unreadable.txt so a replay reports it as unknown rather
+        than as absent (a missing file in a snapshot means "absent on the machine")."""
+        self.unreadable.append((abs_path, NOT_CAPTURED))
+
     def pci(self, bdf, vendor, device, klass, revision, subvendor=None, subdevice=None,
             root="pci0000:00"):
         d = "sys/devices/%s/%s" % (root, bdf)
@@ -211,6 +219,8 @@ class Fixture:
         self.file(d + "/features", feats + "\n")
 
     def write(self, expected, source_md):
+        if "proc/cpuinfo" not in self.files and not getattr(self, "no_cpuinfo_note", False):
+            self.not_captured("/proc/cpuinfo")
         if os.path.isdir(self.dir):
             shutil.rmtree(self.dir)
         os.makedirs(self.dir)

@@ -80,7 +80,7 @@ EC2_SRC_COMMON = """
   `product_sku`, `product_family` are "Not Specified" in dmidecode = string index 0, which the
   kernel stores as "" (drivers/firmware/dmi_scan.c `dmi_string_nosave()` returns
   `dmi_empty_string`), so sysfs prints an empty line. Source: the m5.large type 1 record quoted in
-  SIGLUS (siglus-api `MachineTest.java`, "Manufacturer: Amazon EC2 / Product Name: m5.large /
+  SIGLUS/siglus-api (test class `MachineTest`, "Manufacturer: Amazon EC2 / Product Name: m5.large /
   Version: Not Specified / SKU Number: Not Specified / Family: Not Specified").
 - `board_vendor` "Amazon EC2", `board_name` "" (dmidecode "Product Name: Not Specified" in the
   base board record) and `chassis_vendor` "Amazon EC2": `sudo dmidecode | grep -i -e manufacturer
@@ -362,7 +362,6 @@ def ec2_m6g_metal_arm64():
         handle=0x0000, vendor="Amazon EC2", version="1.0", date="11/1/2018", address=0xF0000,
         rom_kb=64, length=24, bios_release=(1, 0), ec_release=None,
         characteristics=["PCI is supported", "EDD is supported", "ACPI is supported"]))
-    fx.file("dev/kvm", "")
     fx.write(dict(kind="bare-metal", hypervisor=None, cloud="aws", systemd_id="none",
                   conflict=False,
                   why="Amazon EC2 DMI with product name m6g.metal and the SMBIOS VM bit clear: "
@@ -379,9 +378,8 @@ Derived like ec2-m6g-large-vm-arm64 with extension byte 2 bit 4 clear (PR
 https://github.com/systemd/systemd/pull/19403: "empty on bare-metal instances").
 
 ## /dev/kvm
-Bare-metal Graviton instances run KVM (that is what .metal types are sold for; Firecracker
-supports m6g.metal hosts: firecracker `src/vmm/src/cpu_config/aarch64/static_cpu_templates`
-has a template named after the Graviton2 family). Stored as an empty file.
+Not claimed: no capture of an m6g.metal showing /dev/kvm was found (the file is absent here;
+a real m6g.metal running KVM would have it).
 
 ## No cpuid.txt
 arm64: CPUID not observed. systemd: `none` (vendor amazon, SMBIOS bit unset).
@@ -498,8 +496,9 @@ block device offers VIRTIO_F_VERSION_1 (32) | VIRTIO_RING_F_EVENT_IDX (29) (FLUS
 non-default Writeback cache) — src/vmm/src/devices/virtio/block/virtio/device.rs
 `VirtioBlock::new`; Linux virtio_blk accepts both, so the negotiated set printed by
 `features_show` is bits 29 and 32. VIRTIO_F_ACCESS_PLATFORM (33) is not offered.
-The vendor id 0 of the MMIO transport is an inference from Firecracker's mmio.rs
-(`VENDOR_ID` register returns 0) and was not seen in a capture.
+Vendor id 0: Firecracker's MMIO transport returns `VENDOR_ID` for register 0x0c and defines
+`const VENDOR_ID: u32 = 0;` ("crosvm uses 0 here") in src/vmm/src/devices/virtio/transport/
+mmio.rs (older trees: src/vmm/src/devices/virtio/mmio.rs); not seen in a capture.
 
 systemd: `kvm` (CPUID). On aarch64 Firecracker the same guest has no CPUID and systemd says
 `none` (issue #40326).
@@ -626,8 +625,11 @@ reuses VMware's SVGA II id), 00:03.0 [8086:100e] class 0x020000 (emulated e1000)
 so those files are omitted.
 
 ## Not captured
-cpuid.txt: not found (VirtualBox exposes KVM's or Hyper-V's CPUID interface depending on the
-paravirtualisation provider; VBoxVBoxVBox with "minimal"). Absent = not observed.
+cpuid.txt: not found. VirtualBox exposes KVM's or Hyper-V's CPUID interface depending on its
+paravirtualisation provider (a Linux guest's lscpu in one hardware-inventory JSON reads
+"OEM Vendor innotek GmbH / Product VirtualBox ... Hypervisor: KVM", with a 15ad:0405 GPU), so a
+real capture would likely show "KVMKVMKVM" at 0x40000000 — another trap, not reproduced here.
+Absent = not observed.
 systemd: `oracle` (DMI early exit). conflict: the VMware PCI id contradicts the verdict.
 """)
 
@@ -893,6 +895,755 @@ are omitted.
 ## SMBIOS type 0
 Not read (non-root capture): listed in vcap-unreadable.txt.
 systemd: `none`.
+""")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hyper-V / Azure / Surface
+# ---------------------------------------------------------------------------------------------
+
+HV_KBD_CLASS = "f912ad6d-2b17-48ea-bd65-f927a61c7684"   # include/linux/hyperv.h HV_KBD_GUID
+HV_SCSI_CLASS = "ba6163d9-04a1-4d29-b605-72e2ffb1dc7f"  # include/linux/hyperv.h HV_SCSI_GUID
+
+VMBUS_SRC = """
+## VMBus (sys/bus/vmbus/devices)
+Each VMBus channel is a device named by its instance GUID, linked from sys/bus/vmbus/devices to
+the VMBus ACPI device's directory. Its `class_id` attribute prints the channel type GUID in
+braces (drivers/hv/vmbus_drv.c `class_id_show`: "{%pUl}"); the type GUIDs are from
+include/linux/hyperv.h (`HV_KBD_GUID` f912ad6d-..., `HV_SCSI_GUID` ba6163d9-...).
+"""
+
+
+def vmbus(fx, base, devices):
+    """devices: [(instance guid, class guid)]; base: sys/devices/... of the VMBUS ACPI device."""
+    acpi_name = base.rsplit("/", 1)[1]
+    fx.link("sys/bus/acpi/devices/" + acpi_name, "../../../" + base[len("sys/"):])
+    fx.file(base + "/hid", "VMBUS\n")
+    for guid, cls in devices:
+        d = base + "/" + guid
+        fx.link("sys/bus/vmbus/devices/" + guid, "../../../" + d[len("sys/"):])
+        fx.file(d + "/class_id", "{%s}\n" % cls)
+        fx.file(d + "/device_id", "{%s}\n" % guid)
+
+
+@fixture
+def hyperv_gen2_vm():
+    fx = fl.Fixture(ROOT, "hyperv-gen2-vm-nonroot")
+    fx.dmi({"sys_vendor": "Microsoft Corporation", "product_name": "Virtual Machine",
+            "product_version": "Hyper-V UEFI Release v4.1", "product_sku": "None",
+            "product_family": "Virtual Machine", "bios_version": "Hyper-V UEFI Release v4.1"})
+    fx.smbios_unreadable()
+    vmbus(fx, "sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00",
+          [("d34b2567-b9b6-42b9-8778-0a4ec0b955bf", HV_KBD_CLASS),
+           ("f8b3781a-1e82-4818-a1c3-63d806ec15bb", HV_SCSI_CLASS)])
+    fx.write(dict(kind="virtual-machine", hypervisor="hyperv", cloud=None,
+                  systemd_id="microsoft", conflict=False,
+                  why="Hyper-V DMI (Microsoft Corporation / Virtual Machine, product_version "
+                      "'Hyper-V UEFI Release v4.1') and VMBus channels: a Generation 2 Hyper-V VM."),
+             """# hyperv-gen2-vm-nonroot (a Hyper-V Generation 2 guest, normal-user capture)
+
+## DMI
+- System record from a Hyper-V guest's `sudo dmidecode -t system` in the linux-hyperv/stable
+  thread on the uio_hv_generic regression (Debian bug https://bugs.debian.org/1120602, Peter's
+  "vEdge" VM, 2025-11): Manufacturer "Microsoft Corporation", Product Name "Virtual Machine",
+  Version "Hyper-V UEFI Release v4.1", SKU Number "None" (a literal string), Family "Virtual
+  Machine".
+- `bios_version` "Hyper-V UEFI Release v4.1": `hostnamectl` on a Hyper-V Arch Linux guest
+  ("Virtualization: microsoft ... Hardware Vendor: Microsoft Corporation / Hardware Model: Virtual
+  Machine / Firmware Version: Hyper-V UEFI Release v4.1"). Other fields are not in these sources
+  (this VM's chassis record was not shown) and are omitted; see azure-vm for a full table.
+
+## SMBIOS type 0
+Unreadable without root, listed in vcap-unreadable.txt.
+""" + VMBUS_SRC + """
+Generation 2 VMs expose VMBus as ACPI device VMBUS:00 below ACPI0004:00: the path
+`/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00/<guid>` appears in many Hyper-V/Azure
+logs (e.g. `Sysfs=/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00/d34b2567-b9b6-42b9-8778-
+0a4ec0b955bf/serio0/input/input0` for the "AT Translated Set 2 keyboard" in a Hyper-V Ubuntu
+guest's /proc/bus/input/devices; `/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00/
+f8b3781a-1e82-4818-a1c3-63d806ec15bb/host0/...` for the SCSI controller in a multipath debug
+log). Those two instance GUIDs are used here. f8b3781a-... is the first synthetic SCSI controller
+of Generation 2 VMs: WALinuxAgent's udev rules name it `scsi0` under "# Gen2 disk"
+(`ATTRS{device_id}=="{f8b3781a-1e82-4818-a1c3-63d806ec15bb}", ENV{fabric_scsi_controller}="scsi0"`). `hid` of the ACPI device: the node name prefix
+(drivers/acpi/device_sysfs.c `hid_show`).
+
+## Not captured
+No Hyper-V `cpuid -r` dump was found; cpuid.txt is absent (CPUID not observed).
+systemd: `microsoft` (DMI product_version starts with "Hyper-V", PR
+https://github.com/systemd/systemd/pull/21475).
+""")
+
+
+@fixture
+def hyperv_ws2012r2_vm():
+    fx = fl.Fixture(ROOT, "hyperv-ws2012r2-gen1-vm-nonroot")
+    fx.dmi({"sys_vendor": "Microsoft Corporation", "product_name": "Virtual Machine",
+            "product_version": "7.0", "board_vendor": "Microsoft Corporation"})
+    fx.smbios_unreadable()
+    vmbus(fx, "sys/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0A03:00/device:07/VMBUS:01",
+          [("00000000-0000-8899-0000-000000000000", HV_SCSI_CLASS)])
+    fx.write(dict(kind="virtual-machine", hypervisor="hyperv", cloud=None,
+                  systemd_id="microsoft", conflict=False,
+                  why="Microsoft Corporation 'Virtual Machine' with VMBus channels: a Hyper-V "
+                      "guest on Windows Server 2012 R2, whose product_version is '7.0', not "
+                      "'Hyper-V'."),
+             """# hyperv-ws2012r2-gen1-vm-nonroot (Debian 9 guest on Windows Server 2012 R2 Hyper-V)
+
+## DMI
+Issue https://github.com/systemd/systemd/issues/21816 (namiltd, 2021-12-19): on "Debian 9 on
+Windows Server 2012 R2" `/sys/class/dmi/id/product_version` is "7.0" and not "Hyper-V";
+product_name "Virtual Machine", sys_vendor "Microsoft Corporation", board_vendor "Microsoft
+Corporation". Other fields were not quoted and are omitted.
+
+## SMBIOS type 0
+Unreadable without root (vcap-unreadable.txt).
+""" + VMBUS_SRC + """
+Generation 1 VMs expose VMBus below the PCI host bridge: `/sys/devices/LNXSYSTM:00/LNXSYBUS:00/
+PNP0A03:00/device:07/VMBUS:01/<guid>`, as in an Azure (Hyper-V) Generation 1 disk-debugging note
+(andyzhangx/demo `linux/azuredisk/azuredisk-attachment-debugging.md`) listing /sys/bus/scsi/devices (`2:0:0:0 -> ../../../devices/LNXSYSTM:00/LNXSYBUS:00/PNP0A03:00/
+device:07/VMBUS:01/00000000-0000-8899-0000-000000000000/host2/...`, the OS-disk storvsc
+channel). That path and GUID are from an Azure Gen1 VM, not from this WS2012R2 host; they stand
+for the Generation 1 layout.
+
+## Not captured
+cpuid.txt (not found), chassis/bios fields. systemd: before PR #21475 it matched product_name;
+after it, DMI no longer matches "7.0", and CPUID "Microsoft Hv" still yields `microsoft`
+(deferred fallback, src/basic/virt.c) — the value vcap must also give.
+""")
+
+
+AZURE_TYPE0 = dict(
+    handle=0x0000, vendor="Microsoft Corporation", version="Hyper-V UEFI Release v4.1",
+    date="05/13/2024", address=0x00000, rom_kb=64, length=26, bios_release=(4, 1),
+    ec_release=None,
+    characteristics=["BIOS characteristics not supported", "ACPI is supported",
+                     "Targeted content distribution is supported", "UEFI is supported",
+                     "System is a virtual machine"])
+
+
+@fixture
+def azure_vm():
+    fx = fl.Fixture(ROOT, "azure-vm")
+    fx.dmi({"sys_vendor": "Microsoft Corporation", "product_name": "Virtual Machine",
+            "product_version": "Hyper-V UEFI Release v4.1", "product_sku": "None",
+            "product_family": "Virtual Machine", "board_vendor": "Microsoft Corporation",
+            "board_name": "Virtual Machine", "bios_vendor": "Microsoft Corporation",
+            "bios_version": "Hyper-V UEFI Release v4.1", "bios_date": "05/13/2024",
+            "chassis_vendor": "Microsoft Corporation", "chassis_type": "3",
+            "chassis_asset_tag": "7783-7084-3265-9085-8269-3286-77"})
+    fx.smbios_raw(fl.smbios_type0(**AZURE_TYPE0))
+    vmbus(fx, "sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00",
+          [("f8b3781a-1e82-4818-a1c3-63d806ec15bb", HV_SCSI_CLASS)])
+    fx.write(dict(kind="virtual-machine", hypervisor="hyperv", cloud="azure",
+                  systemd_id="microsoft", conflict=False,
+                  why="Hyper-V DMI with the SMBIOS 'system is a virtual machine' bit set, VMBus "
+                      "channels, and Azure's chassis asset tag 7783-7084-3265-9085-8269-3286-77."),
+             """# azure-vm (an Azure Generation 2 VM with accelerated networking, root snapshot)
+
+## DMI and SMBIOS type 0
+The full `sudo dmidecode` in the report of Debian bug https://bugs.debian.org/1120602 as
+forwarded to linux-hyperv/stable by Salvatore Bonaccorso (uio_hv_generic panic, 2025-11; the same
+mail shows three Mellanox ConnectX-4 Lx VFs, i.e. Azure accelerated networking): SMBIOS 3.1.0;
+BIOS "Microsoft Corporation" / "Hyper-V UEFI Release v4.1" / 05/13/2024, 26-byte type 0 with no
+Address line (segment 0: UEFI), ROM 64 kB, characteristics "BIOS characteristics not supported",
+"ACPI is supported", "Targeted content distribution is supported", "UEFI is supported", "System
+is a virtual machine", BIOS Revision 4.1; System "Microsoft Corporation" / "Virtual Machine" /
+"Hyper-V UEFI Release v4.1" / SKU "None" / Family "Virtual Machine"; Chassis "Microsoft
+Corporation", Type Desktop (3), Asset Tag "7783-7084-3265-9085-8269-3286-77"; Base Board
+"Microsoft Corporation" / "Virtual Machine".
+The asset tag is the constant cloud-init uses to recognise Azure
+(cloudinit/sources/azure: `ChassisAssetTag.AZURE_CLOUD = "7783-7084-3265-9085-8269-3286-77"`).
+Raw bytes derived from the dmidecode text (scripts/fixturelib.py). Note dmidecode prints only
+"BIOS characteristics not supported" from the 64-bit field when bit 3 is set; the other bits of
+that field are therefore unknown and left 0.
+""" + VMBUS_SRC + """
+VMBus path and the SCSI channel GUID f8b3781a-1e82-4818-a1c3-63d806ec15bb: see
+hyperv-gen2-vm-nonroot (the same GUID is the first synthetic SCSI controller on Azure Gen2 VMs
+in the multipath log cited there). The Mellanox VFs of the source VM sit on VMBus PCI
+pass-through domains whose VMBus GUIDs were not shown; they are not reproduced.
+
+## Not captured
+cpuid.txt (no Azure `cpuid -r` dump found). systemd: `microsoft`.
+""")
+
+
+@fixture
+def surface_laptop_metal():
+    fx = fl.Fixture(ROOT, "surface-laptop-metal-nonroot")
+    fx.dmi({"sys_vendor": "Microsoft Corporation", "product_name": "Surface Laptop 2"})
+    fx.smbios_unreadable()
+    fx.file("cpuid.txt", cpuid_from("dell-xps13-9370-baremetal.cpuid"))
+    fx.write(dict(kind="bare-metal", hypervisor=None, cloud=None, systemd_id="none",
+                  conflict=False,
+                  why="sys_vendor 'Microsoft Corporation' is Microsoft hardware here: product "
+                      "'Surface Laptop 2', no hypervisor bit, no VMBus."),
+             """# surface-laptop-metal-nonroot (a Surface Laptop 2, normal-user capture)
+
+The trap: issue https://github.com/systemd/systemd/issues/21468 ("I am using a Surface Laptop so
+sys_vendor returns 'Microsoft Corporation' which ... the program assumes indicates the presence
+of hyper-v"), caused by PR #20998, reverted by #21469, fixed by #21475.
+
+## DMI
+`sys_vendor` "Microsoft Corporation" and `product_name` "Surface Laptop 2": the DMI match
+table of drivers/platform/surface/surface_gpe.c in Linux (`DMI_EXACT_MATCH(DMI_SYS_VENDOR,
+"Microsoft Corporation"), DMI_EXACT_MATCH(DMI_PRODUCT_NAME, "Surface Laptop 2")`), which
+matches real Surface Laptop 2 firmware. Other fields are not sourced and are omitted.
+
+## cpuid.txt (composite, see below)
+No CPUID dump of a Surface was found. The rows are the bare-metal `cpuid -1 --raw` of a Dell XPS
+13 9370 (i5-8350U, signature 0x806ea; see dell-xps13-9370-metal-nonroot/SOURCE.md for the
+linux-kernel Message-ID). The Surface Laptop 2 ships the same processor generation (i5-8250U /
+i7-8650U, family 6 model 142 stepping 10 = 0x806ea), so the detection-relevant facts — CPUID.1:
+ECX[31] clear, no hypervisor leaves — are those of this class of laptop; the brand string in
+leaves 0x80000002-4 is the Dell's CPU and does not match a Surface. This is a composite: the
+DMI and the CPUID were not captured on one machine.
+
+## SMBIOS type 0
+Unreadable without root (vcap-unreadable.txt). No /sys/bus/vmbus (bare metal).
+systemd: `none` since v250 (PR #21475).
+""")
+
+
+# ---------------------------------------------------------------------------------------------
+# Google Compute Engine
+# ---------------------------------------------------------------------------------------------
+
+GCE_CPUINFO = """processor\t: 0
+vendor_id\t: GenuineIntel
+cpu family\t: 6
+model\t\t: 85
+model name\t: Intel(R) Xeon(R) CPU @ 2.00GHz
+stepping\t: 3
+microcode\t: 0x1
+cpu MHz\t\t: 2000.166
+cache size\t: 56320 KB
+physical id\t: 0
+siblings\t: 64
+core id\t\t: 0
+cpu cores\t: 32
+apicid\t\t: 0
+initial apicid\t: 0
+fpu\t\t: yes
+fpu_exception\t: yes
+cpuid level\t: 13
+wp\t\t: yes
+flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ss ht syscall nx pdpe1gb rdtscp lm constant_tsc rep_good nopl xtopology nonstop_tsc cpuid tsc_known_freq pni pclmulqdq ssse3 fma cx16 pcid sse4_1 sse4_2 x2apic movbe popcnt aes xsave avx f16c rdrand hypervisor lahf_lm abm 3dnowprefetch invpcid_single pti fsgsbase tsc_adjust bmi1 hle avx2 smep bmi2 erms invpcid rtm mpx avx512f avx512dq rdseed adx smap clflushopt clwb avx512cd avx512bw avx512vl xsaveopt xsavec xgetbv1 xsaves
+bugs\t\t: cpu_meltdown spectre_v1 spectre_v2 spec_store_bypass l1tf mds swapgs
+bogomips\t: 4000.33
+clflush size\t: 64
+cache_alignment\t: 64
+address sizes\t: 46 bits physical, 48 bits virtual
+power management:
+
+"""
+
+GCE_DMI_SRC = """
+## DMI
+google/grr `grr/server/grr_response_server/flows/general/hardware_test.py` (the RRG
+`CollectHardwareInfo` test feeds it the `dmidecode -q` output of a GCE VM): BIOS "Google" /
+"Google" / 01/25/2024, Address 0xE8000, Runtime 96 kB, ROM 64 kB, characteristics "BIOS
+characteristics not supported" + "Targeted content distribution is supported", BIOS Revision
+1.0; System "Google" / "Google Compute Engine" / Version, SKU, Family "Not Specified"; Base
+Board "Google" / "Google Compute Engine". Serial numbers in that test are placeholders and are
+not used. The same type 1 strings appear in a real GCE GPU VM's `dmidecode -t system`
+(SMBIOS 2.4, "Manufacturer: Google / Product Name: Google Compute Engine / Version: Not
+Specified ... SKU Number: Not Specified / Family: Not Specified").
+"""
+
+
+@fixture
+def gce_vm():
+    fx = fl.Fixture(ROOT, "gce-n1-vm")
+    fx.dmi({"sys_vendor": "Google", "product_name": "Google Compute Engine",
+            "product_version": "", "product_sku": "", "product_family": "",
+            "board_vendor": "Google", "board_name": "Google Compute Engine",
+            "bios_vendor": "Google", "bios_version": "Google", "bios_date": "01/25/2024"})
+    fx.smbios_raw(fl.smbios_type0(
+        handle=0x0000, vendor="Google", version="Google", date="01/25/2024", address=0xE8000,
+        rom_kb=64, length=24, bios_release=(1, 0), ec_release=None,
+        characteristics=["BIOS characteristics not supported",
+                         "Targeted content distribution is supported"]))
+    fx.file("proc/cpuinfo", GCE_CPUINFO)
+    fx.write(dict(kind="virtual-machine", hypervisor="kvm", cloud="gcp", systemd_id="google",
+                  conflict=False,
+                  why="Google Compute Engine DMI plus the CPUID hypervisor flag in /proc/cpuinfo; "
+                      "GCE never sets the SMBIOS VM bit, so the bit proves nothing here."),
+             """# gce-n1-vm (a Google Compute Engine VM on the Skylake N1 platform, root snapshot)
+
+The brief named an N2 VM; the only complete GCE /proc/cpuinfo block found is from a Skylake
+(N1-family) VM, so the fixture is named after it. The detection-relevant facts are the same.
+""" + GCE_DMI_SRC + """
+## SMBIOS type 0
+Derived from that dmidecode text (24 bytes, segment 0xE800, ROM 64 kB, characteristics bit 3
+"not supported", extension byte 1 0x00, extension byte 2 0x04, BIOS Revision 1.0). The VM bit
+is clear: PR https://github.com/systemd/systemd/pull/38125 (val4oss) checked byte 19 bit 4 on
+GCE "on a VM and on a bare-metal, the virtualization bit is indeed not correctly set".
+
+## /proc/cpuinfo
+The first processor block of the AMD64 case in google/syzkaller
+`pkg/host/machine_info_linux_test.go@54381da2af955377e33d7c2323ea7f68ba299653` (syzkaller's CI
+fuzzes on GCE VMs): "Intel(R) Xeon(R) CPU @ 2.00GHz", microcode 0x1, flag `hypervisor`. The
+model name without a SKU is how GCE presents its CPUs (the same "Intel(R) Xeon(R) CPU @
+2.80GHz" spelling appears for N2 in GCE benchmark notes); that this block comes from GCE is an
+inference from that spelling and from syzkaller running on GCE.
+
+## Not captured
+No `cpuid -r` of a GCE VM was found, so cpuid.txt is absent; GCE's hypervisor leaf is
+"KVMKVMKVM" according to PR #38125 ("GCE use KVM hypervisor for these VM, we can use this
+information"), which is exactly what this fixture cannot show. PCI devices of an x86 GCE VM
+were not found (see gce-t2a-vm-arm64 for GCE's gVNIC/NVMe ids).
+systemd: `google` (DMI, early exit).
+""")
+
+
+@fixture
+def gce_t2a_vm_arm64():
+    fx = fl.Fixture(ROOT, "gce-t2a-vm-arm64")
+    fx.dmi({"sys_vendor": "Google", "product_name": "Google Compute Engine",
+            "board_name": "Google Compute Engine", "bios_version": "Google",
+            "bios_date": "10/26/2022"})
+    fx.pci("0000:00:00.0", 0x1ae0, 0x0042, 0x020000, None)
+    fx.pci("0000:00:01.0", 0x1af4, 0x1005, 0x00ff00, None)
+    fx.pci("0000:00:02.0", 0x1ae0, 0x001f, 0x010802, None)
+    fx.not_captured("/sys/firmware/dmi/entries/0-0/raw")
+    fx.write(dict(kind="virtual-machine", hypervisor="kvm", cloud="gcp", systemd_id="google",
+                  conflict=False,
+                  why="arm64 GCE guest: Google Compute Engine DMI, Google's virtual NIC (gVNIC "
+                      "1ae0:0042) and a virtio device (1af4:1005); no CPUID on arm64."),
+             """# gce-t2a-vm-arm64 (an arm64 GCE VM used by syzbot, boot log only)
+
+Everything is from one boot log: syzbot's reply "Re: [syzbot] BUG: unable to handle kernel paging
+request in p9_client_disconnect" to linux-kernel, 2023-01-07, Message-ID
+<000000000000931c7e05f1b34f42@google.com> (arm64: "raid6: neonx8", "Serial: AMBA PL011", GICv3
+interrupts, "kvm [1]: HYP mode not available" = the kernel runs at EL1, i.e. as a guest).
+
+## DMI
+Boot line "DMI: Google Google Compute Engine/Google Compute Engine, BIOS Google 10/26/2022"
+(drivers/firmware/dmi_scan.c `dmi_format_ids()`: sys_vendor product_name/board_name, BIOS
+bios_version bios_date) and "SMBIOS 3.4.0 present". Other fields not shown, omitted. SMBIOS raw
+not in the log: not captured.
+
+## PCI
+"pci 0000:00:00.0: [1ae0:0042] type 00 class 0x020000" (Google gVNIC), "pci 0000:00:01.0:
+[1af4:1005] type 00 class 0x00ff00" (virtio RNG, transitional id), "pci 0000:00:02.0:
+[1ae0:001f] type 00 class 0x010802" (Google NVMe). Revisions and subsystem ids are not in the
+log and are omitted. The virtio driver's /sys/bus/virtio node is not reproduced (its feature
+bits were not observed).
+
+## No cpuid.txt
+arm64: CPUID not observed. systemd: `google` (DMI).
+""")
+
+
+@fixture
+def gce_metal():
+    fx = fl.Fixture(ROOT, "gce-c3-metal-nonroot")
+    fx.dmi({"sys_vendor": "Google", "product_name": "Google Compute Engine"})
+    fx.smbios_unreadable()
+    fx.file("cpuid.txt", fl.cpuid_text([(0x1, 0x0, 0x000806f8, 0x48400800, 0x7ffefbff,
+                                         0xbfebfbff)]))
+    fx.write(dict(kind="bare-metal", hypervisor=None, cloud="gcp", systemd_id="none",
+                  conflict=False,
+                  why="Google Compute Engine DMI, but CPUID.1:ECX[31] is clear: a GCE bare-metal "
+                      "(C3 metal) machine; the SMBIOS VM bit cannot tell GCE VMs and metal apart."),
+             """# gce-c3-metal-nonroot (a C3 bare-metal machine, normal-user capture)
+
+## DMI
+PR https://github.com/systemd/systemd/pull/38125 (val4oss, SUSE): "systemd-detect-virt return
+'google' instead of 'none' in c3-highcpu-metal machine" — i.e. the metal machine's DMI matched
+systemd's "Google Compute Engine" prefix like a VM's does. sys_vendor "Google" and product_name
+"Google Compute Engine" are the VM strings (see gce-n1-vm); that the metal machine carries the
+same two strings is an inference from that PR text. Nothing else of the metal DMI is known.
+
+## cpuid.txt (a single leaf)
+`cpuid -r -1` rows beyond leaf 1 were not found for C3 metal. The one row here is a real
+bare-metal Sapphire Rapids leaf 1 — `cpuid -r -1` on a Xeon Silver 4510 host in martins3's
+kernel notes ("0x00000001 0x00: eax=0x000806f8 ebx=0x48400800 ecx=0x7ffefbff edx=0xbfebfbff") —
+the family/model/stepping of C3's 4th-generation Xeon (0x806f8). CPUID.1:ECX[31] = 0: no
+hypervisor. A `cpuid -r -1 -l 1` style capture: every other leaf is "not observed". This is a
+composite (the row is not from a C3 machine). PR #38125's own detection rule is the absence of
+GCE's KVM CPUID signature on metal.
+
+## SMBIOS type 0
+Unreadable without root; and PR #38125 reports the VM bit clear on both GCE VMs and metal.
+systemd: `none` with PR #38125 (v258); `google` before.
+""")
+
+
+# ---------------------------------------------------------------------------------------------
+# KVM/QEMU with traps
+# ---------------------------------------------------------------------------------------------
+
+QEMU_Q35_DMI = {"sys_vendor": "QEMU", "product_name": "Standard PC (Q35 + ICH9, 2009)",
+                "product_version": "pc-q35-5.2", "product_sku": "", "product_family": ""}
+QEMU_Q35_SRC = """
+## DMI
+QEMU's SMBIOS type 1 defaults: manufacturer "QEMU", product = the machine description, version =
+the machine type name (hw/smbios/smbios.c `smbios_set_defaults()` called from hw/i386/fw_cfg.c
+with `mc->desc`, `mc->name`; hw/i386/pc_q35.c: desc "Standard PC (Q35 + ICH9, 2009)"). A real
+capture: the `missing_dmi_type2` dmidecode sample in a DMI parser test (SMBIOS 2.8; "Manufacturer:
+QEMU / Product Name: Standard PC (Q35 + ICH9, 2009) / Version: pc-q35-5.2 / SKU Number: Not
+Specified / Family: Not Specified"). BIOS, board and chassis records are not reproduced.
+"""
+
+DGILBERT_SRC = """
+## cpuid.txt base rows
+The rows of `cpuid -r` ("cpuid.0ac2b19743", a Linux guest of QEMU/KVM with `-cpu host` on an
+i7-8650U) in Dr. David Alan Gilbert's kvm@vger mail "Re: Windows fails to boot after rebase to
+QEMU master", 2021-05-27, Message-ID <YK9jOdCPUGQF4t0D@work-vm>; stored in
+scripts/fixture-data/qemu-kvm-guest-i7-8650u.cpuid. Its 0x40000000 row is "KVMKVMKVM"
+(eax 0x40000001) and 0x40000001 eax = 0x01007afb.
+"""
+
+
+@fixture
+def kvm_hyperv_enlightened():
+    fx = fl.Fixture(ROOT, "kvm-hyperv-enlightened")
+    fx.dmi(QEMU_Q35_DMI)
+    kvm_sig = sig("KVMKVMKVM")
+    hv_sig = sig("Microsoft Hv")
+    rows = cpuid_from(
+        "qemu-kvm-guest-i7-8650u.cpuid",
+        drop=lambda k: k[0] in (0x40000000, 0x40000001),
+        extra=[(0x40000000, 0, 0x40000005) + hv_sig,
+               (0x40000001, 0, 0x31237648, 0, 0, 0),
+               (0x40000002, 0, 0x00001bbc, 0x00060001, 0, 0),
+               (0x40000100, 0, 0x40000101) + kvm_sig,
+               (0x40000101, 0, 0x01007afb, 0, 0, 0)])
+    fx.file("cpuid.txt", rows)
+    fx.not_captured("/sys/firmware/dmi/entries/0-0/raw")
+    fx.write(dict(kind="virtual-machine", hypervisor="kvm", cloud=None, systemd_id="kvm",
+                  conflict=True,
+                  why="'Microsoft Hv' at CPUID 0x40000000 is QEMU's Hyper-V enlightenment "
+                      "interface; KVMKVMKVM at 0x40000100 and QEMU DMI show the real hypervisor "
+                      "is KVM."),
+             """# kvm-hyperv-enlightened (QEMU/KVM guest started with Hyper-V enlightenments)
+
+The trap: issues https://github.com/systemd/systemd/issues/28001 (`-cpu host,hv_relaxed` ->
+systemd says microsoft), #17894 (Synology VMM), #22709; fixed in systemd by PR #32359.
+""" + QEMU_Q35_SRC + DGILBERT_SRC + """
+## Hypervisor leaves (derived from QEMU's source, replacing the guest's KVM rows)
+With any hv-* flag QEMU "changes hypervisor identification (CPUID 0x40000000..0x4000000A) to
+Hyper-V. KVM identification and features are kept in leaves 0x40000100..0x40000101" (QEMU
+docs/system/i386/hyperv.rst, quoted in #28001). Rows written here, per target/i386/kvm/kvm.c:
+- 0x40000000: `hyperv_fill_cpuids()` — eax = HV_CPUID_IMPLEMENT_LIMITS (0x40000005) without
+  hv-evmcs, ebx/ecx/edx = the vendor id, default "Microsoft Hv" (0x7263694d 0x666f736f
+  0x76482074).
+- 0x40000001: HV_CPUID_INTERFACE eax = "Hv#1" (0x31237648, the value Linux's
+  `ms_hyperv_platform()` does not check but Windows does).
+- 0x40000002: HV_CPUID_VERSION eax 0x00001bbc, ebx 0x00060001 (the constants in kvm.c before
+  they became hv-version-id-* properties).
+- 0x40000100/0x40000101: `kvm_base = KVM_CPUID_SIGNATURE_NEXT` then `c->function =
+  KVM_CPUID_SIGNATURE | kvm_base; c->eax = KVM_CPUID_FEATURES | kvm_base;` signature
+  "KVMKVMKVM\\0\\0\\0"; features = the same 0x01007afb the guest showed at 0x40000001.
+Leaves 0x40000003..0x40000005 depend on which hv-* flags are enabled and were not observed;
+they are left out (not observed, not zero). This is a derived dump: real base leaves, hypervisor
+leaves reconstructed from QEMU's code.
+
+systemd: `microsoft` before PR #32359, `qemu` after it (DMI); vcap's answer is `kvm`.
+""")
+
+
+@fixture
+def kvm_cloaked():
+    fx = fl.Fixture(ROOT, "kvm-cloaked-hidden-hvbit")
+    fx.dmi(QEMU_Q35_DMI)
+    rows = cpuid_from(
+        "qemu-kvm-guest-i7-8650u.cpuid",
+        drop=lambda k: k[0] in (0x40000000, 0x40000001),
+        replace={(0x1, 0x0): (0x000806ea, 0x00000800, 0xfffab223 & 0x7fffffff, 0x0f8bfbff)})
+    fx.file("cpuid.txt", rows)
+    fx.pci("0000:00:02.0", 0x1af4, 0x1005, 0x00ff00, 0x00, 0x1af4, 0x0004)
+    fx.virtio("virtio0", "sys/devices/pci0000:00/0000:00:02.0", 4, 0x1af4, {28, 29, 32})
+    fx.not_captured("/sys/firmware/dmi/entries/0-0/raw")
+    fx.write(dict(kind="virtual-machine", hypervisor="qemu", cloud=None, systemd_id="qemu",
+                  conflict=True,
+                  why="CPUID hides the hypervisor (bit 31 clear, no 0x40000000 signature), but "
+                      "the DMI is QEMU's and a virtio device is present: still a VM."),
+             """# kvm-cloaked-hidden-hvbit (a QEMU/KVM guest run with `kvm=off,hypervisor=off`)
+
+Named kvm-* so as not to collide with the real QEMU captures in tests/fixtures/qemu-*.
+""" + QEMU_Q35_SRC + DGILBERT_SRC + """
+## Cloaking (derived)
+`-cpu host,kvm=off,hypervisor=off`: QEMU's `kvm=off` clears `cpu->expose_kvm`, so the
+`if (cpu->expose_kvm)` block in target/i386/kvm/kvm.c that adds the KVM signature leaves is
+skipped; `hypervisor=off` clears CPUID_EXT_HYPERVISOR (bit 31 of leaf 1 ECX, target/i386/cpu.h).
+Applied to the real rows: leaf 1 ECX 0xfffab223 -> 0x7ffab223, rows 0x40000000/0x40000001
+removed (what the CPU then returns for those leaves was not observed). This is the GPU
+pass-through "hide the hypervisor" setup the libcpuid/VirtualBox discussions mention.
+
+## virtio device
+A transitional virtio-rng PCI function: vendor 0x1af4, device 0x1005 (virtio-pci legacy ids:
+0x1000 + device type - 1 for type 4 = entropy; the same id GCE's arm64 boot log shows, class
+0x00ff00), subsystem 0x1af4:0x0004 (QEMU hw/virtio/virtio-pci.c sets the legacy subsystem id to
+the virtio device id), revision 0 (transitional). /sys/bus/virtio/devices/virtio0: device
+0x0004 (VIRTIO_ID_RNG), vendor 0x1af4; features bits 28 (VIRTIO_RING_F_INDIRECT_DESC), 29
+(VIRTIO_RING_F_EVENT_IDX), 32 (VIRTIO_F_VERSION_1) — QEMU's common device features
+(include/hw/virtio/virtio.h DEFINE_VIRTIO_COMMON_FEATURES) filtered by the transport features
+Linux keeps (drivers/virtio/virtio_ring.c `vring_transport_features()`), virtio-rng having no
+device features. Slot 00:02.0 is arbitrary. All of this is derived from source, not captured.
+
+systemd: `qemu` (CPUID none -> DMI "QEMU").
+""")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hosts under a hypervisor
+# ---------------------------------------------------------------------------------------------
+
+@fixture
+def xen_dom0_host():
+    fx = fl.Fixture(ROOT, "xen-dom0-host")
+    fx.file("sys/hypervisor/type", "xen\n")
+    fx.file("sys/hypervisor/properties/features", "000228f0\n")
+    fx.file("proc/xen/capabilities", "control_d\n")
+    fx.not_captured("/sys/class/dmi/id")
+    fx.not_captured("/sys/firmware/dmi/entries/0-0/raw")
+    fx.write(dict(kind="host-under-hypervisor", hypervisor="xen", cloud=None,
+                  systemd_id="none", conflict=False,
+                  why="/proc/xen/capabilities says control_d and XENFEAT_dom0 (bit 11 of "
+                      "/sys/hypervisor/properties/features) is set: this is Xen's dom0, the "
+                      "host, not a guest."),
+             """# xen-dom0-host (Debian 12 dom0 on an AMD A10-7860K-class machine)
+
+From issue https://github.com/systemd/systemd/issues/28113 (zithro, 2023-06-21): "Virtualization
+XEN found (/proc/xen exists) / Virtualization XEN, found /sys/hypervisor/properties/features with
+value 000228f0, XENFEAT_dom0 (indicating the 'hardware domain') is set. / Virtualization found,
+CPUID= / Unknown virtualization with CPUID=" -> systemd printed `vm-other`.
+
+## Files
+- `sys/hypervisor/properties/features` "000228f0": the value quoted; 0x228f0 has bit 11 set
+  (XENFEAT_dom0, include/xen/interface/features.h); format = drivers/xen/sys-hypervisor.c
+  `features_show` ("%08x").
+- `sys/hypervisor/type` "xen": exists on dom0 and domU (issue #22511 explains it).
+- `proc/xen/capabilities` "control_d": xenfs prints it for the initial domain
+  (drivers/xen/xenfs/super.c `capabilities_read`), and /proc/xen exists (the issue's first
+  line).
+
+## Not captured
+The machine's DMI ("No virtualization found in DMI vendor table", a physical board) and SMBIOS
+raw ("DMI BIOS Extension table does not indicate virtualization") were not shown in detail and
+are absent here. The CPUID facts — hypervisor bit set, an all-zero signature at 0x40000000 (Xen
+PV dom0 on an AMD CPU without CPUID faulting; see #7165) — are stated in the log but no raw rows
+were posted, so cpuid.txt is absent.
+systemd: `vm-other` (open bug); correct: `none`.
+""")
+
+
+@fixture
+def hyperv_root_host():
+    fx = fl.Fixture(ROOT, "hyperv-root-host")
+    fx.dmi({"sys_vendor": "Dell Inc.", "product_name": "XPS 13 9370", "board_name": "0RMYH9",
+            "bios_version": "1.21.0", "bios_date": "07/06/2022"})
+    fx.smbios_unreadable()
+    hv = sig("Microsoft Hv")
+    rows = cpuid_from(
+        "dell-xps13-9370-baremetal.cpuid",
+        replace={(0x1, 0x0): (0x000806ea, 0x00100800, 0x7ffafbff | 0x80000000, 0xbfebfbff)},
+        extra=[(0x40000000, 0, 0x4000000b) + hv,
+               (0x40000001, 0, 0x31237648, 0, 0, 0),
+               (0x40000003, 0, 0x00003fff, 0x002bb9ff, 0, 0)])
+    fx.file("cpuid.txt", rows)
+    fx.write(dict(kind="host-under-hypervisor", hypervisor="hyperv", cloud=None,
+                  systemd_id="none", conflict=True,
+                  why="CPUID shows Hyper-V and the hypervisor bit, but 0x40000003 EBX bit 12 "
+                      "(CpuManagement) says this is the root partition: the host, not a guest."),
+             """# hyperv-root-host (a constructed scenario: Linux as the Hyper-V root partition)
+
+The trap: a Hyper-V root partition sees the hypervisor bit and "Microsoft Hv" like a guest
+(VMAware issues https://github.com/kernelwernel/VMAware/issues/75, /issues/324: a bare-metal
+Windows host with Hyper-V enabled detected as a VM; root partition = CPUID 0x40000003 EBX bit
+12). Linux runs as root partition under Microsoft's hypervisor with CONFIG_MSHV_ROOT; Linux
+detects it in arch/x86/kernel/cpu/mshyperv.c with `cpuid_ebx(HYPERV_CPUID_FEATURES) &
+HV_CPU_MANAGEMENT`. No capture of such a Linux host was found, so this fixture is DERIVED:
+
+## DMI and base CPUID rows
+The Dell XPS 13 9370 of dell-xps13-9370-metal-nonroot (real DMI line and real `cpuid -1 --raw`
+rows; see that SOURCE.md), i.e. "this laptop, booted as a Hyper-V root partition".
+
+## Changes to the real rows
+- leaf 1 ECX 0x7ffafbff -> 0xfffafbff: the hypervisor sets bit 31 for the root partition as for
+  guests (VMAware #324 debug output of a Hyper-V host: "VMID_0x4: Microsoft Hv ... HYPER_X: root
+  partition returned true").
+- 0x40000000: "Microsoft Hv" (0x7263694d 0x666f736f 0x76482074), max leaf 0x4000000b (VMAware
+  PR https://github.com/kernelwernel/VMAware/pull/713 describes its Hyper-V test as "eax() ==
+  11", i.e. max leaf 0x4000000B).
+- 0x40000001: "Hv#1" (0x31237648), the interface signature (TLFS; Linux
+  include/hyperv/hvgdk_mini.h HYPERV_CPUID_INTERFACE).
+- 0x40000003: EAX:EBX = the root partition's privilege mask 0x002bb9ff00003fff as published by
+  Quarkslab ("A virtual journey: From hardware virtualization to Hyper-V's Virtual Trust
+  Levels": root 0x002bb9ff00003fff, child 0x0038803000002e7f): EAX 0x00003fff, EBX 0x002bb9ff;
+  EBX bit 12 (HV_CPU_MANAGEMENT, Linux hyperv-tlfs headers `#define HV_CPU_MANAGEMENT BIT(12)`)
+  is set, bit 22 (HV_ISOLATION) clear. ECX/EDX of this leaf were not published and are 0 here.
+- Other Hyper-V leaves (0x40000002, 0x40000004..0x4000000b) are not observed (left out).
+
+## SMBIOS
+Unreadable without root (vcap-unreadable.txt).
+systemd: `microsoft`; correct: `none` (a host).
+""")
+
+
+# ---------------------------------------------------------------------------------------------
+# Other architectures / hypervisors
+# ---------------------------------------------------------------------------------------------
+
+@fixture
+def zvm_s390x():
+    fx = fl.Fixture(ROOT, "zvm-s390x")
+    fx.file("proc/sysinfo", "\n".join([
+        "Manufacturer:         IBM",
+        "Type:                 8561",
+        "Model:                400              LT1",
+        "Plant:                02",
+        "Model Capacity:       400              00000000",
+        "",
+        "CPUs Total:           190",
+        "CPUs Configured:      0",
+        "CPUs Standby:         0",
+        "CPUs Reserved:        190",
+        "Capability:           3085",
+        "",
+        "LPAR Number:          47",
+        "LPAR Characteristics: Shared",
+        "LPAR Name:            L32",
+        "LPAR Adjustment:      84",
+        "LPAR CPUs Total:      32",
+        "LPAR CPUs Configured: 16",
+        "LPAR CPUs Standby:    16",
+        "LPAR CPUs Reserved:   0",
+        "LPAR CPUs Dedicated:  0",
+        "LPAR CPUs Shared:     16",
+        "",
+        "VM00 Name:            IBM-Z507",
+        "VM00 Control Program: z/VM    7.2.0",
+        "VM00 Adjustment:      62",
+        "VM00 CPUs Total:      2",
+        "VM00 CPUs Configured: 2",
+        "VM00 CPUs Standby:    0",
+        "VM00 CPUs Reserved:   0",
+        ""]))
+    fx.write(dict(kind="virtual-machine", hypervisor="zvm", cloud=None, systemd_id="zvm",
+                  conflict=False,
+                  why="/proc/sysinfo has a VM00 level whose control program is z/VM: a z/VM "
+                      "guest (inside an LPAR)."),
+             """# zvm-s390x (a Linux guest of z/VM 7.2 on an IBM z15, type 8561)
+
+## /proc/sysinfo (facts re-created, abbreviated)
+From the /proc/sysinfo of a z/VM 7.2.0 guest used as test data by Ansible
+(ansible/ansible `test/units/module_utils/facts/hardware/linux/fixtures/sysinfo@8fa718c6d71ef82b3fa7d8ec595a4b14ddcd1fd5`,
+GPL-3.0: the file is not copied; the lines that matter are re-typed and the long list of
+"Adjustment NN-way" lines, the LIC/sequence identifiers and the MTID lines are left out).
+Values: Manufacturer IBM, Type 8561, LPAR 47 "L32" (shared), "VM00 Name: IBM-Z507", "VM00
+Control Program: z/VM    7.2.0" (the kernel pads the control-program name to 16 columns,
+arch/s390/kernel/sysinfo.c `stsi_3_2_2()` prints "VM%02d Control Program: %-16.16s %.4s" with
+the version).
+systemd reads the "VM00 Control Program" field (src/basic/virt.c `detect_vm_zvm()`): "z/VM" ->
+`zvm`.
+
+## Absent
+No DMI on s390x, no CPUID. /proc/cpuinfo of this guest is not in the source (omitted).
+""")
+
+
+@fixture
+def powervm_ppc64le():
+    fx = fl.Fixture(ROOT, "powervm-lpar-ppc64le")
+    fx.file("proc/cpuinfo", "processor\t: 127\n"
+            "cpu\t\t: POWER9 (architected), altivec supported\n"
+            "clock\t\t: 3000.000000MHz\n"
+            "revision\t: 2.2 (pvr 004e 0202)\n\n"
+            "timebase\t: 512000000\n"
+            "platform\t: pSeries\n"
+            "model\t\t: IBM,9008-22L\n"
+            "machine\t\t: CHRP IBM,9008-22L\n"
+            "MMU\t\t: Hash\n")
+    fx.file("proc/device-tree/ibm,partition-name", "")
+    fx.file("proc/device-tree/hmc-managed?", "")
+    fx.write(dict(kind="virtual-machine", hypervisor="powervm", cloud=None,
+                  systemd_id="powervm", conflict=False,
+                  why="A pSeries LPAR: platform pSeries in /proc/cpuinfo and the device-tree "
+                      "nodes ibm,partition-name and hmc-managed? that PowerVM creates."),
+             """# powervm-lpar-ppc64le (a POWER9 LPAR under PowerVM)
+
+## /proc/cpuinfo
+`tail /proc/cpuinfo` of "Power 9 (2 node 128 Cpu LPAR)" in Srikar Dronamraju's linuxppc-dev
+patch series cover letter on coregroups (2020, referencing
+https://lore.kernel.org/linuxppc-dev/20200714043624.5648-1-srikar@linux.vnet.ibm.com/): the
+last processor block (processor 127, POWER9, pvr 004e 0202) and the platform trailer "platform :
+pSeries / model : IBM,9008-22L / machine : CHRP IBM,9008-22L / MMU : Hash" (arch/powerpc/kernel/
+setup-common.c `show_cpuinfo()` prints the trailer once after the last CPU). Processors 0..126
+were not shown and are not reproduced (the probe needs only one block and the trailer).
+
+## Device tree
+systemd's PowerVM rule (src/basic/virt.c `detect_vm_device_tree()`): `ibm,partition-name` and
+`hmc-managed?` exist and `chosen/qemu,graphic-width` does not. PowerVM's firmware creates both
+properties in an LPAR's device tree (util-linux lscpu uses the same pair). Their contents (the
+partition name; an empty/boolean property) were not in the source: the files are stored empty
+and only their existence is evidence.
+
+## Absent
+No DMI (no SMBIOS on pSeries), no CPUID.
+""")
+
+
+@fixture
+def apple_vz_arm64():
+    fx = fl.Fixture(ROOT, "apple-vz-vm-arm64")
+    fx.dmi({"sys_vendor": "Apple Inc.", "product_name": "Apple Virtualization Generic Platform",
+            "product_version": "1", "bios_vendor": "Apple Inc."})
+    fx.not_captured("/sys/firmware/dmi/entries/0-0/raw")
+    fx.write(dict(kind="virtual-machine", hypervisor="apple", cloud=None, systemd_id="apple",
+                  conflict=False,
+                  why="DMI product 'Apple Virtualization Generic Platform': a guest of macOS's "
+                      "Virtualization.framework on Apple silicon (no CPUID on arm64)."),
+             """# apple-vz-vm-arm64 (Linux guest of Virtualization.framework on an M1 Mac mini)
+
+## DMI
+PR https://github.com/systemd/systemd/pull/24419 (zhaofengli, 2022-08-23), tested "on a Linux VM
+running on an M1 Mac Mini with macOS 13 Ventura Beta 5 and UTM 4.0.1":
+`/sys/class/dmi/id/product_name` "Apple Virtualization Generic Platform", `sys_vendor` "Apple
+Inc.", `bios_vendor` "Apple Inc.", `product_version` "1". Nothing else was listed; SMBIOS raw not
+captured.
+
+## Absent
+arm64: no CPUID. The virtio devices such a VM has were not listed in the source.
+systemd: `apple` (DMI prefix "Apple Virtualization", PR #24419).
+""")
+
+
+@fixture
+def alibaba_ecs_vm():
+    fx = fl.Fixture(ROOT, "alibaba-ecs-vm")
+    fx.dmi({"sys_vendor": "Alibaba Cloud", "product_name": "Alibaba Cloud ECS",
+            "product_version": "pc-i440fx-2.1", "product_sku": "", "product_family": "",
+            "bios_vendor": "SeaBIOS", "bios_version": "ab23bb1", "bios_date": "04/01/2014",
+            "chassis_vendor": "Alibaba Cloud", "chassis_type": "1", "chassis_asset_tag": ""})
+    fx.smbios_raw(fl.smbios_type0(
+        handle=0x0000, vendor="SeaBIOS", version="ab23bb1", date="04/01/2014", address=0xE8000,
+        rom_kb=64, length=24, bios_release=(0, 0), ec_release=None,
+        characteristics=["BIOS characteristics not supported",
+                         "Targeted content distribution is supported"]))
+    fx.write(dict(kind="virtual-machine", hypervisor="kvm", cloud="alibaba", systemd_id="kvm",
+                  conflict=False,
+                  why="Alibaba Cloud ECS DMI with a QEMU machine type (pc-i440fx-2.1) as product "
+                      "version and SeaBIOS: a KVM VM on Alibaba Cloud."),
+             """# alibaba-ecs-vm (an Alibaba Cloud ECS instance, root snapshot)
+
+## DMI and SMBIOS type 0
+dmidecode `DMIDECODE_ALIBABA` in RedHatInsights/insights-core
+`insights/tests/combiners/test_cloud_provider.py` (dmidecode 3.2, SMBIOS 2.8): BIOS "SeaBIOS" /
+"ab23bb1" / 04/01/2014, Address 0xE8000, ROM 64 kB, "BIOS characteristics not supported",
+"Targeted content distribution is supported", BIOS Revision 0.0; System "Alibaba Cloud" /
+"Alibaba Cloud ECS" / Version "pc-i440fx-2.1" (a QEMU machine type) / SKU and Family "Not
+Specified"; Chassis "Alibaba Cloud", Type Other (1), Asset Tag "Not Specified". Serial/UUID in
+the test are placeholders and are not used. Raw bytes derived with scripts/fixturelib.py; the VM
+bit is clear (SeaBIOS does not set it), so here it proves nothing either way.
+
+## Not captured
+cpuid.txt, /proc/cpuinfo, PCI. Alibaba ECS runs on KVM (virt-what reports "kvm" for "Alibaba
+Cloud" with the SMBIOS VM bit; systemd has no Alibaba DMI rule and answers from CPUID,
+"KVMKVMKVM" -> `kvm`); here the evidence for a VM is the QEMU machine type and SeaBIOS.
+Alibaba also sells bare-metal ECS ("ebm") instances; their DMI was not found.
 """)
 
 
