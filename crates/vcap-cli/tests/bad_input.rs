@@ -24,7 +24,11 @@ fn put(root: &Path, path: &str, content: &[u8]) {
 
 fn report(root: &Path) -> Value {
     let mut out = Vec::new();
-    let code = vcap_cli::run(["vcap", "--json", "--root", root.to_str().unwrap()], &mut out).unwrap();
+    let code = vcap_cli::run(
+        ["vcap", "--json", "--root", root.to_str().unwrap()],
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(code, 0);
     serde_json::from_slice(&out).unwrap()
 }
@@ -47,7 +51,11 @@ fn missing_root_is_a_clear_error_with_status_2() {
     let e = vcap_cli::run(["vcap", "--root", "/nonexistent/vcap-snapshot"], &mut out).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("/nonexistent/vcap-snapshot"), "{e}");
-    let e = vcap_cli::run(["vcap", "detect", "--root", "/nonexistent/vcap-snapshot"], &mut out).unwrap_err();
+    let e = vcap_cli::run(
+        ["vcap", "detect", "--root", "/nonexistent/vcap-snapshot"],
+        &mut out,
+    )
+    .unwrap_err();
     assert_eq!(e.exit_code(), 2);
 }
 
@@ -71,12 +79,21 @@ fn links_out_of_the_snapshot_are_never_followed() {
     fs::write(&secret, "QEMU\n").unwrap();
     let root = d.join("snap");
     fs::create_dir_all(root.join("sys/class/dmi/id")).unwrap();
-    symlink("../../../../../outside-secret", root.join("sys/class/dmi/id/sys_vendor")).unwrap();
+    symlink(
+        "../../../../../outside-secret",
+        root.join("sys/class/dmi/id/sys_vendor"),
+    )
+    .unwrap();
     symlink(&secret, root.join("sys/class/dmi/id/product_name")).unwrap();
     let r = report(&root);
     assert!(unreadable_reason(&r, "/sys/class/dmi/id/sys_vendor").contains("out of the snapshot"));
-    assert!(unreadable_reason(&r, "/sys/class/dmi/id/product_name").contains("out of the snapshot"));
-    assert!(!r.to_string().contains("QEMU's SMBIOS"), "the outside file was read");
+    assert!(
+        unreadable_reason(&r, "/sys/class/dmi/id/product_name").contains("out of the snapshot")
+    );
+    assert!(
+        !r.to_string().contains("QEMU's SMBIOS"),
+        "the outside file was read"
+    );
 }
 
 #[test]
@@ -88,7 +105,11 @@ fn a_huge_file_is_read_only_up_to_its_limit() {
     put(&d, "/sys/class/dmi/id/sys_vendor", b"QEMU\n");
     let t = Instant::now();
     let r = report(&d);
-    assert!(t.elapsed() < Duration::from_secs(5), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
     assert_eq!(r["verdict"]["kind"], "virtual-machine");
 }
 
@@ -96,7 +117,10 @@ fn a_huge_file_is_read_only_up_to_its_limit() {
 fn a_fifo_is_never_opened() {
     let d = tmp("fifo");
     fs::create_dir_all(d.join("sys/class/dmi/id")).unwrap();
-    let st = Command::new("mkfifo").arg(d.join("sys/class/dmi/id/product_name")).status().unwrap();
+    let st = Command::new("mkfifo")
+        .arg(d.join("sys/class/dmi/id/product_name"))
+        .status()
+        .unwrap();
     assert!(st.success());
     let t = Instant::now();
     let r = report(&d);
@@ -116,18 +140,43 @@ fn malformed<'a>(r: &'a Value, rule: &str) -> &'a Value {
 #[test]
 fn malformed_inputs_become_malformed_evidence() {
     let d = tmp("malformed");
-    fs::write(d.join("cpuid.txt"), "CPU:\n   0x00000000 0x00: eax=0x0000000d ebx=junk\n").unwrap();
+    fs::write(
+        d.join("cpuid.txt"),
+        "CPU:\n   0x00000000 0x00: eax=0x0000000d ebx=junk\n",
+    )
+    .unwrap();
     put(&d, "/sys/firmware/dmi/entries/0-0/raw", &[0, 0x18, 0, 0]);
     put(&d, "/sys/devices/pci0000:00/0000:00:01.0/vendor", b"junk\n");
-    put(&d, "/sys/devices/pci0000:00/0000:00:01.0/device", b"0x1000\n");
+    put(
+        &d,
+        "/sys/devices/pci0000:00/0000:00:01.0/device",
+        b"0x1000\n",
+    );
     fs::create_dir_all(d.join("sys/bus/pci/devices")).unwrap();
-    symlink("../../../devices/pci0000:00/0000:00:01.0", d.join("sys/bus/pci/devices/0000:00:01.0")).unwrap();
+    symlink(
+        "../../../devices/pci0000:00/0000:00:01.0",
+        d.join("sys/bus/pci/devices/0000:00:01.0"),
+    )
+    .unwrap();
     put(&d, "/sys/hypervisor/properties/features", b"not-hex\n");
     fs::write(d.join("vcap-unreadable.txt"), "relative/path oops\n").unwrap();
     let r = report(&d);
-    assert!(malformed(&r, "cpuid.dump")["finding"].as_str().unwrap().contains("line 2"));
-    assert!(malformed(&r, "smbios.vm-bit")["finding"].as_str().unwrap().contains("offset 0x01"));
-    assert_eq!(malformed(&r, "pci.ids")["source"], "/sys/bus/pci/devices/0000:00:01.0/vendor");
+    assert!(
+        malformed(&r, "cpuid.dump")["finding"]
+            .as_str()
+            .unwrap()
+            .contains("line 2")
+    );
+    assert!(
+        malformed(&r, "smbios.vm-bit")["finding"]
+            .as_str()
+            .unwrap()
+            .contains("offset 0x01")
+    );
+    assert_eq!(
+        malformed(&r, "pci.ids")["source"],
+        "/sys/bus/pci/devices/0000:00:01.0/vendor"
+    );
     malformed(&r, "xen.dom0-feature");
     assert!(unreadable_reason(&r, "vcap-unreadable.txt:1").contains("malformed line"));
     // Malformed input is never evidence of bare metal.

@@ -52,10 +52,10 @@ fn every_fixture_gets_its_expected_verdict() {
             ("cloud", &v["cloud"]),
             ("systemd_id", &got["systemd_id"]),
         ] {
-            if let Some(w) = want.get(key) {
-                if w != have {
-                    diffs.push(format!("{key}: expected {w}, got {have}"));
-                }
+            if let Some(w) = want.get(key)
+                && w != have
+            {
+                diffs.push(format!("{key}: expected {w}, got {have}"));
             }
         }
         if let Some(w) = want.get("conflict").and_then(Value::as_bool) {

@@ -29,7 +29,11 @@ fn human_reports_match_their_golden_text() {
         let want = std::fs::read_to_string(&golden).unwrap_or_default();
         if got != want {
             let first = got.lines().zip(want.lines()).position(|(a, b)| a != b);
-            bad.push(format!("{name}: differs from {} (first differing line {:?})\n--- got:\n{got}", golden.display(), first.map(|i| i + 1)));
+            bad.push(format!(
+                "{name}: differs from {} (first differing line {:?})\n--- got:\n{got}",
+                golden.display(),
+                first.map(|i| i + 1)
+            ));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));

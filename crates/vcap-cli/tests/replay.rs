@@ -11,7 +11,8 @@ fn tmp(name: &str) -> PathBuf {
 
 fn run(args: &[&str]) -> (u8, String) {
     let mut out = Vec::new();
-    let code = vcap_cli::run(args.iter().copied(), &mut out).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    let code =
+        vcap_cli::run(args.iter().copied(), &mut out).unwrap_or_else(|e| panic!("{args:?}: {e}"));
     (code, String::from_utf8(out).unwrap())
 }
 
@@ -35,7 +36,13 @@ fn snapshot_of_a_snapshot_replays_identically() {
         let src = e.path();
         let dst = tmp(&e.file_name().to_string_lossy());
         let (_, a) = run(&["vcap", "--json", "--root", src.to_str().unwrap()]);
-        run(&["vcap", "snapshot", dst.to_str().unwrap(), "--root", src.to_str().unwrap()]);
+        run(&[
+            "vcap",
+            "snapshot",
+            dst.to_str().unwrap(),
+            "--root",
+            src.to_str().unwrap(),
+        ]);
         let (_, b) = run(&["vcap", "--json", "--root", dst.to_str().unwrap()]);
         assert_eq!(a, b, "{}", src.display());
         n += 1;

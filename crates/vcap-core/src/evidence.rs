@@ -106,7 +106,7 @@ pub struct Evidence {
 /// A hypervisor vcap can name: id, display name, systemd-detect-virt id.
 pub const HYPERVISORS: &[(&str, &str, &str)] = &[
     ("kvm", "KVM", "kvm"),
-    ("qemu", "QEMU (TCG emulation)", "qemu"),
+    ("qemu", "QEMU", "qemu"),
     ("xen", "Xen", "xen"),
     ("hyperv", "Microsoft Hyper-V", "microsoft"),
     ("vmware", "VMware", "vmware"),
@@ -514,7 +514,7 @@ pub const DMI_RULES: &[DmiRule] = &[
         finding: "QEMU's SMBIOS tables",
         suggests: VM,
         strength: Strong,
-        identifies: Identity::product(None, "QEMU"),
+        identifies: Identity::product(Some("qemu"), "QEMU"),
         reference: "systemd virt.c \"QEMU\"; QEMU hw/smbios/smbios.c",
     },
     DmiRule {
@@ -525,7 +525,7 @@ pub const DMI_RULES: &[DmiRule] = &[
         finding: "a QEMU machine type's product name",
         suggests: VM,
         strength: Strong,
-        identifies: Identity::product(None, "QEMU"),
+        identifies: Identity::product(Some("qemu"), "QEMU"),
         reference: "QEMU hw/i386/pc_q35.c, pc_piix.c (\"Standard PC (Q35 + ICH9, 2009)\")",
     },
     DmiRule {
@@ -536,7 +536,7 @@ pub const DMI_RULES: &[DmiRule] = &[
         finding: "a QEMU machine type version (pc-q35-*, pc-i440fx-*)",
         suggests: VM,
         strength: Strong,
-        identifies: Identity::product(None, "QEMU"),
+        identifies: Identity::product(Some("qemu"), "QEMU"),
         reference: "QEMU hw/smbios/smbios.c type 1 version defaults to the machine type (guestlab.md §3.2)",
     },
     DmiRule {
@@ -824,7 +824,9 @@ fn dmi_evidence(c: &Capture, out: &mut Vec<Evidence>) {
     }
     // The system vendor, normalised. Hardware vendors are weak evidence of bare metal (a VM can
     // be given the host's strings); shared vendors decide nothing.
-    let already = out.iter().any(|e| e.source == format!("{DMI_DIR}/sys_vendor"));
+    let already = out
+        .iter()
+        .any(|e| e.source == format!("{DMI_DIR}/sys_vendor"));
     if let Some(v) = field("sys_vendor").filter(|v| !already && !dmi::is_placeholder(v)) {
         let (finding, suggests, strength, reference) = match dmi::vendor(&v) {
             Some(row) if row.kind == VendorKind::Hardware => (
@@ -907,20 +909,12 @@ fn ec2_instance_type(c: &Capture, out: &mut Vec<Evidence>) {
 
 /// Platforms whose VMs are known to set the SMBIOS VM bit, so a clear bit means bare metal there:
 /// (DMI field, pattern, who, source). EC2's Xen-era instances (sys_vendor "Xen") do not set it.
-pub const VM_BIT_SETTERS: &[(&str, Match, &str, &str)] = &[
-    (
-        "sys_vendor",
-        Match::Prefix("Amazon EC2"),
-        "EC2 Nitro",
-        "systemd PR #19403: EC2 Nitro sets the SMBIOS VM bit on every VM",
-    ),
-    (
-        "sys_vendor",
-        Match::Prefix("Alibaba Cloud"),
-        "Alibaba ECS",
-        "virt-what: Alibaba ECS VMs set the SMBIOS VM bit",
-    ),
-];
+pub const VM_BIT_SETTERS: &[(&str, Match, &str, &str)] = &[(
+    "sys_vendor",
+    Match::Prefix("Amazon EC2"),
+    "EC2 Nitro",
+    "systemd PR #19403: EC2 Nitro sets the SMBIOS VM bit on every VM",
+)];
 
 fn smbios_evidence(c: &Capture, out: &mut Vec<Evidence>) {
     let FileRead::Data { bytes, .. } = c.file(SMBIOS_TYPE0) else {
@@ -1112,7 +1106,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Equals("qemu,pseries"),
         "QEMU's pseries machine",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "systemd detect_vm_device_tree()",
     ),
     (
@@ -1121,7 +1115,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Equals("linux,dummy-virt"),
         "QEMU's Arm virt machine",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU hw/arm/virt.c compatible \"linux,dummy-virt\"",
     ),
     (
@@ -1130,7 +1124,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Equals("riscv-virtio"),
         "QEMU's RISC-V virt machine",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU hw/riscv/virt.c compatible \"riscv-virtio\"",
     ),
     (
@@ -1148,7 +1142,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Contains("QEMU Virtual CPU"),
         "QEMU's qemu32/qemu64 CPU model",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU target/i386/cpu.c model_id \"QEMU Virtual CPU version\"",
     ),
     (
@@ -1166,7 +1160,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Contains("emulated by qemu"),
         "a PowerPC machine emulated by QEMU",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "Linux arch/powerpc/platforms/pseries/setup.c; virt-what",
     ),
     (
@@ -1265,7 +1259,7 @@ fn text_evidence(c: &Capture, out: &mut Vec<Evidence>) {
             finding: "QEMU's fw_cfg device in the device tree".into(),
             suggests: VM,
             strength: Strong,
-            identifies: Identity::product(None, "QEMU"),
+            identifies: Identity::product(Some("qemu"), "QEMU"),
             reference: "systemd detect_vm_device_tree()",
         });
     }
@@ -1307,7 +1301,7 @@ fn text_evidence(c: &Capture, out: &mut Vec<Evidence>) {
         "/sys/firmware/qemu_fw_cfg",
         "fw-cfg.sysfs",
         "QEMU's fw_cfg interface",
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "Linux drivers/firmware/qemu_fw_cfg.c",
     )] {
         if c.exists(path) {
@@ -1399,7 +1393,7 @@ pub const PCI_RULES: &[PciRule] = &[
         "QEMU's default subsystem ID on emulated devices",
         VM,
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU include/hw/pci/pci.h PCI_SUBVENDOR_ID_REDHAT_QUMRANET, PCI_SUBDEVICE_ID_QEMU",
     ),
     pci(
@@ -1421,7 +1415,7 @@ pub const PCI_RULES: &[PciRule] = &[
         "QEMU's own emulated devices (PCIe bridges, pvpanic, xHCI…)",
         VM,
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "pci.ids 1b36 Red Hat, Inc. (QEMU); QEMU docs/specs/pci-ids.rst",
     ),
     pci(
@@ -1432,7 +1426,7 @@ pub const PCI_RULES: &[PciRule] = &[
         "the Bochs/QEMU standard VGA",
         VM,
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU docs/specs/standard-vga.rst",
     ),
     pci(
@@ -1723,7 +1717,7 @@ fn bus_evidence(c: &Capture, out: &mut Vec<Evidence>) {
             "QEMU0002",
             "acpi.qemu-fw-cfg",
             "QEMU's fw_cfg ACPI device",
-            Identity::product(None, "QEMU"),
+            Identity::product(Some("qemu"), "QEMU"),
             "Linux drivers/firmware/qemu_fw_cfg.c fw_cfg_sysfs_mod_acpi_match",
         ),
         (
