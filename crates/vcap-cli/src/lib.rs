@@ -6,6 +6,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+mod probe_cmd;
 mod protocol_cmd;
 mod regs_cmd;
 
@@ -27,6 +28,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print one systemd-detect-virt identifier (exit 0: virtual machine, 1: not).
+    Detect(probe_cmd::DetectArgs),
+    /// Capture every input the probe reads into DIR, so the report can be reproduced anywhere.
+    Snapshot(probe_cmd::SnapshotArgs),
     /// Sanitize host ID registers into guest-visible ones.
     Sanitize(regs_cmd::SanitizeArgs),
     /// Fold many host profiles into a migration-safe baseline.
@@ -47,6 +52,9 @@ pub enum CliError {
     /// Writing the output failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+    /// Probing, detecting or snapshotting failed.
+    #[error(transparent)]
+    Probe(#[from] probe_cmd::Error),
     /// A register command failed.
     #[error(transparent)]
     Regs(#[from] regs_cmd::Error),
@@ -81,7 +89,19 @@ where
         }
     };
     match cli.command {
-        None => Err(CliError::Usage("the probe is not built yet".into())),
+        None => Ok(probe_cmd::run_report(cli.root.as_deref(), cli.json, out)?),
+        Some(Command::Detect(a)) => Ok(probe_cmd::run_detect(
+            &a,
+            cli.root.as_deref(),
+            cli.json,
+            out,
+        )?),
+        Some(Command::Snapshot(a)) => Ok(probe_cmd::run_snapshot(
+            &a,
+            cli.root.as_deref(),
+            cli.json,
+            out,
+        )?),
         Some(Command::Sanitize(a)) => Ok(regs_cmd::sanitize(&a, cli.json, out)?),
         Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(&a, cli.json, out)?),
         Some(Command::Compare(a)) => Ok(regs_cmd::compare(&a, cli.json, out)?),

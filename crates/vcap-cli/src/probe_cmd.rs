@@ -1,0 +1,124 @@
+//! `vcap` (the report), `vcap detect` and `vcap snapshot`: read through one source, decide in
+//! vcap-core, print.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use vcap_core::report::{self, Report};
+use vcap_core::{render, systemd};
+use vcap_probe::snapshot::{self, SnapshotError};
+use vcap_probe::{Source, SourceError};
+
+/// Arguments of `vcap detect`.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Print nothing; only the exit status tells (0: virtual machine, 1: not).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// List every identifier vcap detect can print, and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// Arguments of `vcap snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The directory to write (created; must be new or empty).
+    pub dir: PathBuf,
+}
+
+/// Why a probe command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The source could not be opened.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The snapshot could not be written.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    /// Output could not be written.
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Opens the source named by `--root`, or the live system.
+pub fn open(root: Option<&Path>) -> Result<Source, Error> {
+    Ok(match root {
+        Some(dir) => Source::snapshot(dir)?,
+        None => Source::live(),
+    })
+}
+
+/// Probes and builds the report.
+pub fn report(root: Option<&Path>) -> Result<Report, Error> {
+    let src = open(root)?;
+    Ok(report::build(&vcap_probe::probe(&src)))
+}
+
+/// `vcap [--json]`: the full report.
+pub fn run_report(root: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    let r = report(root)?;
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(render::human(&r).as_bytes())?;
+    }
+    Ok(0)
+}
+
+/// `vcap detect`: one systemd-detect-virt identifier; exit 0 for a VM, 1 otherwise.
+pub fn run_detect(
+    a: &DetectArgs,
+    root: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    if a.list {
+        for id in systemd::IDS {
+            writeln!(out, "{id}")?;
+        }
+        return Ok(0);
+    }
+    let r = report(root)?;
+    let code = u8::from(r.systemd_id == "none");
+    if json {
+        let v = serde_json::json!({
+            "schema_version": report::SCHEMA_VERSION,
+            "systemd_id": r.systemd_id,
+            "kind": r.verdict.kind.as_str(),
+        });
+        writeln!(out, "{v}")?;
+    } else if !a.quiet {
+        writeln!(out, "{}", r.systemd_id)?;
+    }
+    Ok(code)
+}
+
+/// `vcap snapshot DIR`: capture every input the probe reads.
+pub fn run_snapshot(
+    a: &SnapshotArgs,
+    root: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let src = open(root)?;
+    let cap = vcap_probe::probe(&src);
+    let w = snapshot::write(&src, &cap, &a.dir)?;
+    if json {
+        let v = serde_json::json!({"dir": a.dir, "files": w.files, "links": w.links, "unreadable": w.unreadable});
+        writeln!(out, "{v}")?;
+    } else {
+        writeln!(
+            out,
+            "wrote {}: {} files, {} links, {} unreadable; replay with `vcap --root {}`",
+            a.dir.display(),
+            w.files,
+            w.links,
+            w.unreadable,
+            a.dir.display()
+        )?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,160 @@
+//! What the probe read: every file, directory listing, existence check and symbolic link, keyed by
+//! the absolute path that was asked for. The same value comes from the live system and from a
+//! snapshot of it, which is what makes a snapshot replay give the same report.
+
+use std::collections::BTreeMap;
+
+use crate::cpuid::CpuidDump;
+
+/// The outcome of reading one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileRead {
+    /// The file was read (up to the plan's size limit).
+    Data {
+        /// The bytes read.
+        bytes: Vec<u8>,
+        /// True when the file was longer than the limit and only the first bytes were kept.
+        truncated: bool,
+    },
+    /// Nothing exists at this path.
+    Absent,
+    /// Something exists but could not be read; the reason says why (permission denied, a FIFO,
+    /// a link leaving the snapshot, a loop of links, …).
+    Unreadable(String),
+}
+
+impl FileRead {
+    /// The bytes, when the file was read.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            FileRead::Data { bytes, .. } => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// The content as text with trailing whitespace (sysfs's newline) removed, when it was read
+    /// and is valid UTF-8; invalid UTF-8 is replaced lossily.
+    pub fn text(&self) -> Option<String> {
+        self.bytes()
+            .map(|b| String::from_utf8_lossy(b).trim_end().to_string())
+    }
+}
+
+/// The outcome of an existence check (device nodes such as `/dev/kvm` are never opened).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existence {
+    /// A file, device or other non-directory exists.
+    File,
+    /// A directory exists.
+    Dir,
+    /// Nothing exists at this path.
+    Absent,
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DirEntry {
+    /// The entry's name.
+    pub name: String,
+    /// The link's target text when the entry is a symbolic link (sysfs bus and class entries are).
+    pub link: Option<String>,
+}
+
+/// The outcome of listing one directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    /// The directory's entries, sorted by name.
+    Entries(Vec<DirEntry>),
+    /// No directory exists at this path.
+    Absent,
+    /// It exists but could not be listed.
+    Unreadable(String),
+}
+
+impl Listing {
+    /// The entries, or none when the directory was absent or unreadable.
+    pub fn entries(&self) -> &[DirEntry] {
+        match self {
+            Listing::Entries(e) => e,
+            _ => &[],
+        }
+    }
+}
+
+/// How CPUID was observed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CpuidRead {
+    /// A dump of leaves (executed live, or parsed from `cpuid.txt`).
+    Dump(CpuidDump),
+    /// Not observed: another architecture, or a snapshot without `cpuid.txt`.
+    NotObserved,
+    /// `cpuid.txt` exists but is malformed; the message names the line.
+    Malformed(String),
+}
+
+/// Everything the probe read. Paths are absolute paths on the probed machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    /// Files that were read.
+    pub files: BTreeMap<String, FileRead>,
+    /// Existence checks.
+    pub exists: BTreeMap<String, Existence>,
+    /// Directory listings.
+    pub dirs: BTreeMap<String, Listing>,
+    /// Symbolic links read without following (e.g. a PCI device's `driver`): path → target text,
+    /// or `None` when there is no link there.
+    pub links: BTreeMap<String, Option<String>>,
+    /// CPUID.
+    pub cpuid: CpuidRead,
+}
+
+impl Default for Capture {
+    fn default() -> Self {
+        Capture {
+            files: BTreeMap::new(),
+            exists: BTreeMap::new(),
+            dirs: BTreeMap::new(),
+            links: BTreeMap::new(),
+            cpuid: CpuidRead::NotObserved,
+        }
+    }
+}
+
+static ABSENT_FILE: FileRead = FileRead::Absent;
+static ABSENT_DIR: Listing = Listing::Absent;
+
+impl Capture {
+    /// The read outcome of `path`; a path the probe never asked for reads as absent.
+    pub fn file(&self, path: &str) -> &FileRead {
+        self.files.get(path).unwrap_or(&ABSENT_FILE)
+    }
+
+    /// The text of `path` (trailing newline trimmed) when it was read.
+    pub fn text(&self, path: &str) -> Option<String> {
+        self.file(path).text()
+    }
+
+    /// Whether something exists at `path` (an existence check, a read file or a listed directory).
+    pub fn exists(&self, path: &str) -> bool {
+        match self.exists.get(path) {
+            Some(Existence::File | Existence::Dir) => true,
+            Some(Existence::Absent) => false,
+            None => {
+                matches!(
+                    self.files.get(path),
+                    Some(FileRead::Data { .. } | FileRead::Unreadable(_))
+                ) || matches!(self.dirs.get(path), Some(Listing::Entries(_)))
+            }
+        }
+    }
+
+    /// The listing of `dir`.
+    pub fn listing(&self, dir: &str) -> &Listing {
+        self.dirs.get(dir).unwrap_or(&ABSENT_DIR)
+    }
+
+    /// The target text of the link at `path`, when there is one.
+    pub fn link(&self, path: &str) -> Option<&str> {
+        self.links.get(path).and_then(|t| t.as_deref())
+    }
+}

@@ -1,0 +1,321 @@
+//! CPUID as data: a dump of (leaf, subleaf) → registers, read from and written to the raw format
+//! that `cpuid -r -1` (Debian package `cpuid`) prints, and the hypervisor-leaf scan.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// The four output registers of one CPUID query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Regs {
+    /// EAX.
+    pub eax: u32,
+    /// EBX.
+    pub ebx: u32,
+    /// ECX.
+    pub ecx: u32,
+    /// EDX.
+    pub edx: u32,
+}
+
+/// CPUID leaves of one logical CPU, keyed by (leaf, subleaf).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CpuidDump {
+    /// The recorded leaves.
+    pub leaves: BTreeMap<(u32, u32), Regs>,
+}
+
+/// Why a `cpuid -r` text could not be parsed; names the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {what}")]
+pub struct CpuidParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What was wrong.
+    pub what: String,
+}
+
+impl CpuidDump {
+    /// The registers of (leaf, subleaf), when recorded.
+    pub fn get(&self, leaf: u32, subleaf: u32) -> Option<Regs> {
+        self.leaves.get(&(leaf, subleaf)).copied()
+    }
+
+    /// Parses the raw format of `cpuid -r` / `cpuid -r -1`. Only the first CPU block is kept
+    /// (`CPU:` or `CPU 0:`); later blocks are ignored.
+    pub fn parse(text: &str) -> Result<CpuidDump, CpuidParseError> {
+        let mut dump = CpuidDump::default();
+        let mut blocks = 0usize;
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            let err = |what: &str| CpuidParseError {
+                line: i + 1,
+                what: what.to_string(),
+            };
+            if line.is_empty() {
+                continue;
+            }
+            if line.starts_with("CPU") && line.ends_with(':') {
+                blocks += 1;
+                if blocks > 1 {
+                    break;
+                }
+                continue;
+            }
+            if blocks == 0 {
+                return Err(err("expected a `CPU:` line before the first leaf"));
+            }
+            let (head, regs) = line
+                .split_once(':')
+                .ok_or_else(|| err("expected `0xLEAF 0xSUB: eax=… ebx=… ecx=… edx=…`"))?;
+            let mut head = head.split_whitespace();
+            let leaf = head
+                .next()
+                .and_then(parse_hex)
+                .ok_or_else(|| err("leaf is not a 0x-prefixed hex number"))?;
+            let sub = head
+                .next()
+                .and_then(parse_hex)
+                .ok_or_else(|| err("subleaf is not a 0x-prefixed hex number"))?;
+            if head.next().is_some() {
+                return Err(err("unexpected text before `:`"));
+            }
+            let mut r = [None::<u32>; 4];
+            for part in regs.split_whitespace() {
+                let (name, val) = part
+                    .split_once('=')
+                    .ok_or_else(|| err("expected `reg=0x…`"))?;
+                let idx = match name {
+                    "eax" => 0,
+                    "ebx" => 1,
+                    "ecx" => 2,
+                    "edx" => 3,
+                    _ => return Err(err(&format!("unknown register `{name}`"))),
+                };
+                if r[idx].is_some() {
+                    return Err(err(&format!("register `{name}` given twice")));
+                }
+                r[idx] = Some(
+                    parse_hex(val)
+                        .ok_or_else(|| err(&format!("`{name}` is not a 32-bit hex value")))?,
+                );
+            }
+            let [Some(eax), Some(ebx), Some(ecx), Some(edx)] = r else {
+                return Err(err("all of eax, ebx, ecx, edx are required"));
+            };
+            dump.leaves.insert((leaf, sub), Regs { eax, ebx, ecx, edx });
+        }
+        if blocks == 0 {
+            return Err(CpuidParseError {
+                line: 1,
+                what: "no `CPU:` line: not `cpuid -r` output".into(),
+            });
+        }
+        Ok(dump)
+    }
+
+    /// Writes the dump in the `cpuid -r -1` raw format.
+    pub fn to_text(&self) -> String {
+        let mut s = String::from("CPU:\n");
+        for (&(leaf, sub), r) in &self.leaves {
+            let _ = writeln!(
+                s,
+                "   0x{leaf:08x} 0x{sub:02x}: eax=0x{:08x} ebx=0x{:08x} ecx=0x{:08x} edx=0x{:08x}",
+                r.eax, r.ebx, r.ecx, r.edx
+            );
+        }
+        s
+    }
+
+    /// The vendor string of leaf 0 (EBX, EDX, ECX), when recorded.
+    pub fn vendor(&self) -> Option<String> {
+        let r = self.get(0, 0)?;
+        Some(bytes_text(&sig_bytes(r.ebx, r.edx, r.ecx)))
+    }
+
+    /// The hypervisor leaves 0x40000000–0x4000FF00 (step 0x100) that were recorded.
+    pub fn hypervisor_bases(&self) -> Vec<HypervisorBase> {
+        (0..=0xFFu32)
+            .map(|i| HV_BASE_FIRST + i * 0x100)
+            .filter_map(|base| {
+                let r = self.get(base, 0)?;
+                Some(HypervisorBase::from_regs(base, r))
+            })
+            .collect()
+    }
+}
+
+/// The first hypervisor leaf.
+pub const HV_BASE_FIRST: u32 = 0x4000_0000;
+
+/// One recorded hypervisor base leaf, interpreted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HypervisorBase {
+    /// The leaf (0x40000000 + n·0x100).
+    pub base: u32,
+    /// EAX: the highest hypervisor leaf of this range.
+    pub max_leaf: u32,
+    /// The 12 signature bytes (EBX, ECX, EDX).
+    pub signature: [u8; 12],
+}
+
+impl HypervisorBase {
+    /// Interprets the registers of a base leaf.
+    pub fn from_regs(base: u32, r: Regs) -> Self {
+        HypervisorBase {
+            base,
+            max_leaf: r.eax,
+            signature: sig_bytes(r.ebx, r.ecx, r.edx),
+        }
+    }
+
+    /// The max leaf lies in `base..=base+0xFF`, as a hypervisor range must.
+    pub fn max_leaf_in_range(&self) -> bool {
+        self.max_leaf >= self.base && self.max_leaf - self.base <= 0xFF
+    }
+
+    /// The signature is printable ASCII, NUL-padded at the end only, and not empty.
+    pub fn signature_printable(&self) -> bool {
+        let end = self
+            .signature
+            .iter()
+            .rposition(|&b| b != 0)
+            .map_or(0, |p| p + 1);
+        end > 0
+            && self.signature[..end]
+                .iter()
+                .all(|&b| (0x20..=0x7e).contains(&b))
+    }
+
+    /// A valid hypervisor signature: printable and with its max leaf in range.
+    pub fn is_valid(&self) -> bool {
+        self.max_leaf_in_range() && self.signature_printable()
+    }
+
+    /// The signature as text, NULs and non-printable bytes shown as `.`, trailing NULs dropped.
+    pub fn signature_text(&self) -> String {
+        bytes_text(&self.signature)
+    }
+}
+
+/// The 12 bytes of three registers in little-endian order.
+pub fn sig_bytes(a: u32, b: u32, c: u32) -> [u8; 12] {
+    let mut s = [0u8; 12];
+    s[0..4].copy_from_slice(&a.to_le_bytes());
+    s[4..8].copy_from_slice(&b.to_le_bytes());
+    s[8..12].copy_from_slice(&c.to_le_bytes());
+    s
+}
+
+fn bytes_text(b: &[u8]) -> String {
+    let end = b.iter().rposition(|&x| x != 0).map_or(0, |p| p + 1);
+    b[..end]
+        .iter()
+        .map(|&x| {
+            if (0x20..=0x7e).contains(&x) {
+                x as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}
+
+fn parse_hex(s: &str) -> Option<u32> {
+    let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
+    if h.is_empty() || h.len() > 8 {
+        return None;
+    }
+    u32::from_str_radix(h, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines copied from `cpuid -r -1` on this project's development machine (a KVM guest).
+    const REAL: &str = "CPU:\n   0x00000000 0x00: eax=0x0000000d ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69\n   0x40000000 0x00: eax=0x40000001 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n";
+
+    #[test]
+    fn parses_real_lines_and_names_kvm() {
+        let d = CpuidDump::parse(REAL).unwrap();
+        assert_eq!(d.vendor().as_deref(), Some("GenuineIntel"));
+        let hv = d.hypervisor_bases();
+        assert_eq!(hv.len(), 1);
+        assert_eq!(hv[0].signature_text(), "KVMKVMKVM");
+        assert!(hv[0].is_valid());
+    }
+
+    #[test]
+    fn round_trips_the_real_text() {
+        assert_eq!(CpuidDump::parse(REAL).unwrap().to_text(), REAL);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = CpuidDump::parse("CPU:\n   0x0 0x0: eax=0x1 ebx=0x2 ecx=zz edx=0x4\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.what.contains("ecx"), "{e}");
+        assert_eq!(CpuidDump::parse("hello").unwrap_err().line, 1);
+        assert!(CpuidDump::parse("CPU:\n 0x0 0x0: eax=0x1\n").is_err());
+        assert!(
+            CpuidDump::parse("CPU:\n 0x0 0x0: eax=0x1 ebx=0x1 ecx=0x1 edx=0x123456789\n").is_err()
+        );
+    }
+
+    #[test]
+    fn keeps_only_the_first_cpu() {
+        let t = "CPU 0:\n 0x1 0x0: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0\nCPU 1:\n 0x1 0x0: eax=0x2 ebx=0x0 ecx=0x0 edx=0x0\n";
+        assert_eq!(CpuidDump::parse(t).unwrap().get(1, 0).unwrap().eax, 1);
+    }
+
+    #[test]
+    fn bare_metal_shapes_are_not_hypervisors() {
+        // Intel returns the highest basic leaf's data above the basic range; AMD returns zeros.
+        let intel = HypervisorBase::from_regs(
+            0x4000_0000,
+            Regs {
+                eax: 0xbb8,
+                ebx: 0,
+                ecx: 0x64,
+                edx: 0,
+            },
+        );
+        let amd = HypervisorBase::from_regs(0x4000_0000, Regs::default());
+        assert!(!intel.is_valid());
+        assert!(!amd.is_valid());
+        let late = HypervisorBase::from_regs(
+            0x4000_0100,
+            Regs {
+                eax: 0x4000_0200,
+                ..REGS_KVM
+            },
+        );
+        assert!(!late.max_leaf_in_range());
+    }
+
+    const REGS_KVM: Regs = Regs {
+        eax: 0x4000_0001,
+        ebx: 0x4b4d564b,
+        ecx: 0x564b4d56,
+        edx: 0x4d,
+    };
+
+    proptest! {
+        #[test]
+        fn any_dump_round_trips(leaves in proptest::collection::btree_map((any::<u32>(), 0u32..256), any::<(u32, u32, u32, u32)>(), 0..40)) {
+            let dump = CpuidDump { leaves: leaves.into_iter().map(|(k, (a, b, c, d))| (k, Regs { eax: a, ebx: b, ecx: c, edx: d })).collect() };
+            prop_assert_eq!(CpuidDump::parse(&dump.to_text()).unwrap(), dump);
+        }
+
+        #[test]
+        fn parser_never_panics(s in ".{0,400}") {
+            let _ = CpuidDump::parse(&s);
+        }
+
+        #[test]
+        fn parser_never_panics_on_near_miss_lines(lines in proptest::collection::vec("[ 0-9a-fx:=ebcdCPU\t]{0,60}", 0..20)) {
+            let _ = CpuidDump::parse(&format!("CPU:\n{}", lines.join("\n")));
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! What the probe reads, as data: files, existence checks, directory walks, and how much of each.
+//! The probe executes this plan against the live system or a snapshot; the snapshot writer stores
+//! exactly what it read. A signal that needs a new input adds a row here.
+
+/// Default size limit for one sysfs or procfs attribute.
+pub const ATTR_LIMIT: usize = 4096;
+
+/// One file to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSpec {
+    /// Absolute path on the probed machine.
+    pub path: &'static str,
+    /// At most this many bytes are read; the rest is reported as truncated.
+    pub limit: usize,
+    /// What the file tells when it can be read (shown when it cannot).
+    pub tells: &'static str,
+}
+
+/// A directory whose entries are each visited: files read and links recorded inside every entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkSpec {
+    /// The directory to list (bus and class directories whose entries are links).
+    pub dir: &'static str,
+    /// Files read inside each entry, with their size limits.
+    pub files: &'static [(&'static str, usize)],
+    /// Links inside each entry whose target text is recorded without following them.
+    pub links: &'static [&'static str],
+    /// What the walk tells.
+    pub tells: &'static str,
+}
+
+const fn f(path: &'static str, tells: &'static str) -> FileSpec {
+    FileSpec {
+        path,
+        limit: ATTR_LIMIT,
+        tells,
+    }
+}
+
+/// The DMI identity fields read from `/sys/class/dmi/id` (all world-readable, 0444).
+pub const DMI_FIELDS: &[&str] = &[
+    "sys_vendor",
+    "product_name",
+    "product_version",
+    "product_family",
+    "product_sku",
+    "board_vendor",
+    "board_name",
+    "bios_vendor",
+    "bios_version",
+    "bios_date",
+    "chassis_vendor",
+    "chassis_type",
+    "chassis_asset_tag",
+];
+
+/// The DMI directory.
+pub const DMI_DIR: &str = "/sys/class/dmi/id";
+
+/// The raw SMBIOS type 0 (BIOS information) structure; root-only (0400).
+pub const SMBIOS_TYPE0: &str = "/sys/firmware/dmi/entries/0-0/raw";
+
+/// Single files the probe reads.
+pub const FILES: &[FileSpec] = &[
+    FileSpec {
+        path: SMBIOS_TYPE0,
+        limit: 64 * 1024,
+        tells: "the SMBIOS \"system is a virtual machine\" bit (type 0, BIOS characteristics extension byte 2, bit 4); readable by root only",
+    },
+    f("/sys/hypervisor/type", "the Xen hypervisor type (Xen only)"),
+    f(
+        "/sys/hypervisor/properties/features",
+        "Xen feature bits, bit 11 XENFEAT_dom0 marks the control domain",
+    ),
+    f(
+        "/proc/xen/capabilities",
+        "\"control_d\" marks Xen's control domain (dom0)",
+    ),
+    f(
+        "/proc/device-tree/hypervisor/compatible",
+        "the hypervisor node of the device tree (Arm, PowerPC, RISC-V)",
+    ),
+    f(
+        "/proc/device-tree/compatible",
+        "the machine model of the device tree",
+    ),
+    FileSpec {
+        path: "/proc/cpuinfo",
+        limit: 256 * 1024,
+        tells: "CPU vendor and model names, UML and PowerVM markers, vmx/svm flags",
+    },
+    f("/proc/sysinfo", "the z/VM control program (s390)"),
+];
+
+/// Paths whose existence alone is a signal. Device nodes are never opened.
+pub const EXISTS: &[(&str, &str)] = &[
+    ("/proc/xen", "xenfs is mounted: Xen is present"),
+    (
+        "/dev/kvm",
+        "this kernel offers KVM: the machine can host VMs",
+    ),
+    (
+        "/sys/firmware/qemu_fw_cfg",
+        "QEMU's fw_cfg interface is present",
+    ),
+    (
+        "/proc/device-tree/ibm,partition-name",
+        "an IBM logical partition (PowerVM)",
+    ),
+    (
+        "/proc/device-tree/hmc-managed?",
+        "a partition managed by an IBM HMC (PowerVM)",
+    ),
+    (
+        "/proc/device-tree/chosen/qemu,graphic-width",
+        "QEMU's device tree (pseries emulated by QEMU)",
+    ),
+];
+
+/// Directories that are only listed (entry names and link targets).
+pub const LISTS: &[(&str, &str)] = &[
+    ("/proc/device-tree", "device-tree nodes such as fw-cfg"),
+    (
+        "/sys/bus/acpi/devices",
+        "ACPI device IDs such as QEMU0002 (fw_cfg) and VMBUS",
+    ),
+    ("/sys/bus/vmbus/devices", "Hyper-V VMBus devices"),
+];
+
+/// Bus walks.
+pub const WALKS: &[WalkSpec] = &[
+    WalkSpec {
+        dir: "/sys/bus/pci/devices",
+        files: &[
+            ("vendor", ATTR_LIMIT),
+            ("device", ATTR_LIMIT),
+            ("subsystem_vendor", ATTR_LIMIT),
+            ("subsystem_device", ATTR_LIMIT),
+            ("class", ATTR_LIMIT),
+            ("revision", ATTR_LIMIT),
+        ],
+        links: &[],
+        tells: "PCI vendor, device and subsystem IDs of virtual hardware",
+    },
+    WalkSpec {
+        dir: "/sys/bus/virtio/devices",
+        files: &[
+            ("device", ATTR_LIMIT),
+            ("vendor", ATTR_LIMIT),
+            ("features", ATTR_LIMIT),
+        ],
+        links: &[],
+        tells: "virtio devices and their transport (PCI, MMIO, CCW)",
+    },
+];
+
+/// Whether CPUID is executed (x86 only) and dumped to `cpuid.txt` in snapshots.
+pub const CPUID_FILE: &str = "cpuid.txt";
+
+/// What `path` would tell if it could be read, from the plan's rows.
+pub fn tells(path: &str) -> Option<&'static str> {
+    if let Some(s) = FILES.iter().find(|s| s.path == path) {
+        return Some(s.tells);
+    }
+    if path.starts_with(DMI_DIR) {
+        return Some("DMI identity strings");
+    }
+    if path.starts_with("/sys/firmware/acpi/tables/") {
+        return Some("an ACPI table (root only)");
+    }
+    WALKS
+        .iter()
+        .find(|w| path.starts_with(w.dir))
+        .map(|w| w.tells)
+}

@@ -1,0 +1,114 @@
+//! The report: verdict, evidence, conflicts and what could not be read, as one value with a
+//! versioned JSON schema (docs/report-schema.md). Built from a [`Capture`] by a pure function.
+
+use serde::Serialize;
+
+use crate::capture::{Capture, CpuidRead, FileRead, Listing};
+use crate::detect::{self, Conflict, Verdict};
+use crate::evidence::{self, Evidence, Suggests};
+use crate::plan;
+use crate::systemd;
+
+/// The JSON schema version. Bumped on any incompatible change; additions keep it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// An input that exists but could not be read, or was not observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unreadable {
+    /// The absolute path, or `CPUID`.
+    pub source: String,
+    /// Why it could not be read.
+    pub reason: String,
+    /// What it would tell (e.g. to root).
+    pub tells: String,
+}
+
+/// Whether this machine can host VMs itself (reported, never confused with being a VM).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostCapability {
+    /// True when any evidence shows hardware virtualisation or KVM available to this OS.
+    pub can_host_vms: bool,
+    /// Indices of that evidence.
+    pub evidence: Vec<usize>,
+}
+
+/// The full report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Where this OS runs.
+    pub verdict: Verdict,
+    /// The systemd-detect-virt identifier.
+    pub systemd_id: &'static str,
+    /// Every piece of evidence.
+    pub evidence: Vec<Evidence>,
+    /// Evidence that contradicts the verdict.
+    pub conflicts: Vec<Conflict>,
+    /// What could not be read, and what it would tell.
+    pub unreadable: Vec<Unreadable>,
+    /// Whether this machine can host VMs.
+    pub host: HostCapability,
+}
+
+/// Builds the report for a capture.
+pub fn build(c: &Capture) -> Report {
+    let evidence = evidence::gather(c);
+    let (verdict, conflicts) = detect::decide(&evidence);
+    let systemd_id = systemd::id(&verdict);
+    let host = HostCapability {
+        can_host_vms: evidence.iter().any(|e| e.suggests == Suggests::CanHostVms),
+        evidence: evidence
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.suggests == Suggests::CanHostVms)
+            .map(|(i, _)| i)
+            .collect(),
+    };
+    Report {
+        schema_version: SCHEMA_VERSION,
+        verdict,
+        systemd_id,
+        evidence,
+        conflicts,
+        unreadable: unreadable(c),
+        host,
+    }
+}
+
+/// Every unreadable input of a capture, with what it would tell.
+pub fn unreadable(c: &Capture) -> Vec<Unreadable> {
+    let tells = |p: &str| {
+        plan::tells(p)
+            .unwrap_or("an input of the probe")
+            .to_string()
+    };
+    let mut out: Vec<Unreadable> = c
+        .files
+        .iter()
+        .filter_map(|(p, r)| match r {
+            FileRead::Unreadable(why) => Some(Unreadable {
+                source: p.clone(),
+                reason: why.clone(),
+                tells: tells(p),
+            }),
+            _ => None,
+        })
+        .chain(c.dirs.iter().filter_map(|(p, l)| match l {
+            Listing::Unreadable(why) => Some(Unreadable {
+                source: p.clone(),
+                reason: why.clone(),
+                tells: tells(p),
+            }),
+            _ => None,
+        }))
+        .collect();
+    if let CpuidRead::NotObserved = c.cpuid {
+        out.push(Unreadable {
+            source: "CPUID".into(),
+            reason: "not observed (not an x86 machine, or a snapshot without cpuid.txt)".into(),
+            tells: "the hypervisor bit and hypervisor signatures".into(),
+        });
+    }
+    out
+}
