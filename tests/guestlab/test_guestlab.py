@@ -3,6 +3,7 @@
 import base64
 import tempfile
 import unittest
+from unittest import mock
 from pathlib import Path
 
 import guestlab
@@ -57,8 +58,10 @@ class JsonDiff(unittest.TestCase):
 
     def test_volatile_keys_are_ignored(self):
         a = {"generated_at": "1", "v": {"timestamp": 2, "k": 1}}
-        b = {"generated_at": "9", "v": {"timestamp": 3, "k": 1}}
-        self.assertEqual(guestlab.json_diff(guestlab.strip_volatile(a), guestlab.strip_volatile(b)), [])
+        b = {"generated_at": "9", "v": {"timestamp": 3, "k": 2}}
+        with mock.patch.object(guestlab, "VOLATILE_KEYS", {"generated_at", "timestamp"}):
+            d = guestlab.json_diff(guestlab.strip_volatile(a), guestlab.strip_volatile(b))
+        self.assertEqual(d, ["$.v.k: 1 != 2"])
 
 
 class SmbiosBlob(unittest.TestCase):
@@ -90,7 +93,8 @@ class Platforms(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             f = Path(d) / "p.toml"
             f.write_text('[[platform]]\nname = "x"\nsummary = "s"\nqemu = "-machine q35"\n'
-                         '[platform.expect]\nkind = "vm"\nsystemd_id = "qemu"\nreason = "r"\n')
+                         '[platform.expect]\nkind = "vm"\nhypervisor = "qemu"\ncloud = "none"\n'
+                         'systemd_id = "qemu"\nconflicts = false\nreason = "r"\n')
             with self.assertRaisesRegex(guestlab.GuestlabError, r"platform #1 \(x\): expect.kind"):
                 guestlab.load_platforms(f)
 
