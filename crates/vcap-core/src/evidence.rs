@@ -271,7 +271,7 @@ pub const SIGNATURES: &[Signature] = &[
 ];
 
 const HV_BIT_REF: &str = "Intel SDM Vol. 2A CPUID.01H:ECX[31] (reserved for hypervisor use); Linux X86_FEATURE_HYPERVISOR";
-const HYPERV_FLAGS_REF: &str = "Hyper-V TLFS; Linux include/hyperv/hvgdk_mini.h HV_CPU_MANAGEMENT BIT(12), HV_ISOLATION BIT(22)";
+const HYPERV_FLAGS_REF: &str = "Hyper-V TLFS; Linux include/asm-generic/hyperv-tlfs.h HV_CPU_MANAGEMENT BIT(12), HV_ISOLATION BIT(22)";
 
 fn cpuid_evidence(dump: &CpuidDump, out: &mut Vec<Evidence>) {
     if let Some(r) = dump.get(1, 0) {
