@@ -12,7 +12,7 @@ use vcap_core::report;
 fn any_read() -> impl Strategy<Value = FileRead> {
     prop_oneof![
         Just(FileRead::Absent),
-        "[ -~]{0,12}".prop_map(|why| FileRead::Unreadable(why)),
+        "[ -~]{0,12}".prop_map(FileRead::Unreadable),
         proptest::collection::vec(any::<u8>(), 0..80).prop_map(|bytes| FileRead::Data {
             bytes,
             truncated: false
