@@ -994,6 +994,7 @@ def main(argv):
     results.sort(key=lambda r: [p.name for p in platforms].index(r.boot.platform.name))
     failed = report(results)
     fixtures(results, a)
+    failed += len(check_committed_fixtures(vcap))
     walls = sorted(r.boot.wall for r in results)
     log(f"\nguestlab: {len(results)} boots in {t_boots:.1f} s ({a.jobs} at a time); per boot "
         f"min {walls[0]:.1f} / median {walls[len(walls) // 2]:.1f} / max {walls[-1]:.1f} s; "
@@ -1026,12 +1027,50 @@ def reevaluate(platforms, a):
         results.append(res)
     failed = report(results)
     fixtures(results, a)
+    failed += len(check_committed_fixtures(vcap))
     return 1 if failed else 0
 
 
 def set_systemd_version():
     global SYSTEMD_VERSION
     SYSTEMD_VERSION = run([SYSTEMD_DETECT_VIRT, "--version"], "systemd version").splitlines()[0]
+
+
+def check_committed_fixtures(vcap):
+    """Every committed tests/fixtures/qemu-*/ must replay to its own live answers: `vcap --json
+    --root DIR` byte for byte `live-report.json`, `vcap detect --root DIR` `live-detect.txt` with the
+    exit status in `live-status.txt`. Returns the problems (a stale fixture after a change to vcap's
+    report: rerun with --update-fixtures)."""
+    problems = []
+    dirs = sorted(FIXTURES.glob("qemu-*"))
+    for d in dirs:
+        live = d / "live-report.json"
+        if not live.exists():
+            problems.append(f"{d.name}: no live-report.json")
+            continue
+        r = subprocess.run([vcap, "--json", "--root", d], capture_output=True)
+        if r.returncode != 0 or r.stdout != live.read_bytes():
+            try:
+                diff = json_diff(json.loads(live.read_bytes()), json.loads(r.stdout))
+            except json.JSONDecodeError:
+                diff = [f"exit {r.returncode}: {r.stderr.decode(errors='replace')[:200]}"]
+            problems.append(f"{d.name}: vcap --json --root differs from live-report.json: "
+                            + "; ".join(diff[:5]))
+        status = dict(line.split()[:2] for line in (d / "live-status.txt").read_text().splitlines()
+                      if line.strip()) if (d / "live-status.txt").exists() else {}
+        r = subprocess.run([vcap, "detect", "--root", d], capture_output=True)
+        want = (d / "live-detect.txt").read_bytes() if (d / "live-detect.txt").exists() else None
+        if r.stdout != want or str(r.returncode) != status.get("detect"):
+            problems.append(f"{d.name}: vcap detect --root printed {r.stdout!r} exit {r.returncode}, "
+                            f"live: {want!r} exit {status.get('detect')}")
+    log(f"guestlab: {len(dirs)} committed fixtures replayed against their live answers, "
+        f"{len(problems)} stale")
+    for pr in problems:
+        log(f"  STALE {pr}")
+    if problems:
+        log("  (vcap's answers changed since the capture: rerun tests/guestlab/run-matrix "
+            "--update-fixtures and commit)")
+    return problems
 
 
 def fixtures(results, a):
