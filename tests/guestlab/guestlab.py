@@ -857,7 +857,27 @@ FIXTURE_FILES = {
 }
 # Written by update_fixture itself.
 EXTRA_FIXTURE_FILES = ["live-status.txt", "SOURCE.md", "guestlab.json", "expected.json",
-                       "expected-pending.json"]
+                       "expected-pending.json", "empty-dirs.txt"]
+# git keeps no empty directory, but in a snapshot an empty directory is evidence (it existed, e.g.
+# /sys/firmware/qemu_fw_cfg). They are listed here, one relative path a line, and restored by
+# restore_empty_dirs() before anything replays a fixture.
+EMPTY_DIRS = "empty-dirs.txt"
+
+
+def restore_empty_dirs():
+    """Recreates the empty directories that each qemu-* fixture lists (a fresh clone lacks them)."""
+    n = 0
+    for d in sorted(FIXTURES.glob("qemu-*")):
+        f = d / EMPTY_DIRS
+        if not f.exists():
+            continue
+        for line in f.read_text().splitlines():
+            if line.strip():
+                rel = safe_relpath(line.strip().encode())
+                if not (d / rel).is_dir():
+                    (d / rel).mkdir(parents=True)
+                    n += 1
+    return n
 
 
 def corpus_expected(p):
@@ -916,6 +936,9 @@ def update_fixture(res):
             shutil.copy2(src / s, dest / name)
     status = "".join(f"{n} {st} {ms}\n" for n, (st, ms, _, _) in res.steps.items())
     (dest / "live-status.txt").write_text(status)
+    empty = sorted(str(q.relative_to(dest)) for q in dest.rglob("*")
+                   if q.is_dir() and not q.is_symlink() and not any(q.iterdir()))
+    (dest / EMPTY_DIRS).write_text("".join(e + "\n" for e in empty))
     (dest / "SOURCE.md").write_text(source_md(p))
     (dest / "guestlab.json").write_text(json.dumps(guestlab_expected(p), indent=2) + "\n")
     # With a known gap, the corpus tests (which run on every directory that has an expected.json)
@@ -936,6 +959,9 @@ def main(argv):
     ap.add_argument("--timeout", type=float, default=120, help="seconds per boot (default 120)")
     ap.add_argument("--update-fixtures", action="store_true",
                     help="write each capture without mismatches to tests/fixtures/qemu-<name>/")
+    ap.add_argument("--restore-empty-dirs", action="store_true",
+                    help="only recreate the empty snapshot directories of tests/fixtures/qemu-* "
+                         "(git does not keep them) and exit")
     ap.add_argument("--reevaluate", action="store_true",
                     help="boot nothing: check the results saved by the last run (work/results/) "
                          "against platforms.toml again, e.g. after editing an expectation")
@@ -944,6 +970,9 @@ def main(argv):
                     help="do not put systemd-detect-virt into the initramfs")
     a = ap.parse_args(argv)
     t0 = time.monotonic()
+    if a.restore_empty_dirs:
+        log(f"guestlab: restored {restore_empty_dirs()} empty snapshot directories")
+        return 0
     platforms, blobs = load_platforms()
     if a.list:
         for p in platforms:
@@ -1042,6 +1071,9 @@ def check_committed_fixtures(vcap):
     exit status in `live-status.txt`. Returns the problems (a stale fixture after a change to vcap's
     report: rerun with --update-fixtures)."""
     problems = []
+    restored = restore_empty_dirs()
+    if restored:
+        log(f"guestlab: restored {restored} empty snapshot directories that git does not keep")
     dirs = sorted(FIXTURES.glob("qemu-*"))
     for d in dirs:
         live = d / "live-report.json"
