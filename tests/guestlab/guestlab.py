@@ -524,8 +524,8 @@ def boot(p, kernel, initrd, timeout):
         b.problem = str(e)
     if b.timed_out:
         b.problem = f"no power-off within {timeout} s (killed)"
-    elif b.problem is None and b.exit != 0:
-        b.problem = f"QEMU exited {b.exit}"
+    elif b.exit != 0:
+        b.problem = f"QEMU exited {b.exit}" + (f" ({b.problem})" if b.problem else "")
     return b
 
 

@@ -1,6 +1,7 @@
 """Unit tests of the guestlab host side (no QEMU): python3 -m unittest discover -s tests/guestlab"""
 
 import base64
+import json
 import tempfile
 import unittest
 from unittest import mock
@@ -97,6 +98,63 @@ class Platforms(unittest.TestCase):
                          'systemd_id = "qemu"\nconflicts = false\nreason = "r"\n')
             with self.assertRaisesRegex(guestlab.GuestlabError, r"platform #1 \(x\): expect.kind"):
                 guestlab.load_platforms(f)
+
+
+def fake_result(expect, known_gap=None, report=None, detect=b"qemu\n", detect_status="0",
+                systemd=b"qemu\n"):
+    exp = {"kind": "virtual-machine", "hypervisor": "qemu", "cloud": "none", "systemd_id": "qemu",
+           "conflicts": False, "reason": "r"}
+    exp.update(expect)
+    p = guestlab.Platform("p", "s", "cloud", ["-machine", "q35"], "", exp, {}, known_gap or {}, "r")
+    rep = report if report is not None else {
+        "verdict": {"kind": "virtual-machine", "hypervisor": "qemu", "cloud": None, "summary": "x"},
+        "conflicts": [],
+    }
+    res = guestlab.Result(guestlab.Boot(p, []))
+    res.steps = {
+        "snapshot": ("0", 1, b"", b""),
+        "report": ("0", 1, json.dumps(rep).encode(), b""),
+        "detect": (detect_status, 1, detect, b""),
+        "systemd-detect-virt": ("0", 1, systemd, b""),
+    }
+    return res
+
+
+class Evaluate(unittest.TestCase):
+    def test_all_agree(self):
+        r = fake_result({"systemd_detect_virt": "qemu"})
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual((r.mismatches, r.gaps, r.fixed_gaps), ([], [], []))
+
+    def test_each_disagreement_is_reported(self):
+        r = fake_result({"kind": "bare-metal", "conflicts": True, "systemd_id": "none",
+                         "systemd_detect_virt": "amazon"})
+        guestlab.evaluate(r, "/nonexistent")
+        keys = sorted(guestlab.mismatch_key(m) for m in r.mismatches)
+        self.assertEqual(keys, ["conflicts", "kind", "systemd_detect_virt", "systemd_id"], r.mismatches)
+
+    def test_detect_exit_status_is_checked(self):
+        r = fake_result({}, detect_status="1")
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual([guestlab.mismatch_key(m) for m in r.mismatches], ["systemd_id"])
+
+    def test_known_gap_is_not_a_failure_but_a_met_gap_is(self):
+        r = fake_result({"conflicts": True}, known_gap={"conflicts": "why"})
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual((len(r.mismatches), len(r.gaps), r.fixed_gaps), (0, 1, []))
+        r = fake_result({"conflicts": False}, known_gap={"conflicts": "why"})
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual((r.mismatches, r.gaps, r.fixed_gaps), ([], [], ["conflicts"]))
+
+    def test_capabilities_pending_until_reported_then_checked(self):
+        r = fake_result({"capabilities": {"ims": "no"}})
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual((r.mismatches, len(r.pending)), ([], 1))
+        rep = {"verdict": {"kind": "virtual-machine", "hypervisor": "qemu", "cloud": None},
+               "conflicts": [], "capabilities": {"ims": {"verdict": "yes", "reasons": []}}}
+        r = fake_result({"capabilities": {"ims": "no"}}, report=rep)
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual([guestlab.mismatch_key(m) for m in r.mismatches], ["capabilities.ims"])
 
 
 if __name__ == "__main__":

@@ -187,14 +187,21 @@ fn send_raw(sink: &mut Sink<impl Write>) -> Result<(), Error> {
 }
 
 /// One line of the steps file: a name and the command line to run.
+#[derive(Debug, PartialEq)]
 struct Step {
     name: String,
     argv: Vec<String>,
 }
 
-/// Reads [`STEPS_FILE`]: one step a line, fields separated by tabs, the first field the step's name.
+/// Reads [`STEPS_FILE`].
 fn read_steps() -> Result<Vec<Step>, Error> {
     let text = fs::read_to_string(STEPS_FILE).map_err(|e| Error::Steps(e.to_string()))?;
+    parse_steps(&text)
+}
+
+/// Parses the steps: one a line, fields separated by tabs, the first field the step's name; blank
+/// lines and lines starting with `#` are skipped.
+fn parse_steps(text: &str) -> Result<Vec<Step>, Error> {
     let mut steps = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
@@ -324,4 +331,25 @@ fn read_kmsg() -> Vec<u8> {
         }
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, Step, parse_steps};
+
+    #[test]
+    fn steps_are_parsed_and_bad_lines_named() {
+        let steps = parse_steps("# comment\n\nreport\t/bin/vcap\t--json\n").unwrap();
+        assert_eq!(
+            steps,
+            vec![Step {
+                name: "report".into(),
+                argv: vec!["/bin/vcap".into(), "--json".into()],
+            }]
+        );
+        match parse_steps("ok\t/bin/true\nlonely\n") {
+            Err(Error::Steps(m)) => assert!(m.starts_with("line 2:"), "{m}"),
+            other => panic!("expected a line-2 error, got {other:?}"),
+        }
+    }
 }
