@@ -130,7 +130,8 @@ EXPECT_KEYS = {
     "capabilities",
     "reason",
 }
-GUEST_KEYS = {"kmsg", "no_kmsg", "cpu_flags", "no_cpu_flags", "files", "present", "absent"}
+GUEST_KEYS = {"kmsg", "no_kmsg", "cpu_flags", "no_cpu_flags", "files", "matches", "present",
+              "absent"}
 KINDS = {"bare-metal", "virtual-machine", "host-under-hypervisor", "unknown"}
 CAPABILITIES = {"interrupt_remapping", "ims", "dma", "pasid"}
 CAP_VERDICTS = {"yes", "no", "unknown"}
@@ -234,7 +235,7 @@ def raw_paths(platforms):
     for p in platforms:
         for key in ("present", "absent"):
             paths += p.guest.get(key, [])
-        paths += list(p.guest.get("files", {}))
+        paths += list(p.guest.get("files", {})) + list(p.guest.get("matches", {}))
     return list(dict.fromkeys(paths))
 
 
@@ -701,6 +702,11 @@ def check_guest(res):
         got = data.decode(errors="replace").strip() if status in ("file", "dir") else f"<{status}>"
         if got != want:
             bad.append(f"guest setup: {path}: expected {want!r}, got {got!r}")
+    for path, rx in g.get("matches", {}).items():
+        status, data = res.raw.get(path, ("not requested", b""))
+        got = data.decode(errors="replace").strip() if status == "file" else f"<{status}>"
+        if not re.search(rx, got):
+            bad.append(f"guest setup: {path}: {got!r} does not match /{rx}/")
     for path in g.get("present", []):
         if res.raw.get(path, ("not requested",))[0] not in ("file", "dir"):
             bad.append(f"guest setup: {path} should exist ({res.raw.get(path, ('not requested',))[0]})")
