@@ -1,3 +1,6 @@
 //! The guest↔hypervisor interrupt negotiation proposed in the Linux IMS threads: bit-exact message
 //! formats, the interrupt-domain model, the hypercall ABI, guest and host state machines, and an
 //! exhaustive model check of every combination of layer generations.
+
+pub mod bits;
+pub mod formats;
