@@ -2,5 +2,10 @@
 //! formats, the interrupt-domain model, the hypercall ABI, guest and host state machines, and an
 //! exhaustive model check of every combination of layer generations.
 
+pub mod abi;
 pub mod bits;
+pub mod domain;
 pub mod formats;
+pub mod guest;
+pub mod host;
+pub mod world;
