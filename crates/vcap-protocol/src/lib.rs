@@ -4,6 +4,7 @@
 
 pub mod abi;
 pub mod bits;
+pub mod check;
 pub mod domain;
 pub mod formats;
 pub mod guest;

@@ -108,7 +108,7 @@ impl Scenario {
                 rid: HOSTILE_RID,
                 owner: HOSTILE_VM,
                 kind: self.device,
-                size: 1,
+                size: 2,
             });
         }
         HostConfig::new(
@@ -180,10 +180,10 @@ pub enum HostileAct {
 }
 
 /// The bounded argument space of the hostile VM: every combination of device {own, victim's},
-/// index {0, first out of bounds}, count {1, 3 (MSI: not a power of two)}, APIC {valid,
+/// index {0, 1, first out of bounds (2)}, count {1, 3 (MSI: not a power of two)}, APIC {valid,
 /// invalid}, vector {valid, exception range}; retarget/free of handles {0, 1, 2}; a repeated
 /// switch; an unknown version; and writes of forged messages (compatibility format at a host
-/// vector, remappable naming IRTEs 0 and 1) to slots {0, out of bounds}.
+/// vector, remappable naming IRTEs 0 and 1) to slots {0, out of bounds (2)}.
 pub fn hostile_acts(kind: InterruptKind) -> Vec<HostileAct> {
     let v2 = abi::VERSION_2;
     let mut acts = Vec::new();
@@ -193,7 +193,7 @@ pub fn hostile_acts(kind: InterruptKind) -> Vec<HostileAct> {
         &[1]
     };
     for device in [HOSTILE_RID, DEVICE_RID] {
-        for index in [0u32, 1] {
+        for index in [0u32, 1, 2] {
             for &count in counts {
                 for apic_id in [0u32, 2] {
                     for vector in [0x60u8, 0x10] {
@@ -243,7 +243,7 @@ pub fn hostile_acts(kind: InterruptKind) -> Vec<HostileAct> {
         RemappableMsi::linux(0, 0).encode().unwrap_or_default(),
         RemappableMsi::linux(1, 0).encode().unwrap_or_default(),
     ];
-    for slot in [0u16, 1] {
+    for slot in [0u16, 2] {
         for msg in forged {
             acts.push(HostileAct::Write { slot, msg });
         }
