@@ -7,6 +7,7 @@ pub mod bits;
 pub mod check;
 pub mod domain;
 pub mod formats;
+pub mod fuzz;
 pub mod guest;
 pub mod host;
 pub mod world;
