@@ -159,7 +159,7 @@ impl HostConfig {
 }
 
 /// Where an interrupt lands: a guest's vCPU and vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct Target {
     /// The VM.
     pub vm: VmId,
