@@ -123,6 +123,25 @@ mod tests {
         );
     }
 
+    /// Every committed seed (and crash regression) of the cargo-fuzz target runs here too.
+    #[test]
+    fn committed_fuzz_seeds_pass() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/host_handler");
+        let mut n = 0;
+        let mut accepted = 0;
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            accepted += host_handler(&data);
+            n += 1;
+        }
+        assert!(n >= 20, "expected the committed seeds in {}", dir.display());
+        assert!(
+            accepted >= n / 2,
+            "seeds should reach accepted requests: {accepted} for {n} seeds"
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
