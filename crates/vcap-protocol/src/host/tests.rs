@@ -588,6 +588,12 @@ fn bare_metal_programs_natively() {
         })
     );
     let c = cfg(None, true, InterruptKind::Msi);
+    assert_eq!(
+        HostState::new(&c)
+            .native_program(&c, 0, 0, 0, 0, 0x40)
+            .unwrap_err(),
+        Status::BadCount
+    );
     let (h, m) = HostState::new(&c)
         .native_program(&c, 0, 0, 2, 0, 0x40)
         .unwrap();
