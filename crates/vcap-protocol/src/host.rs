@@ -382,6 +382,9 @@ impl HostState {
         vector: u8,
         count: u8,
     ) -> Result<(), Status> {
+        if count == 0 {
+            return Err(Status::BadCount);
+        }
         if vector < FIRST_VALID_VECTOR || u16::from(vector) + u16::from(count) - 1 > 0xff {
             return Err(Status::BadVector);
         }
