@@ -170,7 +170,7 @@ fn run_scenario(a: &RunArgs, json: bool, out: &mut dyn Write) -> Result<u8, Erro
     let s = scenario_of(a);
     let ctx = Ctx::new(s);
     let mut trace = Vec::new();
-    let w = World::run_to_end(&ctx, &mut trace);
+    let w = World::run_to_end(&ctx, Some(&mut trace));
     let interrupts: Vec<Raised> = w
         .raise_all(&ctx)
         .into_iter()

@@ -17,17 +17,20 @@ pub fn host_handler(data: &[u8]) -> usize {
         return 0;
     }
     let mut accepted = 0;
-    let scenarios: Vec<Scenario> = Scenario::all(true)
-        .into_iter()
-        .filter(|s| s.hostile)
-        .collect();
-    let s = scenarios[data[0] as usize % scenarios.len()];
-    let ctx = Ctx::new(s);
+    static CTXS: std::sync::OnceLock<Vec<Ctx>> = std::sync::OnceLock::new();
+    let ctxs = CTXS.get_or_init(|| {
+        Scenario::all(true)
+            .into_iter()
+            .filter(|s| s.hostile)
+            .map(Ctx::new)
+            .collect()
+    });
+    let ctx = &ctxs[data[0] as usize % ctxs.len()];
     let vm = data[1] & 1;
     let mut host: HostState = if data[1] & 2 != 0 {
-        World::run_to_end(&ctx, &mut Vec::new()).host
+        World::run_to_end(ctx, None).host
     } else {
-        World::new(0, &ctx, 0).host
+        World::new(0, ctx, 0).host
     };
     let mut rest = &data[2..];
     while let Some((&len, tail)) = rest.split_first() {

@@ -357,11 +357,14 @@ impl World {
         mut trace: Option<&mut Vec<String>>,
     ) -> Option<World> {
         let mut w = self.clone();
-        let mut log = |s: String| {
-            if let Some(t) = trace.as_deref_mut() {
-                t.push(s);
-            }
-        };
+        // Formats a trace line only when a trace is wanted (the model checker passes none).
+        macro_rules! log {
+            ($($arg:tt)*) => {
+                if let Some(t) = trace.as_deref_mut() {
+                    t.push(format!($($arg)*));
+                }
+            };
+        }
         match action {
             Action::Guest => {
                 let ga = self.guest.next_action(&ctx.env)?;
@@ -370,18 +373,18 @@ impl World {
                     GuestAction::Hypercall(frame) => {
                         w.guest_called = true;
                         let (h, res) = call(&self.host, &ctx.cfg, 0, &frame);
-                        log(format!("guest  -> hypercall {}", describe_frame(&frame)));
-                        log(format!("host   <- {}", describe_result(&res)));
+                        log!("guest  -> hypercall {}", describe_frame(&frame));
+                        log!("host   <- {}", describe_result(&res));
                         w.host = h;
                         GuestInput::Reply(res)
                     }
                     GuestAction::Write { slot, msg } => {
                         let (h, out) = self.host.guest_write(&ctx.cfg, 0, 0, slot, msg);
-                        log(format!(
+                        log!(
                             "guest  -> writes slot {slot} {}: {}",
                             describe_msg(&msg),
                             describe_write(&out)
-                        ));
+                        );
                         w.host = h;
                         GuestInput::Written(out)
                     }
@@ -396,17 +399,15 @@ impl World {
                             .native_program(&ctx.cfg, 0, slot, count, apic, vector);
                         match r {
                             Ok((h, msg)) => {
-                                log(format!(
+                                log!(
                                     "os     -> programs slot {slot} for APIC {apic} vector {vector:#04x} x{count} natively: {}",
                                     describe_msg(&msg)
-                                ));
+                                );
                                 w.host = h;
                                 GuestInput::Native(Ok(msg))
                             }
                             Err(e) => {
-                                log(format!(
-                                    "os     -> native programming of slot {slot} failed: {e}"
-                                ));
+                                log!("os     -> native programming of slot {slot} failed: {e}");
                                 GuestInput::Native(Err(e))
                             }
                         }
@@ -415,7 +416,7 @@ impl World {
                 let before = self.guest.phase;
                 w.guest = self.guest.on_input(&ctx.env, input);
                 if before == crate::guest::Phase::Boot {
-                    log(format!(
+                    log!(
                         "guest  :  MSI parent domain {} (IMS {})",
                         w.guest.domain.name(),
                         if w.guest.domain.supports_ims() {
@@ -423,7 +424,7 @@ impl World {
                         } else {
                             "not supported"
                         }
-                    ));
+                    );
                 }
                 if w.guest.ims_refused
                     && !self.guest.ims_refused
@@ -432,16 +433,16 @@ impl World {
                         .domain
                         .alloc_ims_vector(crate::domain::ChildKind::ImsDevMem)
                 {
-                    log(format!("guest  :  alloc_ims_vector(): {e}"));
+                    log!("guest  :  alloc_ims_vector(): {e}");
                 }
                 if let (Some(f), None) = (w.guest.fallback, self.guest.fallback) {
-                    log(format!("guest  :  stays on the old scheme ({f:?})"));
+                    log!("guest  :  stays on the old scheme ({f:?})");
                 }
                 if w.guest.scheme == Scheme::New && self.guest.scheme == Scheme::Old {
-                    log(format!(
+                    log!(
                         "guest  :  switched to the new scheme (version {})",
                         w.guest.version.unwrap_or(0)
-                    ));
+                    );
                 }
             }
             Action::Hostile(i) => {
@@ -452,18 +453,18 @@ impl World {
                 match *ctx.hostile.get(i as usize)? {
                     HostileAct::Call(frame) => {
                         let (h, res) = call(&self.host, &ctx.cfg, HOSTILE_VM, &frame);
-                        log(format!("hostile-> hypercall {}", describe_frame(&frame)));
-                        log(format!("host   <- {}", describe_result(&res)));
+                        log!("hostile-> hypercall {}", describe_frame(&frame));
+                        log!("host   <- {}", describe_result(&res));
                         w.hostile_refused |= res.is_err();
                         w.host = h;
                     }
                     HostileAct::Write { slot, msg } => {
                         let (h, out) = self.host.guest_write(&ctx.cfg, HOSTILE_VM, 1, slot, msg);
-                        log(format!(
+                        log!(
                             "hostile-> writes slot {slot} {}: {}",
                             describe_msg(&msg),
                             describe_write(&out)
-                        ));
+                        );
                         w.hostile_refused |= matches!(out, WriteOutcome::Dropped(_));
                         w.host = h;
                     }
@@ -474,10 +475,10 @@ impl World {
     }
 
     /// Runs the honest guest to completion (no hostile actions), with a trace.
-    pub fn run_to_end(ctx: &Ctx, trace: &mut Vec<String>) -> World {
+    pub fn run_to_end(ctx: &Ctx, mut trace: Option<&mut Vec<String>>) -> World {
         let mut w = World::new(0, ctx, 0);
         for _ in 0..64 {
-            match w.apply(ctx, Action::Guest, Some(trace)) {
+            match w.apply(ctx, Action::Guest, trace.as_deref_mut()) {
                 Some(n) => w = n,
                 None => break,
             }
@@ -633,8 +634,7 @@ pub fn matrix_row(s: Scenario) -> MatrixRow {
         hostile: false,
         ..s
     });
-    let mut trace = Vec::new();
-    let w = World::run_to_end(&ctx, &mut trace);
+    let w = World::run_to_end(&ctx, None);
     let raised = w.raise_all(&ctx);
     let ok = raised
         .iter()
