@@ -169,7 +169,7 @@ pub mod remap_data {
         0,
         16,
         16,
-        "Intel VT-d spec §5.1.2.2",
+        "QEMU hw/i386/intel_iommu.c VTD_IR_MSI_DATA_RESERVED; VT-d spec §5.1.2.2",
     );
     /// The whole row set.
     pub const FIELDS: &[Field] = &[SUBHANDLE, RESERVED];
@@ -363,7 +363,9 @@ impl RemappableMsi {
     }
 
     /// The IRTE index the remapping hardware looks up: handle + subhandle when SHV is set
-    /// (VT-d spec §5.1.2.2), `None` when the sum leaves the 16-bit table index space.
+    /// (VT-d spec §5.1.2.2; QEMU `vtd_interrupt_remap_msi()`: `index = index_h << 15 | index_l;
+    /// if (sub_valid) index += data & VTD_IR_MSI_DATA_SUBHANDLE`). `None` when the sum leaves the
+    /// 16-bit index space (QEMU's `uint16_t` would wrap; this model refuses).
     pub fn irte_index(&self) -> Option<u16> {
         if self.subhandle_valid {
             self.handle.checked_add(self.subhandle)
