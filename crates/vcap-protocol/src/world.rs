@@ -703,3 +703,6 @@ fn fallback_label(f: Fallback) -> String {
 pub fn matrix() -> Vec<MatrixRow> {
     Scenario::all(false).into_iter().map(matrix_row).collect()
 }
+
+#[cfg(test)]
+mod tests;
