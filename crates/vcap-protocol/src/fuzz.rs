@@ -17,20 +17,26 @@ pub fn host_handler(data: &[u8]) -> usize {
         return 0;
     }
     let mut accepted = 0;
-    static CTXS: std::sync::OnceLock<Vec<Ctx>> = std::sync::OnceLock::new();
+    // Contexts and both starting host states are computed once per process.
+    static CTXS: std::sync::OnceLock<Vec<(Ctx, HostState, HostState)>> = std::sync::OnceLock::new();
     let ctxs = CTXS.get_or_init(|| {
         Scenario::all(true)
             .into_iter()
             .filter(|s| s.hostile)
-            .map(Ctx::new)
+            .map(|s| {
+                let ctx = Ctx::new(s);
+                let boot = World::new(0, &ctx, 0).host;
+                let ran = World::run_to_end(&ctx, None).host;
+                (ctx, boot, ran)
+            })
             .collect()
     });
-    let ctx = &ctxs[data[0] as usize % ctxs.len()];
+    let (ctx, boot, ran) = &ctxs[data[0] as usize % ctxs.len()];
     let vm = data[1] & 1;
     let mut host: HostState = if data[1] & 2 != 0 {
-        World::run_to_end(ctx, None).host
+        ran.clone()
     } else {
-        World::new(0, ctx, 0).host
+        boot.clone()
     };
     let mut rest = &data[2..];
     while let Some((&len, tail)) = rest.split_first() {
