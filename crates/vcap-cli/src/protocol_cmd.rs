@@ -424,7 +424,7 @@ mod tests {
         assert_eq!(code, 0, "{s}");
         for needle in [
             "hypercall QUERY v2",
-            "switched to the new scheme (version 2)",
+            "switched to the new scheme (version 2); parent domain vIR (negotiated) (IMS supported)",
             "COMPOSE v2 IMS-sysmem device 0100 index 1",
             "slot 0 +0: delivered to VM 0 APIC 1 vector 0x50",
             "outcome: IMS granted",
@@ -450,6 +450,19 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("outcome: IMS refused, fallback taken"), "{s}");
+    }
+
+    #[test]
+    fn run_names_the_refused_storage_type() {
+        let mut buf = Vec::new();
+        let a = RunArgs {
+            guest: GuestArg::Old,
+            ..run_args(DeviceArg::ImsSysmem, HypervisorArg::New)
+        };
+        assert_eq!(run(&ProtocolCommand::Run(a), false, &mut buf).unwrap(), 0);
+        let s = String::from_utf8(buf).unwrap();
+        assert!(s.contains("alloc_ims_vector(): ImsSysMem is not supported by the vIR parent domain: missing flags 0x200000"), "{s}");
+        assert!(s.contains("(the guest holds no vectors)"), "{s}");
     }
 
     #[test]

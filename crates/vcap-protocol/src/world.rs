@@ -428,10 +428,13 @@ impl World {
                 }
                 if w.guest.ims_refused
                     && !self.guest.ims_refused
-                    && let Err(e) = w
-                        .guest
-                        .domain
-                        .alloc_ims_vector(crate::domain::ChildKind::ImsDevMem)
+                    && let Err(e) = w.guest.domain.alloc_ims_vector(
+                        if ctx.env.kind == InterruptKind::ImsSysMem {
+                            crate::domain::ChildKind::ImsSysMem
+                        } else {
+                            crate::domain::ChildKind::ImsDevMem
+                        },
+                    )
                 {
                     log!("guest  :  alloc_ims_vector(): {e}");
                 }
@@ -440,8 +443,14 @@ impl World {
                 }
                 if w.guest.scheme == Scheme::New && self.guest.scheme == Scheme::Old {
                     log!(
-                        "guest  :  switched to the new scheme (version {})",
-                        w.guest.version.unwrap_or(0)
+                        "guest  :  switched to the new scheme (version {}); parent domain {} (IMS {})",
+                        w.guest.version.unwrap_or(0),
+                        w.guest.domain.name(),
+                        if w.guest.domain.supports_ims() {
+                            "supported"
+                        } else {
+                            "not supported"
+                        }
                     );
                 }
             }
