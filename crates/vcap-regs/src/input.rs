@@ -11,6 +11,7 @@
 //! * The VMM manifest: `{"type": …, "base": "baseline" | "none", "fields": {"IDR0.ATS": 1 |
 //!   "0x1" | "host"}}`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
@@ -114,35 +115,38 @@ fn err(origin: &str, line: Option<usize>, field: Option<&str>, problem: Problem)
     }
 }
 
-/// A hex string or a JSON number, as written.
+/// A hex string or a JSON number, as written (borrowed from the input when possible).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum HexVal {
-    Str(String),
+enum HexVal<'a> {
+    Str(Cow<'a, str>),
     Num(u64),
 }
 
-impl<'de> Deserialize<'de> for HexVal {
+impl<'de: 'a, 'a> Deserialize<'de> for HexVal<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = HexVal;
+            type Value = HexVal<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a \"0x...\" string or a non-negative integer")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<HexVal, E> {
-                Ok(HexVal::Str(v.to_string()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Borrowed(v)))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HexVal, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HexVal<'de>, E> {
                 Ok(HexVal::Num(v))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<HexVal, E> {
-                Ok(HexVal::Str(v.to_string()))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Owned(v.to_string())))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<HexVal, E> {
-                Ok(HexVal::Str(v.to_string()))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Owned(v.to_string())))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<HexVal, E> {
-                Ok(HexVal::Str(v.to_string()))
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Owned(v.to_string())))
             }
         }
         d.deserialize_any(V)
@@ -157,30 +161,47 @@ pub fn parse_hex(s: &str, allow_bare: bool) -> Option<u64> {
         None if allow_bare => t,
         None => return None,
     };
-    let digits: String = digits.chars().filter(|&c| c != '_').collect();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_') {
         return None;
     }
-    u64::from_str_radix(&digits, 16).ok()
+    let mut n: u64 = 0;
+    let mut any = false;
+    for b in digits.bytes() {
+        if b == b'_' {
+            continue;
+        }
+        let d = (b as char).to_digit(16)?;
+        n = n.checked_mul(16)?.checked_add(u64::from(d))?;
+        any = true;
+    }
+    any.then_some(n)
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HostJson {
+struct HostJson<'a> {
     #[serde(rename = "type")]
     ty: Option<String>,
     name: Option<String>,
     flags: Option<u64>,
     #[serde(rename = "__reserved")]
     reserved: Option<u64>,
-    idr: Option<Vec<HexVal>>,
-    iidr: Option<HexVal>,
-    aidr: Option<HexVal>,
-    cap_reg: Option<HexVal>,
-    ecap_reg: Option<HexVal>,
-    efr: Option<HexVal>,
-    efr2: Option<HexVal>,
-    cpuid: Option<std::collections::BTreeMap<String, HexVal>>,
+    #[serde(borrow)]
+    idr: Option<Vec<HexVal<'a>>>,
+    #[serde(borrow)]
+    iidr: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    aidr: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    cap_reg: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    ecap_reg: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    efr: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    efr2: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    cpuid: Option<std::collections::BTreeMap<Cow<'a, str>, HexVal<'a>>>,
 }
 
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
@@ -341,10 +362,10 @@ pub fn parse_host_json(text: &str, origin: &str, line: Option<usize>) -> Result<
     Ok(Host { name, regs })
 }
 
-fn hexval(v: &HexVal, bits: u8) -> Result<u64, Problem> {
+fn hexval(v: &HexVal<'_>, bits: u8) -> Result<u64, Problem> {
     let n = match v {
         HexVal::Num(n) => *n,
-        HexVal::Str(s) => parse_hex(s, false).ok_or_else(|| Problem::BadHex(s.clone()))?,
+        HexVal::Str(s) => parse_hex(s, false).ok_or_else(|| Problem::BadHex(s.to_string()))?,
     };
     if bits < 64 && n >> bits != 0 {
         return Err(Problem::TooWide { value: n, bits });
