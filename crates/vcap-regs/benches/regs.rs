@@ -117,8 +117,12 @@ fn baseline(c: &mut Criterion) {
         b.iter(|| {
             let mut bl = Baseline::new();
             for i in 0..n as usize {
-                let p = input::parse_host_json(&lines[i & 4095], "bench", Some(i + 1)).unwrap();
-                bl.add(&p.regs, &p.name).unwrap();
+                let (regs, name) =
+                    input::parse_host_json_lazy(&lines[i & 4095], "bench", Some(i + 1)).unwrap();
+                bl.add_with(&regs, || {
+                    name.map_or_else(|| format!("bench:{}", i + 1), |n| n.into_owned())
+                })
+                .unwrap();
             }
             black_box(bl.finish().unwrap())
         })

@@ -223,6 +223,34 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
 /// Parses one host JSON object. `line` is the line the object starts on (JSON lines) or `None`
 /// for a whole file, in which case errors locate the offending key in `text`.
 pub fn parse_host_json(text: &str, origin: &str, line: Option<usize>) -> Result<Host, InputError> {
+    let (regs, name) = parse_host_json_lazy(text, origin, line)?;
+    let name = name.map(Cow::into_owned).unwrap_or_else(|| match line {
+        Some(l) => format!("{origin}:{l}"),
+        None => origin.to_string(),
+    });
+    Ok(Host { name, regs })
+}
+
+/// Like [`parse_host_json`], but returns the `"name"` only when the object has one (borrowed when
+/// possible), so a stream of unnamed hosts parses without allocating a name per line.
+pub fn parse_host_json_lazy<'a>(
+    text: &'a str,
+    origin: &str,
+    line: Option<usize>,
+) -> Result<(RegSet, Option<Cow<'a, str>>), InputError> {
+    if let Some((regs, name)) = fast_host(text) {
+        return Ok((regs, name.map(Cow::Borrowed)));
+    }
+    let h = parse_host_json_serde(text, origin, line)?;
+    Ok((h.regs, h.explicit_name.map(Cow::Owned)))
+}
+
+/// The general path (and the source of every error message).
+fn parse_host_json_serde(
+    text: &str,
+    origin: &str,
+    line: Option<usize>,
+) -> Result<Parsed, InputError> {
     let h: HostJson = serde_json::from_str(text).map_err(|e| {
         let l = line
             .map(|l| l + e.line().saturating_sub(1))
@@ -355,11 +383,16 @@ pub fn parse_host_json(text: &str, origin: &str, line: Option<usize>) -> Result<
             }
         }
     }
-    let name = h.name.unwrap_or_else(|| match line {
-        Some(l) => format!("{origin}:{l}"),
-        None => origin.to_string(),
-    });
-    Ok(Host { name, regs })
+    Ok(Parsed {
+        regs,
+        explicit_name: h.name,
+    })
+}
+
+/// What the general path found.
+struct Parsed {
+    regs: RegSet,
+    explicit_name: Option<String>,
 }
 
 fn hexval(v: &HexVal<'_>, bits: u8) -> Result<u64, Problem> {
@@ -610,4 +643,195 @@ pub fn regset(kind: Kind, values: &[u64]) -> RegSet {
         r.regs[i] = *v;
     }
     r
+}
+
+/// Whether the fast path accepts `text` and agrees with the general path (for tests).
+#[doc(hidden)]
+pub fn fast_path_agrees(text: &str) -> Option<bool> {
+    let (regs, name) = fast_host(text)?;
+    Some(match parse_host_json_serde(text, "x", Some(1)) {
+        Ok(slow) => slow.regs == regs && name == slow.explicit_name.as_deref(),
+        Err(_) => false,
+    })
+}
+
+/// A fast path for the common case: one flat host object (no escapes, no `cpuid` map) that is
+/// entirely valid. Anything else returns `None` and goes through serde, which also produces the
+/// error messages; the two agree on every input the fast path accepts (property-tested).
+fn fast_host(text: &str) -> Option<(RegSet, Option<&str>)> {
+    let b = text.as_bytes();
+    let mut i = 0usize;
+    let ws = |i: &mut usize| {
+        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
+            *i += 1;
+        }
+    };
+    let string = |i: &mut usize| -> Option<&str> {
+        if b.get(*i) != Some(&b'"') {
+            return None;
+        }
+        let start = *i + 1;
+        let mut j = start;
+        while j < b.len() && b[j] != b'"' {
+            if b[j] == b'\\' || b[j] < 0x20 {
+                return None;
+            }
+            j += 1;
+        }
+        if j >= b.len() {
+            return None;
+        }
+        *i = j + 1;
+        text.get(start..j)
+    };
+    #[derive(Clone, Copy)]
+    enum Val<'a> {
+        S(&'a str),
+        N(u64),
+    }
+    let scalar = |i: &mut usize| -> Option<Val<'_>> {
+        match b.get(*i)? {
+            b'"' => string(i).map(Val::S),
+            b'0'..=b'9' => {
+                let start = *i;
+                while *i < b.len() && b[*i].is_ascii_digit() {
+                    *i += 1;
+                }
+                if matches!(b.get(*i), Some(b'.' | b'e' | b'E')) {
+                    return None;
+                }
+                text[start..*i].parse().ok().map(Val::N)
+            }
+            _ => None,
+        }
+    };
+    ws(&mut i);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    let mut ty = None;
+    let mut name = None;
+    let mut idr: [Option<Val<'_>>; 6] = [None; 6];
+    let mut nidr = None;
+    let mut one: [Option<Val<'_>>; 6] = [None; 6]; // iidr aidr cap_reg ecap_reg efr efr2
+    let mut seen = 0u32;
+    loop {
+        ws(&mut i);
+        let key = string(&mut i)?;
+        ws(&mut i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        ws(&mut i);
+        let slot = match key {
+            "type" => 0,
+            "name" => 1,
+            "idr" => 2,
+            "iidr" => 3,
+            "aidr" => 4,
+            "cap_reg" => 5,
+            "ecap_reg" => 6,
+            "efr" => 7,
+            "efr2" => 8,
+            "flags" => 9,
+            "__reserved" => 10,
+            _ => return None,
+        };
+        if seen & (1 << slot) != 0 {
+            return None;
+        }
+        seen |= 1 << slot;
+        match slot {
+            0 => ty = Some(string(&mut i)?),
+            1 => name = Some(string(&mut i)?),
+            2 => {
+                if b.get(i) != Some(&b'[') {
+                    return None;
+                }
+                i += 1;
+                let mut n = 0;
+                ws(&mut i);
+                if b.get(i) == Some(&b']') {
+                    return None;
+                }
+                loop {
+                    ws(&mut i);
+                    let v = scalar(&mut i)?;
+                    if n >= 6 {
+                        return None;
+                    }
+                    idr[n] = Some(v);
+                    n += 1;
+                    ws(&mut i);
+                    match b.get(i)? {
+                        b',' => i += 1,
+                        b']' => {
+                            i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+                nidr = Some(n);
+            }
+            9 | 10 => match scalar(&mut i)? {
+                Val::N(_) => {}
+                Val::S(_) => return None,
+            },
+            s => one[s - 3] = Some(scalar(&mut i)?),
+        }
+        ws(&mut i);
+        match b.get(i)? {
+            b',' => i += 1,
+            b'}' => {
+                i += 1;
+                break;
+            }
+            _ => return None,
+        }
+    }
+    ws(&mut i);
+    if i != b.len() {
+        return None;
+    }
+    let num = |v: Option<Val<'_>>, bits: u8| -> Option<u64> {
+        let n = match v? {
+            Val::N(n) => n,
+            Val::S(s) => parse_hex(s, false)?,
+        };
+        (bits >= 64 || n >> bits == 0).then_some(n)
+    };
+    let kind = Kind::from_type_name(ty?)?;
+    let mut regs = RegSet::zero(kind);
+    let has = |s: usize| seen & (1 << s) != 0;
+    match kind {
+        Kind::ArmSmmuV3 => {
+            if has(5) || has(6) || has(7) || has(8) || nidr != Some(6) {
+                return None;
+            }
+            for (k, v) in idr.iter().enumerate() {
+                regs.regs[k] = num(*v, 32)?;
+            }
+            regs.regs[tables::smmuv3::IIDR] = num(one[0], 32)?;
+            regs.regs[tables::smmuv3::AIDR] = num(one[1], 32)?;
+        }
+        Kind::IntelVtd => {
+            if has(2) || has(3) || has(4) || has(7) || has(8) {
+                return None;
+            }
+            regs.regs[tables::vtd::CAP] = num(one[2], 64)?;
+            regs.regs[tables::vtd::ECAP] = num(one[3], 64)?;
+        }
+        Kind::Amd => {
+            if has(2) || has(3) || has(4) || has(5) || has(6) {
+                return None;
+            }
+            regs.regs[tables::amd::EFR] = num(one[4], 64)?;
+            regs.regs[tables::amd::EFR2] = if has(8) { num(one[5], 64)? } else { 0 };
+        }
+        Kind::X86Cpuid => return None,
+    }
+    Some((regs, name))
 }
