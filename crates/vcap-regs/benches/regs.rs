@@ -101,6 +101,18 @@ fn baseline(c: &mut Criterion) {
             black_box(bl.finish().unwrap())
         })
     });
+    // The fold alone: 4096 distinct pre-built hosts cycled to 1,000,000 folds.
+    let mut seed = 0x2545_f491_4f6c_dd1d;
+    let pool: Vec<RegSet> = (0..4096).map(|_| smmu_host(&mut seed)).collect();
+    g.bench_function("smmuv3-1M-fold-only", |b| {
+        b.iter(|| {
+            let mut bl = Baseline::new();
+            for i in 0..n as usize {
+                bl.add_with(&pool[i & 4095], || format!("host{i}")).unwrap();
+            }
+            black_box(bl.finish().unwrap())
+        })
+    });
     // JSON lines: 4096 distinct lines (pre-formatted, so only vcap's work is timed) cycled to
     // 1,000,000 parses and folds, one line at a time.
     let mut seed = 0x2545_f491_4f6c_dd1d;
