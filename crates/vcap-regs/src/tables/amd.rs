@@ -264,6 +264,16 @@ const FIELDS: &[Field] = &[
     ),
     row(
         EFR2,
+        "HT_RANGE_IGNORE",
+        11,
+        1,
+        LS,
+        never(NOT_LISTED),
+        linux(H, "FEATURE_HT_RANGE_IGNORE"),
+        "HyperTransport range not excluded from translation",
+    ),
+    row(
+        EFR2,
         "NUM_INT_REMAP_SUP",
         8,
         2,
