@@ -4,8 +4,8 @@
 //! `hw/arm/smmuv3-internal.h`; BTM and MPAM from ARM IHI 0070 (no header defines them).
 //!
 //! Baseline = exactly the merged `iommu_hw_info_arm_smmuv3` kdoc list:
-//! idr[0]: ST_LEVEL, TERM_MODEL, STALL_MODEL, TTENDIAN, CD2L, ASID16, TTF;
-//! idr[1]: SIDSIZE, SSIDSIZE; idr[3]: BBML, RIL; idr[5]: VAX, GRAN64K, GRAN16K, GRAN4K.
+//! `idr[0]`: ST_LEVEL, TERM_MODEL, STALL_MODEL, TTENDIAN, CD2L, ASID16, TTF;
+//! `idr[1]`: SIDSIZE, SSIDSIZE; `idr[3]`: BBML, RIL; `idr[5]`: VAX, GRAN64K, GRAN16K, GRAN4K.
 //! S1P and COHACC are derived ("assume true"), ATS is per device; HTTU, BTM, MPAM are never.
 
 use super::{B, LS, derived, linux, never, owned, row};
