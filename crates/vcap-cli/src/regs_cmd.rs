@@ -136,12 +136,13 @@ fn read_all(path: &Path) -> Result<String, Error> {
     Ok(s)
 }
 
+/// What `for_each_host` hands on: the registers and a way to get the host's name, which is only
+/// built when asked for (the first host, or an error).
+type HostSink<'s> = dyn FnMut(&RegSet, &mut dyn FnMut() -> String) -> Result<(), Error> + 's;
+
 /// Streams the hosts of one input into `sink`: JSON lines one line at a time (flat memory),
 /// anything else whole.
-fn for_each_host(
-    path: &Path,
-    sink: &mut dyn FnMut(Host) -> Result<(), Error>,
-) -> Result<(), Error> {
+fn for_each_host(path: &Path, sink: &mut HostSink<'_>) -> Result<(), Error> {
     let name = origin(path);
     let reader: Box<dyn Read> = if path == Path::new("-") {
         Box::new(std::io::stdin())
@@ -175,13 +176,17 @@ fn for_each_host(
         r.read_to_string(&mut rest).map_err(io_err(path))?;
         let text = format!("{}{line}{rest}", "\n".repeat(lineno - 1));
         for h in input::parse_hosts(&text, &name)? {
-            sink(h)?;
+            sink(&h.regs, &mut || h.name.clone())?;
         }
         return Ok(());
     }
     loop {
         if !line.trim().is_empty() {
-            sink(input::parse_host_json(&line, &name, Some(lineno))?)?;
+            let (regs, explicit) = input::parse_host_json_lazy(&line, &name, Some(lineno))?;
+            sink(&regs, &mut || match &explicit {
+                Some(n) => n.to_string(),
+                None => format!("{name}:{lineno}"),
+            })?;
         }
         line.clear();
         if r.read_line(&mut line).map_err(io_err(path))? == 0 {
@@ -195,9 +200,17 @@ fn for_each_host(
 fn one_profile(path: &Path) -> Result<Host, Error> {
     let mut b = Baseline::new();
     let mut only: Option<Host> = None;
-    for_each_host(path, &mut |h| {
-        b.add(&h.regs, &h.name)?;
-        only = if b.count() == 1 { Some(h) } else { None };
+    for_each_host(path, &mut |regs, name| {
+        let n = name();
+        b.add(regs, &n)?;
+        only = if b.count() == 1 {
+            Some(Host {
+                name: n,
+                regs: *regs,
+            })
+        } else {
+            None
+        };
         Ok(())
     })?;
     if let Some(h) = only {
@@ -349,7 +362,7 @@ pub fn sanitize(a: &SanitizeArgs, json: bool, out: &mut dyn Write) -> Result<u8,
 pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
     let mut b = Baseline::new();
     for p in &a.hosts {
-        for_each_host(p, &mut |h| Ok(b.add(&h.regs, &h.name)?))?;
+        for_each_host(p, &mut |regs, name| Ok(b.add_with(regs, name)?))?;
     }
     let r = b.finish()?;
     if json {
