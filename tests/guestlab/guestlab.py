@@ -580,9 +580,21 @@ class Result:
 
 
 def digest(b):
+    """Sorts the records into a Result. A malformed record (the guest is untrusted) makes the boot
+    a failure naming the record, never a crash of the harness."""
+    try:
+        return _digest(b)
+    except (ValueError, IndexError, UnicodeDecodeError) as e:
+        b.problem = f"malformed record from the guest: {e!r}"
+        return Result(b)
+
+
+def _digest(b):
     res = Result(b)
     for kind, f in b.records:
         if kind == "STEP":
+            if len(f) != 5:
+                raise ValueError(f"STEP record with {len(f)} fields, want 5")
             name, status, millis, out, err = f
             res.steps[name.decode()] = (status.decode(), int(millis), out, err)
         elif kind == "RAW":

@@ -41,6 +41,15 @@ class Records(unittest.TestCase):
             guestlab.parse_records(b"hello\n")
 
 
+class Digest(unittest.TestCase):
+    def test_malformed_step_is_a_boot_failure_not_a_crash(self):
+        p = guestlab.Platform("p", "s", "cloud", [], "", {}, {}, {}, "r")
+        b = guestlab.Boot(p, [])
+        b.records = [("STEP", [b"report", b"0"])]
+        guestlab.digest(b)
+        self.assertIn("STEP record with 2 fields", b.problem)
+
+
 class GuestPaths(unittest.TestCase):
     def test_unsafe_paths_are_refused(self):
         for bad in (b"/etc/passwd", b"../x", b"a/../../x", b""):
