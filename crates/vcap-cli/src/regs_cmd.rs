@@ -1,40 +1,385 @@
-//! `vcap sanitize`, `vcap baseline`, `vcap compare`: thin wrappers over `vcap_regs`.
+//! `vcap sanitize`, `vcap baseline`, `vcap compare`: thin wrappers over `vcap_regs`. The only I/O
+//! here is reading the named files (or stdin), sysfs for `--live vtd`, and the CPUID instruction
+//! for `--live cpuid`; everything else is the library.
 
-use std::io::Write;
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use vcap_regs::input::{self, Host, InputError};
+use vcap_regs::{
+    Baseline, BaselineError, CompareError, Context, KernelCap, Kind, Manifest, RegSet,
+    SanitizeError, VmFlag, report,
+};
 
 /// Arguments of `vcap sanitize`.
 #[derive(Debug, Args)]
-pub struct SanitizeArgs {}
+pub struct SanitizeArgs {
+    /// Host registers: a JSON file shaped like the kernel struct, JSON lines (folded into their
+    /// baseline first), or `cpuid -r` text; `-` reads stdin.
+    #[arg(
+        value_name = "HOST",
+        required_unless_present = "live",
+        conflicts_with = "live"
+    )]
+    pub host: Option<PathBuf>,
+    /// Read the host registers from this system: `vtd` (sysfs intel-iommu cap/ecap of every unit,
+    /// folded into their baseline) or `cpuid` (the CPUID instruction).
+    #[arg(long, value_enum)]
+    pub live: Option<LiveSource>,
+    /// Root directory for `--live vtd` reads (a snapshot of /sys).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub live_root: PathBuf,
+    /// VMM support manifest (JSON); without one the VMM implements exactly the baseline.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// A kernel capability bit that is present: an IOMMU_HW_CAP_* name, or the whole
+    /// `out_capabilities` value in hex. Repeatable.
+    #[arg(long = "kernel-cap", value_name = "CAP")]
+    pub kernel_caps: Vec<String>,
+    /// A per-VM enable flag: ats-devices, iopf, nested-virt. Repeatable.
+    #[arg(long = "vm-flag", value_name = "FLAG")]
+    pub vm_flags: Vec<String>,
+}
+
+/// Where `--live` reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LiveSource {
+    /// /sys/class/iommu/*/intel-iommu/{cap,ecap}.
+    Vtd,
+    /// The CPUID instruction (x86 only).
+    Cpuid,
+}
 
 /// Arguments of `vcap baseline`.
 #[derive(Debug, Args)]
-pub struct BaselineArgs {}
+pub struct BaselineArgs {
+    /// Host files: JSON, JSON lines (one host per line, streamed), or `cpuid -r` text; `-` reads
+    /// JSON lines from stdin.
+    #[arg(value_name = "HOST")]
+    pub hosts: Vec<PathBuf>,
+}
 
 /// Arguments of `vcap compare`.
 #[derive(Debug, Args)]
-pub struct CompareArgs {}
+pub struct CompareArgs {
+    /// The guest profile (same formats as a host file).
+    #[arg(value_name = "PROFILE")]
+    pub profile: PathBuf,
+    /// The host.
+    #[arg(value_name = "HOST")]
+    pub host: PathBuf,
+}
 
 /// Why a register command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The command has not been built yet.
-    #[error("`vcap {0}` is not built yet")]
-    NotBuilt(&'static str),
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// An input did not parse.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Sanitizing failed.
+    #[error("sanitize: {0}")]
+    Sanitize(#[from] SanitizeError),
+    /// The baseline could not be formed.
+    #[error("baseline: {0}")]
+    Baseline(#[from] BaselineError),
+    /// The comparison could not be made.
+    #[error("compare: {0}")]
+    Compare(#[from] CompareError),
+    /// A bad argument.
+    #[error("{0}")]
+    Usage(String),
+    /// `--live` is not possible here.
+    #[error("--live {0}: {1}")]
+    Live(&'static str, String),
+    /// Writing the output failed.
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn origin(path: &Path) -> String {
+    if path == Path::new("-") {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn read_all(path: &Path) -> Result<String, Error> {
+    let mut s = String::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(io_err(path))?;
+    } else {
+        File::open(path)
+            .and_then(|mut f| f.read_to_string(&mut s))
+            .map_err(io_err(path))?;
+    }
+    Ok(s)
+}
+
+/// Streams the hosts of one input into `sink`: JSON lines one line at a time (flat memory),
+/// anything else whole.
+fn for_each_host(
+    path: &Path,
+    sink: &mut dyn FnMut(Host) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let name = origin(path);
+    let reader: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(File::open(path).map_err(io_err(path))?)
+    };
+    let mut r = BufReader::new(reader);
+    let mut line = String::new();
+    let mut lineno = 0usize;
+    // Find the first non-empty line to decide the format.
+    loop {
+        line.clear();
+        if r.read_line(&mut line).map_err(io_err(path))? == 0 {
+            return Err(InputError {
+                origin: name,
+                line: None,
+                field: None,
+                problem: input::Problem::Empty,
+            }
+            .into());
+        }
+        lineno += 1;
+        if !line.trim().is_empty() {
+            break;
+        }
+    }
+    let first_is_json_line = line.trim_start().starts_with('{')
+        && serde_json::from_str::<serde_json::Value>(&line).is_ok();
+    if !first_is_json_line {
+        let mut rest = String::new();
+        r.read_to_string(&mut rest).map_err(io_err(path))?;
+        let text = format!("{}{line}{rest}", "\n".repeat(lineno - 1));
+        for h in input::parse_hosts(&text, &name)? {
+            sink(h)?;
+        }
+        return Ok(());
+    }
+    loop {
+        if !line.trim().is_empty() {
+            sink(input::parse_host_json(&line, &name, Some(lineno))?)?;
+        }
+        line.clear();
+        if r.read_line(&mut line).map_err(io_err(path))? == 0 {
+            return Ok(());
+        }
+        lineno += 1;
+    }
+}
+
+/// Reads exactly one profile (several are folded into their baseline).
+fn one_profile(path: &Path) -> Result<Host, Error> {
+    let mut b = Baseline::new();
+    let mut only: Option<Host> = None;
+    for_each_host(path, &mut |h| {
+        b.add(&h.regs, &h.name)?;
+        only = if b.count() == 1 { Some(h) } else { None };
+        Ok(())
+    })?;
+    if let Some(h) = only {
+        return Ok(h);
+    }
+    let r = b.finish()?;
+    Ok(Host {
+        name: format!("baseline of {} hosts in {}", r.hosts, origin(path)),
+        regs: r.profile,
+    })
+}
+
+fn context(a: &SanitizeArgs, kind: Kind) -> Result<(Context, String), Error> {
+    let (manifest, label) = match &a.manifest {
+        Some(p) => {
+            let text = read_all(p)?;
+            (input::parse_manifest(&text, &origin(p))?, origin(p))
+        }
+        None => (Manifest::baseline(kind), "baseline (default)".to_string()),
+    };
+    let mut caps = 0u64;
+    for c in &a.kernel_caps {
+        if let Some(k) = KernelCap::parse(c) {
+            caps |= k.bit();
+        } else if let Some(v) = input::parse_hex(c, false) {
+            let known = KernelCap::ALL.iter().fold(0, |m, k| m | k.bit());
+            if v & !known != 0 {
+                return Err(Error::Usage(format!(
+                    "--kernel-cap {c}: bits {:#x} are not IOMMU_HW_CAP_* bits",
+                    v & !known
+                )));
+            }
+            caps |= v;
+        } else {
+            return Err(Error::Usage(format!(
+                "--kernel-cap {c}: not an IOMMU_HW_CAP_* name nor a hex out_capabilities value"
+            )));
+        }
+    }
+    let mut flags = BTreeSet::new();
+    for f in &a.vm_flags {
+        flags.insert(VmFlag::parse(f).ok_or_else(|| {
+            Error::Usage(format!(
+                "--vm-flag {f}: unknown (expected one of: {})",
+                VmFlag::ALL.map(|x| x.name()).join(", ")
+            ))
+        })?);
+    }
+    Ok((
+        Context {
+            manifest,
+            kernel_caps: caps,
+            vm_flags: flags,
+        },
+        label,
+    ))
+}
+
+fn live_vtd(root: &Path) -> Result<Host, Error> {
+    let dir = root.join("sys/class/iommu");
+    let entries = std::fs::read_dir(&dir).map_err(io_err(&dir))?;
+    let mut units: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path().join("intel-iommu")))
+        .filter(|p| p.join("cap").exists())
+        .collect();
+    units.sort();
+    if units.is_empty() {
+        return Err(Error::Live(
+            "vtd",
+            format!("no {}/*/intel-iommu/cap", dir.display()),
+        ));
+    }
+    let mut b = Baseline::new();
+    for u in &units {
+        let mut regs = RegSet::zero(Kind::IntelVtd);
+        for (i, name) in ["cap", "ecap"].iter().enumerate() {
+            let p = u.join(name);
+            let text = std::fs::read_to_string(&p).map_err(io_err(&p))?;
+            regs.regs[i] = input::parse_sysfs_hex(&text, &p.display().to_string())?;
+        }
+        b.add(&regs, &u.display().to_string())?;
+    }
+    let r = b.finish()?;
+    Ok(Host {
+        name: format!("live: {} VT-d unit(s)", r.hosts),
+        regs: r.profile,
+    })
+}
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn live_cpuid() -> Result<Host, Error> {
+    use raw_cpuid::native_cpuid::cpuid_count;
+    let max_basic = cpuid_count(0, 0).eax;
+    let max_ext = cpuid_count(0x8000_0000, 0).eax;
+    let mut regs = RegSet::zero(Kind::X86Cpuid);
+    for (i, &(leaf, sub)) in vcap_regs::tables::cpuid::LEAVES.iter().enumerate() {
+        let max = if leaf >= 0x8000_0000 {
+            max_ext
+        } else {
+            max_basic
+        };
+        if leaf > max {
+            continue;
+        }
+        let r = cpuid_count(leaf, sub);
+        regs.regs[i * 4..i * 4 + 4].copy_from_slice(&[
+            r.eax.into(),
+            r.ebx.into(),
+            r.ecx.into(),
+            r.edx.into(),
+        ]);
+    }
+    Ok(Host {
+        name: "live: CPUID".to_string(),
+        regs,
+    })
+}
+
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+fn live_cpuid() -> Result<Host, Error> {
+    Err(Error::Live("cpuid", "not an x86 machine".to_string()))
 }
 
 /// Runs `vcap sanitize`.
-pub fn sanitize(_a: &SanitizeArgs, _json: bool, _out: &mut dyn Write) -> Result<u8, Error> {
-    Err(Error::NotBuilt("sanitize"))
+pub fn sanitize(a: &SanitizeArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    let host = match (a.live, &a.host) {
+        (Some(LiveSource::Vtd), _) => live_vtd(&a.live_root)?,
+        (Some(LiveSource::Cpuid), _) => live_cpuid()?,
+        (None, Some(p)) => one_profile(p)?,
+        (None, None) => return Err(Error::Usage("sanitize: give HOST or --live".into())),
+    };
+    let (ctx, label) = context(a, host.regs.kind)?;
+    let e = vcap_regs::explain(&host.regs, &ctx)?;
+    if json {
+        let v = report::sanitize_json(&host.regs, &ctx, &label, &e);
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        )?;
+    } else {
+        writeln!(out, "host: {}", host.name)?;
+        out.write_all(report::sanitize_text(&host.regs, &label, &e).as_bytes())?;
+    }
+    Ok(0)
 }
 
 /// Runs `vcap baseline`.
-pub fn baseline(_a: &BaselineArgs, _json: bool, _out: &mut dyn Write) -> Result<u8, Error> {
-    Err(Error::NotBuilt("baseline"))
+pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    let mut b = Baseline::new();
+    for p in &a.hosts {
+        for_each_host(p, &mut |h| Ok(b.add(&h.regs, &h.name)?))?;
+    }
+    let r = b.finish()?;
+    if json {
+        let v = report::baseline_json(&r);
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        )?;
+    } else {
+        out.write_all(report::baseline_text(&r).as_bytes())?;
+    }
+    Ok(0)
 }
 
-/// Runs `vcap compare`.
-pub fn compare(_a: &CompareArgs, _json: bool, _out: &mut dyn Write) -> Result<u8, Error> {
-    Err(Error::NotBuilt("compare"))
+/// Runs `vcap compare`. Exit status 0 when the profile runs on the host (identical or subset),
+/// 1 when it does not (superset or incompatible).
+pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    let p = one_profile(&a.profile)?;
+    let h = one_profile(&a.host)?;
+    let c = vcap_regs::compare(&p.regs, &h.regs)?;
+    if json {
+        let v = report::compare_json(&c, p.regs.kind);
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        )?;
+    } else {
+        out.write_all(report::compare_text(&c).as_bytes())?;
+    }
+    Ok(if c.verdict.runs() { 0 } else { 1 })
 }

@@ -151,6 +151,16 @@ pub fn decide(ev: &[Evidence]) -> (Verdict, Vec<Conflict>) {
             });
         }
     }
+    if kind == Kind::HostUnderHypervisor {
+        let items =
+            idx(&|e| e.suggests == Suggests::VirtualMachine && e.rule.starts_with("cpuid."));
+        if !items.is_empty() {
+            conflicts.push(Conflict {
+                summary: "CPUID reports a hypervisor, as it does to a host partition too: on its own it would say virtual machine".into(),
+                evidence: items,
+            });
+        }
+    }
     if kind == Kind::Unknown && vm > Strength::None {
         conflicts.push(Conflict {
             summary: "evidence of equal strength points to a virtual machine and to bare metal"
@@ -193,6 +203,40 @@ pub fn decide(ev: &[Evidence]) -> (Verdict, Vec<Conflict>) {
     )
 }
 
+/// Clouds whose VMs all run one hypervisor family, naming it when nothing else does:
+/// (cloud, hypervisor, source).
+pub const CLOUD_HYPERVISORS: &[(&str, &str, &str)] = &[
+    (
+        "aws",
+        "kvm",
+        "systemd virt.c: \"Amazon EC2 Nitro using Linux KVM\" (Xen-era instances carry Xen DMI and signatures)",
+    ),
+    (
+        "gcp",
+        "kvm",
+        "systemd PR #38125: GCE VMs show the KVMKVMKVM signature",
+    ),
+    (
+        "alibaba",
+        "kvm",
+        "Alibaba ECS: QEMU machine types in DMI (pc-i440fx-*) over KVM",
+    ),
+    (
+        "azure",
+        "hyperv",
+        "Azure runs VMs on Hyper-V (cloud-init DataSourceAzure)",
+    ),
+    ("digitalocean", "kvm", "DigitalOcean droplets are KVM VMs"),
+];
+
+/// Pairs that name the same guest from two layers: the first is the VMM or product seen in DMI,
+/// the second the hypervisor seen in CPUID. Such a pair is not a conflict.
+pub const SAME_GUEST: &[(&str, &str, &str)] = &[(
+    "qemu",
+    "kvm",
+    "QEMU is the VMM of most KVM guests: its DMI names QEMU, CPUID names KVM",
+)];
+
 fn name_hypervisor(
     ev: &[Evidence],
     kind: Kind,
@@ -228,8 +272,12 @@ fn name_hypervisor(
         })
         .filter_map(|(i, e)| e.identifies.hypervisor.map(|h| (i, h)))
         .collect();
-    let cpuid_hv = own.or(iface);
-    let chosen = match cpuid_hv {
+    let cloud = ev.iter().find_map(|e| e.identifies.cloud);
+    let by_cloud = CLOUD_HYPERVISORS
+        .iter()
+        .find(|c| Some(c.0) == cloud && kind == Kind::VirtualMachine)
+        .map(|c| c.1);
+    let chosen = match own.or(iface) {
         Some(h) => {
             // A product that presents this interface is the real hypervisor.
             let presenter = other_claims.iter().find(|(_, p)| {
@@ -237,15 +285,11 @@ fn name_hypervisor(
                     .iter()
                     .any(|(prod, ifaces, _)| prod == p && ifaces.contains(&h))
             });
-            match presenter {
-                Some(&(_, p)) => p,
-                None => h,
-            }
+            presenter.map_or(h, |&(_, p)| p)
         }
-        None => match other_claims.first() {
-            Some(&(_, h)) => h,
-            None => "other",
-        },
+        None => by_cloud
+            .or_else(|| other_claims.iter().map(|x| x.1).find(|h| *h != "other"))
+            .unwrap_or("other"),
     };
     let mut presents = Vec::new();
     for (_, h) in &sigs {
@@ -253,11 +297,38 @@ fn name_hypervisor(
             presents.push(*h);
         }
     }
-    // Other evidence naming a different hypervisor is a conflict (unless it presents the chosen
-    // one's interface, or is the interface the chosen one presents).
+    if !presents.is_empty() {
+        let items: Vec<usize> = sigs
+            .iter()
+            .filter(|(_, h)| *h != chosen)
+            .map(|x| x.0)
+            .collect();
+        let names: Vec<&str> = presents
+            .iter()
+            .map(|h| crate::evidence::hv_name(h))
+            .collect();
+        conflicts.push(Conflict {
+            summary: format!(
+                "CPUID also carries the {} signature: an interface {} presents to its guests (on its own it would name that hypervisor)",
+                names.join(", "),
+                crate::evidence::hv_name(chosen)
+            ),
+            evidence: items,
+        });
+    }
+    // Other evidence naming a different hypervisor is a conflict, unless the two name the same
+    // guest from two layers.
+    let compatible = |h: &str| {
+        h == chosen
+            || h == "other"
+            || presents.contains(&h)
+            || SAME_GUEST
+                .iter()
+                .any(|(a, b, _)| (*a == h && *b == chosen) || (*a == chosen && *b == h))
+    };
     let disagree: Vec<usize> = other_claims
         .iter()
-        .filter(|(_, h)| *h != chosen && !presents.contains(h) && *h != "other")
+        .filter(|(_, h)| !compatible(h))
         .map(|x| x.0)
         .collect();
     if !disagree.is_empty() {

@@ -106,7 +106,7 @@ pub struct Evidence {
 /// A hypervisor vcap can name: id, display name, systemd-detect-virt id.
 pub const HYPERVISORS: &[(&str, &str, &str)] = &[
     ("kvm", "KVM", "kvm"),
-    ("qemu", "QEMU (TCG emulation)", "qemu"),
+    ("qemu", "QEMU", "qemu"),
     ("xen", "Xen", "xen"),
     ("hyperv", "Microsoft Hyper-V", "microsoft"),
     ("vmware", "VMware", "vmware"),
@@ -271,7 +271,7 @@ pub const SIGNATURES: &[Signature] = &[
 ];
 
 const HV_BIT_REF: &str = "Intel SDM Vol. 2A CPUID.01H:ECX[31] (reserved for hypervisor use); Linux X86_FEATURE_HYPERVISOR";
-const HYPERV_FLAGS_REF: &str = "Hyper-V TLFS; Linux include/hyperv/hvgdk_mini.h HV_CPU_MANAGEMENT BIT(12), HV_ISOLATION BIT(22)";
+const HYPERV_FLAGS_REF: &str = "Hyper-V TLFS; Linux include/asm-generic/hyperv-tlfs.h HV_CPU_MANAGEMENT BIT(12), HV_ISOLATION BIT(22)";
 
 fn cpuid_evidence(dump: &CpuidDump, out: &mut Vec<Evidence>) {
     if let Some(r) = dump.get(1, 0) {
@@ -514,7 +514,7 @@ pub const DMI_RULES: &[DmiRule] = &[
         finding: "QEMU's SMBIOS tables",
         suggests: VM,
         strength: Strong,
-        identifies: Identity::product(None, "QEMU"),
+        identifies: Identity::product(Some("qemu"), "QEMU"),
         reference: "systemd virt.c \"QEMU\"; QEMU hw/smbios/smbios.c",
     },
     DmiRule {
@@ -525,7 +525,7 @@ pub const DMI_RULES: &[DmiRule] = &[
         finding: "a QEMU machine type's product name",
         suggests: VM,
         strength: Strong,
-        identifies: Identity::product(None, "QEMU"),
+        identifies: Identity::product(Some("qemu"), "QEMU"),
         reference: "QEMU hw/i386/pc_q35.c, pc_piix.c (\"Standard PC (Q35 + ICH9, 2009)\")",
     },
     DmiRule {
@@ -536,7 +536,7 @@ pub const DMI_RULES: &[DmiRule] = &[
         finding: "a QEMU machine type version (pc-q35-*, pc-i440fx-*)",
         suggests: VM,
         strength: Strong,
-        identifies: Identity::product(None, "QEMU"),
+        identifies: Identity::product(Some("qemu"), "QEMU"),
         reference: "QEMU hw/smbios/smbios.c type 1 version defaults to the machine type (guestlab.md §3.2)",
     },
     DmiRule {
@@ -824,7 +824,10 @@ fn dmi_evidence(c: &Capture, out: &mut Vec<Evidence>) {
     }
     // The system vendor, normalised. Hardware vendors are weak evidence of bare metal (a VM can
     // be given the host's strings); shared vendors decide nothing.
-    if let Some(v) = field("sys_vendor").filter(|v| !dmi::is_placeholder(v)) {
+    let already = out
+        .iter()
+        .any(|e| e.source == format!("{DMI_DIR}/sys_vendor"));
+    if let Some(v) = field("sys_vendor").filter(|v| !already && !dmi::is_placeholder(v)) {
         let (finding, suggests, strength, reference) = match dmi::vendor(&v) {
             Some(row) if row.kind == VendorKind::Hardware => (
                 format!("system vendor {} makes physical machines only", row.name),
@@ -893,24 +896,27 @@ fn ec2_instance_type(c: &Capture, out: &mut Vec<Evidence>) {
         },
         suggests: if metal { METAL } else { VM },
         strength: Moderate,
-        identifies: Identity::cloud("aws"),
-        reference: "systemd detect_vm_dmi() PRs #20628, #27267",
+        // Instances whose DMI says "Amazon EC2" are Nitro instances (the Xen era says "Xen"),
+        // and Nitro's hypervisor is based on KVM.
+        identifies: if metal {
+            Identity::cloud("aws")
+        } else {
+            Identity { hypervisor: Some("kvm"), product: None, cloud: Some("aws") }
+        },
+        reference: "systemd detect_vm_dmi() PRs #20628, #27267; systemd virt.c \"Amazon EC2 Nitro using Linux KVM\"",
     });
 }
 
-/// Clouds whose VMs are known to set the SMBIOS VM bit, so a clear bit means bare metal there.
-pub const VM_BIT_SETTERS: &[(&str, &str)] = &[
-    (
-        "aws",
-        "systemd PR #19403: EC2 sets the SMBIOS VM bit on every VM",
-    ),
-    (
-        "alibaba",
-        "virt-what: Alibaba ECS VMs set the SMBIOS VM bit",
-    ),
-];
+/// Platforms whose VMs are known to set the SMBIOS VM bit, so a clear bit means bare metal there:
+/// (DMI field, pattern, who, source). EC2's Xen-era instances (sys_vendor "Xen") do not set it.
+pub const VM_BIT_SETTERS: &[(&str, Match, &str, &str)] = &[(
+    "sys_vendor",
+    Match::Prefix("Amazon EC2"),
+    "EC2 Nitro",
+    "systemd PR #19403: EC2 Nitro sets the SMBIOS VM bit on every VM",
+)];
 
-fn smbios_evidence(c: &Capture, cloud: Option<&'static str>, out: &mut Vec<Evidence>) {
+fn smbios_evidence(c: &Capture, out: &mut Vec<Evidence>) {
     let FileRead::Data { bytes, .. } = c.file(SMBIOS_TYPE0) else {
         return;
     };
@@ -927,14 +933,16 @@ fn smbios_evidence(c: &Capture, cloud: Option<&'static str>, out: &mut Vec<Evide
             let raw = t
                 .ext_byte2
                 .map_or("absent".into(), |b| format!("0x{b:02x}"));
-            let setter = VM_BIT_SETTERS.iter().find(|s| Some(s.0) == cloud);
+            let setter = VM_BIT_SETTERS
+                .iter()
+                .find(|(f, m, _, _)| c.text(&format!("{DMI_DIR}/{f}")).is_some_and(|v| m.hit(&v)));
             let (finding, suggests, strength, reference) = match (t.vm_bit, setter) {
                 (VmBit::Set, _) => ("the firmware says this system is a virtual machine".to_string(), VM, Strong, REF),
                 (VmBit::Clear, Some(s)) => (
-                    format!("the VM bit is clear, and {} sets it on every VM", cloud.unwrap_or("")),
+                    format!("the VM bit is clear, and {} sets it on every VM", s.2),
                     METAL,
                     Moderate,
-                    s.1,
+                    s.3,
                 ),
                 (VmBit::Clear, None) => (
                     "the VM bit is clear; many hypervisors (QEMU with SeaBIOS, GCE) leave it clear, so this decides nothing".to_string(),
@@ -1098,7 +1106,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Equals("qemu,pseries"),
         "QEMU's pseries machine",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "systemd detect_vm_device_tree()",
     ),
     (
@@ -1107,7 +1115,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Equals("linux,dummy-virt"),
         "QEMU's Arm virt machine",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU hw/arm/virt.c compatible \"linux,dummy-virt\"",
     ),
     (
@@ -1116,7 +1124,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Equals("riscv-virtio"),
         "QEMU's RISC-V virt machine",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU hw/riscv/virt.c compatible \"riscv-virtio\"",
     ),
     (
@@ -1134,7 +1142,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Contains("QEMU Virtual CPU"),
         "QEMU's qemu32/qemu64 CPU model",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU target/i386/cpu.c model_id \"QEMU Virtual CPU version\"",
     ),
     (
@@ -1152,7 +1160,7 @@ pub const TEXT_RULES: &[TextRule] = &[
         Match::Contains("emulated by qemu"),
         "a PowerPC machine emulated by QEMU",
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "Linux arch/powerpc/platforms/pseries/setup.c; virt-what",
     ),
     (
@@ -1251,7 +1259,7 @@ fn text_evidence(c: &Capture, out: &mut Vec<Evidence>) {
             finding: "QEMU's fw_cfg device in the device tree".into(),
             suggests: VM,
             strength: Strong,
-            identifies: Identity::product(None, "QEMU"),
+            identifies: Identity::product(Some("qemu"), "QEMU"),
             reference: "systemd detect_vm_device_tree()",
         });
     }
@@ -1293,7 +1301,7 @@ fn text_evidence(c: &Capture, out: &mut Vec<Evidence>) {
         "/sys/firmware/qemu_fw_cfg",
         "fw-cfg.sysfs",
         "QEMU's fw_cfg interface",
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "Linux drivers/firmware/qemu_fw_cfg.c",
     )] {
         if c.exists(path) {
@@ -1385,7 +1393,7 @@ pub const PCI_RULES: &[PciRule] = &[
         "QEMU's default subsystem ID on emulated devices",
         VM,
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU include/hw/pci/pci.h PCI_SUBVENDOR_ID_REDHAT_QUMRANET, PCI_SUBDEVICE_ID_QEMU",
     ),
     pci(
@@ -1407,7 +1415,7 @@ pub const PCI_RULES: &[PciRule] = &[
         "QEMU's own emulated devices (PCIe bridges, pvpanic, xHCI…)",
         VM,
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "pci.ids 1b36 Red Hat, Inc. (QEMU); QEMU docs/specs/pci-ids.rst",
     ),
     pci(
@@ -1418,7 +1426,7 @@ pub const PCI_RULES: &[PciRule] = &[
         "the Bochs/QEMU standard VGA",
         VM,
         Strong,
-        Identity::product(None, "QEMU"),
+        Identity::product(Some("qemu"), "QEMU"),
         "QEMU docs/specs/standard-vga.rst",
     ),
     pci(
@@ -1426,10 +1434,10 @@ pub const PCI_RULES: &[PciRule] = &[
         0x8086,
         Some(0x1237),
         false,
-        "the i440FX host bridge, emulated by QEMU's pc machine (no longer in real hardware)",
+        "the i440FX host bridge, emulated by QEMU's pc machine and EC2 Nitro (no longer in real hardware)",
         VM,
         Moderate,
-        Identity::product(None, "QEMU"),
+        Identity::NONE,
         "QEMU hw/pci-host/i440fx.c",
     ),
     pci(
@@ -1709,7 +1717,7 @@ fn bus_evidence(c: &Capture, out: &mut Vec<Evidence>) {
             "QEMU0002",
             "acpi.qemu-fw-cfg",
             "QEMU's fw_cfg ACPI device",
-            Identity::product(None, "QEMU"),
+            Identity::product(Some("qemu"), "QEMU"),
             "Linux drivers/firmware/qemu_fw_cfg.c fw_cfg_sysfs_mod_acpi_match",
         ),
         (
@@ -1782,8 +1790,7 @@ pub fn gather(c: &Capture) -> Vec<Evidence> {
         CpuidRead::NotObserved => {}
     }
     dmi_evidence(c, &mut out);
-    let cloud = out.iter().find_map(|e| e.identifies.cloud);
-    smbios_evidence(c, cloud, &mut out);
+    smbios_evidence(c, &mut out);
     xen_evidence(c, &mut out);
     text_evidence(c, &mut out);
     pci_evidence(c, &mut out);

@@ -1,0 +1,106 @@
+//! Replays every snapshot under tests/fixtures and checks the verdict against the fixture's
+//! expected.json, whose values come from the real platform (see each fixture's SOURCE.md).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn fixtures_dir() -> PathBuf {
+    std::env::var_os("VCAP_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures"))
+}
+
+/// Fixture directories that carry an expected.json, sorted.
+fn fixtures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(fixtures_dir())
+        .expect("tests/fixtures exists")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("expected.json").is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+fn report(dir: &Path) -> Value {
+    let mut out = Vec::new();
+    let code = vcap_cli::run(
+        ["vcap", "--json", "--root", dir.to_str().unwrap()],
+        &mut out,
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    assert_eq!(code, 0);
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn every_fixture_gets_its_expected_verdict() {
+    let mut failures = Vec::new();
+    let all = fixtures();
+    for dir in &all {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let want: Value = serde_json::from_slice(&fs::read(dir.join("expected.json")).unwrap())
+            .unwrap_or_else(|e| panic!("{name}/expected.json: {e}"));
+        let got = report(dir);
+        let v = &got["verdict"];
+        let mut diffs = Vec::new();
+        for (key, have) in [
+            ("kind", &v["kind"]),
+            ("hypervisor", &v["hypervisor"]),
+            ("cloud", &v["cloud"]),
+            ("systemd_id", &got["systemd_id"]),
+        ] {
+            if let Some(w) = want.get(key)
+                && w != have
+            {
+                diffs.push(format!("{key}: expected {w}, got {have}"));
+            }
+        }
+        if let Some(w) = want.get("conflict").and_then(Value::as_bool) {
+            let have = got["conflicts"].as_array().is_some_and(|a| !a.is_empty());
+            if w != have {
+                diffs.push(format!(
+                    "conflict: expected {w}, got {have} ({})",
+                    got["conflicts"]
+                ));
+            }
+        }
+        if !diffs.is_empty() {
+            failures.push(format!(
+                "{name}: {}\n    summary: {}",
+                diffs.join("; "),
+                v["summary"]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n  {}",
+        failures.len(),
+        all.len(),
+        failures.join("\n  ")
+    );
+}
+
+#[test]
+fn detect_agrees_with_the_report_on_every_fixture() {
+    for dir in fixtures() {
+        let r = report(&dir);
+        let mut out = Vec::new();
+        let code = vcap_cli::run(
+            ["vcap", "detect", "--root", dir.to_str().unwrap()],
+            &mut out,
+        )
+        .unwrap();
+        let id = String::from_utf8(out).unwrap();
+        assert_eq!(
+            id.trim(),
+            r["systemd_id"].as_str().unwrap(),
+            "{}",
+            dir.display()
+        );
+        assert_eq!(code == 0, id.trim() != "none", "{}", dir.display());
+    }
+}

@@ -1,0 +1,491 @@
+//! `vcap sanitize`, `vcap baseline`, `vcap compare`, run in process on the vcap-regs fixtures.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../vcap-regs/tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn tmp(name: &str, content: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "vcap-regs-cli-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p.display().to_string()
+}
+
+/// Runs vcap; returns (exit status, stdout) or the error text with exit status 2.
+fn run(args: &[&str]) -> (u8, String) {
+    let mut out = Vec::new();
+    let mut argv = vec!["vcap"];
+    argv.extend_from_slice(args);
+    match vcap_cli::run(argv, &mut out) {
+        Ok(code) => (code, String::from_utf8(out).unwrap()),
+        Err(e) => (e.exit_code(), e.to_string()),
+    }
+}
+
+fn json(args: &[&str]) -> Value {
+    let (code, out) = run(args);
+    assert_eq!(code, 0, "{out}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn sanitize_smmuv3_json_has_the_guest_object() {
+    let v = json(&["sanitize", &fixture("smmuv3-qemu-default.json"), "--json"]);
+    assert_eq!(v["schema"], "vcap.sanitize/1");
+    assert_eq!(v["type"], "arm_smmuv3");
+    let g = &v["guest"];
+    // Worked out in vcap-regs/tests/fixtures.rs: VMID16 and HAD cleared.
+    let expected = [
+        ("IDR0", "0x0d40101a"),
+        ("IDR1", "0x02730010"),
+        ("IDR2", "0x00000000"),
+        ("IDR3", "0x00001400"),
+        ("IDR4", "0x00000000"),
+        ("IDR5", "0x00000074"),
+        ("IIDR", "0x00000000"),
+        ("AIDR", "0x00000001"),
+    ];
+    for (k, x) in expected {
+        assert_eq!(g[k], x, "{k}");
+    }
+    assert_eq!(g.as_object().unwrap().len(), 8);
+    let had = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "IDR3.HAD")
+        .unwrap();
+    assert_eq!(had["decision"], "cleared");
+    assert_eq!(had["provenance"], "never");
+    assert_eq!(v["summary"]["cleared"], 2);
+    assert_eq!(v["manifest"], "baseline (default)");
+}
+
+#[test]
+fn sanitize_human_output_explains() {
+    let (code, out) = run(&["sanitize", &fixture("smmuv3-qemu-default.json")]);
+    assert_eq!(code, 0);
+    assert!(out.contains("host: qemu-smmuv3-default"), "{out}");
+    assert!(out.contains("cleared  IDR0.VMID16"), "{out}");
+    assert!(
+        out.contains("never exposed: stage-2 VMIDs belong to the host"),
+        "{out}"
+    );
+    assert!(out.contains("0x0d40101a"), "{out}");
+}
+
+#[test]
+fn sanitize_vtd_with_manifest_kernel_cap_and_vm_flag() {
+    let v = json(&[
+        "sanitize",
+        &fixture("vtd-intel-m50fcp-sapphire-rapids.json"),
+        "--manifest",
+        &fixture("manifest-vtd-pasid.json"),
+        "--kernel-cap",
+        "IOMMU_HW_CAP_PCI_PASID_PRIV",
+        "--vm-flag",
+        "iopf",
+        "--json",
+    ]);
+    assert_eq!(v["guest"]["CAP"], "0x11ed008c22380c86");
+    assert_eq!(v["guest"]["ECAP"], "0x00038c7e82f00fdb");
+    assert_eq!(v["kernel_capabilities"][0], "IOMMU_HW_CAP_PCI_PASID_PRIV");
+    assert_eq!(v["vm_flags"][0], "iopf");
+    // The numeric form of out_capabilities works too (0x4 = PCI_PASID_PRIV).
+    let w = json(&[
+        "sanitize",
+        &fixture("vtd-intel-m50fcp-sapphire-rapids.json"),
+        "--manifest",
+        &fixture("manifest-vtd-pasid.json"),
+        "--kernel-cap",
+        "0x4",
+        "--vm-flag",
+        "iopf",
+        "--json",
+    ]);
+    assert_eq!(w["guest"], v["guest"]);
+}
+
+#[test]
+fn sanitize_cpuid_text() {
+    let v = json(&["sanitize", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);
+    assert_eq!(v["type"], "x86_cpuid");
+    assert_eq!(v["guest"]["CPUID.0x7.0x0.EBX"], "0xd19f27eb");
+    assert_eq!(v["guest"]["CPUID.0x80000008.0x0.EAX"], "0x0000302e");
+    assert_eq!(v["guest"].as_object().unwrap().len(), 28);
+}
+
+#[test]
+fn sanitize_live_vtd_from_a_sysfs_snapshot() {
+    let cap = tmp("cap", "12008c22260286\n");
+    let root = PathBuf::from(&cap).parent().unwrap().to_path_buf();
+    let unit = root.join("sys/class/iommu/dmar0/intel-iommu");
+    std::fs::create_dir_all(&unit).unwrap();
+    std::fs::write(unit.join("cap"), "12008c22260286\n").unwrap();
+    std::fs::write(unit.join("ecap"), "f00f5a\n").unwrap();
+    let v = json(&[
+        "sanitize",
+        "--live",
+        "vtd",
+        "--live-root",
+        &root.display().to_string(),
+        "--json",
+    ]);
+    assert_eq!(v["host"]["CAP"], "0x0012008c22260286");
+    assert_eq!(v["guest"]["CAP"], "0x00d2008c22260286");
+    assert_eq!(v["guest"]["ECAP"], "0x0000000000000f42");
+    // A root with no VT-d units is an error naming the directory.
+    let empty = PathBuf::from(tmp("x", ""))
+        .parent()
+        .unwrap()
+        .join("sys/class/iommu");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, err) = run(&[
+        "sanitize",
+        "--live",
+        "vtd",
+        "--live-root",
+        &empty
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .display()
+            .to_string(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("intel-iommu/cap"), "{err}");
+}
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+#[test]
+fn sanitize_live_cpuid_runs_the_instruction() {
+    let v = json(&["sanitize", "--live", "cpuid", "--json"]);
+    assert_eq!(v["type"], "x86_cpuid");
+    // A guest always sees the hypervisor bit (VMM-owned, set) and never MWAIT.
+    let ecx = u64::from_str_radix(
+        v["guest"]["CPUID.0x1.0x0.ECX"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    assert_eq!(ecx >> 31, 1);
+    assert_eq!((ecx >> 3) & 1, 0);
+}
+
+#[test]
+fn baseline_of_files_and_of_a_json_lines_stream() {
+    let v = json(&[
+        "baseline",
+        &fixture("vtd-intel-m50fcp-sapphire-rapids.json"),
+        &fixture("vtd-xeon-utcs-lake.json"),
+        "--json",
+    ]);
+    assert_eq!(v["schema"], "vcap.baseline/1");
+    assert_eq!(v["hosts"], 2);
+    assert_eq!(v["profile"]["type"], "intel_vtd");
+    let varied: Vec<&str> = v["varied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        varied.contains(&"CAP.SAGAW") && varied.contains(&"CAP.MGAW"),
+        "{varied:?}"
+    );
+
+    // Three SMMUv3 hosts, one per line: QEMU default, QEMU nested, and one with SSIDSIZE 20.
+    let lines = [
+        r#"{"type":"arm_smmuv3","name":"a","idr":["0x0d44101a","0x02730010","0x0","0x1404","0x0","0x74"],"iidr":"0x0","aidr":"0x1"}"#,
+        r#"{"type":"arm_smmuv3","name":"b","idr":["0x0d44101b","0x02730010","0x0","0x1404","0x0","0x74"],"iidr":"0x0","aidr":"0x1"}"#,
+        r#"{"type":"arm_smmuv3","name":"c","idr":["0x0d44101a","0x02730510","0x0","0x0404","0x0","0x54"],"iidr":"0x0","aidr":"0x2"}"#,
+    ];
+    let f = tmp("hosts.jsonl", &(lines.join("\n") + "\n"));
+    let v = json(&["baseline", &f, "--json"]);
+    assert_eq!(v["hosts"], 3);
+    let idr = &v["profile"]["idr"];
+    // IDR0: S2P min(0,1,0) = 0 -> 0x0d44101a. IDR1: SSIDSIZE min(0,0,20) = 0 -> 0x02730010.
+    // IDR3: BBML min(2,2,0) = 0 -> 0x0404. IDR5: GRAN16K min(1,1,0) = 0 -> 0x54.
+    assert_eq!(idr[0], "0x0d44101a");
+    assert_eq!(idr[1], "0x02730010");
+    assert_eq!(idr[3], "0x00000404");
+    assert_eq!(idr[5], "0x00000054");
+    // AIDR is identity, lower-safe: min(1, 1, 2) = 1.
+    assert_eq!(v["profile"]["aidr"], "0x00000001");
+
+    // The human form ends with the profile as a JSON line that feeds back into compare.
+    let (code, out) = run(&["baseline", &f]);
+    assert_eq!(code, 0);
+    let profile = out
+        .lines()
+        .last()
+        .unwrap()
+        .strip_prefix("profile: ")
+        .unwrap();
+    let p = tmp("profile.json", profile);
+    let (code, out) = run(&["compare", &p, &fixture("smmuv3-qemu-default.json")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("identical") || out.starts_with("subset"),
+        "{out}"
+    );
+}
+
+#[test]
+fn baseline_exact_mismatch_names_the_field_and_the_hosts() {
+    let (code, err) = run(&[
+        "baseline",
+        &fixture("cpuid-xeon-gold-6252.txt"),
+        &fixture("cpuid-amd-epyc-m6a-t2a-guest.txt"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("CPUID.0x1.0x0.EAX.STEPPING"), "{err}");
+    assert!(err.contains("cpuid-xeon-gold-6252.txt"), "{err}");
+    assert!(err.contains("cpuid-amd-epyc-m6a-t2a-guest.txt"), "{err}");
+}
+
+#[test]
+fn baseline_rejects_an_empty_host_list_and_mixed_types() {
+    let (code, err) = run(&["baseline"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("empty host list"), "{err}");
+    let empty = tmp("empty.jsonl", "\n\n");
+    let (code, err) = run(&["baseline", &empty]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("empty.jsonl") && err.contains("no host profile"),
+        "{err}"
+    );
+    let (code, err) = run(&[
+        "baseline",
+        &fixture("vtd-qemu-guest.json"),
+        &fixture("amd-zen-desktop.json"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("intel_vtd") && err.contains("amd"), "{err}");
+}
+
+#[test]
+fn compare_verdicts_and_exit_status() {
+    let (code, out) = run(&[
+        "compare",
+        &fixture("smmuv3-qemu-default.json"),
+        &fixture("smmuv3-qemu-default.json"),
+    ]);
+    assert_eq!(
+        (code, out.lines().next().unwrap()),
+        (0, "identical: the profile runs on the host")
+    );
+    // default (S2P 0) vs nested (S2P 1): the profile has less -> subset, runs.
+    let v = json(&[
+        "compare",
+        &fixture("smmuv3-qemu-default.json"),
+        &fixture("smmuv3-qemu-nested.json"),
+        "--json",
+    ]);
+    assert_eq!(v["result"], "subset");
+    assert_eq!(v["runs"], true);
+    assert_eq!(v["responsible"][0]["field"], "IDR0.S2P");
+    // The other way round: superset, exit status 1.
+    let (code, out) = run(&[
+        "compare",
+        &fixture("smmuv3-qemu-nested.json"),
+        &fixture("smmuv3-qemu-default.json"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("superset"), "{out}");
+    assert!(out.contains("IDR0.S2P"), "{out}");
+    // Sapphire Rapids vs the older Xeon: incompatible, with the fields responsible.
+    let (code, out) = run(&[
+        "compare",
+        &fixture("vtd-intel-m50fcp-sapphire-rapids.json"),
+        &fixture("vtd-xeon-utcs-lake.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["result"], "incompatible");
+    let fields: Vec<&str> = v["responsible"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"CAP.SAGAW") && fields.contains(&"CAP.NFR"),
+        "{fields:?}"
+    );
+    assert_eq!(v["runs"], false);
+}
+
+#[test]
+fn bad_inputs_name_file_line_and_field_with_exit_status_2() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        // Malformed JSON: file and line.
+        (
+            tmp("bad1.json", "{\"type\": \"arm_smmuv3\",\n \"idr\": [\n}"),
+            vec!["bad1.json:3", "malformed JSON"],
+        ),
+        // Bad hex: file, line and the idr entry.
+        (
+            tmp(
+                "bad2.json",
+                "{\"type\": \"arm_smmuv3\",\n \"idr\": [\"0x0\", \"0x0\", \"zz\", \"0x0\", \"0x0\", \"0x0\"],\n \"iidr\": \"0x0\", \"aidr\": \"0x0\"}",
+            ),
+            vec!["bad2.json:2", "idr[2]", "\"zz\" is not a hex number"],
+        ),
+        // Value wider than the 32-bit register.
+        (
+            tmp(
+                "bad3.json",
+                "{\"type\": \"arm_smmuv3\",\n \"idr\": [\"0x0\", \"0x0\", \"0x0\", \"0x0\", \"0x0\", \"0x0\"],\n \"iidr\": \"0x0\",\n \"aidr\": \"0x100000000\"}",
+            ),
+            vec!["bad3.json:4", "aidr", "wider than the 32-bit register"],
+        ),
+        // Unknown register type.
+        (
+            tmp(
+                "bad4.json",
+                "{\"type\": \"riscv_iommu\", \"cap_reg\": \"0x0\"}",
+            ),
+            vec![
+                "bad4.json:1",
+                "type",
+                "unknown register type \"riscv_iommu\"",
+            ],
+        ),
+        // Wrong number of IDRs.
+        (
+            tmp(
+                "bad5.json",
+                "{\"type\": \"arm_smmuv3\", \"idr\": [\"0x0\"], \"iidr\": \"0x0\", \"aidr\": \"0x0\"}",
+            ),
+            vec!["bad5.json:1", "idr", "expected 6 entries, found 1"],
+        ),
+        // Missing key.
+        (
+            tmp(
+                "bad6.json",
+                "{\"type\": \"intel_vtd\", \"cap_reg\": \"0x0\"}",
+            ),
+            vec!["bad6.json:1", "ecap_reg", "missing"],
+        ),
+        // A key of another type.
+        (
+            tmp(
+                "bad7.json",
+                "{\"type\": \"amd\", \"efr\": \"0x0\", \"cap_reg\": \"0x1\"}",
+            ),
+            vec!["bad7.json:1", "cap_reg", "not a key of a amd host file"],
+        ),
+        // cpuid -r text with a broken line.
+        (
+            tmp(
+                "bad8.txt",
+                "CPU 0:\n   0x00000001 0x00: eax=0x1 ebx=0x2 ecx=0x3 edx=0x4\n   0x00000007 0x00: eax=0x1 ebx=0xq ecx=0x3 edx=0x4\n",
+            ),
+            vec!["bad8.txt:3", "ebx", "\"0xq\" is not a hex number"],
+        ),
+        // JSON lines: the second line is bad.
+        (
+            tmp(
+                "bad9.jsonl",
+                "{\"type\":\"amd\",\"efr\":\"0x1\"}\n{\"type\":\"amd\",\"efr\":\"0x1x\"}\n",
+            ),
+            vec!["bad9.jsonl:2", "efr", "not a hex number"],
+        ),
+    ];
+    for (file, needles) in &cases {
+        for cmd in ["sanitize", "baseline"] {
+            let (code, err) = run(&[cmd, file]);
+            assert_eq!(code, 2, "{cmd} {file}: {err}");
+            for n in needles {
+                assert!(err.contains(n), "{cmd} {file}: {err:?} lacks {n:?}");
+            }
+        }
+    }
+    // Manifest errors: unknown field, value too wide for the field.
+    let m = tmp(
+        "m.json",
+        "{\"type\": \"arm_smmuv3\",\n \"fields\": {\"IDR0.NOPE\": 1}}",
+    );
+    let (code, err) = run(&[
+        "sanitize",
+        &fixture("smmuv3-qemu-default.json"),
+        "--manifest",
+        &m,
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("m.json:2") && err.contains("IDR0.NOPE") && err.contains("no such field"),
+        "{err}"
+    );
+    let m = tmp(
+        "m2.json",
+        "{\"type\": \"arm_smmuv3\", \"fields\": {\"IDR0.ATS\": 2}}",
+    );
+    let (code, err) = run(&[
+        "sanitize",
+        &fixture("smmuv3-qemu-default.json"),
+        "--manifest",
+        &m,
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("IDR0.ATS") && err.contains("does not fit the 1-bit field"),
+        "{err}"
+    );
+    // A manifest for another register type.
+    let (code, err) = run(&[
+        "sanitize",
+        &fixture("smmuv3-qemu-default.json"),
+        "--manifest",
+        &fixture("manifest-vtd-pasid.json"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("intel_vtd") && err.contains("arm_smmuv3"),
+        "{err}"
+    );
+    // Bad flags.
+    let (code, err) = run(&[
+        "sanitize",
+        &fixture("vtd-qemu-guest.json"),
+        "--kernel-cap",
+        "IOMMU_HW_CAP_TELEPORT",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("IOMMU_HW_CAP_TELEPORT"), "{err}");
+    let (code, err) = run(&[
+        "sanitize",
+        &fixture("vtd-qemu-guest.json"),
+        "--vm-flag",
+        "warp",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("warp") && err.contains("ats-devices"), "{err}");
+    // A missing file names it.
+    let (code, err) = run(&["sanitize", "/nonexistent/host.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/host.json"), "{err}");
+}
