@@ -817,10 +817,12 @@ fn decide_pasid(io: &IoFacts) -> PasidReadiness {
     let verdict = if !iommu_units.is_empty() && !devices.is_empty() {
         Tri::Yes
     } else if iommu_units.is_empty() && !iommu_unknown {
-        reasons.push(if io.units.is_empty() {
-            "no IOMMU unit advertises PASID (none read)".into()
-        } else {
-            "no IOMMU unit advertises PASID".into()
+        reasons.push(match (io.units.is_empty(), iommu_present(io)) {
+            (true, Some(false)) => {
+                "no IOMMU: /sys/class/iommu lists no unit and there is no DMAR or IVRS table".into()
+            }
+            (true, _) => "no IOMMU unit register readable to show PASID support".into(),
+            _ => "no IOMMU unit advertises PASID".into(),
         });
         if io.units.is_empty() && iommu_present(io) != Some(false) {
             Tri::Unknown
