@@ -98,7 +98,10 @@ pub fn parse(text: &str) -> Result<Vec<Chip>, InterruptsError> {
         Some((_, h)) => {
             let n = h
                 .split_whitespace()
-                .filter(|t| t.starts_with("CPU"))
+                .filter(|t| {
+                    t.strip_prefix("CPU")
+                        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+                })
                 .count();
             if n == 0 {
                 return Err(InterruptsError {
@@ -184,5 +187,6 @@ mod tests {
     #[test]
     fn junk_header_names_line() {
         assert_eq!(parse("garbage\n").unwrap_err().line, 1);
+        assert_eq!(parse("garbage without a CPU header\n").unwrap_err().line, 1);
     }
 }

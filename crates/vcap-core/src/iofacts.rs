@@ -102,6 +102,8 @@ pub struct IoFacts {
     pub units_listed: bool,
     /// PCI functions.
     pub pci: Vec<PciDev>,
+    /// False when `/sys/bus/pci/devices` exists but could not be listed.
+    pub pci_listed: bool,
     /// virtio devices.
     pub virtio: Vec<VirtioDev>,
     /// IOMMU groups and their `type` (`DMA`, `DMA-FQ`, `identity`, `blocked`, `unmanaged`).
@@ -376,6 +378,10 @@ pub fn gather(c: &Capture) -> IoFacts {
         units,
         units_listed,
         pci,
+        pci_listed: !matches!(
+            c.listing(PCI_DEVICES),
+            crate::capture::Listing::Unreadable(_)
+        ),
         virtio,
         groups,
         malformed: bad,

@@ -331,6 +331,15 @@ fn decide_ir(io: &IoFacts, verdict: &Verdict) -> InterruptRemapping {
             );
             Tri::Yes
         }
+        Got::Parsed(v) if v.is_empty() => {
+            reasons.insert(
+                0,
+                format!(
+                    "{PROC_INTERRUPTS} lists no numbered interrupt with a chip: nothing to judge by"
+                ),
+            );
+            Tri::Unknown
+        }
         Got::Parsed(_) => {
             if plain.is_empty() && !its.is_empty() {
                 reasons.insert(
@@ -509,6 +518,13 @@ fn decide_ims(io: &IoFacts, verdict: &Verdict, ir: &InterruptRemapping) -> Ims {
         Tri::No => {
             reasons.push(
                 "the parent MSI domain is the plain vector domain (no interrupt remapping): IMS is never allowed there (Linux x86_init_dev_msi_info accepts PCI/IMS only from a parent with MSI_FLAG_PCI_IMS)".into(),
+            );
+            Tri::No
+        }
+        Tri::Unknown if !virt.is_empty() => {
+            reasons.extend(virt);
+            reasons.push(
+                "whether interrupts are remapped is not observed, but either parent denies IMS: the vector domain never grants it, and a virtual remapping unit grants it only after negotiating the new scheme with its hypervisor, which nothing advertises today".into(),
             );
             Tri::No
         }
@@ -809,7 +825,13 @@ fn decide_pasid(io: &IoFacts) -> PasidReadiness {
             devices.join(", ")
         ));
     }
-    if dev_unknown > 0 {
+    if !io.pci_listed {
+        dev_unknown += 1;
+        reasons.push(
+            "the PCI device list was not read: devices' PASID capability is not known".into(),
+        );
+    }
+    if dev_unknown > 0 && io.pci_listed {
         reasons.push(format!(
             "{dev_unknown} device(s) without extended config space read (4 KiB needs root): their PASID capability is not known"
         ));
