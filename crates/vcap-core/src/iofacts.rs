@@ -41,6 +41,68 @@ pub enum Got<T> {
     Malformed,
 }
 
+/// How an input turned out, for the report: `parsed` (with the value), `absent`,
+/// `unreadable` (with the reason) or `malformed` (see the malformed list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Observed<T> {
+    /// `parsed`, `absent`, `unreadable` or `malformed`.
+    pub state: &'static str,
+    /// The parsed value.
+    pub value: Option<T>,
+    /// Why it could not be read.
+    pub reason: Option<String>,
+}
+
+impl<T: Clone> From<&Got<T>> for Observed<T> {
+    fn from(g: &Got<T>) -> Self {
+        let (state, value, reason) = match g {
+            Got::Parsed(t) => ("parsed", Some(t.clone()), None),
+            Got::Absent => ("absent", None, None),
+            Got::Unreadable(w) => ("unreadable", None, Some(w.clone())),
+            Got::Malformed => ("malformed", None, None),
+        };
+        Observed {
+            state,
+            value,
+            reason,
+        }
+    }
+}
+
+/// The facts behind the decisions, as reported under `capabilities.facts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    /// Interrupt chips in use (`/proc/interrupts`).
+    pub interrupt_chips: Observed<Vec<Chip>>,
+    /// The DMAR table (header with checksum verdict, flags, units and scopes).
+    pub dmar: Observed<Dmar>,
+    /// The IVRS table.
+    pub ivrs: Observed<Ivrs>,
+    /// The IORT table.
+    pub iort: Observed<Iort>,
+    /// PCI functions: IDs, driver, IOMMU group and the parsed config space.
+    pub pci: Vec<PciDev>,
+    /// virtio devices: transport, parent PCI function, negotiated feature bits.
+    pub virtio: Vec<VirtioDev>,
+    /// IOMMU groups and their domain type.
+    pub iommu_groups: Vec<(String, Option<String>)>,
+}
+
+impl IoFacts {
+    /// The reportable facts.
+    pub fn facts(&self) -> Facts {
+        Facts {
+            interrupt_chips: (&self.interrupts).into(),
+            dmar: (&self.dmar).into(),
+            ivrs: (&self.ivrs).into(),
+            iort: (&self.iort).into(),
+            pci: self.pci.clone(),
+            virtio: self.virtio.clone(),
+            iommu_groups: self.groups.clone(),
+        }
+    }
+}
+
 impl<T> Got<T> {
     /// The parsed value.
     pub fn get(&self) -> Option<&T> {
@@ -52,7 +114,7 @@ impl<T> Got<T> {
 }
 
 /// One PCI function.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PciDev {
     /// Address (`0000:00:03.0`).
     pub bdf: String,
@@ -71,7 +133,7 @@ pub struct PciDev {
 }
 
 /// A virtio device.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VirtioDev {
     /// Name (`virtio0`).
     pub name: String,

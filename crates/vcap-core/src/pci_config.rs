@@ -253,10 +253,9 @@ pub fn parse(bytes: &[u8]) -> (Config, Option<ConfigError>) {
         c.revision = r.u8(0x08, "revision")?;
         let status = r.u16(0x06, "status")?;
         // PCI_STATUS_CAP_LIST
-        if status & 0x10 == 0 {
-            return Ok(());
+        if status & 0x10 != 0 {
+            walk_standard(&r, &mut c)?;
         }
-        walk_standard(&r, &mut c)?;
         if bytes.len() > CFG_SPACE_SIZE {
             c.extended_read = true;
             walk_extended(&r, &mut c)?;

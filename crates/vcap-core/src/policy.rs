@@ -138,6 +138,8 @@ pub struct Capabilities {
     pub iommu_units: Vec<Unit>,
     /// Inputs that did not parse (file and offset); none of them was used.
     pub malformed: Vec<Malformed>,
+    /// The parsed inputs the decisions rest on.
+    pub facts: iofacts::Facts,
 }
 
 /// Devices known to use IMS: (vendor, device, name, source).
@@ -816,6 +818,8 @@ fn decide_pasid(io: &IoFacts) -> PasidReadiness {
                     devices.push(format!("{} width={}", d.bdf, p.max_width));
                 }
             }
+            // All 256 bytes of a function without extended space (conventional PCI): no PASID.
+            Some(c) if c.len == crate::pci_config::CFG_SPACE_SIZE => {}
             _ => dev_unknown += 1,
         }
     }
@@ -879,6 +883,7 @@ pub fn decide(io: &IoFacts, verdict: &Verdict) -> Capabilities {
         interrupt_remapping,
         iommu_units: io.units.clone(),
         malformed: io.malformed.clone(),
+        facts: io.facts(),
     }
 }
 
