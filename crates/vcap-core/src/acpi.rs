@@ -586,8 +586,9 @@ pub fn parse_iort(bytes: &[u8]) -> Result<Iort, AcpiError> {
     let mut off = first;
     for i in 0..count {
         if off >= r.b.len() {
+            // The first node's position comes from the node-offset field: name that field.
             return Err(r.err(
-                off,
+                if i == 0 { 40 } else { off },
                 format!(
                     "node {i} of {count} starts past the table end ({})",
                     r.b.len()

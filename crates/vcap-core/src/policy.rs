@@ -891,3 +891,257 @@ pub fn decide(io: &IoFacts, verdict: &Verdict) -> Capabilities {
 pub fn build(c: &crate::capture::Capture, verdict: &Verdict) -> Capabilities {
     decide(&iofacts::gather(c), verdict)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The decision table over synthetic captures: each test sets the few inputs a branch needs.
+    use super::*;
+    use crate::capture::{Capture, DirEntry, FileRead, Listing};
+    use crate::detect::Verdict;
+
+    fn verdict(kind: Kind) -> Verdict {
+        Verdict {
+            kind,
+            hypervisor: None,
+            product: None,
+            cloud: None,
+            presents: Vec::new(),
+            summary: String::new(),
+            decided_by: Vec::new(),
+        }
+    }
+
+    #[derive(Default)]
+    struct B(Capture);
+
+    impl B {
+        fn file(mut self, p: &str, data: &[u8]) -> Self {
+            self.0.files.insert(
+                p.into(),
+                FileRead::Data {
+                    bytes: data.to_vec(),
+                    truncated: false,
+                },
+            );
+            self
+        }
+        fn list(mut self, dir: &str, names: &[(&str, Option<&str>)]) -> Self {
+            self.0.dirs.insert(
+                dir.into(),
+                Listing::Entries(
+                    names
+                        .iter()
+                        .map(|(n, l)| DirEntry {
+                            name: (*n).into(),
+                            link: l.map(str::to_string),
+                        })
+                        .collect(),
+                ),
+            );
+            self
+        }
+        fn link(mut self, p: &str, t: &str) -> Self {
+            self.0.links.insert(p.into(), Some(t.into()));
+            self
+        }
+        fn interrupts(self, chips: &[&str]) -> Self {
+            let mut t = String::from("           CPU0\n");
+            for (i, c) in chips.iter().enumerate() {
+                t.push_str(&format!(" {}: 1 {c} 0-edge dev\n", 24 + i));
+            }
+            self.file(PROC_INTERRUPTS, t.as_bytes())
+        }
+        fn vtd(self, name: &str, cap: u64, ecap: u64) -> Self {
+            let b = format!("/sys/class/iommu/{name}/intel-iommu");
+            self.file(&format!("{b}/cap"), format!("{cap:x}\n").as_bytes())
+                .file(&format!("{b}/ecap"), format!("{ecap:x}\n").as_bytes())
+        }
+        fn build(self, k: Kind) -> Capabilities {
+            build(&self.0, &verdict(k))
+        }
+    }
+
+    const IR: u64 = 1 << 3;
+    const EIM: u64 = 1 << 4;
+    const CM: u64 = 1 << 7;
+    const PASID: u64 = 1 << 40;
+    const SMTS: u64 = 1 << 43;
+
+    fn units<'a>(names: &[&'a str]) -> Vec<(&'a str, Option<&'a str>)> {
+        names.iter().map(|n| (*n, None)).collect()
+    }
+
+    #[test]
+    fn ims_needs_real_ir_on_bare_metal() {
+        let base = || {
+            B::default()
+                .interrupts(&["IR-PCI-MSIX-0000:00:14.3", "IR-IO-APIC"])
+                .list("/sys/class/iommu", &units(&["dmar0"]))
+        };
+        let c = base().vtd("dmar0", 0, IR | EIM).build(Kind::BareMetal);
+        assert_eq!(c.interrupt_remapping.verdict, Tri::Yes);
+        assert_eq!(c.interrupt_remapping.is_virtual, Some(false));
+        assert_eq!(c.ims.verdict, Tri::Yes);
+        // Caching mode: a virtual unit, IMS no even on a "bare metal" verdict.
+        let c = base().vtd("dmar0", CM, IR | EIM).build(Kind::BareMetal);
+        assert_eq!(c.interrupt_remapping.is_virtual, Some(true));
+        assert_eq!(c.ims.verdict, Tri::No);
+        // CM = 0 in a VM (QEMU caching-mode=off): still no.
+        let c = base().vtd("dmar0", 0, IR | EIM).build(Kind::VirtualMachine);
+        assert_eq!(c.ims.verdict, Tri::No);
+        // Undecided verdict: the unit alone grants nothing.
+        let c = base().vtd("dmar0", 0, IR | EIM).build(Kind::Unknown);
+        assert_eq!(c.ims.verdict, Tri::Unknown);
+        // No register readable: unknown.
+        let c = B::default()
+            .interrupts(&["IR-PCI-MSI"])
+            .build(Kind::BareMetal);
+        assert_eq!(c.ims.verdict, Tri::Unknown);
+    }
+
+    #[test]
+    fn vector_domain_never_grants_ims() {
+        let c = B::default()
+            .interrupts(&["PCI-MSIX-0000:00:03.0", "IO-APIC"])
+            .list("/sys/class/iommu", &units(&["dmar0"]))
+            .vtd("dmar0", 0, IR)
+            .build(Kind::BareMetal);
+        assert_eq!(c.interrupt_remapping.verdict, Tri::No);
+        assert_eq!(c.ims.verdict, Tri::No);
+        assert!(
+            c.interrupt_remapping
+                .reasons
+                .iter()
+                .any(|r| r.contains("did not enable")),
+            "{:?}",
+            c.interrupt_remapping.reasons
+        );
+    }
+
+    #[test]
+    fn virtual_ir_chip_and_ioapic_only_remapping() {
+        let c = B::default()
+            .interrupts(&["vIR-PCI-MSIX-0000:00:03.0"])
+            .build(Kind::BareMetal);
+        assert_eq!(c.interrupt_remapping.verdict, Tri::Yes);
+        assert_eq!(c.interrupt_remapping.is_virtual, Some(true));
+        assert_eq!(c.ims.verdict, Tri::No);
+        let c = B::default()
+            .interrupts(&["HYPERV-IR", "PCI-MSI-0000:00:02.0"])
+            .build(Kind::Unknown);
+        assert_eq!(c.interrupt_remapping.verdict, Tri::Yes);
+        assert_eq!(c.ims.verdict, Tri::No, "{:?}", c.ims.reasons);
+    }
+
+    #[test]
+    fn ims_candidates_by_id_and_by_siov_dvsec() {
+        let mut cfg = vec![0u8; 4096];
+        cfg[0..2].copy_from_slice(&0x8086u16.to_le_bytes());
+        cfg[2..4].copy_from_slice(&0x1234u16.to_le_bytes());
+        cfg[0x100..0x104].copy_from_slice(&(0x23u32 | (1 << 16)).to_le_bytes());
+        cfg[0x104..0x108].copy_from_slice(&(0x8086u32 | (0x18 << 20)).to_le_bytes());
+        cfg[0x108..0x10a].copy_from_slice(&5u16.to_le_bytes());
+        cfg[0x114] = 1;
+        let d = "/sys/bus/pci/devices";
+        let c = B::default()
+            .list(d, &units(&["0000:6a:01.0", "0000:6b:01.0"]))
+            .file(&format!("{d}/0000:6a:01.0/vendor"), b"0x8086\n")
+            .file(&format!("{d}/0000:6a:01.0/device"), b"0x0b25\n")
+            .file(&format!("{d}/0000:6b:01.0/config"), &cfg)
+            .build(Kind::BareMetal);
+        let ids: Vec<&str> = c.ims.candidates.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["8086:0b25", "8086:1234"]);
+    }
+
+    #[test]
+    fn pasid_needs_both_sides() {
+        let mut cfg = vec![0u8; 4096];
+        cfg[0..2].copy_from_slice(&0x8086u16.to_le_bytes());
+        cfg[0x100..0x104].copy_from_slice(&0x1bu32.to_le_bytes());
+        cfg[0x104..0x106].copy_from_slice(&0x1400u16.to_le_bytes());
+        let d = "/sys/bus/pci/devices";
+        let with = |ecap: u64| {
+            B::default()
+                .list("/sys/class/iommu", &units(&["dmar0"]))
+                .vtd("dmar0", 0, ecap)
+                .list(d, &units(&["0000:00:01.0"]))
+                .file(&format!("{d}/0000:00:01.0/config"), &cfg)
+                .build(Kind::BareMetal)
+        };
+        let c = with(PASID | SMTS);
+        assert_eq!(c.pasid.verdict, Tri::Yes);
+        assert_eq!(c.pasid.devices, ["0000:00:01.0 width=20"]);
+        assert_eq!(with(PASID).pasid.verdict, Tri::No);
+        assert_eq!(with(SMTS).pasid.verdict, Tri::No);
+    }
+
+    #[test]
+    fn dma_identity_domain_and_group_hazard() {
+        let d = "/sys/bus/pci/devices";
+        let mut legacy = "0".repeat(64);
+        legacy.replace_range(0..1, "1");
+        let c = B::default()
+            .list("/sys/kernel/iommu_groups", &units(&["3", "4"]))
+            .file("/sys/kernel/iommu_groups/3/type", b"identity\n")
+            .file("/sys/kernel/iommu_groups/4/type", b"DMA\n")
+            .list(d, &units(&["0000:00:02.0", "0000:00:03.0", "0000:00:04.0"]))
+            .file(&format!("{d}/0000:00:02.0/vendor"), b"0x8086\n")
+            .file(&format!("{d}/0000:00:02.0/device"), b"0x1533\n")
+            .link(
+                &format!("{d}/0000:00:02.0/iommu_group"),
+                "../../../kernel/iommu_groups/3",
+            )
+            .file(&format!("{d}/0000:00:03.0/vendor"), b"0x1af4\n")
+            .file(&format!("{d}/0000:00:03.0/device"), b"0x1000\n")
+            .link(
+                &format!("{d}/0000:00:03.0/iommu_group"),
+                "../../../kernel/iommu_groups/4",
+            )
+            .link(
+                &format!("{d}/0000:00:03.0/driver"),
+                "../../../bus/pci/drivers/virtio-pci",
+            )
+            .file(&format!("{d}/0000:00:04.0/vendor"), b"0x8086\n")
+            .file(&format!("{d}/0000:00:04.0/device"), b"0x10d3\n")
+            .link(
+                &format!("{d}/0000:00:04.0/iommu_group"),
+                "../../../kernel/iommu_groups/4",
+            )
+            .link(
+                &format!("{d}/0000:00:04.0/driver"),
+                "../../../bus/pci/drivers/vfio-pci",
+            )
+            .list(
+                "/sys/bus/virtio/devices",
+                &[(
+                    "virtio0",
+                    Some("../../../devices/pci0000:00/0000:00:03.0/virtio0"),
+                )],
+            )
+            .file(
+                "/sys/bus/virtio/devices/virtio0/features",
+                legacy.as_bytes(),
+            )
+            .build(Kind::VirtualMachine);
+        let e = |n: &str| c.dma.iter().find(|x| x.device == n).unwrap();
+        assert_eq!(
+            (e("0000:00:02.0").path, e("0000:00:02.0").verdict),
+            (DmaPath::Identity, Tri::No)
+        );
+        assert_eq!(e("0000:00:03.0").path, DmaPath::Bypass);
+        assert!(e("0000:00:03.0").hazard, "{:?}", e("0000:00:03.0").reasons);
+        assert_eq!(
+            (e("0000:00:04.0").path, e("0000:00:04.0").hazard),
+            (DmaPath::Iommu, false)
+        );
+    }
+
+    #[test]
+    fn arm_its_is_not_x86_remapping() {
+        let c = B::default()
+            .interrupts(&["ITS-MSI", "GICv3"])
+            .build(Kind::BareMetal);
+        assert_eq!(c.interrupt_remapping.verdict, Tri::No);
+        assert!(c.interrupt_remapping.reasons[0].contains("ITS"));
+    }
+}
