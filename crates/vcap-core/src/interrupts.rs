@@ -24,7 +24,8 @@ pub enum ChipKind {
     Ioapic,
     /// An IOMMU's own interrupts (`DMAR-MSI`, `AMD-Vi…`).
     IommuOwn,
-    /// Hyper-V's IO-APIC remapping domain (`HYPERV-IR`, drivers/iommu/hyperv-iommu.c).
+    /// Hyper-V's IO-APIC remapping domain (`HYPERV-IR`, `HYPERV-ROOT-IR` in the root partition;
+    /// drivers/iommu/hyperv-iommu.c).
     HypervIr,
     /// Arm GIC ITS MSI (`ITS-MSI`, `ITS-pMSI`).
     ItsMsi,
@@ -42,6 +43,7 @@ pub const CHIPS: &[(&str, ChipKind)] = &[
     ("DMAR-MSI", ChipKind::IommuOwn),
     ("AMD-Vi", ChipKind::IommuOwn),
     ("HYPERV-IR", ChipKind::HypervIr),
+    ("HYPERV-ROOT-IR", ChipKind::HypervIr),
     ("ITS-MSI", ChipKind::ItsMsi),
     ("ITS-pMSI", ChipKind::ItsMsi),
     ("ITS-fMSI", ChipKind::ItsMsi),
