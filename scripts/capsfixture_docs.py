@@ -9,7 +9,8 @@ TGL_SOURCES = """
   (disassembled 2021-07-17). Flags 0x01 (INTR_REMAP, no x2APIC opt-out); DRHDs fed90000 (iGPU
   00:02.0), fed84000 (bridge 00:07.0), fed86000 (bridge 00:07.2), fed91000 (INCLUDE_PCI_ALL,
   IOAPIC 2 at 1e.7, HPET 0 at 1e.6); one RMRR. Its checksum (0x85) verifies.
-* `sys/class/iommu/dmar0..2` (`intel-iommu/{version,cap,ecap}`, world-readable): Thomas
+* `sys/class/iommu/dmar0..2` (`intel-iommu/{version,address,cap,ecap}`, world-readable; `address`
+  is the `reg_base_addr` the log prints, both are `iommu->reg_phys`): Thomas
   Krause's XPS 13 9310 boot log quoted by Thomas Gleixner on linux-wireless, 2020-11-04
   ("DMAR: dmar0: reg_base_addr fed90000 ver 4:0 cap 1c0000c40660462 ecap 69e2ff0505e",
   "dmar1: reg_base_addr fed84000 ver 1:0 cap d2008c40660462 ecap f050da", "dmar2: ... fed86000

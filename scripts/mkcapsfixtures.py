@@ -96,10 +96,12 @@ class Snap:
         for k, v in fields.items():
             self.file(f"/sys/devices/virtual/dmi/id/{k}", v + "\n")
 
-    def vtd(self, name, version, cap, ecap):
+    def vtd(self, name, version, cap, ecap, address=None):
         self.link(f"/sys/class/iommu/{name}", f"../../devices/virtual/iommu/{name}")
         d = f"/sys/devices/virtual/iommu/{name}/intel-iommu"
         self.file(f"{d}/version", version + "\n")
+        if address:
+            self.file(f"{d}/address", address + "\n")
         self.file(f"{d}/cap", cap + "\n")
         self.file(f"{d}/ecap", ecap + "\n")
 
@@ -203,11 +205,11 @@ def intel_tgl_laptop(name="caps-intel-tgl-laptop-metal"):
     s.dmi({"sys_vendor": "Dell Inc.", "product_name": "XPS 13 9310"})
     s.file("/sys/firmware/acpi/tables/DMAR", XPS9310_DMAR)
     # Thomas Krause's XPS 13 9310 boot log (linux-wireless, 2020-11-04, quoted by tglx):
-    s.vtd("dmar0", "4:0", "1c0000c40660462", "69e2ff0505e")
-    s.vtd("dmar1", "1:0", "d2008c40660462", "f050da")
-    s.vtd("dmar2", "1:0", "d2008c40660462", "f050da")
+    s.vtd("dmar0", "4:0", "1c0000c40660462", "69e2ff0505e", "fed90000")
+    s.vtd("dmar1", "1:0", "d2008c40660462", "f050da", "fed84000")
+    s.vtd("dmar2", "1:0", "d2008c40660462", "f050da", "fed86000")
     # fed91000 (the INCLUDE_ALL unit): Peter Zijlstra's Tiger Lake NUC11PAHi7 boot log.
-    s.vtd("dmar3", "1:0", "d2008c40660462", "f050da")
+    s.vtd("dmar3", "1:0", "d2008c40660462", "f050da", "fed91000")
     s.file("/proc/interrupts", lsirq_to_proc(SRV02_LSIRQ))
     return s
 
@@ -277,7 +279,7 @@ def qemu_vtd_cm_guest():
     s.dmi({"sys_vendor": "QEMU", "product_name": "Standard PC (Q35 + ICH9, 2009)", "bios_vendor": "SeaBIOS"})
     s.file("/sys/firmware/acpi/tables/DMAR", QEMU42_DMAR)
     # Alok's QEMU 4.2.1 guest (intel-iommu with caching mode; qemu-devel, 2020):
-    s.vtd("dmar0", "1:0", "12008c22260286", "f00f5a")
+    s.vtd("dmar0", "1:0", "12008c22260286", "f00f5a", "fed90000")
     # virtio-net modern with iommu_platform=on (guestlab d1: 0000:00:02.0 1af4:1041).
     s.pci("0000:00:02.0", 0x1AF4, 0x1041, 0x020000, driver="virtio-pci", group=1)
     s.virtio("virtio0", "0000:00:02.0", 1, D1_NET_FEATURES, "virtio_net")

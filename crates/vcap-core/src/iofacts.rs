@@ -145,6 +145,10 @@ pub struct VirtioDev {
     pub features: Option<Features>,
     /// virtio device type (`device` attribute).
     pub device_type: Option<u16>,
+    /// virtio-pci: the interface its PCI device ID denotes (transitional 1000h–103Fh, modern 1040h+).
+    pub pci_interface: Option<virtio::PciInterface>,
+    /// The device runs as a legacy virtio device (VERSION_1 not negotiated).
+    pub legacy: Option<bool>,
 }
 
 /// Everything gathered.
@@ -280,6 +284,7 @@ pub fn gather(c: &Capture) -> IoFacts {
             UnitKind::IntelVtd => iommu::vtd_unit(
                 &e.name,
                 t("intel-iommu/version").as_deref(),
+                t("intel-iommu/address").as_deref(),
                 t("intel-iommu/cap").as_deref(),
                 t("intel-iommu/ecap").as_deref(),
             ),
@@ -292,6 +297,7 @@ pub fn gather(c: &Capture) -> IoFacts {
                 name: e.name.clone(),
                 kind: k,
                 version: None,
+                address: None,
                 cap: None,
                 ecap: None,
                 efr: None,
@@ -417,10 +423,17 @@ pub fn gather(c: &Capture) -> IoFacts {
             },
             None => None,
         };
+        let pci_interface = pci_parent
+            .as_ref()
+            .and_then(|b| pci.iter().find(|d: &&PciDev| &d.bdf == b))
+            .and_then(|d| Some(virtio::pci_interface(d.vendor?, d.device?)).flatten());
+        let legacy = features.as_ref().map(|f| !f.has(virtio::F_VERSION_1));
         virtio.push(VirtioDev {
             name: e.name.clone(),
             transport,
             pci_parent,
+            pci_interface,
+            legacy,
             features,
             device_type: c.text(&format!("{base}/device")).and_then(|s| hex16(&s)),
         });

@@ -79,6 +79,8 @@ pub struct Unit {
     pub kind: UnitKind,
     /// VT-d version (`major:minor`).
     pub version: Option<String>,
+    /// VT-d register base (`intel-iommu/address`, `%llx` of `reg_phys`): the DMAR DRHD address.
+    pub address: Option<u64>,
     /// VT-d CAP or AMD capability header.
     pub cap: Option<u64>,
     /// VT-d ECAP.
@@ -156,15 +158,18 @@ fn decode(kind: Kind, names: &[&'static str], regs: &[(&str, Option<u64>)]) -> V
 pub fn vtd_unit(
     name: &str,
     version: Option<&str>,
+    address: Option<&str>,
     cap: Option<&str>,
     ecap: Option<&str>,
 ) -> Result<Unit, UnitError> {
+    let address = address.map(parse_hex).transpose()?;
     let cap = cap.map(parse_hex).transpose()?;
     let ecap = ecap.map(parse_hex).transpose()?;
     Ok(Unit {
         name: name.into(),
         kind: UnitKind::IntelVtd,
         version: version.map(|v| v.trim().to_string()),
+        address,
         cap,
         ecap,
         efr: None,
@@ -198,6 +203,7 @@ pub fn amd_unit(name: &str, cap: Option<&str>, features: Option<&str>) -> Result
         name: name.into(),
         kind: UnitKind::Amd,
         version: None,
+        address: None,
         cap,
         ecap: None,
         efr,
@@ -238,10 +244,12 @@ mod tests {
         let u = vtd_unit(
             "dmar0",
             Some("1:0"),
+            Some("fed90000"),
             Some(&format!("{cap:x}")),
             Some(&format!("{ecap:x}")),
         )
         .unwrap();
+        assert_eq!(u.address, Some(0xfed9_0000));
         assert_eq!(u.field("CAP.CM"), Some(1));
         assert_eq!(u.field("CAP.SAGAW"), Some(0b00100));
         assert_eq!(u.field("CAP.MGAW"), Some(38));

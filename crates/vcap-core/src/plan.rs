@@ -198,6 +198,7 @@ pub const WALKS: &[WalkSpec] = &[
         dir: IOMMU_CLASS,
         files: &[
             ("intel-iommu/version", ATTR_LIMIT),
+            ("intel-iommu/address", ATTR_LIMIT),
             ("intel-iommu/cap", ATTR_LIMIT),
             ("intel-iommu/ecap", ATTR_LIMIT),
             ("amd-iommu/cap", ATTR_LIMIT),

@@ -463,6 +463,7 @@ fn decide_ir(io: &IoFacts, verdict: &Verdict) -> InterruptRemapping {
                 None => {}
             }
         }
+        reasons.extend(drhd_coverage(io));
         reasons.extend(virt.iter().cloned());
         if is_virtual == Some(false) {
             reasons.extend(real.iter().cloned());
@@ -476,6 +477,38 @@ fn decide_ir(io: &IoFacts, verdict: &Verdict) -> InterruptRemapping {
         is_virtual,
         x2apic_opt_out,
     }
+}
+
+/// Which unit remaps what, from the DMAR's DRHD scopes matched to the units' register bases.
+fn drhd_coverage(io: &IoFacts) -> Vec<String> {
+    let Some(d) = io.dmar.get() else {
+        return Vec::new();
+    };
+    d.drhd
+        .iter()
+        .filter_map(|h| {
+            let unit = vtd_units(io).find(|u| u.address == Some(h.address))?;
+            let mut what: Vec<String> = h
+                .scopes
+                .iter()
+                .filter(|s| s.kind == 3 || s.kind == 4)
+                .map(|s| format!("{} id {}", s.kind_name, s.enumeration_id))
+                .collect();
+            if h.flags & crate::acpi::DRHD_INCLUDE_ALL != 0 {
+                what.push(
+                    "every device of its segment not listed elsewhere (INCLUDE_PCI_ALL)".into(),
+                );
+            }
+            (!what.is_empty()).then(|| {
+                format!(
+                    "{} (DRHD at {:#x} in {ACPI_DMAR}) remaps {}",
+                    unit.name,
+                    h.address,
+                    what.join(", ")
+                )
+            })
+        })
+        .collect()
 }
 
 fn ims_candidates(io: &IoFacts) -> Vec<ImsCandidate> {
