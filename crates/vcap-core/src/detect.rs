@@ -69,17 +69,10 @@ pub struct Conflict {
 
 /// Hypervisors that present another's paravirtual interface: a product from DMI or PCI IDs names
 /// the real hypervisor when CPUID shows one of these interfaces.
+#[rustfmt::skip]
 pub const PRESENTS: &[(&str, &[&str], &str)] = &[
-    (
-        "virtualbox",
-        &["kvm", "hyperv"],
-        "VirtualBox manual §10.4 paravirtualization providers (KVM, Hyper-V)",
-    ),
-    (
-        "parallels",
-        &["hyperv"],
-        "Parallels Desktop Hyper-V enlightenments",
-    ),
+    ("virtualbox", &["kvm", "hyperv"], "VirtualBox manual §10.4 paravirtualization providers (KVM, Hyper-V)"),
+    ("parallels", &["hyperv"], "Parallels Desktop Hyper-V enlightenments"),
 ];
 
 /// The order in which evidence names the hypervisor, highest first.
@@ -205,27 +198,12 @@ pub fn decide(ev: &[Evidence]) -> (Verdict, Vec<Conflict>) {
 
 /// Clouds whose VMs all run one hypervisor family, naming it when nothing else does:
 /// (cloud, hypervisor, source).
+#[rustfmt::skip]
 pub const CLOUD_HYPERVISORS: &[(&str, &str, &str)] = &[
-    (
-        "aws",
-        "kvm",
-        "systemd virt.c: \"Amazon EC2 Nitro using Linux KVM\" (Xen-era instances carry Xen DMI and signatures)",
-    ),
-    (
-        "gcp",
-        "kvm",
-        "systemd PR #38125: GCE VMs show the KVMKVMKVM signature",
-    ),
-    (
-        "alibaba",
-        "kvm",
-        "Alibaba ECS: QEMU machine types in DMI (pc-i440fx-*) over KVM",
-    ),
-    (
-        "azure",
-        "hyperv",
-        "Azure runs VMs on Hyper-V (cloud-init DataSourceAzure)",
-    ),
+    ("aws", "kvm", "systemd virt.c: \"Amazon EC2 Nitro using Linux KVM\" (Xen-era instances carry Xen DMI and signatures)"),
+    ("gcp", "kvm", "systemd PR #38125: GCE VMs show the KVMKVMKVM signature"),
+    ("alibaba", "kvm", "Alibaba ECS: QEMU machine types in DMI (pc-i440fx-*) over KVM"),
+    ("azure", "hyperv", "Azure runs VMs on Hyper-V (cloud-init DataSourceAzure)"),
     ("digitalocean", "kvm", "DigitalOcean droplets are KVM VMs"),
 ];
 

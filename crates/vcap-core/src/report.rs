@@ -111,7 +111,7 @@ pub fn unreadable(c: &Capture) -> Vec<Unreadable> {
     if let CpuidRead::NotObserved = c.cpuid {
         out.push(Unreadable {
             source: "CPUID".into(),
-            reason: "not observed (not an x86 machine, or a snapshot without cpuid.txt)".into(),
+            reason: "not observed: not an x86 machine, or a snapshot without cpuid.txt".into(),
             tells: "the hypervisor bit and hypervisor signatures".into(),
         });
     }

@@ -4,28 +4,43 @@ use vcap_core::capture::CpuidRead;
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 use vcap_core::cpuid::{CpuidDump, HV_BASE_FIRST, Regs};
 
-/// Leaves with subleaves, and how many subleaves to read at most.
+/// How many subleaves a leaf has, from the leaf's own enumeration rule (Intel SDM Vol. 2A CPUID;
+/// the same rules the `cpuid` tool follows): `None` for a leaf without subleaves.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-const SUBLEAVES: &[(u32, u32)] = &[
-    (0x4, 8),
-    (0x7, 4),
-    (0xb, 4),
-    (0xd, 64),
-    (0xf, 4),
-    (0x10, 4),
-    (0x12, 4),
-    (0x14, 4),
-    (0x17, 4),
-    (0x18, 8),
-    (0x1d, 2),
-    (0x1f, 6),
-    (0x20, 2),
-    (0x23, 4),
-    (0x24, 2),
-    (0x8000_001d, 8),
-    (0x8000_0020, 4),
-    (0x8000_0026, 4),
-];
+fn subleaves(leaf: u32, q: &dyn Fn(u32, u32) -> Regs) -> Option<Vec<u32>> {
+    // Walk subleaves until `stop` says the enumeration ended (bounded by `max`).
+    let until = |max: u32, stop: &dyn Fn(&Regs) -> bool| -> Vec<u32> {
+        (0..max)
+            .take_while(|&s| s == 0 || !stop(&q(leaf, s)))
+            .collect()
+    };
+    Some(match leaf {
+        // Deterministic cache parameters: until cache type (EAX[4:0]) is 0.
+        0x4 | 0x8000_001d => until(16, &|r| r.eax & 0x1f == 0),
+        // Structured extended features, SGX, PT, SoC vendor, TLB, AVX10, …: subleaf 0's EAX
+        // gives the highest subleaf.
+        0x7 | 0x14 | 0x17 | 0x18 | 0x1d | 0x20 | 0x23 | 0x24 => {
+            (0..=q(leaf, 0).eax.min(15)).collect()
+        }
+        // Extended topology: until the level type (ECX[15:8]) is 0.
+        0xb | 0x1f | 0x8000_0026 => until(8, &|r| (r.ecx >> 8) & 0xff == 0),
+        // XSAVE: subleaves 0 and 1, then every component set in XCR0 (0.EAX/EDX) or IA32_XSS (1.ECX/EDX).
+        0xd => {
+            let (a, b) = (q(0xd, 0), q(0xd, 1));
+            let mask = u64::from(a.eax)
+                | (u64::from(a.edx) << 32)
+                | u64::from(b.ecx)
+                | (u64::from(b.edx) << 32);
+            [0, 1]
+                .into_iter()
+                .chain((2..63).filter(|i| mask & (1 << i) != 0))
+                .collect()
+        }
+        // RDT monitoring and allocation, SGX: small fixed ranges.
+        0xf | 0x10 | 0x12 | 0x8000_0020 => (0..4).collect(),
+        _ => return None,
+    })
+}
 
 /// Dumps this CPU's CPUID leaves: the basic range, every valid hypervisor range among
 /// 0x40000000–0x4000FF00 (and always 0x40000000 itself), and the extended range.
@@ -43,13 +58,15 @@ pub fn live() -> CpuidRead {
     let mut d = CpuidDump::default();
     let range = |d: &mut CpuidDump, first: u32, last: u32| {
         for leaf in first..=last {
-            let n = SUBLEAVES.iter().find(|s| s.0 == leaf).map_or(1, |s| s.1);
-            for sub in 0..n {
-                let r = q(leaf, sub);
-                if sub > 0 && r == Regs::default() {
-                    continue;
+            match subleaves(leaf, &q) {
+                None => {
+                    d.leaves.insert((leaf, 0), q(leaf, 0));
                 }
-                d.leaves.insert((leaf, sub), r);
+                Some(subs) => {
+                    for sub in subs {
+                        d.leaves.insert((leaf, sub), q(leaf, sub));
+                    }
+                }
             }
         }
     };
@@ -60,7 +77,10 @@ pub fn live() -> CpuidRead {
         let r = q(base, 0);
         let hb = vcap_core::cpuid::HypervisorBase::from_regs(base, r);
         if hb.is_valid() {
-            range(&mut d, base, r.eax.min(base + 0x3f));
+            // Hypervisor leaves have no subleaves the dump needs.
+            for leaf in base..=r.eax.min(base + 0x3f) {
+                d.leaves.insert((leaf, 0), q(leaf, 0));
+            }
         } else if i == 0 {
             d.leaves.insert((base, 0), r);
         }
