@@ -175,3 +175,85 @@ and the offset, never a panic, a hang or a decision.
         ],
     }),
 }
+
+# ---------------------------------------------------------------------------------------------
+# Real QEMU guests captured by tests/guestlab/run-matrix (branch guestlab, harness at 543b236)
+# running this branch's vcap inside: `vcap snapshot /snap` as root in the guest. Each entry:
+# (platform, what it shows, expected decisions). Expectations follow from the QEMU command line
+# (in SOURCE.md) and the rules; the comments give the deciding fact.
+
+def _dma(paths):
+    return [{"device": d, "verdict": v, "path": p, "hazard": False} for d, v, p in paths]
+
+Q35 = ["0000:00:00.0", "0000:00:01.0", "0000:00:1f.0", "0000:00:1f.2", "0000:00:1f.3"]
+PC = ["0000:00:00.0", "0000:00:01.0", "0000:00:01.1", "0000:00:01.3", "0000:00:02.0"]
+
+GUESTS = {
+    "q35": ("plain q35: no IOMMU, MSIs on the vector domain", {
+        "interrupt_remapping": {"verdict": "no", "virtual": None, "units": []},
+        "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([(d, "no", "no-iommu") for d in Q35]), "malformed": []}),
+    "intel-iommu-ir": ("VT-d with intremap=on (caching mode off: CM = 0), EIM off under TCG", {
+        # IR-PCI-MSI chips; CAP.CM = 0 but QEMU's OEM "BOCHS " and the VM verdict make it virtual;
+        # ECAP.EIM = 0 -> xapic; every device in an IOMMU group.
+        "interrupt_remapping": {"verdict": "yes", "virtual": True, "mode": "xapic", "units": ["dmar0"],
+                                "x2apic_opt_out": False},
+        "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([(d, "yes", "iommu") for d in Q35[:2] + ["0000:00:02.0"] + Q35[2:]]),
+        "malformed": []}),
+    "intel-iommu-noir": ("VT-d with intremap=off: DMA remapping only", {
+        "interrupt_remapping": {"verdict": "no", "virtual": True, "units": []},
+        "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([(d, "yes", "iommu") for d in Q35[:2] + ["0000:00:02.0"] + Q35[2:]]),
+        "malformed": []}),
+    "intel-iommu-cm": ("VT-d with intremap=on and caching-mode=on (CAP.CM = 1)", {
+        "interrupt_remapping": {"verdict": "yes", "virtual": True, "mode": "xapic", "units": ["dmar0"]},
+        "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([(d, "yes", "iommu") for d in Q35[:2] + ["0000:00:02.0"] + Q35[2:]]),
+        "malformed": []}),
+    "intel-iommu-scalable": ("VT-d in scalable mode with PASID (x-scalable-mode=on,x-pasid-mode=on), intel_iommu=on,sm_on", {
+        # ECAP.PASID = 1 and ECAP.SMTS = 1, but no emulated device has a PCIe PASID capability.
+        "interrupt_remapping": {"verdict": "yes", "virtual": True, "units": ["dmar0"]},
+        "ims": {"verdict": "no"},
+        "pasid": {"verdict": "no", "iommu_units": ["dmar0"], "devices": []},
+        "dma": _dma([(d, "yes", "iommu") for d in Q35[:2] + ["0000:00:02.0"] + Q35[2:]]),
+        "malformed": []}),
+    "intel-iommu-dma-off": ("VT-d intremap=on booted with intel_iommu=off: remapping on, DMA translation off", {
+        # IR chips, but no unit is registered in /sys/class/iommu and no IOMMU group exists.
+        "interrupt_remapping": {"verdict": "yes", "virtual": True, "units": []},
+        "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([(d, "no", "no-iommu") for d in Q35[:2] + ["0000:00:02.0"] + Q35[2:]]),
+        "malformed": []}),
+    "amd-iommu": ("QEMU's AMD IOMMU with intremap=on (generic kernel)", {
+        # IR chips; NpCache = 1 in the capability header and IVRS OEM "BOCHS "; EFR XTSup = 0;
+        # PASmax = 0. 00:02.0 is the IOMMU's own PCI function (1022:0010), in no group.
+        "interrupt_remapping": {"verdict": "yes", "virtual": True, "mode": "xapic", "units": ["ivhd0"]},
+        "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([("0000:00:00.0", "yes", "iommu"), ("0000:00:01.0", "yes", "iommu"),
+                     ("0000:00:02.0", "unknown", "unknown"), ("0000:00:03.0", "yes", "iommu"),
+                     ("0000:00:1f.0", "yes", "iommu"), ("0000:00:1f.2", "yes", "iommu"),
+                     ("0000:00:1f.3", "yes", "iommu")]),
+        "malformed": []}),
+    "virtio-iommu": ("virtio-iommu-pci present, but Debian's kernel has no virtio-iommu driver", {
+        # No unit registered, no group: no IOMMU in use. The virtio-iommu device's own virtio
+        # function negotiated no ACCESS_PLATFORM (bypass); virtio-net has it but no IOMMU.
+        "interrupt_remapping": {"verdict": "no", "units": []},
+        "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([("0000:00:00.0", "no", "no-iommu"), ("0000:00:01.0", "no", "no-iommu"),
+                     ("0000:00:02.0", "no", "bypass"), ("0000:00:03.0", "no", "no-iommu"),
+                     ("0000:00:1f.0", "no", "no-iommu"), ("0000:00:1f.2", "no", "no-iommu"),
+                     ("0000:00:1f.3", "no", "no-iommu")]),
+        "malformed": []}),
+    "virtio-net-modern-ap": ("modern-only virtio-net with iommu_platform=on, no IOMMU", {
+        "interrupt_remapping": {"verdict": "no"}, "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([(d, "no", "no-iommu") for d in Q35[:2] + ["0000:00:02.0"] + Q35[2:]]),
+        "malformed": []}),
+    "virtio-net-transitional": ("QEMU's default transitional virtio-net (1af4:1000) on pc: VERSION_1 without ACCESS_PLATFORM", {
+        "interrupt_remapping": {"verdict": "no"}, "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([(d, "no", "no-iommu") for d in PC] + [("0000:00:03.0", "no", "bypass")]),
+        "malformed": []}),
+    "virtio-net-legacy": ("legacy-only virtio-net (disable-modern=on): no VERSION_1", {
+        "interrupt_remapping": {"verdict": "no"}, "ims": {"verdict": "no"}, "pasid": {"verdict": "no"},
+        "dma": _dma([(d, "no", "no-iommu") for d in PC] + [("0000:00:03.0", "no", "bypass")]),
+        "malformed": []}),
+}

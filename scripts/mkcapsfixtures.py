@@ -8,7 +8,9 @@ capture) or listed in vcap-unreadable.txt. expected-capabilities.json holds the 
 test crates/vcap-cli/tests/capabilities.rs checks; they follow from the cited values and the
 rules in docs/capabilities.md, not from running vcap.
 
-Usage: scripts/mkcapsfixtures.py  (rewrites tests/fixtures/caps-*)
+Usage: scripts/mkcapsfixtures.py  (rewrites the constructed tests/fixtures/caps-* fixtures)
+       scripts/mkcapsfixtures.py --import-guests tests/guestlab/work/results
+           (copies real guest snapshots of a guestlab run into tests/fixtures/caps-guest-*)
 """
 import json
 import os
@@ -352,10 +354,43 @@ BUILDERS = {
     "caps-bad-inputs": bad_inputs,
 }
 
+def import_guests(results, guests):
+    """Copies real guest snapshots from a tests/guestlab run (`work/results/<platform>/`) into
+    tests/fixtures/caps-guest-<platform>/, with SOURCE.md from the run's PROVENANCE and the
+    guest kernel's IOMMU lines."""
+    for plat, (what, expected) in guests.items():
+        src = os.path.join(results, plat)
+        if not os.path.isdir(os.path.join(src, "snapshot")):
+            print("skipped", plat, "(no snapshot in", src + ")")
+            continue
+        dst = os.path.join(FIX, "caps-guest-" + plat)
+        if os.path.exists(dst):
+            shutil.rmtree(dst)
+        shutil.copytree(os.path.join(src, "snapshot"), dst, symlinks=True)
+        prov = open(os.path.join(src, "PROVENANCE")).read()
+        prov = prov.replace(os.path.dirname(os.path.dirname(os.path.abspath(results))), "tests/guestlab")
+        kmsg = [l for l in open(os.path.join(src, "guest-dmesg.txt"), errors="replace").read().splitlines()
+                if any(k in l for k in ("DMAR", "AMD-Vi", "iommu", "IOMMU", "IVRS", "x2apic", "virtio"))]
+        with open(os.path.join(dst, "SOURCE.md"), "w") as f:
+            f.write(f"# caps-guest-{plat} (a real QEMU guest, root capture)\n\n{what}.\n\n"
+                    "Captured by tests/guestlab/run-matrix (branch guestlab) with this branch's vcap "
+                    "inside the guest (`vcap snapshot /snap` as root); nothing here is constructed.\n\n"
+                    "## Provenance\n```\n" + prov.strip() + "\n```\n\n"
+                    "## Guest kernel log (IOMMU, remapping and virtio lines)\n```\n"
+                    + "\n".join(kmsg[:40]) + "\n```\n")
+        with open(os.path.join(dst, "expected-capabilities.json"), "w") as f:
+            json.dump(expected, f, indent=2)
+            f.write("\n")
+        print("imported", dst)
+
+
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
-    from capsfixture_docs import DOCS  # SOURCE.md text and expected decisions per fixture
+    from capsfixture_docs import DOCS, GUESTS  # SOURCE.md text and expected decisions per fixture
+    if len(sys.argv) == 3 and sys.argv[1] == "--import-guests":
+        import_guests(sys.argv[2], GUESTS)
+        sys.exit(0)
     for name, build in BUILDERS.items():
         s = build()
         src, expected = DOCS[name]

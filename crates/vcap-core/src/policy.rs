@@ -631,6 +631,27 @@ fn iommu_present(io: &IoFacts) -> Option<bool> {
     }
 }
 
+/// Why there is no IOMMU for DMA: none at all, or units described by firmware that the kernel
+/// did not register for DMA (`intel_iommu=off`, `amd_iommu=off`, `iommu=off`, no driver).
+fn no_iommu_reason(io: &IoFacts) -> String {
+    let tables: Vec<&str> = [
+        (io.dmar.get().is_some(), "DMAR"),
+        (io.ivrs.get().is_some(), "IVRS"),
+    ]
+    .iter()
+    .filter(|(p, _)| *p)
+    .map(|(_, n)| *n)
+    .collect();
+    if tables.is_empty() {
+        "no IOMMU: /sys/class/iommu lists no unit, no device is in an IOMMU group, and there is no DMAR or IVRS table".into()
+    } else {
+        format!(
+            "no IOMMU in use for DMA: the {} table describes remapping hardware, but the kernel registered no unit in /sys/class/iommu and no IOMMU group (DMA translation off: intel_iommu=off, amd_iommu=off, or no driver)",
+            tables.join(" and ")
+        )
+    }
+}
+
 fn vfio_in_group(io: &IoFacts, d: &PciDev) -> Vec<String> {
     let Some(g) = &d.group else {
         return Vec::new();
@@ -672,8 +693,10 @@ fn dma_pci(io: &IoFacts, d: &PciDev, present: Option<bool>) -> DmaEntry {
                 }
             },
             (None, Some(false)) => {
-                reasons
-                    .push("no IOMMU on this machine: DMA goes straight to physical memory".into());
+                reasons.push(format!(
+                    "{}: DMA goes straight to physical memory",
+                    no_iommu_reason(io)
+                ));
                 (Tri::No, DmaPath::NoIommu)
             }
             (None, Some(true)) => {
@@ -877,9 +900,7 @@ fn decide_pasid(io: &IoFacts) -> PasidReadiness {
         Tri::Yes
     } else if iommu_units.is_empty() && !iommu_unknown {
         reasons.push(match (io.units.is_empty(), iommu_present(io)) {
-            (true, Some(false)) => {
-                "no IOMMU: /sys/class/iommu lists no unit and there is no DMAR or IVRS table".into()
-            }
+            (true, Some(false)) => no_iommu_reason(io),
             (true, _) => "no IOMMU unit register readable to show PASID support".into(),
             _ => "no IOMMU unit advertises PASID".into(),
         });

@@ -65,7 +65,11 @@ pub fn human(r: &Report) -> String {
     if !r.unreadable.is_empty() {
         let _ = writeln!(s, "\nCould not read:");
         for u in &r.unreadable {
-            let _ = writeln!(s, "  - {}: {}\n      would tell {}", u.source, u.reason, u.tells);
+            let _ = writeln!(
+                s,
+                "  - {}: {}\n      would tell {}",
+                u.source, u.reason, u.tells
+            );
         }
     }
     let _ = writeln!(s, "\n* = decided the verdict");
