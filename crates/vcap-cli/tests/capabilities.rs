@@ -97,3 +97,46 @@ fn every_report_has_the_capability_members() {
         }
     }
 }
+
+/// `vcap snapshot` of a capability fixture replays to the same report: the new inputs (nested
+/// `intel-iommu/*` files, config space, `driver` and `iommu_group` links, ACPI tables, groups)
+/// survive the snapshot writer.
+#[test]
+fn capability_fixtures_survive_a_snapshot_round_trip() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let mut n = 0;
+    for e in std::fs::read_dir(&fixtures).unwrap().flatten() {
+        if !e.path().join("expected-capabilities.json").is_file() {
+            continue;
+        }
+        n += 1;
+        let dst = std::env::temp_dir().join(format!(
+            "vcap-caps-rt-{}-{}",
+            std::process::id(),
+            e.file_name().to_string_lossy()
+        ));
+        let _ = std::fs::remove_dir_all(&dst);
+        let mut out = Vec::new();
+        vcap_cli::run(
+            [
+                "vcap",
+                "--root",
+                e.path().to_str().unwrap(),
+                "snapshot",
+                dst.to_str().unwrap(),
+            ],
+            &mut out,
+        )
+        .unwrap();
+        let a = report(&e.path());
+        let b = report(&dst);
+        assert_eq!(
+            a["capabilities"],
+            b["capabilities"],
+            "{}",
+            e.path().display()
+        );
+        let _ = std::fs::remove_dir_all(&dst);
+    }
+    assert!(n >= 6);
+}
