@@ -163,7 +163,11 @@ fn capabilities(s: &mut String, r: &Report) {
                 .iter()
                 .map(|f| format!("{}={}", f.name, f.value))
                 .collect();
-            let _ = writeln!(s, "    {} ({:?}): {}", u.name, u.kind, f.join(" "));
+            let kind = serde_json::to_value(u.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(s, "    {} ({kind}): {}", u.name, f.join(" "));
         }
     }
     if !c.malformed.is_empty() {
