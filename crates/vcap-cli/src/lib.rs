@@ -102,7 +102,9 @@ where
             cli.json,
             out,
         )?),
-        Some(Command::Sanitize(a)) => Ok(regs_cmd::sanitize(&a, cli.json, out)?),
+        Some(Command::Sanitize(a)) => {
+            Ok(regs_cmd::sanitize(&a, cli.root.as_deref(), cli.json, out)?)
+        }
         Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(&a, cli.json, out)?),
         Some(Command::Compare(a)) => Ok(regs_cmd::compare(&a, cli.json, out)?),
         Some(Command::Protocol(c)) => Ok(protocol_cmd::run(&c, cli.json, out)?),

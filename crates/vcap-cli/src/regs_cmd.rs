@@ -25,13 +25,11 @@ pub struct SanitizeArgs {
         conflicts_with = "live"
     )]
     pub host: Option<PathBuf>,
-    /// Read the host registers from this system: `vtd` (sysfs intel-iommu cap/ecap of every unit,
-    /// folded into their baseline) or `cpuid` (the CPUID instruction).
+    /// Read the host registers from this system, or from the snapshot given with `--root`:
+    /// `vtd` (sysfs intel-iommu cap/ecap of every unit, folded into their baseline) or `cpuid`
+    /// (the CPUID instruction; `cpuid.txt` in a snapshot).
     #[arg(long, value_enum)]
     pub live: Option<LiveSource>,
-    /// Root directory for `--live vtd` reads (a snapshot of /sys).
-    #[arg(long, value_name = "DIR", default_value = "/")]
-    pub live_root: PathBuf,
     /// VMM support manifest (JSON); without one the VMM implements exactly the baseline.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
@@ -136,12 +134,13 @@ fn read_all(path: &Path) -> Result<String, Error> {
     Ok(s)
 }
 
+/// What `for_each_host` hands on: the registers and a way to get the host's name, which is only
+/// built when asked for (the first host, or an error).
+type HostSink<'s> = dyn FnMut(&RegSet, &mut dyn FnMut() -> String) -> Result<(), Error> + 's;
+
 /// Streams the hosts of one input into `sink`: JSON lines one line at a time (flat memory),
 /// anything else whole.
-fn for_each_host(
-    path: &Path,
-    sink: &mut dyn FnMut(Host) -> Result<(), Error>,
-) -> Result<(), Error> {
+fn for_each_host(path: &Path, sink: &mut HostSink<'_>) -> Result<(), Error> {
     let name = origin(path);
     let reader: Box<dyn Read> = if path == Path::new("-") {
         Box::new(std::io::stdin())
@@ -175,13 +174,17 @@ fn for_each_host(
         r.read_to_string(&mut rest).map_err(io_err(path))?;
         let text = format!("{}{line}{rest}", "\n".repeat(lineno - 1));
         for h in input::parse_hosts(&text, &name)? {
-            sink(h)?;
+            sink(&h.regs, &mut || h.name.clone())?;
         }
         return Ok(());
     }
     loop {
         if !line.trim().is_empty() {
-            sink(input::parse_host_json(&line, &name, Some(lineno))?)?;
+            let (regs, explicit) = input::parse_host_json_lazy(&line, &name, Some(lineno))?;
+            sink(&regs, &mut || match &explicit {
+                Some(n) => n.to_string(),
+                None => format!("{name}:{lineno}"),
+            })?;
         }
         line.clear();
         if r.read_line(&mut line).map_err(io_err(path))? == 0 {
@@ -195,9 +198,17 @@ fn for_each_host(
 fn one_profile(path: &Path) -> Result<Host, Error> {
     let mut b = Baseline::new();
     let mut only: Option<Host> = None;
-    for_each_host(path, &mut |h| {
-        b.add(&h.regs, &h.name)?;
-        only = if b.count() == 1 { Some(h) } else { None };
+    for_each_host(path, &mut |regs, name| {
+        let n = name();
+        b.add(regs, &n)?;
+        only = if b.count() == 1 {
+            Some(Host {
+                name: n,
+                regs: *regs,
+            })
+        } else {
+            None
+        };
         Ok(())
     })?;
     if let Some(h) = only {
@@ -256,29 +267,37 @@ fn context(a: &SanitizeArgs, kind: Kind) -> Result<(Context, String), Error> {
     ))
 }
 
-fn live_vtd(root: &Path) -> Result<Host, Error> {
-    let dir = root.join("sys/class/iommu");
-    let entries = std::fs::read_dir(&dir).map_err(io_err(&dir))?;
-    let mut units: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path().join("intel-iommu")))
-        .filter(|p| p.join("cap").exists())
-        .collect();
-    units.sort();
-    if units.is_empty() {
+fn live_vtd(src: &vcap_probe::Source) -> Result<Host, Error> {
+    use vcap_core::capture::FileRead;
+    const DIR: &str = "/sys/class/iommu";
+    let read = |p: &str| match src.read_file(p, vcap_core::plan::ATTR_LIMIT) {
+        FileRead::Data { bytes, .. } => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        FileRead::Absent => Ok(None),
+        FileRead::Unreadable(why) => Err(Error::Live("vtd", format!("{p}: {why}"))),
+    };
+    let mut b = Baseline::new();
+    let mut units = 0;
+    for e in src.list(DIR).entries() {
+        let unit = format!("{DIR}/{}/intel-iommu", e.name);
+        let mut regs = RegSet::zero(Kind::IntelVtd);
+        let mut found = true;
+        for (i, name) in ["cap", "ecap"].iter().enumerate() {
+            let p = format!("{unit}/{name}");
+            match read(&p)? {
+                Some(text) => regs.regs[i] = input::parse_sysfs_hex(&text, &p)?,
+                None => found = false,
+            }
+        }
+        if found {
+            b.add(&regs, &unit)?;
+            units += 1;
+        }
+    }
+    if units == 0 {
         return Err(Error::Live(
             "vtd",
-            format!("no {}/*/intel-iommu/cap", dir.display()),
+            format!("no {DIR}/*/intel-iommu/cap under {}", src.root().display()),
         ));
-    }
-    let mut b = Baseline::new();
-    for u in &units {
-        let mut regs = RegSet::zero(Kind::IntelVtd);
-        for (i, name) in ["cap", "ecap"].iter().enumerate() {
-            let p = u.join(name);
-            let text = std::fs::read_to_string(&p).map_err(io_err(&p))?;
-            regs.regs[i] = input::parse_sysfs_hex(&text, &p.display().to_string())?;
-        }
-        b.add(&regs, &u.display().to_string())?;
     }
     let r = b.finish()?;
     Ok(Host {
@@ -287,45 +306,36 @@ fn live_vtd(root: &Path) -> Result<Host, Error> {
     })
 }
 
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-fn live_cpuid() -> Result<Host, Error> {
-    use raw_cpuid::native_cpuid::cpuid_count;
-    let max_basic = cpuid_count(0, 0).eax;
-    let max_ext = cpuid_count(0x8000_0000, 0).eax;
-    let mut regs = RegSet::zero(Kind::X86Cpuid);
-    for (i, &(leaf, sub)) in vcap_regs::tables::cpuid::LEAVES.iter().enumerate() {
-        let max = if leaf >= 0x8000_0000 {
-            max_ext
-        } else {
-            max_basic
-        };
-        if leaf > max {
-            continue;
-        }
-        let r = cpuid_count(leaf, sub);
-        regs.regs[i * 4..i * 4 + 4].copy_from_slice(&[
-            r.eax.into(),
-            r.ebx.into(),
-            r.ecx.into(),
-            r.edx.into(),
-        ]);
+/// CPUID through the probe: executed live, or `cpuid.txt` of a snapshot, in the one text format
+/// the register tables already parse.
+fn live_cpuid(src: &vcap_probe::Source) -> Result<Host, Error> {
+    use vcap_core::capture::CpuidRead;
+    match src.cpuid() {
+        CpuidRead::Dump(d) => Ok(input::parse_cpuid_text(&d.to_text(), "live: CPUID")?),
+        CpuidRead::NotObserved => Err(Error::Live(
+            "cpuid",
+            "CPUID not observed (not an x86 machine, or a snapshot without cpuid.txt)".into(),
+        )),
+        CpuidRead::Malformed(why) => Err(Error::Live("cpuid", why)),
     }
-    Ok(Host {
-        name: "live: CPUID".to_string(),
-        regs,
-    })
-}
-
-#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-fn live_cpuid() -> Result<Host, Error> {
-    Err(Error::Live("cpuid", "not an x86 machine".to_string()))
 }
 
 /// Runs `vcap sanitize`.
-pub fn sanitize(a: &SanitizeArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn sanitize(
+    a: &SanitizeArgs,
+    root: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let source = || match root {
+        Some(dir) => {
+            vcap_probe::Source::snapshot(dir).map_err(|e| Error::Live("source", e.to_string()))
+        }
+        None => Ok(vcap_probe::Source::live()),
+    };
     let host = match (a.live, &a.host) {
-        (Some(LiveSource::Vtd), _) => live_vtd(&a.live_root)?,
-        (Some(LiveSource::Cpuid), _) => live_cpuid()?,
+        (Some(LiveSource::Vtd), _) => live_vtd(&source()?)?,
+        (Some(LiveSource::Cpuid), _) => live_cpuid(&source()?)?,
         (None, Some(p)) => one_profile(p)?,
         (None, None) => return Err(Error::Usage("sanitize: give HOST or --live".into())),
     };
@@ -349,7 +359,7 @@ pub fn sanitize(a: &SanitizeArgs, json: bool, out: &mut dyn Write) -> Result<u8,
 pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
     let mut b = Baseline::new();
     for p in &a.hosts {
-        for_each_host(p, &mut |h| Ok(b.add(&h.regs, &h.name)?))?;
+        for_each_host(p, &mut |regs, name| Ok(b.add_with(regs, name)?))?;
     }
     let r = b.finish()?;
     if json {

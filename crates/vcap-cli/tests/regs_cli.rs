@@ -142,7 +142,7 @@ fn sanitize_live_vtd_from_a_sysfs_snapshot() {
         "sanitize",
         "--live",
         "vtd",
-        "--live-root",
+        "--root",
         &root.display().to_string(),
         "--json",
     ]);
@@ -159,7 +159,7 @@ fn sanitize_live_vtd_from_a_sysfs_snapshot() {
         "sanitize",
         "--live",
         "vtd",
-        "--live-root",
+        "--root",
         &empty
             .parent()
             .unwrap()

@@ -1,3 +1,13 @@
 //! The guest↔hypervisor interrupt negotiation proposed in the Linux IMS threads: bit-exact message
 //! formats, the interrupt-domain model, the hypercall ABI, guest and host state machines, and an
 //! exhaustive model check of every combination of layer generations.
+
+pub mod abi;
+pub mod bits;
+pub mod check;
+pub mod domain;
+pub mod formats;
+pub mod fuzz;
+pub mod guest;
+pub mod host;
+pub mod world;

@@ -93,6 +93,16 @@ impl Baseline {
 
     /// Folds one host called `name` in.
     pub fn add(&mut self, host: &RegSet, name: &str) -> Result<(), BaselineError> {
+        self.add_with(host, || name.to_string())
+    }
+
+    /// Folds one host in; `name` is called only when the name is needed (the first host, or an
+    /// error), so a stream of unnamed hosts folds without allocating.
+    pub fn add_with(
+        &mut self,
+        host: &RegSet,
+        name: impl FnOnce() -> String,
+    ) -> Result<(), BaselineError> {
         let t = host.kind.table();
         let Some(acc) = self.acc.as_mut() else {
             let mut first = RegSet::zero(host.kind);
@@ -102,7 +112,7 @@ impl Baseline {
                 self.dropped_unknown[r] |= host.regs[r] & !known;
             }
             self.acc = Some(first);
-            self.first = name.to_string();
+            self.first = name();
             self.count = 1;
             return Ok(());
         };
@@ -110,39 +120,43 @@ impl Baseline {
             return Err(BaselineError::KindMismatch {
                 first: self.first.clone(),
                 first_kind: acc.kind,
-                host: name.to_string(),
+                host: name(),
                 kind: host.kind,
             });
         }
-        let nregs = t.registers.len();
-        let mut same = true;
-        for r in 0..nregs {
-            let known = known_mask_cached(host.kind, r);
-            let unknown = host.regs[r] & !known;
-            self.dropped_unknown[r] |= unknown;
-            same &= (host.regs[r] & known) == acc.regs[r];
-        }
-        if !same {
-            let mut next = *acc;
-            for f in t.fields {
-                let a = f.get(acc.regs[f.reg]);
-                let b = f.get(host.regs[f.reg]);
-                if a == b {
+        let mut name = Some(name);
+        let mut take_name = move || name.take().map(|f| f()).unwrap_or_default();
+        let plan = fold_plan(host.kind);
+        let mut next = *acc;
+        for (r, fields) in plan.iter().enumerate() {
+            let known = t_known(host.kind, r);
+            self.dropped_unknown[r] |= host.regs[r] & !known;
+            let diff = (host.regs[r] ^ acc.regs[r]) & known;
+            if diff == 0 {
+                continue;
+            }
+            for f in fields {
+                if diff & (f.vmask << f.shift) == 0 {
                     continue;
                 }
-                self.varied[f.reg] |= f.reg_mask();
-                let c = f.combine(a, b).ok_or_else(|| BaselineError::Mismatch {
-                    field: t.full_name(f),
-                    first: self.first.clone(),
-                    agreed: a,
-                    host: name.to_string(),
-                    value: b,
-                    rule: f.rule.name(),
+                let a = (acc.regs[r] >> f.shift) & f.vmask;
+                let b = (host.regs[r] >> f.shift) & f.vmask;
+                self.varied[r] |= f.vmask << f.shift;
+                let c = f.rule.combine(a, b, f.signed, f.width).ok_or_else(|| {
+                    let field = &t.fields[f.idx];
+                    BaselineError::Mismatch {
+                        field: t.full_name(field),
+                        first: self.first.clone(),
+                        agreed: a,
+                        host: take_name(),
+                        value: b,
+                        rule: f.rule.name(),
+                    }
                 })?;
-                next.regs[f.reg] = (next.regs[f.reg] & !f.reg_mask()) | (c << f.shift);
+                next.regs[r] = (next.regs[r] & !(f.vmask << f.shift)) | (c << f.shift);
             }
-            *acc = next;
         }
+        *acc = next;
         self.count += 1;
         Ok(())
     }
@@ -178,20 +192,61 @@ impl Baseline {
     }
 }
 
-/// Known-bit masks per kind and register, computed once.
-fn known_mask_cached(kind: Kind, r: usize) -> u64 {
+/// One field as the fold needs it.
+#[derive(Debug, Clone, Copy)]
+struct FoldField {
+    shift: u8,
+    width: u8,
+    signed: bool,
+    vmask: u64,
+    rule: crate::model::Rule,
+    idx: usize,
+}
+
+struct FoldPlan {
+    known: [u64; MAX_REGS],
+    fields: Vec<Vec<FoldField>>,
+}
+
+fn plans() -> &'static [FoldPlan; 4] {
     use std::sync::OnceLock;
-    static MASKS: OnceLock<[[u64; MAX_REGS]; 4]> = OnceLock::new();
-    let m = MASKS.get_or_init(|| {
-        let mut out = [[0; MAX_REGS]; 4];
-        for (k, kind) in Kind::ALL.into_iter().enumerate() {
+    static PLANS: OnceLock<[FoldPlan; 4]> = OnceLock::new();
+    PLANS.get_or_init(|| {
+        Kind::ALL.map(|kind| {
             let t = kind.table();
-            for (r, slot) in out[k].iter_mut().enumerate().take(t.registers.len()) {
+            let mut known = [0; MAX_REGS];
+            let mut fields = vec![Vec::new(); t.registers.len()];
+            for (r, slot) in known.iter_mut().enumerate().take(t.registers.len()) {
                 *slot = t.known_mask(r);
             }
-        }
-        out
-    });
-    let k = Kind::ALL.iter().position(|&x| x == kind).unwrap_or(0);
-    m[k][r]
+            for (idx, f) in t.fields.iter().enumerate() {
+                fields[f.reg].push(FoldField {
+                    shift: f.shift,
+                    width: f.width,
+                    signed: f.signed,
+                    vmask: f.value_mask(),
+                    rule: f.rule,
+                    idx,
+                });
+            }
+            FoldPlan { known, fields }
+        })
+    })
+}
+
+fn kind_index(kind: Kind) -> usize {
+    match kind {
+        Kind::ArmSmmuV3 => 0,
+        Kind::IntelVtd => 1,
+        Kind::Amd => 2,
+        Kind::X86Cpuid => 3,
+    }
+}
+
+fn fold_plan(kind: Kind) -> &'static [Vec<FoldField>] {
+    &plans()[kind_index(kind)].fields
+}
+
+fn t_known(kind: Kind, r: usize) -> u64 {
+    plans()[kind_index(kind)].known[r]
 }

@@ -11,6 +11,7 @@
 //! * The VMM manifest: `{"type": …, "base": "baseline" | "none", "fields": {"IDR0.ATS": 1 |
 //!   "0x1" | "host"}}`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
@@ -114,35 +115,38 @@ fn err(origin: &str, line: Option<usize>, field: Option<&str>, problem: Problem)
     }
 }
 
-/// A hex string or a JSON number, as written.
+/// A hex string or a JSON number, as written (borrowed from the input when possible).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum HexVal {
-    Str(String),
+enum HexVal<'a> {
+    Str(Cow<'a, str>),
     Num(u64),
 }
 
-impl<'de> Deserialize<'de> for HexVal {
+impl<'de: 'a, 'a> Deserialize<'de> for HexVal<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = HexVal;
+            type Value = HexVal<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a \"0x...\" string or a non-negative integer")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<HexVal, E> {
-                Ok(HexVal::Str(v.to_string()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Borrowed(v)))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HexVal, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HexVal<'de>, E> {
                 Ok(HexVal::Num(v))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<HexVal, E> {
-                Ok(HexVal::Str(v.to_string()))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Owned(v.to_string())))
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<HexVal, E> {
-                Ok(HexVal::Str(v.to_string()))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Owned(v.to_string())))
             }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<HexVal, E> {
-                Ok(HexVal::Str(v.to_string()))
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<HexVal<'de>, E> {
+                Ok(HexVal::Str(Cow::Owned(v.to_string())))
             }
         }
         d.deserialize_any(V)
@@ -157,30 +161,47 @@ pub fn parse_hex(s: &str, allow_bare: bool) -> Option<u64> {
         None if allow_bare => t,
         None => return None,
     };
-    let digits: String = digits.chars().filter(|&c| c != '_').collect();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_') {
         return None;
     }
-    u64::from_str_radix(&digits, 16).ok()
+    let mut n: u64 = 0;
+    let mut any = false;
+    for b in digits.bytes() {
+        if b == b'_' {
+            continue;
+        }
+        let d = (b as char).to_digit(16)?;
+        n = n.checked_mul(16)?.checked_add(u64::from(d))?;
+        any = true;
+    }
+    any.then_some(n)
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HostJson {
+struct HostJson<'a> {
     #[serde(rename = "type")]
     ty: Option<String>,
     name: Option<String>,
     flags: Option<u64>,
     #[serde(rename = "__reserved")]
     reserved: Option<u64>,
-    idr: Option<Vec<HexVal>>,
-    iidr: Option<HexVal>,
-    aidr: Option<HexVal>,
-    cap_reg: Option<HexVal>,
-    ecap_reg: Option<HexVal>,
-    efr: Option<HexVal>,
-    efr2: Option<HexVal>,
-    cpuid: Option<std::collections::BTreeMap<String, HexVal>>,
+    #[serde(borrow)]
+    idr: Option<Vec<HexVal<'a>>>,
+    #[serde(borrow)]
+    iidr: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    aidr: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    cap_reg: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    ecap_reg: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    efr: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    efr2: Option<HexVal<'a>>,
+    #[serde(borrow)]
+    cpuid: Option<std::collections::BTreeMap<Cow<'a, str>, HexVal<'a>>>,
 }
 
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
@@ -202,6 +223,34 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
 /// Parses one host JSON object. `line` is the line the object starts on (JSON lines) or `None`
 /// for a whole file, in which case errors locate the offending key in `text`.
 pub fn parse_host_json(text: &str, origin: &str, line: Option<usize>) -> Result<Host, InputError> {
+    let (regs, name) = parse_host_json_lazy(text, origin, line)?;
+    let name = name.map(Cow::into_owned).unwrap_or_else(|| match line {
+        Some(l) => format!("{origin}:{l}"),
+        None => origin.to_string(),
+    });
+    Ok(Host { name, regs })
+}
+
+/// Like [`parse_host_json`], but returns the `"name"` only when the object has one (borrowed when
+/// possible), so a stream of unnamed hosts parses without allocating a name per line.
+pub fn parse_host_json_lazy<'a>(
+    text: &'a str,
+    origin: &str,
+    line: Option<usize>,
+) -> Result<(RegSet, Option<Cow<'a, str>>), InputError> {
+    if let Some((regs, name)) = fast_host(text) {
+        return Ok((regs, name.map(Cow::Borrowed)));
+    }
+    let h = parse_host_json_serde(text, origin, line)?;
+    Ok((h.regs, h.explicit_name.map(Cow::Owned)))
+}
+
+/// The general path (and the source of every error message).
+fn parse_host_json_serde(
+    text: &str,
+    origin: &str,
+    line: Option<usize>,
+) -> Result<Parsed, InputError> {
     let h: HostJson = serde_json::from_str(text).map_err(|e| {
         let l = line
             .map(|l| l + e.line().saturating_sub(1))
@@ -334,17 +383,22 @@ pub fn parse_host_json(text: &str, origin: &str, line: Option<usize>) -> Result<
             }
         }
     }
-    let name = h.name.unwrap_or_else(|| match line {
-        Some(l) => format!("{origin}:{l}"),
-        None => origin.to_string(),
-    });
-    Ok(Host { name, regs })
+    Ok(Parsed {
+        regs,
+        explicit_name: h.name,
+    })
 }
 
-fn hexval(v: &HexVal, bits: u8) -> Result<u64, Problem> {
+/// What the general path found.
+struct Parsed {
+    regs: RegSet,
+    explicit_name: Option<String>,
+}
+
+fn hexval(v: &HexVal<'_>, bits: u8) -> Result<u64, Problem> {
     let n = match v {
         HexVal::Num(n) => *n,
-        HexVal::Str(s) => parse_hex(s, false).ok_or_else(|| Problem::BadHex(s.clone()))?,
+        HexVal::Str(s) => parse_hex(s, false).ok_or_else(|| Problem::BadHex(s.to_string()))?,
     };
     if bits < 64 && n >> bits != 0 {
         return Err(Problem::TooWide { value: n, bits });
@@ -589,4 +643,195 @@ pub fn regset(kind: Kind, values: &[u64]) -> RegSet {
         r.regs[i] = *v;
     }
     r
+}
+
+/// Whether the fast path accepts `text` and agrees with the general path (for tests).
+#[doc(hidden)]
+pub fn fast_path_agrees(text: &str) -> Option<bool> {
+    let (regs, name) = fast_host(text)?;
+    Some(match parse_host_json_serde(text, "x", Some(1)) {
+        Ok(slow) => slow.regs == regs && name == slow.explicit_name.as_deref(),
+        Err(_) => false,
+    })
+}
+
+/// A fast path for the common case: one flat host object (no escapes, no `cpuid` map) that is
+/// entirely valid. Anything else returns `None` and goes through serde, which also produces the
+/// error messages; the two agree on every input the fast path accepts (property-tested).
+fn fast_host(text: &str) -> Option<(RegSet, Option<&str>)> {
+    let b = text.as_bytes();
+    let mut i = 0usize;
+    let ws = |i: &mut usize| {
+        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
+            *i += 1;
+        }
+    };
+    let string = |i: &mut usize| -> Option<&str> {
+        if b.get(*i) != Some(&b'"') {
+            return None;
+        }
+        let start = *i + 1;
+        let mut j = start;
+        while j < b.len() && b[j] != b'"' {
+            if b[j] == b'\\' || b[j] < 0x20 {
+                return None;
+            }
+            j += 1;
+        }
+        if j >= b.len() {
+            return None;
+        }
+        *i = j + 1;
+        text.get(start..j)
+    };
+    #[derive(Clone, Copy)]
+    enum Val<'a> {
+        S(&'a str),
+        N(u64),
+    }
+    let scalar = |i: &mut usize| -> Option<Val<'_>> {
+        match b.get(*i)? {
+            b'"' => string(i).map(Val::S),
+            b'0'..=b'9' => {
+                let start = *i;
+                while *i < b.len() && b[*i].is_ascii_digit() {
+                    *i += 1;
+                }
+                if matches!(b.get(*i), Some(b'.' | b'e' | b'E')) {
+                    return None;
+                }
+                text[start..*i].parse().ok().map(Val::N)
+            }
+            _ => None,
+        }
+    };
+    ws(&mut i);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    let mut ty = None;
+    let mut name = None;
+    let mut idr: [Option<Val<'_>>; 6] = [None; 6];
+    let mut nidr = None;
+    let mut one: [Option<Val<'_>>; 6] = [None; 6]; // iidr aidr cap_reg ecap_reg efr efr2
+    let mut seen = 0u32;
+    loop {
+        ws(&mut i);
+        let key = string(&mut i)?;
+        ws(&mut i);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        ws(&mut i);
+        let slot = match key {
+            "type" => 0,
+            "name" => 1,
+            "idr" => 2,
+            "iidr" => 3,
+            "aidr" => 4,
+            "cap_reg" => 5,
+            "ecap_reg" => 6,
+            "efr" => 7,
+            "efr2" => 8,
+            "flags" => 9,
+            "__reserved" => 10,
+            _ => return None,
+        };
+        if seen & (1 << slot) != 0 {
+            return None;
+        }
+        seen |= 1 << slot;
+        match slot {
+            0 => ty = Some(string(&mut i)?),
+            1 => name = Some(string(&mut i)?),
+            2 => {
+                if b.get(i) != Some(&b'[') {
+                    return None;
+                }
+                i += 1;
+                let mut n = 0;
+                ws(&mut i);
+                if b.get(i) == Some(&b']') {
+                    return None;
+                }
+                loop {
+                    ws(&mut i);
+                    let v = scalar(&mut i)?;
+                    if n >= 6 {
+                        return None;
+                    }
+                    idr[n] = Some(v);
+                    n += 1;
+                    ws(&mut i);
+                    match b.get(i)? {
+                        b',' => i += 1,
+                        b']' => {
+                            i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+                nidr = Some(n);
+            }
+            9 | 10 => match scalar(&mut i)? {
+                Val::N(_) => {}
+                Val::S(_) => return None,
+            },
+            s => one[s - 3] = Some(scalar(&mut i)?),
+        }
+        ws(&mut i);
+        match b.get(i)? {
+            b',' => i += 1,
+            b'}' => {
+                i += 1;
+                break;
+            }
+            _ => return None,
+        }
+    }
+    ws(&mut i);
+    if i != b.len() {
+        return None;
+    }
+    let num = |v: Option<Val<'_>>, bits: u8| -> Option<u64> {
+        let n = match v? {
+            Val::N(n) => n,
+            Val::S(s) => parse_hex(s, false)?,
+        };
+        (bits >= 64 || n >> bits == 0).then_some(n)
+    };
+    let kind = Kind::from_type_name(ty?)?;
+    let mut regs = RegSet::zero(kind);
+    let has = |s: usize| seen & (1 << s) != 0;
+    match kind {
+        Kind::ArmSmmuV3 => {
+            if has(5) || has(6) || has(7) || has(8) || nidr != Some(6) {
+                return None;
+            }
+            for (k, v) in idr.iter().enumerate() {
+                regs.regs[k] = num(*v, 32)?;
+            }
+            regs.regs[tables::smmuv3::IIDR] = num(one[0], 32)?;
+            regs.regs[tables::smmuv3::AIDR] = num(one[1], 32)?;
+        }
+        Kind::IntelVtd => {
+            if has(2) || has(3) || has(4) || has(7) || has(8) {
+                return None;
+            }
+            regs.regs[tables::vtd::CAP] = num(one[2], 64)?;
+            regs.regs[tables::vtd::ECAP] = num(one[3], 64)?;
+        }
+        Kind::Amd => {
+            if has(2) || has(3) || has(4) || has(5) || has(6) {
+                return None;
+            }
+            regs.regs[tables::amd::EFR] = num(one[4], 64)?;
+            regs.regs[tables::amd::EFR2] = if has(8) { num(one[5], 64)? } else { 0 };
+        }
+        Kind::X86Cpuid => return None,
+    }
+    Some((regs, name))
 }

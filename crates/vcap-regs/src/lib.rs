@@ -4,7 +4,7 @@
 //!
 //! Tables are data ([`tables`]): one [`Field`] row per field with its bit position, signedness,
 //! named values, [`Rule`], [`Provenance`] and the Linux header (or QEMU symbol or spec section) it
-//! was checked against. [`decode`] turns a register value into named fields. [`sanitize`] takes a
+//! was checked against. [`decode()`] turns a register value into named fields. [`sanitize()`] takes a
 //! [`Context`] (VMM manifest, kernel capability bits, per-VM flags), compiles a [`Plan`] of
 //! precomputed masks and applies it per register set without allocating; [`explain`] gives the
 //! per-field decisions. [`Baseline`] folds hosts in flat memory; [`compare()`] classifies a

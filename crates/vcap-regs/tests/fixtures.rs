@@ -67,6 +67,8 @@ fn set(xs: &[&str]) -> BTreeSet<String> {
 #[test]
 fn decisions_agree_with_guest_registers_for_every_fixture() {
     for f in [
+        "smmuv3-arm-fvp-base.json",
+        "smmuv3-arm-fvp-v3.2-tfa.json",
         "smmuv3-qemu-default.json",
         "smmuv3-qemu-nested.json",
         "vtd-qemu-guest.json",
@@ -550,4 +552,200 @@ fn baseline_of_two_different_cpus_fails_on_identity() {
     // First identity field in table order that differs: leaf 1 EAX STEPPING 7 vs 2.
     assert!(err.contains("CPUID.0x1.0x0.EAX.STEPPING"), "{err}");
     assert!(err.contains("xeon") && err.contains("epyc"), "{err}");
+}
+
+/// Arm's FVP SMMUv3: our decode must agree with the field values the dump's own program printed.
+#[test]
+fn smmuv3_arm_fvp_decode_agrees_with_the_printed_fields() {
+    let h = load("smmuv3-arm-fvp-base.json");
+    let t = Kind::ArmSmmuV3.table();
+    let printed: &[(&str, &[(&str, u64)])] = &[
+        (
+            "IDR0",
+            &[
+                ("ST_LEVEL", 1),
+                ("TERM_MODEL", 0),
+                ("STALL_MODEL", 0),
+                ("TTENDIAN", 0),
+                ("CD2L", 1),
+                ("VMID16", 1),
+                ("PRI", 1),
+                ("SEV", 1),
+                ("MSI", 1),
+                ("ASID16", 0),
+                ("ATS", 1),
+                ("HYP", 1),
+                ("HTTU", 2),
+                ("BTM", 1),
+                ("COHACC", 1),
+                ("TTF", 3),
+                ("S1P", 1),
+                ("S2P", 1),
+            ],
+        ),
+        (
+            "IDR1",
+            &[
+                ("TABLES_PRESET", 0),
+                ("QUEUES_PRESET", 0),
+                ("REL", 0),
+                ("ATTR_TYPES_OVR", 1),
+                ("CMDQS", 19),
+                ("EVTQS", 19),
+                ("PRIQS", 19),
+                ("SSIDSIZE", 20),
+                ("SIDSIZE", 16),
+            ],
+        ),
+        (
+            "IDR3",
+            &[("BBML", 0), ("RIL", 0), ("FWB", 0), ("MPAM", 0), ("HAD", 1)],
+        ),
+        (
+            "IDR5",
+            &[
+                ("STALL_MAX", 1),
+                ("VAX", 0),
+                ("GRAN64K", 1),
+                ("GRAN16K", 0),
+                ("GRAN4K", 1),
+                ("OAS", 5),
+            ],
+        ),
+        ("AIDR", &[("ARCH_REV", 1)]),
+    ];
+    for (reg, fields) in printed {
+        let d = decode(t, reg, h.regs.get(reg).unwrap()).unwrap();
+        for (name, v) in *fields {
+            let x = d
+                .iter()
+                .find(|x| x.name == *name)
+                .unwrap_or_else(|| panic!("{reg}.{name}"));
+            assert_eq!(x.raw, *v, "{reg}.{name}");
+        }
+    }
+    // Bits the program named but no Linux header (and so no row of ours) defines: IDR0 ATOS (15)
+    // and VMW (17), IDR1 ATTR_PERMS_OVR (26), IDR3 XNX (4); and IDR5 bit 3, which it did not name.
+    let unknown = |reg: &str| -> Vec<u8> {
+        decode(t, reg, h.regs.get(reg).unwrap())
+            .unwrap()
+            .iter()
+            .filter(|x| x.unknown)
+            .map(|x| x.shift)
+            .collect()
+    };
+    assert_eq!(unknown("IDR0"), [15, 17]);
+    assert_eq!(unknown("IDR1"), [26]);
+    assert_eq!(unknown("IDR3"), [4]);
+    assert_eq!(unknown("IDR5"), [3]);
+}
+
+#[test]
+fn smmuv3_arm_fvp_with_the_default_manifest() {
+    let h = load("smmuv3-arm-fvp-base.json");
+    let e = explain(&h.regs, &Context::new(Kind::ArmSmmuV3)).unwrap();
+    // IDR0 keeps S1P (derived 1), TTF 3, COHACC (derived 1), CD2L, ST_LEVEL 1; clears S2P, BTM,
+    // HTTU, HYP, VMID16 (never), ATS (per device, not implemented), PRI (needs iopf, not
+    // implemented), ATOS/VMW (unknown); forces MSI and SEV to the VMM-owned 0:
+    // 0x2 | 0xc | 0x10 | 0x80000 | 0x8000000 = 0x0808001e.
+    assert_eq!(reg(&e, "IDR0"), 0x0808_001e);
+    expect(&e, "IDR0.HTTU", 2, 0, Cleared);
+    expect(&e, "IDR0.BTM", 1, 0, Cleared);
+    expect(&e, "IDR0.S2P", 1, 0, Cleared);
+    expect(&e, "IDR0.HYP", 1, 0, Cleared);
+    expect(&e, "IDR0.ATS", 1, 0, Cleared);
+    expect(&e, "IDR0.PRI", 1, 0, Cleared);
+    expect(&e, "IDR0.MSI", 1, 0, Forced);
+    expect(&e, "IDR0.SEV", 1, 0, Forced);
+    expect(&e, "IDR0.TTF", 3, 3, Kept);
+    expect(&e, "IDR0.TTENDIAN", 0, 0, Kept);
+    expect(&e, "IDR0.bit15", 1, 0, Cleared);
+    expect(&e, "IDR0.bit17", 1, 0, Cleared);
+    // IDR1: SIDSIZE 16, SSIDSIZE 20 kept; PRIQS forced to the owned 0; EVTQS/CMDQS 19 kept;
+    // ATTR_TYPES_OVR cleared; bit 26 unknown: 16 | 20 << 6 | 19 << 16 | 19 << 21 = 0x02730510.
+    assert_eq!(reg(&e, "IDR1"), 0x0273_0510);
+    expect(&e, "IDR1.SSIDSIZE", 20, 20, Kept);
+    expect(&e, "IDR1.PRIQS", 19, 0, Forced);
+    // IDR3: HAD cleared (never), XNX (bit 4) unknown: 0.
+    assert_eq!(reg(&e, "IDR3"), 0);
+    // IDR5: OAS 5 forced to the owned default 4, GRAN4K and GRAN64K kept, STALL_MAX cleared
+    // (firmware data), bit 3 unknown: 4 | 0x10 | 0x40 = 0x54.
+    assert_eq!(reg(&e, "IDR5"), 0x54);
+    expect(&e, "IDR5.OAS", 5, 4, Forced);
+    expect(&e, "IDR5.STALL_MAX", 1, 0, Cleared);
+    // Compared with QEMU's default vSMMU: the FVP host lacks RIL, BBML and GRAN16K that QEMU's
+    // emulated SMMU advertises, so QEMU's profile does not run on it.
+    let q = load("smmuv3-qemu-default.json");
+    let c = compare(&q.regs, &h.regs).unwrap();
+    assert!(!c.verdict.runs(), "{c:?}");
+    let fields: Vec<&str> = c.responsible.iter().map(|d| d.field.as_str()).collect();
+    for f in ["IDR3.RIL", "IDR3.BBML", "IDR5.GRAN16K"] {
+        assert!(fields.contains(&f), "{f} {fields:?}");
+    }
+}
+
+#[test]
+fn smmuv3_arm_fvp_v3_2_with_the_default_manifest() {
+    let h = load("smmuv3-arm-fvp-v3.2-tfa.json");
+    let e = explain(&h.regs, &Context::new(Kind::ArmSmmuV3)).unwrap();
+    // IDR0 0x0046123b = S2P, S1P, TTF 2, COHACC, BTM, HYP, ASID16, VMW (17, unknown), VMID16,
+    // TTENDIAN 2 (LE), ST_LEVEL 0 (linear). Guest: S1P | TTF 2 | COHACC | ASID16 | TTENDIAN 2 =
+    // 0x2 | 0x8 | 0x10 | 0x1000 | 0x400000 = 0x0040101a.
+    assert_eq!(reg(&e, "IDR0"), 0x0040_101a);
+    expect(&e, "IDR0.ST_LEVEL", 0, 0, Kept);
+    expect(&e, "IDR0.BTM", 1, 0, Cleared);
+    // IDR1 0x00600002: SIDSIZE 2 kept; EVTQS 0 and CMDQS 3 forced to the VMM-owned 19:
+    // 2 | 19 << 16 | 19 << 21 = 0x02730002.
+    assert_eq!(reg(&e, "IDR1"), 0x0273_0002);
+    expect(&e, "IDR1.CMDQS", 3, 19, Forced);
+    // IDR3 0x1714: HAD (never), XNX (4) and STT (9) unknown, FWB (never) cleared; RIL and BBML 2
+    // kept: 0x400 | 0x1000 = 0x1400.
+    assert_eq!(reg(&e, "IDR3"), 0x1400);
+    expect(&e, "IDR3.FWB", 1, 0, Cleared);
+    expect(&e, "IDR3.bit9", 1, 0, Cleared);
+    // IDR5 0xffff0472: OAS 2 (40-bit) forced to the VMM-owned default 4 (44-bit) -- more than
+    // this host has, which compare must catch; GRAN4K/16K/64K and VAX 1 kept; STALL_MAX 0xffff
+    // cleared (firmware data): 4 | 0x70 | 0x400 = 0x474.
+    assert_eq!(reg(&e, "IDR5"), 0x474);
+    expect(&e, "IDR5.OAS", 2, 4, Forced);
+    expect(&e, "IDR5.VAX", 1, 1, Kept);
+    expect(&e, "AIDR.ARCH_REV", 2, 2, Kept);
+    // The guest's OAS is more than the host's: the guest profile does not fit this host.
+    let c = compare(&e.guest, &h.regs).unwrap();
+    assert!(
+        c.responsible
+            .iter()
+            .any(|d| d.field == "IDR5.OAS" && d.direction == "profile-more-capable")
+    );
+}
+
+/// Two Arm FVP configurations folded: enum fields meet (ST_LEVEL 1 and 0 -> linear; TTF 3 and 2
+/// -> AArch64; TTENDIAN mixed and LE -> LE), numeric fields take the minimum.
+#[test]
+fn baseline_of_two_arm_fvp_smmus() {
+    let a = load("smmuv3-arm-fvp-base.json");
+    let b = load("smmuv3-arm-fvp-v3.2-tfa.json");
+    let mut bl = Baseline::new();
+    bl.add(&a.regs, &a.name).unwrap();
+    bl.add(&b.regs, &b.name).unwrap();
+    let r = bl.finish().unwrap();
+    let p = r.profile;
+    // IDR0: S2P 1, S1P 1, TTF 2, COHACC 1, BTM 1, HTTU min(2,0)=0, HYP 1, ATS 0, ASID16 0, MSI 0,
+    // SEV 0, PRI 0, VMID16 1, CD2L 0, TTENDIAN 2, ST_LEVEL 0; unknown ATOS/VMW dropped:
+    // 0x1 | 0x2 | 0x8 | 0x10 | 0x20 | 0x200 | 0x40000 | 0x400000 = 0x0044023b.
+    assert_eq!(p.regs[0], 0x0044_023b);
+    // IDR1: SIDSIZE min(16,2)=2, SSIDSIZE 0, PRIQS 0, EVTQS 0, CMDQS min(19,3)=3, ATTR_TYPES_OVR 0.
+    assert_eq!(p.regs[1], 0x0060_0002);
+    // IDR3: HAD 1, FWB 0, RIL 0, BBML 0.
+    assert_eq!(p.regs[3], 0x4);
+    // IDR5: OAS min(5,2)=2, GRAN4K 1, GRAN16K 0, GRAN64K 1, VAX 0, STALL_MAX min(1,0xffff)=1.
+    assert_eq!(p.regs[5], 0x0001_0052);
+    // AIDR min(1, 2) = 1.
+    assert_eq!(p.regs[7], 1);
+    // IDR0 bits 15 and 17 (from the first), IDR1 bit 26, IDR3 bits 4 and 9, IDR5 bit 3.
+    assert_eq!(r.dropped_unknown[0], (1 << 15) | (1 << 17));
+    assert_eq!(r.dropped_unknown[3], (1 << 4) | (1 << 9));
+    for h in [&a, &b] {
+        assert!(compare(&p, &h.regs).unwrap().verdict.runs());
+    }
 }

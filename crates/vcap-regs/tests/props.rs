@@ -219,3 +219,65 @@ fn enum_ttendian_mixed_covers_le_and_be_but_le_and_be_do_not_meet() {
     assert_eq!(f.combine(3, 0), Some(3));
     assert_eq!(f.combine(2, 3), None);
 }
+
+fn host_line(k: Kind, r: &RegSet, style: u8, name: bool) -> String {
+    let v = |x: u64| match style % 3 {
+        0 => format!("\"{x:#x}\""),
+        1 => format!("{x}"),
+        _ => format!("\"0x{x:016X}\""),
+    };
+    let sp = if style & 4 != 0 { " " } else { "" };
+    let mut parts = vec![format!("\"type\":{sp}\"{}\"", k.type_name())];
+    if name {
+        parts.push("\"name\": \"h-1\"".to_string());
+    }
+    match k {
+        Kind::ArmSmmuV3 => {
+            let idr: Vec<String> = (0..6).map(|i| v(r.regs[i])).collect();
+            parts.push(format!("\"idr\":{sp}[{}]", idr.join(&format!(",{sp}"))));
+            parts.push(format!("\"iidr\":{}", v(r.regs[6])));
+            parts.push(format!("\"aidr\":{}", v(r.regs[7])));
+        }
+        Kind::IntelVtd => {
+            parts.push(format!("\"cap_reg\":{}", v(r.regs[0])));
+            parts.push(format!("\"ecap_reg\":{}", v(r.regs[1])));
+        }
+        _ => {
+            parts.push(format!("\"efr\":{}", v(r.regs[0])));
+            if style & 8 != 0 {
+                parts.push(format!("\"efr2\":{}", v(r.regs[1])));
+            }
+        }
+    }
+    if style & 16 != 0 {
+        parts.reverse();
+    }
+    format!("{sp}{{{}}}{sp}", parts.join(&format!(",{sp}")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The JSON fast path accepts the usual shapes and agrees with the serde path; on mangled
+    /// input it either declines or still agrees (it never accepts what serde rejects).
+    #[test]
+    fn json_fast_path_agrees_with_serde(
+        k in prop_oneof![Just(Kind::ArmSmmuV3), Just(Kind::IntelVtd), Just(Kind::Amd)],
+        seeds in prop::collection::vec(any::<u64>(), 4),
+        style in any::<u8>(),
+        name in any::<bool>(),
+        cut in any::<u16>(),
+        byte in any::<u8>(),
+    ) {
+        let mut r = regset_from(k, &seeds);
+        if k == Kind::Amd && style & 8 == 0 { r.regs[1] = 0; }
+        let line = host_line(k, &r, style, name);
+        prop_assert_eq!(vcap_regs::input::fast_path_agrees(&line), Some(true), "{}", line);
+        let mut bytes = line.into_bytes();
+        let at = cut as usize % bytes.len();
+        bytes[at] = byte;
+        if let Ok(m) = String::from_utf8(bytes) {
+            prop_assert_ne!(vcap_regs::input::fast_path_agrees(&m), Some(false), "{}", m);
+        }
+    }
+}

@@ -2,6 +2,9 @@
 //! Positions: Linux `drivers/iommu/amd/amd_iommu_types.h` (`FEATURE_*`, `IOMMU_EFR_*`).
 //! Baseline = the kdoc allow-list of the AMD HW-vIOMMU series (sanitize.md §1.5):
 //! EFR[GTSup, GASup, GioSup, PPRSup, EPHSup, GATS, GLX, PASmax]. Everything else is never exposed.
+//! The `GENMASK_ULL` forms (HATS, GATS, GLX, PASMAX, EFR2 fields) are those of recent mainline, as
+//! quoted in the 2024–2025 AMD IOMMU series; the single-bit `FEATURE_*` positions are unchanged
+//! since the torvalds/linux copy at 45e606f2726926b04094e1c9bf809bca4884c57f.
 
 use super::{B, LS, linux, never, row};
 use crate::model::{Field, Kind, Register, Table};
@@ -261,6 +264,16 @@ const FIELDS: &[Field] = &[
         never(NOT_LISTED),
         linux(H, "FEATURE_SNPAVICSUP"),
         "SNP AVIC support",
+    ),
+    row(
+        EFR2,
+        "HT_RANGE_IGNORE",
+        11,
+        1,
+        LS,
+        never(NOT_LISTED),
+        linux(H, "FEATURE_HT_RANGE_IGNORE"),
+        "HyperTransport range not excluded from translation",
     ),
     row(
         EFR2,

@@ -2,7 +2,8 @@
 //! 0x80000008. Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
 //! word's comment names its leaf and register). Multi-bit fields no Linux header defines (version
 //! information, XSAVE sizes and bitmaps, address sizes) cite the Intel SDM / AMD APM. A bit Linux
-//! does not define is unknown and cleared.
+//! does not define is unknown and cleared. `cpufeatures.h` read at torvalds/linux
+//! baf8361e54550a48a7087b603313ad013cc13386.
 //!
 //! Provenance policy: instruction-set and architectural features are the baseline (lower-safe);
 //! "deprecation" bits that promise less (FDP_EXCPTN_ONLY, ZERO_FCS_FDS, RTM_ALWAYS_ABORT) are

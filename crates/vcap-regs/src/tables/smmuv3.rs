@@ -4,9 +4,14 @@
 //! `hw/arm/smmuv3-internal.h`; BTM and MPAM from ARM IHI 0070 (no header defines them).
 //!
 //! Baseline = exactly the merged `iommu_hw_info_arm_smmuv3` kdoc list:
-//! idr[0]: ST_LEVEL, TERM_MODEL, STALL_MODEL, TTENDIAN, CD2L, ASID16, TTF;
-//! idr[1]: SIDSIZE, SSIDSIZE; idr[3]: BBML, RIL; idr[5]: VAX, GRAN64K, GRAN16K, GRAN4K.
+//! `idr[0]`: ST_LEVEL, TERM_MODEL, STALL_MODEL, TTENDIAN, CD2L, ASID16, TTF;
+//! `idr[1]`: SIDSIZE, SSIDSIZE; `idr[3]`: BBML, RIL; `idr[5]`: VAX, GRAN64K, GRAN16K, GRAN4K.
 //! S1P and COHACC are derived ("assume true"), ATS is per device; HTTU, BTM, MPAM are never.
+//!
+//! Versions read: `arm-smmu-v3.h` of torvalds/linux (the copy sanitize.md cites, commit 0401bbf5…);
+//! the BBML2 series' hunk adding `IDR3_BBML GENMASK(12, 11)` and `IDR3_FWB (1 << 8)`; QEMU
+//! `hw/arm/smmuv3-internal.h` at f22833602095b05733bceaddeb20f3edfced3c07; the kdoc of
+//! `include/uapi/linux/iommufd.h` at b4d90dbc4c1bc4bd3eb2d2989330af0eb95c98e8.
 
 use super::{B, LS, derived, linux, never, owned, row};
 use crate::model::{Field, Kind, Provenance, Register, Rule, Src, Table, VmFlag};

@@ -3,7 +3,8 @@
 //! (`cap_*` / `ecap_*` decoding macros). VT-d has no kernel allow-list kdoc, so the baseline here
 //! is vcap's policy: first-stage (nested) translation capabilities a guest driver reads, every
 //! layout field owned by the VMM, and nothing the host alone uses. Defaults of VMM-owned fields
-//! follow QEMU `hw/i386/intel_iommu_internal.h`.
+//! follow QEMU `hw/i386/intel_iommu_internal.h` (read at 8ffa52c20d5693d454f65f2024a1494edfea65d4).
+//! `iommu.h` read in the torvalds/linux copy sanitize.md cites (commit 037dd130…).
 
 use super::{B, LS, linux, never, owned, row};
 use crate::model::{Field, KernelCap, Kind, Provenance, Register, Rule, Table, VmFlag};

@@ -1,0 +1,388 @@
+//! The exhaustive check: a stateright model whose transitions are [`World::apply`] — the same
+//! guest and host step functions the library ships — over every scenario of
+//! [`Scenario::all`], with a hostile neighbour VM in every guest scenario.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use stateright::{Checker, Model, Property};
+
+use crate::guest::{GuestGen, Path};
+use crate::host::{Delivery, Scheme, Target};
+use crate::world::{Action, Ctx, Env, MatrixRow, Scenario, World};
+
+/// Hostile actions per run: every sequence of three from the bounded argument space, interleaved
+/// with the honest guest at every point.
+pub const DEFAULT_HOSTILE_BUDGET: u8 = 3;
+
+/// The model: one context per canonical scenario.
+#[derive(Debug, Clone)]
+pub struct ProtocolModel {
+    /// Contexts, indexed by [`World::sid`].
+    pub ctxs: Vec<Ctx>,
+    /// Hostile actions per run.
+    pub hostile_budget: u8,
+}
+
+impl ProtocolModel {
+    /// Every canonical scenario (bare-metal rows differ only in an absent hypervisor and are
+    /// merged), each guest scenario with the hostile VM.
+    pub fn new(hostile_budget: u8) -> ProtocolModel {
+        let mut scenarios: Vec<Scenario> = Scenario::all(true)
+            .iter()
+            .map(Scenario::canonical)
+            .collect();
+        scenarios.sort();
+        scenarios.dedup();
+        ProtocolModel {
+            ctxs: scenarios.into_iter().map(Ctx::new).collect(),
+            hostile_budget,
+        }
+    }
+
+    /// The same model over different contexts (tests use broken hosts).
+    pub fn with_ctxs(ctxs: Vec<Ctx>, hostile_budget: u8) -> ProtocolModel {
+        ProtocolModel {
+            ctxs,
+            hostile_budget,
+        }
+    }
+
+    fn ctx(&self, w: &World) -> &Ctx {
+        &self.ctxs[w.sid as usize]
+    }
+}
+
+impl Model for ProtocolModel {
+    type State = World;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<World> {
+        self.ctxs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| World::new(i as u8, c, self.hostile_budget))
+            .collect()
+    }
+
+    fn actions(&self, state: &World, actions: &mut Vec<Action>) {
+        state.actions(self.ctx(state), actions);
+    }
+
+    fn next_state(&self, last: &World, action: Action) -> Option<World> {
+        last.apply(self.ctx(last), action, None)
+    }
+
+    fn format_step(&self, last: &World, action: Action) -> Option<String> {
+        let mut t = Vec::new();
+        last.apply(self.ctx(last), action, Some(&mut t))?;
+        Some(t.join("; "))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        PROPERTIES
+            .iter()
+            .map(|(name, kind, f)| match kind {
+                Kind::Always => Property::always(name, *f),
+                Kind::Sometimes => Property::sometimes(name, *f),
+            })
+            .collect()
+    }
+}
+
+/// Property kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Holds in every reachable state.
+    Always,
+    /// Holds in at least one reachable state.
+    Sometimes,
+}
+
+type Cond = fn(&ProtocolModel, &World) -> bool;
+
+/// Every property: name, kind, condition.
+pub const PROPERTIES: &[(&str, Kind, Cond)] = &[
+    ("no silent failure", Kind::Always, no_silent_failure),
+    (
+        "old guests behave exactly as today",
+        Kind::Always,
+        old_guest_as_today,
+    ),
+    (
+        "IMS never on the vector domain or an unnegotiated vIR",
+        Kind::Always,
+        ims_only_where_allowed,
+    ),
+    ("both sides agree on the scheme", Kind::Always, sides_agree),
+    ("isolation", Kind::Always, isolation),
+    ("IMS granted", Kind::Sometimes, ims_granted),
+    ("IMS refused", Kind::Sometimes, ims_refused),
+    ("fallback taken", Kind::Sometimes, fallback_taken),
+    ("hostile request refused", Kind::Sometimes, hostile_refused),
+];
+
+/// Every vector the guest driver believes allocated delivers a device interrupt to exactly that
+/// vector (the device raises each slot; the hardware resolves it).
+fn no_silent_failure(m: &ProtocolModel, w: &World) -> bool {
+    w.raise_all(m.ctx(w))
+        .iter()
+        .all(|(_, _, expect, got)| *got == Delivery::Delivered(*expect))
+}
+
+/// An old guest never issues a hypercall, stays on the old scheme on both sides, obtains its
+/// vectors only by trapped compatibility-format writes (natively on bare metal), and is refused IMS
+/// unless it runs on real IR.
+fn old_guest_as_today(m: &ProtocolModel, w: &World) -> bool {
+    let ctx = m.ctx(w);
+    if ctx.scenario.guest != GuestGen::Old {
+        return true;
+    }
+    let host_vm = &w.host.vms[0];
+    let paths_ok = w.guest.vectors.iter().all(|v| match ctx.scenario.env {
+        Env::Guest => v.path == Path::Trapped,
+        Env::BareMetal => matches!(v.path, Path::NativeIr | Path::NativeVector),
+    });
+    !w.guest_called
+        && w.guest.scheme == Scheme::Old
+        && host_vm.scheme == Scheme::Old
+        && host_vm.version.is_none()
+        && paths_ok
+        && w.host.composed.values().all(|c| c.vm != 0)
+}
+
+/// IMS vectors exist only under a real IR unit or a vIR whose negotiation both sides completed;
+/// the host composes IMS only for VMs on the new scheme.
+fn ims_only_where_allowed(m: &ProtocolModel, w: &World) -> bool {
+    let ctx = m.ctx(w);
+    use crate::domain::ParentKind;
+    let guest_ok = !ctx.scenario.device.is_ims()
+        || w.guest.vectors.is_empty()
+        || match w.guest.domain.kind {
+            ParentKind::Vector => false,
+            ParentKind::Ir {
+                virtual_unit: false,
+            } => ctx.scenario.env == Env::BareMetal,
+            ParentKind::Ir { virtual_unit: true } => {
+                w.guest.domain.negotiated && w.host.vms[0].scheme == Scheme::New
+            }
+        };
+    let host_ok = w.host.composed.values().all(|c| {
+        let kind = ctx.cfg.devices[c.device as usize].kind;
+        !kind.is_ims() || w.host.vms[c.vm as usize].scheme == Scheme::New
+    });
+    guest_ok && host_ok
+}
+
+/// Guest and host agree on the scheme, the version and the vIR's negotiated flag after every step.
+fn sides_agree(m: &ProtocolModel, w: &World) -> bool {
+    if m.ctx(w).scenario.env == Env::BareMetal {
+        return true;
+    }
+    let h = &w.host.vms[0];
+    w.guest.scheme == h.scheme
+        && w.guest.domain.negotiated == (h.scheme == Scheme::New)
+        && (w.guest.version.is_none() || w.guest.version == h.version)
+}
+
+/// No VM obtains a message reaching a vector or remapping entry owned by another VM or the host:
+/// every remapping entry and composed allocation belongs to the VM owning the device it names,
+/// every vector-table target belongs to the VM whose vCPU it is, and every message in every
+/// device's storage is delivered, if at all, only to the device's owner.
+fn isolation(m: &ProtocolModel, w: &World) -> bool {
+    let ctx = m.ctx(w);
+    let cfg = &ctx.cfg;
+    let owner_of_rid = |rid: u16| cfg.devices.iter().find(|d| d.rid == rid).map(|d| d.owner);
+    let irt_ok = w.host.irt.values().all(|slot| {
+        crate::formats::VtdIrte::decode(slot.raw)
+            .map(|e| owner_of_rid(e.sid) == Some(slot.owner))
+            .unwrap_or(false)
+    });
+    let composed_ok = w
+        .host
+        .composed
+        .values()
+        .all(|c| cfg.devices[c.device as usize].owner == c.vm);
+    let vectors_ok = w
+        .host
+        .vectors
+        .iter()
+        .all(|((phys, _), t)| cfg.phys_apic(t.vm, t.apic) == *phys);
+    let storage_ok = cfg.devices.iter().enumerate().all(|(di, d)| {
+        (0..d.slots()).all(|slot| {
+            (0..2u8).all(|off| match w.host.deliver(cfg, di as u8, slot, off) {
+                Delivery::Delivered(Target { vm, .. }) => vm == d.owner,
+                _ => true,
+            })
+        })
+    });
+    irt_ok && composed_ok && vectors_ok && storage_ok
+}
+
+fn ims_granted(m: &ProtocolModel, w: &World) -> bool {
+    m.ctx(w).scenario.device.is_ims() && w.guest.vectors.iter().any(|v| v.active)
+}
+
+fn ims_refused(_: &ProtocolModel, w: &World) -> bool {
+    w.guest.ims_refused
+}
+
+fn fallback_taken(_: &ProtocolModel, w: &World) -> bool {
+    w.guest.fallback.is_some()
+}
+
+fn hostile_refused(_: &ProtocolModel, w: &World) -> bool {
+    w.hostile_refused
+}
+
+/// One property's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PropertyResult {
+    /// Name.
+    pub name: &'static str,
+    /// `always` or `sometimes`.
+    pub kind: Kind,
+    /// Always: no counterexample; sometimes: an example was found.
+    pub holds: bool,
+    /// The counterexample (always) or example (sometimes) as trace lines, when there is one.
+    #[serde(skip)]
+    pub trace: Option<Vec<String>>,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Unique states explored.
+    pub states: usize,
+    /// States generated including repeats.
+    pub generated: usize,
+    /// Deepest path.
+    pub max_depth: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Threads used.
+    pub threads: usize,
+    /// Scenarios (initial states).
+    pub scenarios: usize,
+    /// Property results in [`PROPERTIES`] order.
+    pub properties: Vec<PropertyResult>,
+    /// The matrix.
+    pub matrix: Vec<MatrixRow>,
+}
+
+impl CheckReport {
+    /// True when every always-property holds and every sometimes-property was reached.
+    pub fn passed(&self) -> bool {
+        self.properties.iter().all(|p| p.holds)
+    }
+}
+
+/// Runs the model checker (breadth first) over `model` with `threads` threads.
+pub fn check_model(model: ProtocolModel, threads: usize) -> CheckReport {
+    let scenarios = model.ctxs.len();
+    let start = Instant::now();
+    let checker = model
+        .clone()
+        .checker()
+        .threads(threads.max(1))
+        .spawn_bfs()
+        .join();
+    let elapsed = start.elapsed();
+    let discoveries = checker.discoveries();
+    let failing: Vec<&'static str> = PROPERTIES
+        .iter()
+        .filter(|(name, kind, _)| *kind == Kind::Always && discoveries.contains_key(name))
+        .map(|(name, _, _)| *name)
+        .collect();
+    let shortest = shortest_counterexamples(&model, &failing, checker.max_depth());
+    let properties = PROPERTIES
+        .iter()
+        .map(|(name, kind, _)| {
+            let found = discoveries.get(name);
+            let trace = match kind {
+                Kind::Always => shortest
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, t)| t.clone()),
+                Kind::Sometimes => found.map(|path| render_path(&model, path.clone().into_vec())),
+            };
+            PropertyResult {
+                name,
+                kind: *kind,
+                holds: match kind {
+                    Kind::Always => found.is_none(),
+                    Kind::Sometimes => found.is_some(),
+                },
+                trace,
+            }
+        })
+        .collect();
+    CheckReport {
+        states: checker.unique_state_count(),
+        generated: checker.state_count(),
+        max_depth: checker.max_depth(),
+        elapsed,
+        threads,
+        scenarios,
+        properties,
+        matrix: crate::world::matrix(),
+    }
+}
+
+fn render_path(model: &ProtocolModel, steps: Vec<(World, Option<Action>)>) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some((first, _)) = steps.first() {
+        lines.push(format!(
+            "scenario {}",
+            model.ctx(first).scenario.labels().join(" / ")
+        ));
+    }
+    for (state, action) in steps {
+        if let Some(a) = action {
+            let mut t = Vec::new();
+            let _ = state.apply(model.ctx(&state), a, Some(&mut t));
+            lines.extend(t);
+        }
+    }
+    lines
+}
+
+/// Stateright records the last violating state it meets, not the first, so a failing property's
+/// shortest counterexample is found by iterative deepening (one thread, deterministic).
+fn shortest_counterexamples(
+    model: &ProtocolModel,
+    failing: &[&'static str],
+    max_depth: usize,
+) -> Vec<(&'static str, Vec<String>)> {
+    let mut found: Vec<(&'static str, Vec<String>)> = Vec::new();
+    for depth in 2..=max_depth + 1 {
+        if found.len() == failing.len() {
+            break;
+        }
+        let c = model
+            .clone()
+            .checker()
+            .threads(1)
+            .target_max_depth(depth)
+            .spawn_bfs()
+            .join();
+        let d = c.discoveries();
+        for name in failing {
+            if found.iter().all(|(n, _)| n != name)
+                && let Some(path) = d.get(name)
+            {
+                found.push((name, render_path(model, path.clone().into_vec())));
+            }
+        }
+    }
+    found
+}
+
+/// The full check: every scenario, hostile budget [`DEFAULT_HOSTILE_BUDGET`].
+pub fn check(threads: usize) -> CheckReport {
+    check_model(ProtocolModel::new(DEFAULT_HOSTILE_BUDGET), threads)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,848 @@
+//! The host side: hypervisor (per-VM negotiation, remapping table, ownership, bounds, quotas,
+//! the old trap-and-remap path) and the hardware it programs (VT-d-style IRT, APIC vector
+//! tables, device message storage). Every function is a pure step: it takes `&self` and returns
+//! a new state, and on any error the returned state is the input, unchanged.
+//!
+//! Every guest argument is hostile: [`HostState::handle`] takes raw bytes.
+
+use std::collections::BTreeMap;
+
+use crate::abi::{self, ComposeArgs, Frame, InterruptKind, Reply, Request, Status};
+use crate::formats::{CompatMsi, MsiMsg, RemappableMsi, VtdIrte, is_remappable, vtd_irte};
+
+/// A VM index (0 is the guest under test; 1 the hostile neighbour in the model).
+pub type VmId = u8;
+
+/// Lowest valid vector: 0..=31 are exceptions (Intel SDM vol. 3 §6.2).
+pub const FIRST_VALID_VECTOR: u8 = 0x20;
+/// The host vectors handed to passthrough interrupts, per physical CPU.
+pub const HOST_VECTORS: std::ops::RangeInclusive<u8> = 0x30..=0x3f;
+/// Protocol versions a new hypervisor speaks.
+pub const HOST_VERSIONS: &[u16] = &[abi::VERSION_1, abi::VERSION_2];
+
+/// Which hypervisor generation runs (absent on bare metal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HypervisorGen {
+    /// No hypercall; traps MSI/MSI-X table writes (today).
+    Old,
+    /// Implements the hypercall and grants the switch when it can.
+    New,
+    /// Implements the hypercall but rejects every switch (policy).
+    NewRejecting,
+}
+
+/// The interrupt-management scheme one VM is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scheme {
+    /// Current scheme: MSI/MSI-X only, table writes trapped and remapped.
+    Old,
+    /// New scheme: MSI, MSI-X and IMS all composed by the host.
+    New,
+}
+
+/// A deliberately broken host, for tests that pin a counterexample. Never in a shipped build.
+#[cfg(any(test, feature = "flaws"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flaw {
+    /// Compose, retarget and free skip the device/handle ownership check.
+    SkipOwnershipCheck,
+}
+
+/// One VM's static configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VmCfg {
+    /// vCPUs; valid APIC IDs are `0..vcpus`.
+    pub vcpus: u8,
+    /// Remapping entries (vectors) the VM may hold.
+    pub quota: u8,
+}
+
+/// One assigned device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeviceCfg {
+    /// Requester ID (bus << 8 | devfn): the IRTE SID.
+    pub rid: u16,
+    /// The VM it is assigned to.
+    pub owner: VmId,
+    /// Storage type.
+    pub kind: InterruptKind,
+    /// MSI: vectors the capability supports (1..=32); MSI-X: table size; IMS: slots.
+    pub size: u16,
+}
+
+impl DeviceCfg {
+    /// Message slots in the device's storage (MSI has a single address/data pair).
+    pub fn slots(&self) -> u16 {
+        if self.kind == InterruptKind::Msi {
+            1
+        } else {
+            self.size
+        }
+    }
+}
+
+/// The host's static configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostConfig {
+    /// `None` on bare metal (the OS programs the hardware itself).
+    pub hypervisor: Option<HypervisorGen>,
+    /// The hardware has an interrupt-remapping unit (VT-d-style).
+    pub hw_ir: bool,
+    /// VMs by index.
+    pub vms: Vec<VmCfg>,
+    /// Devices by index.
+    pub devices: Vec<DeviceCfg>,
+    /// Remapping-table entries.
+    pub irt_size: u16,
+    /// Protocol versions the hypervisor speaks ([`HOST_VERSIONS`] unless a test narrows them).
+    pub versions: &'static [u16],
+    /// A broken-host variant (tests only).
+    #[cfg(any(test, feature = "flaws"))]
+    pub flaw: Option<Flaw>,
+}
+
+impl HostConfig {
+    /// A configuration without flaws.
+    pub fn new(
+        hypervisor: Option<HypervisorGen>,
+        hw_ir: bool,
+        vms: Vec<VmCfg>,
+        devices: Vec<DeviceCfg>,
+        irt_size: u16,
+    ) -> HostConfig {
+        HostConfig {
+            hypervisor,
+            hw_ir,
+            vms,
+            devices,
+            irt_size,
+            versions: HOST_VERSIONS,
+            #[cfg(any(test, feature = "flaws"))]
+            flaw: None,
+        }
+    }
+
+    fn skip_ownership(&self) -> bool {
+        #[cfg(any(test, feature = "flaws"))]
+        {
+            self.flaw == Some(Flaw::SkipOwnershipCheck)
+        }
+        #[cfg(not(any(test, feature = "flaws")))]
+        {
+            false
+        }
+    }
+
+    /// The physical APIC ID that runs vCPU `apic` of `vm` (identity on bare metal).
+    pub fn phys_apic(&self, vm: VmId, apic: u32) -> u32 {
+        u32::from(vm) * 8 + apic
+    }
+
+    /// Features offered at `version`: nothing without hardware IR (direct guest access to
+    /// message storage is only safe behind source-ID-checked remapping).
+    pub fn offered(&self, version: u16) -> u64 {
+        if !self.hw_ir {
+            return 0;
+        }
+        let f = abi::FEATURE_COMPOSE_MSI | abi::FEATURE_COMPOSE_MSIX | abi::FEATURE_COMPOSE_IMS;
+        if version >= abi::VERSION_2 {
+            f | abi::FEATURE_RETARGET
+        } else {
+            f
+        }
+    }
+
+    fn device_by_rid(&self, rid: u16) -> Option<(u8, &DeviceCfg)> {
+        self.devices
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.rid == rid)
+            .map(|(i, d)| (i as u8, d))
+    }
+}
+
+/// Where an interrupt lands: a guest's vCPU and vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Target {
+    /// The VM.
+    pub vm: VmId,
+    /// The guest APIC ID.
+    pub apic: u32,
+    /// The guest vector.
+    pub vector: u8,
+}
+
+/// One VM's negotiation state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VmState {
+    /// Negotiated version.
+    pub version: Option<u16>,
+    /// Current scheme.
+    pub scheme: Scheme,
+    /// Remapping entries in use (quota accounting).
+    pub used: u8,
+}
+
+/// One hardware IRT entry with its owner (host bookkeeping beside the raw entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IrtSlot {
+    /// The VT-d IRTE as hardware reads it.
+    pub raw: [u64; 2],
+    /// The VM the entry was allocated for.
+    pub owner: VmId,
+}
+
+/// A composed (new-scheme) allocation, keyed by its base handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Composed {
+    /// Caller.
+    pub vm: VmId,
+    /// Device index.
+    pub device: u8,
+    /// Storage index.
+    pub index: u32,
+    /// Consecutive subhandles.
+    pub count: u8,
+    /// The message handed out.
+    pub msg: MsiMsg,
+}
+
+/// A host resource backing one vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    /// A remapping entry (which points at a host vector).
+    Irte(u16),
+    /// A host vector on a physical APIC, programmed in compatibility format.
+    Vector(u32, u8),
+}
+
+/// A slot programmed by the old trap path (or natively on bare metal).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SlotProgram {
+    /// The owner.
+    pub vm: VmId,
+    /// What the guest wrote (its view of the slot).
+    pub guest: MsiMsg,
+    /// Host resources behind it.
+    pub res: Vec<Resource>,
+}
+
+/// What became of a guest's write to device message storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WriteOutcome {
+    /// Trapped, validated and remapped to host resources (old path).
+    Remapped,
+    /// Trapped and passed through unchanged (new-scheme MSI: the composed message).
+    PassedThrough,
+    /// Not trapped: the guest wrote device or system memory directly.
+    Direct,
+    /// Discarded by the host; the reason names the check.
+    Dropped(&'static str),
+}
+
+/// The result of a device raising an interrupt from one slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Delivered to this guest vCPU and vector.
+    Delivered(Target),
+    /// Blocked by the remapping hardware or the vector table; the reason names the check.
+    Fault(&'static str),
+    /// The slot holds no message.
+    NoMessage,
+    /// The device's IMS function is not enabled (old scheme).
+    Disabled,
+}
+
+/// The whole host: hypervisor bookkeeping plus the hardware tables it programs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostState {
+    /// Per VM.
+    pub vms: Vec<VmState>,
+    /// Hardware IRT.
+    pub irt: BTreeMap<u16, IrtSlot>,
+    /// Host vector table: (physical APIC, host vector) → guest target.
+    pub vectors: BTreeMap<(u32, u8), Target>,
+    /// New-scheme allocations by base handle.
+    pub composed: BTreeMap<u16, Composed>,
+    /// Old-path (and bare-metal) slot programs by (device, slot).
+    pub programs: BTreeMap<(u8, u16), SlotProgram>,
+    /// What each device's storage holds, as the hardware sees it.
+    pub storage: Vec<Vec<Option<MsiMsg>>>,
+}
+
+type Step<T> = Result<(HostState, T), Status>;
+
+impl HostState {
+    /// The boot state for `cfg`: every VM on the old scheme, nothing allocated.
+    pub fn new(cfg: &HostConfig) -> HostState {
+        HostState {
+            vms: cfg
+                .vms
+                .iter()
+                .map(|_| VmState {
+                    version: None,
+                    scheme: Scheme::Old,
+                    used: 0,
+                })
+                .collect(),
+            irt: BTreeMap::new(),
+            vectors: BTreeMap::new(),
+            composed: BTreeMap::new(),
+            programs: BTreeMap::new(),
+            storage: cfg
+                .devices
+                .iter()
+                .map(|d| vec![None; d.slots() as usize])
+                .collect(),
+        }
+    }
+
+    /// Handles one hypercall from `vm`: arbitrary bytes in, response bytes out. Never panics;
+    /// on any error the returned state equals `self`.
+    pub fn handle(&self, cfg: &HostConfig, vm: VmId, bytes: &[u8]) -> (HostState, Vec<u8>) {
+        let version_echo = if bytes.len() >= 2 {
+            u16::from_le_bytes([bytes[0], bytes[1]])
+        } else {
+            0
+        };
+        match self.execute(cfg, vm, bytes) {
+            Ok((s, reply)) => (s, abi::encode_response(version_echo, &Ok(reply))),
+            Err(status) => (
+                self.clone(),
+                abi::encode_response(version_echo, &Err(status)),
+            ),
+        }
+    }
+
+    /// The decoded form of [`handle`](Self::handle).
+    pub fn execute(&self, cfg: &HostConfig, vm: VmId, bytes: &[u8]) -> Step<Reply> {
+        match cfg.hypervisor {
+            None | Some(HypervisorGen::Old) => return Err(Status::NotImplemented),
+            Some(_) => {}
+        }
+        let vs = *self.vms.get(vm as usize).ok_or(Status::NotOwner)?;
+        let frame = abi::decode_request(bytes).map_err(|e| e.status())?;
+        if frame.request != Request::Query {
+            match vs.version {
+                None => return Err(Status::NotNegotiated),
+                Some(v) if v != frame.version => return Err(Status::VersionMismatch),
+                Some(_) => {}
+            }
+        }
+        self.dispatch(cfg, vm, vs, frame)
+    }
+
+    fn dispatch(&self, cfg: &HostConfig, vm: VmId, vs: VmState, frame: Frame) -> Step<Reply> {
+        match frame.request {
+            Request::Query => {
+                if !cfg.versions.contains(&frame.version) {
+                    return Err(Status::VersionMismatch);
+                }
+                if vs.scheme == Scheme::New && vs.version != Some(frame.version) {
+                    return Err(Status::AlreadySwitched);
+                }
+                let mut s = self.clone();
+                s.vms[vm as usize].version = Some(frame.version);
+                Ok((s, Reply::Features(cfg.offered(frame.version))))
+            }
+            Request::Switch { features } => {
+                if vs.scheme == Scheme::New {
+                    return Err(Status::AlreadySwitched);
+                }
+                let offered = cfg.offered(frame.version);
+                if features & !offered != 0 {
+                    return Err(Status::UnsupportedFeature);
+                }
+                if cfg.hypervisor == Some(HypervisorGen::NewRejecting) || !cfg.hw_ir {
+                    return Err(Status::Rejected);
+                }
+                if self.programs.values().any(|p| p.vm == vm) {
+                    return Err(Status::InUse);
+                }
+                let mut s = self.clone();
+                s.vms[vm as usize].scheme = Scheme::New;
+                Ok((s, Reply::Switched(features)))
+            }
+            Request::Compose(a) => self.compose(cfg, vm, vs, a),
+            Request::Retarget {
+                handle,
+                apic_id,
+                vector,
+            } => {
+                if frame.version < abi::VERSION_2 {
+                    return Err(Status::UnknownOp);
+                }
+                self.retarget(cfg, vm, vs, handle, apic_id, vector)
+            }
+            Request::Free { handle } => self.free(cfg, vm, vs, handle),
+        }
+    }
+
+    fn check_target(
+        cfg: &HostConfig,
+        vm: VmId,
+        apic: u32,
+        vector: u8,
+        count: u8,
+    ) -> Result<(), Status> {
+        if count == 0 {
+            return Err(Status::BadCount);
+        }
+        if vector < FIRST_VALID_VECTOR || u16::from(vector) + u16::from(count) - 1 > 0xff {
+            return Err(Status::BadVector);
+        }
+        if apic >= u32::from(cfg.vms[vm as usize].vcpus) {
+            return Err(Status::BadApicId);
+        }
+        Ok(())
+    }
+
+    fn free_handles(&self, cfg: &HostConfig, count: u8) -> Result<u16, Status> {
+        let n = u16::from(count);
+        (0..cfg.irt_size.saturating_sub(n - 1))
+            .find(|&b| (b..b + n).all(|h| !self.irt.contains_key(&h)))
+            .ok_or(Status::NoResources)
+    }
+
+    fn alloc_vector(&self, phys: u32) -> Result<u8, Status> {
+        HOST_VECTORS
+            .clone()
+            .find(|v| !self.vectors.contains_key(&(phys, *v)))
+            .ok_or(Status::NoResources)
+    }
+
+    /// Programs IRTE `handle` → host vector on the vCPU's physical APIC, with SID checking.
+    fn program_irte(
+        &mut self,
+        cfg: &HostConfig,
+        vm: VmId,
+        handle: u16,
+        rid: u16,
+        t: Target,
+    ) -> Result<(), Status> {
+        let phys = cfg.phys_apic(vm, t.apic);
+        let hv = if cfg.hypervisor.is_none() {
+            t.vector
+        } else {
+            self.alloc_vector(phys)?
+        };
+        if self.vectors.contains_key(&(phys, hv)) {
+            return Err(Status::InUse);
+        }
+        let e = VtdIrte {
+            present: true,
+            vector: hv,
+            dest_id: VtdIrte::irte_dest(phys, true),
+            sid: rid,
+            sq: vtd_irte::SQ_ALL_16,
+            svt: vtd_irte::SVT_VERIFY_SID_SQ,
+            ..VtdIrte::default()
+        };
+        let raw = e.encode().map_err(|_| Status::NoResources)?;
+        self.vectors.insert((phys, hv), t);
+        self.irt.insert(handle, IrtSlot { raw, owner: vm });
+        Ok(())
+    }
+
+    fn release_irte(&mut self, handle: u16) {
+        if let Some(slot) = self.irt.remove(&handle)
+            && let Ok(e) = VtdIrte::decode(slot.raw)
+        {
+            self.vectors.remove(&(e.dest_id, e.vector));
+        }
+    }
+
+    fn compose(&self, cfg: &HostConfig, vm: VmId, vs: VmState, a: ComposeArgs) -> Step<Reply> {
+        if vs.scheme != Scheme::New {
+            return Err(Status::WrongScheme);
+        }
+        let (di, d) = cfg.device_by_rid(a.device).ok_or(Status::NotOwner)?;
+        if d.owner != vm && !cfg.skip_ownership() {
+            return Err(Status::NotOwner);
+        }
+        if d.kind != a.kind {
+            return Err(Status::BadKind);
+        }
+        let count_ok = match a.kind {
+            InterruptKind::Msi => {
+                a.count >= 1 && u16::from(a.count) <= d.size && a.count.is_power_of_two()
+            }
+            _ => a.count == 1,
+        };
+        if !count_ok {
+            return Err(Status::BadCount);
+        }
+        let index_ok = match a.kind {
+            InterruptKind::Msi => a.index == 0,
+            _ => a.index < u32::from(d.size),
+        };
+        if !index_ok {
+            return Err(Status::BadIndex);
+        }
+        if self
+            .composed
+            .values()
+            .any(|c| c.device == di && c.index == a.index)
+        {
+            return Err(Status::InUse);
+        }
+        Self::check_target(cfg, vm, a.apic_id, a.vector, a.count)?;
+        if vs.used + a.count > cfg.vms[vm as usize].quota {
+            return Err(Status::QuotaExceeded);
+        }
+        if !cfg.hw_ir {
+            return Err(Status::NoResources);
+        }
+        let base = self.free_handles(cfg, a.count)?;
+        let mut s = self.clone();
+        for i in 0..a.count {
+            let t = Target {
+                vm,
+                apic: a.apic_id,
+                vector: a.vector + i,
+            };
+            s.program_irte(cfg, vm, base + u16::from(i), d.rid, t)?;
+        }
+        let msg = RemappableMsi::linux(base, 0)
+            .encode()
+            .map_err(|_| Status::NoResources)?;
+        s.composed.insert(
+            base,
+            Composed {
+                vm,
+                device: di,
+                index: a.index,
+                count: a.count,
+                msg,
+            },
+        );
+        s.vms[vm as usize].used += a.count;
+        Ok((
+            s,
+            Reply::Composed {
+                handle: u32::from(base),
+                count: u16::from(a.count),
+                msg,
+            },
+        ))
+    }
+
+    fn owned_handle(
+        &self,
+        cfg: &HostConfig,
+        vm: VmId,
+        vs: VmState,
+        handle: u32,
+    ) -> Result<(u16, Composed), Status> {
+        if vs.scheme != Scheme::New {
+            return Err(Status::WrongScheme);
+        }
+        let h = u16::try_from(handle).map_err(|_| Status::NoSuchHandle)?;
+        let c = *self.composed.get(&h).ok_or(Status::NoSuchHandle)?;
+        if c.vm != vm && !cfg.skip_ownership() {
+            return Err(Status::NotOwner);
+        }
+        Ok((h, c))
+    }
+
+    fn retarget(
+        &self,
+        cfg: &HostConfig,
+        vm: VmId,
+        vs: VmState,
+        handle: u32,
+        apic: u32,
+        vector: u8,
+    ) -> Step<Reply> {
+        let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
+        Self::check_target(cfg, vm, apic, vector, c.count)?;
+        let rid = cfg.devices[c.device as usize].rid;
+        let mut s = self.clone();
+        for i in 0..u16::from(c.count) {
+            s.release_irte(h + i);
+        }
+        for i in 0..c.count {
+            s.program_irte(
+                cfg,
+                c.vm,
+                h + u16::from(i),
+                rid,
+                Target {
+                    vm: c.vm,
+                    apic,
+                    vector: vector + i,
+                },
+            )?;
+        }
+        Ok((s, Reply::Done))
+    }
+
+    fn free(&self, cfg: &HostConfig, vm: VmId, vs: VmState, handle: u32) -> Step<Reply> {
+        let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
+        let mut s = self.clone();
+        for i in 0..u16::from(c.count) {
+            s.release_irte(h + i);
+        }
+        s.composed.remove(&h);
+        let owner = &mut s.vms[c.vm as usize];
+        owner.used = owner.used.saturating_sub(c.count);
+        Ok((s, Reply::Done))
+    }
+
+    fn release_program(&mut self, vm: VmId, key: (u8, u16)) {
+        if let Some(p) = self.programs.remove(&key) {
+            for r in &p.res {
+                match *r {
+                    Resource::Irte(h) => self.release_irte(h),
+                    Resource::Vector(phys, v) => {
+                        self.vectors.remove(&(phys, v));
+                    }
+                }
+            }
+            let st = &mut self.vms[vm as usize];
+            st.used = st.used.saturating_sub(p.res.len() as u8);
+        }
+    }
+
+    /// Programs `count` vectors at (device, slot) from a compatibility-format request — the old
+    /// trap path in a guest, or the OS's own programming on bare metal. Returns the physical
+    /// message now in the device.
+    fn program_slot(
+        &self,
+        cfg: &HostConfig,
+        vm: VmId,
+        dev: u8,
+        slot: u16,
+        guest: MsiMsg,
+        count: u8,
+    ) -> Step<MsiMsg> {
+        let c = CompatMsi::decode(&guest, false).map_err(|_| Status::BadKind)?;
+        if c.delivery_mode != 0 || c.dest_mode_logical {
+            return Err(Status::BadKind);
+        }
+        Self::check_target(cfg, vm, c.dest_id, c.vector, count)?;
+        let mut s = self.clone();
+        s.release_program(vm, (dev, slot));
+        if s.vms[vm as usize].used + count > cfg.vms[vm as usize].quota {
+            return Err(Status::QuotaExceeded);
+        }
+        let rid = cfg.devices[dev as usize].rid;
+        let mut res = Vec::new();
+        let phys_msg = if cfg.hw_ir {
+            let base = s.free_handles(cfg, count)?;
+            for i in 0..count {
+                let t = Target {
+                    vm,
+                    apic: c.dest_id,
+                    vector: c.vector + i,
+                };
+                s.program_irte(cfg, vm, base + u16::from(i), rid, t)?;
+                res.push(Resource::Irte(base + u16::from(i)));
+            }
+            RemappableMsi::linux(base, 0)
+                .encode()
+                .map_err(|_| Status::NoResources)?
+        } else {
+            if count != 1 {
+                return Err(Status::BadCount);
+            }
+            let phys = cfg.phys_apic(vm, c.dest_id);
+            let hv = if cfg.hypervisor.is_none() {
+                c.vector
+            } else {
+                s.alloc_vector(phys)?
+            };
+            if s.vectors.contains_key(&(phys, hv)) {
+                return Err(Status::InUse);
+            }
+            s.vectors.insert(
+                (phys, hv),
+                Target {
+                    vm,
+                    apic: c.dest_id,
+                    vector: c.vector,
+                },
+            );
+            res.push(Resource::Vector(phys, hv));
+            CompatMsi::fixed(phys, hv)
+                .encode(false)
+                .map_err(|_| Status::BadApicId)?
+        };
+        s.vms[vm as usize].used += count;
+        s.storage[dev as usize][slot as usize] = Some(phys_msg);
+        s.programs
+            .insert((dev, slot), SlotProgram { vm, guest, res });
+        Ok((s, phys_msg))
+    }
+
+    /// Bare metal: the OS programs (device, slot) itself for `count` vectors at `apic`/`vector`,
+    /// through the IR unit when there is one (the vector domain takes a single vector).
+    pub fn native_program(
+        &self,
+        cfg: &HostConfig,
+        dev: u8,
+        slot: u16,
+        count: u8,
+        apic: u32,
+        vector: u8,
+    ) -> Step<MsiMsg> {
+        if cfg.hypervisor.is_some() {
+            return Err(Status::NotOwner);
+        }
+        let d = cfg.devices.get(dev as usize).ok_or(Status::NotOwner)?;
+        if slot >= d.slots() {
+            return Err(Status::BadIndex);
+        }
+        let guest = CompatMsi::fixed(apic, vector)
+            .encode(false)
+            .map_err(|_| Status::BadApicId)?;
+        self.program_slot(cfg, d.owner, dev, slot, guest, count)
+    }
+
+    /// A guest's write of `msg` into slot `slot` of device `dev`: trapped (MSI always; MSI-X on
+    /// the old scheme), direct (MSI-X and IMS on the new scheme) or dropped (IMS on the old
+    /// scheme: the host keeps the IMS store unmapped and the device's IMS function disabled).
+    pub fn guest_write(
+        &self,
+        cfg: &HostConfig,
+        vm: VmId,
+        dev: u8,
+        slot: u16,
+        msg: MsiMsg,
+    ) -> (HostState, WriteOutcome) {
+        let d = match cfg.devices.get(dev as usize) {
+            Some(d) if d.owner == vm => d,
+            _ => {
+                return (
+                    self.clone(),
+                    WriteOutcome::Dropped("device not assigned to this VM"),
+                );
+            }
+        };
+        if slot >= d.slots() {
+            return (
+                self.clone(),
+                WriteOutcome::Dropped("slot beyond the device's storage"),
+            );
+        }
+        if cfg.hypervisor.is_none() {
+            let mut s = self.clone();
+            s.storage[dev as usize][slot as usize] = Some(msg);
+            return (s, WriteOutcome::Direct);
+        }
+        let scheme = self.vms[vm as usize].scheme;
+        let direct = |st: &HostState| {
+            let mut s = st.clone();
+            s.storage[dev as usize][slot as usize] = Some(msg);
+            (s, WriteOutcome::Direct)
+        };
+        match (d.kind, scheme) {
+            (InterruptKind::Msi | InterruptKind::MsiX, Scheme::Old) => {
+                match self.program_slot(cfg, vm, dev, slot, msg, 1) {
+                    Ok((s, _)) => (s, WriteOutcome::Remapped),
+                    Err(st) => (self.clone(), WriteOutcome::Dropped(trap_reason(st))),
+                }
+            }
+            (InterruptKind::Msi, Scheme::New) => {
+                let ok = self
+                    .composed
+                    .values()
+                    .any(|c| c.vm == vm && c.device == dev && c.msg == msg);
+                if ok {
+                    let mut s = self.clone();
+                    s.storage[dev as usize][slot as usize] = Some(msg);
+                    (s, WriteOutcome::PassedThrough)
+                } else {
+                    (
+                        self.clone(),
+                        WriteOutcome::Dropped(
+                            "MSI write is not a message composed for this device",
+                        ),
+                    )
+                }
+            }
+            (InterruptKind::MsiX, Scheme::New) => direct(self),
+            (InterruptKind::ImsDevMem | InterruptKind::ImsSysMem, Scheme::New) => direct(self),
+            (InterruptKind::ImsDevMem | InterruptKind::ImsSysMem, Scheme::Old) => (
+                self.clone(),
+                WriteOutcome::Dropped("IMS is not enabled on the old scheme"),
+            ),
+        }
+    }
+
+    /// Device `dev` raises the interrupt stored in `slot`, vector `offset` of a multi-message
+    /// MSI (the device ORs it into the low data bits). Pure: reads hardware tables only.
+    pub fn deliver(&self, cfg: &HostConfig, dev: u8, slot: u16, offset: u8) -> Delivery {
+        let Some(d) = cfg.devices.get(dev as usize) else {
+            return Delivery::NoMessage;
+        };
+        let Some(Some(msg)) = self
+            .storage
+            .get(dev as usize)
+            .and_then(|s| s.get(slot as usize))
+        else {
+            return Delivery::NoMessage;
+        };
+        if d.kind.is_ims()
+            && cfg.hypervisor.is_some()
+            && self.vms[d.owner as usize].scheme == Scheme::Old
+        {
+            return Delivery::Disabled;
+        }
+        let msg = MsiMsg {
+            data: msg.data | u32::from(offset),
+            ..*msg
+        };
+        if cfg.hw_ir {
+            if !is_remappable(&msg) {
+                return Delivery::Fault(
+                    "compatibility-format interrupt blocked (IR enabled, CFI clear)",
+                );
+            }
+            let Ok(r) = RemappableMsi::decode(&msg) else {
+                return Delivery::Fault("malformed remappable message");
+            };
+            let Some(index) = r.irte_index() else {
+                return Delivery::Fault("IRTE index beyond the table");
+            };
+            let Some(slot) = self.irt.get(&index) else {
+                return Delivery::Fault("IRTE not present");
+            };
+            let Ok(e) = VtdIrte::decode(slot.raw) else {
+                return Delivery::Fault("IRTE reserved bits set");
+            };
+            if !e.present {
+                return Delivery::Fault("IRTE not present");
+            }
+            if !e.source_ok(d.rid) {
+                return Delivery::Fault("source-ID check failed");
+            }
+            match self.vectors.get(&(e.dest_id, e.vector)) {
+                Some(t) => Delivery::Delivered(*t),
+                None => Delivery::Fault("no handler for the host vector"),
+            }
+        } else {
+            let Ok(c) = CompatMsi::decode(&msg, false) else {
+                return Delivery::Fault("not a compatibility-format message");
+            };
+            match self.vectors.get(&(c.dest_id, c.vector)) {
+                Some(t) => Delivery::Delivered(*t),
+                None => Delivery::Fault("spurious vector"),
+            }
+        }
+    }
+}
+
+fn trap_reason(s: Status) -> &'static str {
+    match s {
+        Status::BadKind => "trapped write is not a fixed, physical compatibility-format message",
+        Status::BadVector => "trapped write names an invalid vector",
+        Status::BadApicId => "trapped write names an APIC ID that is not a vCPU of this VM",
+        Status::QuotaExceeded => "VM quota exhausted",
+        Status::NoResources => "host out of vectors or remapping entries",
+        _ => "trapped write refused",
+    }
+}
+
+#[cfg(test)]
+mod tests;
