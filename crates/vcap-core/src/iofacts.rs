@@ -164,7 +164,7 @@ pub struct IoFacts {
     pub iort: Got<Iort>,
     /// IOMMU class units (listing absent → none).
     pub units: Vec<Unit>,
-    /// Whether `/sys/class/iommu` was listed.
+    /// Whether the unit list is known: `/sys/class/iommu` was listed, or is absent (no IOMMU driver).
     pub units_listed: bool,
     /// PCI functions.
     pub pci: Vec<PciDev>,
@@ -269,7 +269,12 @@ pub fn gather(c: &Capture) -> IoFacts {
     let iort = table(c, ACPI_IORT, acpi::parse_iort, &mut bad);
 
     let mut units = Vec::new();
-    let units_listed = matches!(c.listing(IOMMU_CLASS), crate::capture::Listing::Entries(_));
+    // An absent /sys/class/iommu is a known empty list: the kernel creates the class with its
+    // first IOMMU driver. (It also keeps fixtures honest: git stores no empty directory.)
+    let units_listed = !matches!(
+        c.listing(IOMMU_CLASS),
+        crate::capture::Listing::Unreadable(_)
+    );
     for e in c.listing(IOMMU_CLASS).entries() {
         let p = |f: &str| format!("{IOMMU_CLASS}/{}/{f}", e.name);
         let t = |f: &str| c.text(&p(f));
