@@ -90,7 +90,49 @@ pub const FILES: &[FileSpec] = &[
         tells: "CPU vendor and model names, UML and PowerVM markers, vmx/svm flags",
     },
     f("/proc/sysinfo", "the z/VM control program (s390)"),
+    FileSpec {
+        path: PROC_INTERRUPTS,
+        // One column per CPU: hundreds of CPUs times a thousand lines exceed 1 MiB.
+        limit: 8 << 20,
+        tells: "which interrupt chips carry the interrupts in use (IR-PCI-MSI: remapped; PCI-MSI: the plain vector domain)",
+    },
+    FileSpec {
+        path: ACPI_DMAR,
+        limit: ACPI_TABLE_LIMIT,
+        tells: "the Intel DMAR table: interrupt-remapping and x2APIC opt-out flags, remapping units and their device scopes; readable by root only",
+    },
+    FileSpec {
+        path: ACPI_IVRS,
+        limit: ACPI_TABLE_LIMIT,
+        tells: "the AMD IVRS table: IOMMU blocks and their EFR images; readable by root only",
+    },
+    FileSpec {
+        path: ACPI_IORT,
+        limit: ACPI_TABLE_LIMIT,
+        tells: "the Arm IORT table: SMMUv3 and ITS nodes; readable by root only",
+    },
 ];
+
+/// `/proc/interrupts`.
+pub const PROC_INTERRUPTS: &str = "/proc/interrupts";
+/// The ACPI DMAR table (Intel VT-d).
+pub const ACPI_DMAR: &str = "/sys/firmware/acpi/tables/DMAR";
+/// The ACPI IVRS table (AMD-Vi).
+pub const ACPI_IVRS: &str = "/sys/firmware/acpi/tables/IVRS";
+/// The ACPI IORT table (Arm).
+pub const ACPI_IORT: &str = "/sys/firmware/acpi/tables/IORT";
+/// Size limit of one ACPI table.
+pub const ACPI_TABLE_LIMIT: usize = 1 << 20;
+/// PCI config space: 64 bytes without root, 4 KiB (PCIe extended space) with.
+pub const PCI_CONFIG_LIMIT: usize = 4096;
+/// The PCI device directory.
+pub const PCI_DEVICES: &str = "/sys/bus/pci/devices";
+/// The virtio device directory.
+pub const VIRTIO_DEVICES: &str = "/sys/bus/virtio/devices";
+/// The IOMMU class directory.
+pub const IOMMU_CLASS: &str = "/sys/class/iommu";
+/// The IOMMU group directory.
+pub const IOMMU_GROUPS: &str = "/sys/kernel/iommu_groups";
 
 /// Paths whose existence alone is a signal. Device nodes are never opened.
 pub const EXISTS: &[(&str, &str)] = &[
@@ -138,8 +180,9 @@ pub const WALKS: &[WalkSpec] = &[
             ("subsystem_device", ATTR_LIMIT),
             ("class", ATTR_LIMIT),
             ("revision", ATTR_LIMIT),
+            ("config", PCI_CONFIG_LIMIT),
         ],
-        links: &[],
+        links: &["driver", "iommu_group"],
         tells: "PCI vendor, device and subsystem IDs of virtual hardware",
     },
     WalkSpec {
@@ -149,8 +192,27 @@ pub const WALKS: &[WalkSpec] = &[
             ("vendor", ATTR_LIMIT),
             ("features", ATTR_LIMIT),
         ],
-        links: &[],
+        links: &["driver"],
         tells: "virtio devices and their transport (PCI, MMIO, CCW)",
+    },
+    WalkSpec {
+        dir: IOMMU_CLASS,
+        files: &[
+            ("intel-iommu/version", ATTR_LIMIT),
+            ("intel-iommu/address", ATTR_LIMIT),
+            ("intel-iommu/cap", ATTR_LIMIT),
+            ("intel-iommu/ecap", ATTR_LIMIT),
+            ("amd-iommu/cap", ATTR_LIMIT),
+            ("amd-iommu/features", ATTR_LIMIT),
+        ],
+        links: &[],
+        tells: "IOMMU units and their capability registers (VT-d CAP/ECAP, AMD capability header and EFR)",
+    },
+    WalkSpec {
+        dir: IOMMU_GROUPS,
+        files: &[("type", ATTR_LIMIT)],
+        links: &[],
+        tells: "IOMMU groups and their default domain type (DMA, DMA-FQ, identity, blocked)",
     },
 ];
 

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use crate::detect::Kind;
 use crate::evidence::{Strength, Suggests};
+use crate::policy::Tri;
 use crate::report::Report;
 
 fn tag(s: Suggests) -> &'static str {
@@ -72,5 +73,113 @@ pub fn human(r: &Report) -> String {
         }
     }
     let _ = writeln!(s, "\n* = decided the verdict");
+    capabilities(&mut s, r);
     s
+}
+
+fn tri(t: Tri) -> &'static str {
+    match t {
+        Tri::Yes => "YES",
+        Tri::No => "NO",
+        Tri::Unknown => "UNKNOWN",
+    }
+}
+
+fn reasons(s: &mut String, rs: &[String]) {
+    for x in rs {
+        let _ = writeln!(s, "      - {x}");
+    }
+}
+
+/// The capabilities section (issue 4): each decision with its reasons.
+fn capabilities(s: &mut String, r: &Report) {
+    let c = &r.capabilities;
+    let _ = writeln!(
+        s,
+        "\nCapabilities (granted only when the layer beneath advertises them):"
+    );
+    let ir = &c.interrupt_remapping;
+    let mut extra = Vec::new();
+    if !ir.units.is_empty() {
+        extra.push(format!("units {}", ir.units.join(", ")));
+    }
+    if ir.verdict == Tri::Yes {
+        extra.push(format!("mode {}", ir.mode));
+    }
+    match ir.is_virtual {
+        Some(true) => extra.push("virtual".into()),
+        Some(false) => extra.push("hardware".into()),
+        None => {}
+    }
+    if let Some(o) = ir.x2apic_opt_out {
+        extra.push(format!(
+            "x2APIC opt-out {}",
+            if o { "set" } else { "clear" }
+        ));
+    }
+    let _ = writeln!(
+        s,
+        "  interrupt remapping: {}{}",
+        tri(ir.verdict),
+        if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", extra.join("; "))
+        }
+    );
+    reasons(s, &ir.reasons);
+    let _ = writeln!(s, "  IMS: {}", tri(c.ims.verdict));
+    reasons(s, &c.ims.reasons);
+    for d in &c.ims.candidates {
+        let _ = writeln!(
+            s,
+            "      * would want IMS: {} {} {} ({})",
+            d.device, d.id, d.name, d.source
+        );
+    }
+    let _ = writeln!(s, "  PASID: {}", tri(c.pasid.verdict));
+    reasons(s, &c.pasid.reasons);
+    let _ = writeln!(s, "  DMA path per device ({}):", c.dma.len());
+    for d in &c.dma {
+        let path = serde_json::to_value(d.path)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "    {} {:<13} {}{}",
+            if d.hazard { "!" } else { " " },
+            d.device,
+            path,
+            if d.hazard { "  HAZARD" } else { "" }
+        );
+        reasons(s, &d.reasons);
+    }
+    if !c.iommu_units.is_empty() {
+        let _ = writeln!(s, "  IOMMU units:");
+        for u in &c.iommu_units {
+            let f: Vec<String> = u
+                .fields
+                .iter()
+                .map(|f| format!("{}={}", f.name, f.value))
+                .collect();
+            let kind = serde_json::to_value(u.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(s, "    {} ({kind}): {}", u.name, f.join(" "));
+        }
+    }
+    if !c.malformed.is_empty() {
+        let _ = writeln!(s, "  Malformed inputs (not used):");
+        for m in &c.malformed {
+            let _ = writeln!(
+                s,
+                "    - {}{}: {}",
+                m.source,
+                m.offset.map(|o| format!(" @{o:#x}")).unwrap_or_default(),
+                m.error
+            );
+        }
+    }
 }

@@ -7,6 +7,7 @@ use crate::capture::{Capture, CpuidRead, FileRead, Listing};
 use crate::detect::{self, Conflict, Verdict};
 use crate::evidence::{self, Evidence, Suggests};
 use crate::plan;
+use crate::policy::{self, Capabilities};
 use crate::systemd;
 
 /// The JSON schema version. Bumped on any incompatible change; additions keep it.
@@ -49,6 +50,8 @@ pub struct Report {
     pub unreadable: Vec<Unreadable>,
     /// Whether this machine can host VMs.
     pub host: HostCapability,
+    /// What software may rely on here, decided by opt-in (docs/capabilities.md).
+    pub capabilities: Capabilities,
 }
 
 /// Builds the report for a capture.
@@ -65,6 +68,7 @@ pub fn build(c: &Capture) -> Report {
             .map(|(i, _)| i)
             .collect(),
     };
+    let capabilities = policy::build(c, &verdict);
     Report {
         schema_version: SCHEMA_VERSION,
         verdict,
@@ -73,6 +77,7 @@ pub fn build(c: &Capture) -> Report {
         conflicts,
         unreadable: unreadable(c),
         host,
+        capabilities,
     }
 }
 

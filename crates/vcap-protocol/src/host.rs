@@ -94,6 +94,8 @@ pub struct HostConfig {
     pub devices: Vec<DeviceCfg>,
     /// Remapping-table entries.
     pub irt_size: u16,
+    /// Protocol versions the hypervisor speaks ([`HOST_VERSIONS`] unless a test narrows them).
+    pub versions: &'static [u16],
     /// A broken-host variant (tests only).
     #[cfg(any(test, feature = "flaws"))]
     pub flaw: Option<Flaw>,
@@ -114,6 +116,7 @@ impl HostConfig {
             vms,
             devices,
             irt_size,
+            versions: HOST_VERSIONS,
             #[cfg(any(test, feature = "flaws"))]
             flaw: None,
         }
@@ -332,7 +335,7 @@ impl HostState {
     fn dispatch(&self, cfg: &HostConfig, vm: VmId, vs: VmState, frame: Frame) -> Step<Reply> {
         match frame.request {
             Request::Query => {
-                if !HOST_VERSIONS.contains(&frame.version) {
+                if !cfg.versions.contains(&frame.version) {
                     return Err(Status::VersionMismatch);
                 }
                 if vs.scheme == Scheme::New && vs.version != Some(frame.version) {

@@ -117,3 +117,51 @@ fn trace_names_each_step() {
         "{t:?}"
     );
 }
+
+#[test]
+fn versions_are_negotiated_highest_first() {
+    let s = Scenario {
+        guest: GuestGen::New,
+        hypervisor: HypervisorGen::New,
+        hw_ir: true,
+        env: Env::Guest,
+        device: InterruptKind::MsiX,
+        hostile: false,
+    };
+    // A host that speaks only version 1: the guest's v2 offer is refused, v1 accepted, and
+    // without the v2 retarget op the guest does not retarget.
+    let mut ctx = Ctx::new(s);
+    ctx.cfg.versions = &[crate::abi::VERSION_1];
+    let mut t = Vec::new();
+    let w = World::run_to_end(&ctx, Some(&mut t));
+    assert_eq!(
+        &t[1..5],
+        [
+            "guest  -> hypercall QUERY v2",
+            "host   <- error VERSION_MISMATCH (1)",
+            "guest  -> hypercall QUERY v1",
+            "host   <- OK, features 0x7",
+        ]
+    );
+    assert_eq!(w.guest.version, Some(1));
+    assert_eq!(w.host.vms[0].version, Some(1));
+    assert!(!t.iter().any(|l| l.contains("RETARGET")), "{t:?}");
+    assert!(
+        w.raise_all(&ctx)
+            .iter()
+            .all(|(_, _, e, d)| *d == Delivery::Delivered(*e))
+    );
+    // A host that speaks neither: the list is exhausted and the guest stays on the old scheme.
+    ctx.cfg.versions = &[];
+    let w = World::run_to_end(&ctx, None);
+    assert_eq!(
+        w.guest.fallback,
+        Some(crate::guest::Fallback::NoCommonVersion)
+    );
+    assert_eq!(w.guest.scheme, Scheme::Old);
+    assert!(
+        w.raise_all(&ctx)
+            .iter()
+            .all(|(_, _, e, d)| *d == Delivery::Delivered(*e))
+    );
+}

@@ -1,0 +1,164 @@
+//! Issue 4, bad input: the capability parsers take any bytes without panicking or hanging, and
+//! every error names an offset inside the input. Tables are also generated with a valid header
+//! and checksum so that the subtable walks (not just the header check) see arbitrary bytes.
+
+use proptest::prelude::*;
+use vcap_core::acpi::{self, AcpiError};
+use vcap_core::capture::{Capture, FileRead};
+use vcap_core::detect::{Kind, Verdict};
+use vcap_core::{interrupts, iommu, pci_config, policy, virtio};
+
+/// Wraps `body` in an ACPI header with signature `sig`, the right length and checksum.
+fn table(sig: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut t = sig.to_vec();
+    t.extend_from_slice(&((36 + body.len()) as u32).to_le_bytes());
+    t.extend_from_slice(&[1, 0]);
+    t.extend_from_slice(b"OEMID OEMTABLE");
+    t.extend_from_slice(&[0; 12]);
+    t.extend_from_slice(body);
+    let sum = t.iter().fold(0u8, |a, &b| a.wrapping_add(b));
+    t[9] = 0u8.wrapping_sub(sum);
+    t
+}
+
+fn offset_inside(r: Result<impl Sized, AcpiError>, len: usize) -> Result<(), TestCaseError> {
+    if let Err(e) = r {
+        // Either inside the table, or the offset of a field the truncated table lacks.
+        prop_assert!(
+            e.offset <= len || e.what.contains("needs"),
+            "{e} (len {len})"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn acpi_raw_bytes(b in proptest::collection::vec(any::<u8>(), 0..512)) {
+        offset_inside(acpi::parse_dmar(&b), b.len())?;
+        offset_inside(acpi::parse_ivrs(&b), b.len())?;
+        offset_inside(acpi::parse_iort(&b), b.len())?;
+    }
+
+    #[test]
+    fn acpi_valid_header_arbitrary_body(body in proptest::collection::vec(any::<u8>(), 0..600)) {
+        for sig in [b"DMAR", b"IVRS", b"IORT"] {
+            let t = table(sig, &body);
+            match sig {
+                b"DMAR" => offset_inside(acpi::parse_dmar(&t), t.len())?,
+                b"IVRS" => offset_inside(acpi::parse_ivrs(&t), t.len())?,
+                _ => offset_inside(acpi::parse_iort(&t), t.len())?,
+            }
+        }
+    }
+
+    #[test]
+    fn truncating_a_valid_table_is_an_error_not_a_panic(cut in 0usize..72) {
+        // QEMU-style DMAR: 12 fixed bytes, one DRHD with an IOAPIC scope (72 bytes in all).
+        let mut body = vec![38u8, 1];
+        body.extend_from_slice(&[0; 10]);
+        body.extend_from_slice(&[0, 0, 24, 0, 1, 0, 0, 0]);
+        body.extend_from_slice(&0xfed9_0000u64.to_le_bytes());
+        body.extend_from_slice(&[3, 8, 0, 0, 0, 0xff, 0, 0]);
+        let t = table(b"DMAR", &body);
+        prop_assert!(acpi::parse_dmar(&t).is_ok());
+        prop_assert!(acpi::parse_dmar(&t[..cut]).is_err());
+    }
+
+    #[test]
+    fn config_space(b in proptest::collection::vec(any::<u8>(), 0..4097)) {
+        let (c, e) = pci_config::parse(&b);
+        prop_assert_eq!(c.len, b.len());
+        prop_assert!(c.caps.len() <= 48);
+        if let Some(pci_config::ConfigError::Short { needed, have, .. }) = e {
+            prop_assert!(needed > have);
+        }
+    }
+
+    #[test]
+    fn config_space_with_a_capability_list(
+        ptrs in proptest::collection::vec(any::<u8>(), 1..64),
+        ids in proptest::collection::vec(any::<u8>(), 1..64),
+        len in prop_oneof![Just(64usize), Just(256), Just(4096)],
+    ) {
+        let mut b = vec![0u8; len];
+        b[6] = 0x10;
+        b[0x34] = ptrs[0];
+        for (i, p) in ptrs.iter().enumerate() {
+            let at = (0x40 + i * 4) % len.max(1);
+            if at + 1 < len {
+                b[at] = ids[i % ids.len()];
+                b[at + 1] = *p;
+            }
+        }
+        let _ = pci_config::parse(&b);
+    }
+
+    #[test]
+    fn interrupts_text(s in "\\PC{0,400}") {
+        let _ = interrupts::parse(&s);
+    }
+
+    #[test]
+    fn features_text(s in "[01x ]{0,200}") {
+        match virtio::parse_features(&s) {
+            Ok(f) => prop_assert!(f.set.iter().all(|&i| s.as_bytes()[i] == b'1')),
+            Err(e) => prop_assert!(e.offset <= s.len()),
+        }
+    }
+
+    #[test]
+    fn register_text(s in "\\PC{0,40}") {
+        let _ = iommu::parse_hex(&s);
+        let _ = iommu::parse_amd_features(&s);
+    }
+
+    /// The whole policy over a capture whose capability inputs are arbitrary bytes.
+    #[test]
+    fn policy_never_panics(
+        dmar in proptest::collection::vec(any::<u8>(), 0..200),
+        cfg in proptest::collection::vec(any::<u8>(), 0..300),
+        irq in "\\PC{0,200}",
+        feats in "[01]{0,70}",
+    ) {
+        let mut c = Capture::default();
+        let data = |b: Vec<u8>| FileRead::Data { bytes: b, truncated: false };
+        c.files.insert("/sys/firmware/acpi/tables/DMAR".into(), data(table(b"DMAR", &dmar)));
+        c.files.insert("/proc/interrupts".into(), data(irq.into_bytes()));
+        c.dirs.insert(
+            "/sys/bus/pci/devices".into(),
+            vcap_core::capture::Listing::Entries(vec![vcap_core::capture::DirEntry {
+                name: "0000:00:01.0".into(),
+                link: None,
+            }]),
+        );
+        c.files.insert("/sys/bus/pci/devices/0000:00:01.0/config".into(), data(cfg));
+        c.dirs.insert(
+            "/sys/bus/virtio/devices".into(),
+            vcap_core::capture::Listing::Entries(vec![vcap_core::capture::DirEntry {
+                name: "virtio0".into(),
+                link: Some("../../../devices/pci0000:00/0000:00:01.0/virtio0".into()),
+            }]),
+        );
+        c.files.insert("/sys/bus/virtio/devices/virtio0/features".into(), data(feats.into_bytes()));
+        for kind in [Kind::BareMetal, Kind::VirtualMachine, Kind::Unknown] {
+            let v = Verdict {
+                kind,
+                hypervisor: None,
+                product: None,
+                cloud: None,
+                presents: Vec::new(),
+                summary: String::new(),
+                decided_by: Vec::new(),
+            };
+            let caps = policy::build(&c, &v);
+            // Opt-in: a VM or an undecided verdict never gets IMS.
+            if kind != Kind::BareMetal {
+                prop_assert_ne!(caps.ims.verdict, policy::Tri::Yes);
+            }
+            prop_assert_eq!(caps.dma.len(), 1);
+        }
+    }
+}
