@@ -135,6 +135,7 @@ GUEST_KEYS = {"kmsg", "no_kmsg", "cpu_flags", "no_cpu_flags", "files", "matches"
 KINDS = {"bare-metal", "virtual-machine", "host-under-hypervisor", "unknown"}
 CAPABILITIES = {"interrupt_remapping", "ims", "dma", "pasid"}
 CAP_VERDICTS = {"yes", "no", "unknown"}
+DMA_PATHS = {"iommu", "identity", "bypass", "no-iommu", "unknown"}
 
 
 def load_platforms(path=PLATFORMS_FILE):
@@ -175,7 +176,15 @@ def load_platforms(path=PLATFORMS_FILE):
             raise GuestlabError(f"{where}: expect.kind {exp['kind']!r} is not one of {sorted(KINDS)}")
         caps = exp.get("capabilities", {})
         for cap, v in caps.items():
-            if cap not in CAPABILITIES or v not in CAP_VERDICTS:
+            if cap == "dma":
+                # per device: {"<pci bdf>" = "verdict" or "verdict/path"}
+                ok = isinstance(v, dict) and all(
+                    isinstance(x, str) and x.split("/")[0] in CAP_VERDICTS
+                    and (len(x.split("/")) == 1 or x.split("/")[1] in DMA_PATHS)
+                    and len(x.split("/")) <= 2 for x in v.values())
+            else:
+                ok = cap in CAPABILITIES and v in CAP_VERDICTS
+            if not ok:
                 raise GuestlabError(f"{where}: expect.capabilities.{cap} = {v!r} is not valid")
         guest = p.get("guest", {})
         if set(guest) - GUEST_KEYS:
@@ -221,6 +230,8 @@ MISMATCH_KEYS = [
 
 
 def mismatch_key(text):
+    if text.startswith("capabilities.dma "):
+        return "capabilities.dma"
     if text.startswith("capabilities."):
         return text.split(":", 1)[0]
     for prefix, key in MISMATCH_KEYS:
@@ -775,7 +786,22 @@ def evaluate(res, host_vcap):
         if caps and "capabilities" not in report:
             res.pending.append("capabilities: vcap does not report them yet")
         elif caps:
+            for bdf, want in sorted(caps.get("dma", {}).items()):
+                entries = [e for e in report["capabilities"].get("dma", [])
+                           if isinstance(e, dict) and e.get("device") == bdf]
+                if len(entries) != 1:
+                    res.mismatches.append(f"capabilities.dma {bdf}: expected {want!r}, "
+                                          f"{len(entries)} entries for it in the report")
+                    continue
+                e = entries[0]
+                got = e.get("verdict") if "/" not in want else f"{e.get('verdict')}/{e.get('path')}"
+                if got != want:
+                    res.mismatches.append(
+                        f"capabilities.dma {bdf}: expected {want!r}, got {got!r} "
+                        f"(vcap's reasons: {json.dumps(e.get('reasons'))[:300]})")
             for cap, want in sorted(caps.items()):
+                if cap == "dma":
+                    continue
                 got = get_path(report, f"capabilities.{cap}.verdict")
                 if got is KeyError:
                     res.mismatches.append(f"capabilities.{cap}: expected {want!r}, missing")
