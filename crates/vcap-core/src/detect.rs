@@ -131,7 +131,7 @@ pub fn decide(ev: &[Evidence]) -> (Verdict, Vec<Conflict>) {
         _ => None,
     };
     if let Some((s, what)) = against {
-        let items = idx(&|e| e.suggests == s && e.strength >= Strength::Moderate);
+        let items = idx(&|e| e.suggests == s && e.strength >= Strength::Weak);
         if !items.is_empty() {
             let names: Vec<&str> = items.iter().map(|&i| ev[i].source.as_str()).collect();
             conflicts.push(Conflict {
@@ -200,7 +200,7 @@ pub fn decide(ev: &[Evidence]) -> (Verdict, Vec<Conflict>) {
 /// (cloud, hypervisor, source).
 #[rustfmt::skip]
 pub const CLOUD_HYPERVISORS: &[(&str, &str, &str)] = &[
-    ("aws", "kvm", "systemd virt.c: \"Amazon EC2 Nitro using Linux KVM\" (Xen-era instances carry Xen DMI and signatures)"),
+    // aws is not here: EC2's Xen era and Nitro era differ; the instance-type row names Nitro's KVM.
     ("gcp", "kvm", "systemd PR #38125: GCE VMs show the KVMKVMKVM signature"),
     ("alibaba", "kvm", "Alibaba ECS: QEMU machine types in DMI (pc-i440fx-*) over KVM"),
     ("azure", "hyperv", "Azure runs VMs on Hyper-V (cloud-init DataSourceAzure)"),
@@ -208,7 +208,8 @@ pub const CLOUD_HYPERVISORS: &[(&str, &str, &str)] = &[
 ];
 
 /// Pairs that name the same guest from two layers: the first is the VMM or product seen in DMI,
-/// the second the hypervisor seen in CPUID. Such a pair is not a conflict.
+/// the second the hypervisor chosen from CPUID. Such a pair is not a conflict; the reverse is (a
+/// platform that claims KVM while CPUID shows QEMU's TCG is not what it claims).
 pub const SAME_GUEST: &[(&str, &str, &str)] = &[(
     "qemu",
     "kvm",
@@ -269,6 +270,31 @@ fn name_hypervisor(
             .or_else(|| other_claims.iter().map(|x| x.1).find(|h| *h != "other"))
             .unwrap_or("other"),
     };
+    // A cloud whose VMs all run one hypervisor, while CPUID names another: the platform is not
+    // what its DMI claims (e.g. GCE's strings on a QEMU/TCG guest).
+    if let (Some(c), Some(h)) = (cloud, own.or(iface))
+        && let Some(row) = CLOUD_HYPERVISORS
+            .iter()
+            .find(|r| r.0 == c && kind == Kind::VirtualMachine)
+        && row.1 != chosen
+        && h == chosen
+    {
+        let items: Vec<usize> = ev
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.identifies.cloud == Some(c))
+            .map(|(i, _)| i)
+            .collect();
+        conflicts.push(Conflict {
+            summary: format!(
+                "{c}'s VMs run on {} ({}), but CPUID names {}",
+                crate::evidence::hv_name(row.1),
+                row.2,
+                crate::evidence::hv_name(chosen)
+            ),
+            evidence: items,
+        });
+    }
     let mut presents = Vec::new();
     for (_, h) in &sigs {
         if *h != chosen && !presents.contains(h) {
@@ -302,7 +328,7 @@ fn name_hypervisor(
             || presents.contains(&h)
             || SAME_GUEST
                 .iter()
-                .any(|(a, b, _)| (*a == h && *b == chosen) || (*a == chosen && *b == h))
+                .any(|(dmi, cpuid, _)| *dmi == h && *cpuid == chosen)
     };
     let disagree: Vec<usize> = other_claims
         .iter()

@@ -1212,6 +1212,76 @@ fn bus_evidence(c: &Capture, out: &mut Vec<Evidence>) {
     }
 }
 
+// ---------------------------------------------------------------- IOMMU (seed 000: "when IOMMU is
+// present there is vendor specific way to detect whether it's real or virtual")
+
+/// Register bits that only emulated IOMMUs set: (file under the unit, bit, rule, finding,
+/// strength, reference).
+#[rustfmt::skip]
+pub const EMULATED_IOMMU_BITS: &[(&str, u32, &str, &str, Strength, &str)] = &[
+    ("intel-iommu/cap", 7, "iommu.vtd-caching-mode", "VT-d Caching Mode is set: an emulated unit (hardware leaves it clear; Linux keyed its virtual IR on it)", Strong, "Linux drivers/iommu/intel/iommu.h cap_caching_mode(); VT-d spec §11.4.2 CM"),
+    ("amd-iommu/cap", 26, "iommu.amd-npcache", "AMD IOMMU NpCache is set: the unit caches not-present entries, as emulated units do", Moderate, "Linux drivers/iommu/amd/amd_iommu_types.h IOMMU_CAP_NPCACHE; amd_iommu_np_cache"),
+];
+
+/// ACPI OEM IDs written by an emulator: (table, OEM ID or table ID, who, reference).
+#[rustfmt::skip]
+pub const EMULATOR_ACPI_IDS: &[(&str, &str, &str, &str)] = &[
+    ("DMAR", "BOCHS", "QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME6 \"BOCHS \""),
+    ("DMAR", "BXPC", "QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME8 \"BXPC    \""),
+    ("IVRS", "BOCHS", "QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME6 \"BOCHS \""),
+    ("IVRS", "BXPC", "QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME8 \"BXPC    \""),
+];
+
+fn iommu_evidence(c: &Capture, out: &mut Vec<Evidence>) {
+    for e in c.listing(crate::plan::IOMMU_CLASS).entries() {
+        for &(file, bit, rule, finding, strength, reference) in EMULATED_IOMMU_BITS {
+            let path = format!("{}/{}/{file}", crate::plan::IOMMU_CLASS, e.name);
+            let Some(text) = c.text(&path) else { continue };
+            match u64::from_str_radix(text.trim().trim_start_matches("0x"), 16) {
+                Ok(v) if v & (1 << bit) != 0 => out.push(Evidence {
+                    rule,
+                    source: format!("{path} bit {bit}"),
+                    raw: text,
+                    finding: finding.into(),
+                    suggests: VM,
+                    strength,
+                    identifies: Identity::NONE,
+                    reference,
+                }),
+                Ok(_) => {}
+                Err(_) => out.push(malformed(
+                    rule,
+                    path,
+                    text,
+                    "not a hex register value".into(),
+                )),
+            }
+        }
+    }
+    for &(table, id, who, reference) in EMULATOR_ACPI_IDS {
+        let path = format!("/sys/firmware/acpi/tables/{table}");
+        // ACPI table header: OEM ID at offset 10 (6 bytes), OEM table ID at 16 (8 bytes).
+        let Some(b) = c.file(&path).bytes().filter(|b| b.len() >= 24) else {
+            continue;
+        };
+        let oem = String::from_utf8_lossy(&b[10..16]).trim().to_string();
+        let tid = String::from_utf8_lossy(&b[16..24]).trim().to_string();
+        if oem == id || tid == id {
+            out.push(Evidence {
+                rule: "acpi.emulator-oem",
+                source: format!("{path} OEM ID / table ID"),
+                raw: format!("{oem:?} / {tid:?}"),
+                finding: format!("the {table} table was written by {who}"),
+                suggests: VM,
+                strength: Strong,
+                identifies: Identity::product(Some("qemu"), "QEMU"),
+                reference,
+            });
+            break;
+        }
+    }
+}
+
 /// Gathers every piece of evidence a capture holds, in a fixed order.
 pub fn gather(c: &Capture) -> Vec<Evidence> {
     let mut out = Vec::new();
@@ -1231,5 +1301,6 @@ pub fn gather(c: &Capture) -> Vec<Evidence> {
     text_evidence(c, &mut out);
     pci_evidence(c, &mut out);
     bus_evidence(c, &mut out);
+    iommu_evidence(c, &mut out);
     out
 }

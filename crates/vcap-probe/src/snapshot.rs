@@ -158,9 +158,10 @@ pub fn write(src: &Source, cap: &Capture, dir: &Path) -> Result<Written, Snapsho
             continue;
         };
         w.links(&links)?;
-        match e {
-            Existence::Dir => w.mkdirs(&real)?,
-            _ => w.file(&real, b"")?,
+        // Only existence is evidence here, so a directory that nothing else fills is stored as an
+        // empty file: tools that drop empty directories (git, some archivers) keep it.
+        if !(*e == Existence::Dir && fs::symlink_metadata(w.host(&real)).is_ok()) {
+            w.file(&real, b"")?;
         }
     }
     for (path, l) in &cap.dirs {
