@@ -629,7 +629,8 @@ fn hex_prefix(b: &[u8]) -> String {
     s
 }
 
-fn malformed(rule: &'static str, source: String, raw: String, why: String) -> Evidence {
+/// An item for malformed input: it names the source and what is wrong, and counts for nothing.
+pub fn malformed(rule: &'static str, source: String, raw: String, why: String) -> Evidence {
     Evidence {
         rule,
         source,

@@ -69,6 +69,15 @@ pub fn build(c: &Capture) -> Report {
             .collect(),
     };
     let capabilities = policy::build(c, &verdict);
+    // Inputs the capability parsers rejected are malformed evidence too, so one list shows every
+    // input that counted for nothing (appended: indices above stay valid).
+    let mut evidence = evidence;
+    evidence.extend(capabilities.malformed.iter().map(|m| {
+        let raw = m
+            .offset
+            .map_or("offset unknown".into(), |o| format!("offset {o:#x}"));
+        evidence::malformed("capabilities.input", m.source.clone(), raw, m.error.clone())
+    }));
     Report {
         schema_version: SCHEMA_VERSION,
         verdict,
