@@ -320,6 +320,19 @@ fn live_cpuid(src: &vcap_probe::Source) -> Result<Host, Error> {
     }
 }
 
+/// Writes the JSON value (pretty) or the human text.
+fn emit(out: &mut dyn Write, json: bool, v: &serde_json::Value, text: &str) -> std::io::Result<()> {
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(v).unwrap_or_default()
+        )
+    } else {
+        out.write_all(text.as_bytes())
+    }
+}
+
 /// Runs `vcap sanitize`.
 pub fn sanitize(
     a: &SanitizeArgs,
@@ -327,12 +340,7 @@ pub fn sanitize(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let source = || match root {
-        Some(dir) => {
-            vcap_probe::Source::snapshot(dir).map_err(|e| Error::Live("source", e.to_string()))
-        }
-        None => Ok(vcap_probe::Source::live()),
-    };
+    let source = || crate::probe_cmd::open(root).map_err(|e| Error::Live("source", e.to_string()));
     let host = match (a.live, &a.host) {
         (Some(LiveSource::Vtd), _) => live_vtd(&source()?)?,
         (Some(LiveSource::Cpuid), _) => live_cpuid(&source()?)?,
@@ -362,16 +370,12 @@ pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8,
         for_each_host(p, &mut |regs, name| Ok(b.add_with(regs, name)?))?;
     }
     let r = b.finish()?;
-    if json {
-        let v = report::baseline_json(&r);
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        )?;
-    } else {
-        out.write_all(report::baseline_text(&r).as_bytes())?;
-    }
+    emit(
+        out,
+        json,
+        &report::baseline_json(&r),
+        &report::baseline_text(&r),
+    )?;
     Ok(0)
 }
 
@@ -381,15 +385,11 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
     let p = one_profile(&a.profile)?;
     let h = one_profile(&a.host)?;
     let c = vcap_regs::compare(&p.regs, &h.regs)?;
-    if json {
-        let v = report::compare_json(&c, p.regs.kind);
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        )?;
-    } else {
-        out.write_all(report::compare_text(&c).as_bytes())?;
-    }
+    emit(
+        out,
+        json,
+        &report::compare_json(&c, p.regs.kind),
+        &report::compare_text(&c),
+    )?;
     Ok(if c.verdict.runs() { 0 } else { 1 })
 }

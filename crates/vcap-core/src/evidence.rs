@@ -253,33 +253,30 @@ fn cpuid_evidence(dump: &CpuidDump, out: &mut Vec<Evidence>) {
         let Some(r) = (b.max_leaf >= leaf).then(|| dump.get(leaf, 0)).flatten() else {
             continue;
         };
-        let source = format!("CPUID 0x{leaf:08x} EBX");
-        if r.ebx & (1 << 12) != 0 {
-            out.push(Evidence {
-                rule: "cpuid.hyperv-root-partition",
-                source: format!("{source}[12]"),
-                raw: format!("0x{:08x}", r.ebx),
-                finding: "Hyper-V grants CpuManagement: this is the root partition, which runs on the hardware under the hypervisor".into(),
-                suggests: Suggests::HostUnderHypervisor,
-                strength: Strength::Strong,
-                identifies: Identity::hv("hyperv"),
-                reference: HYPERV_FLAGS_REF,
-            });
-        }
-        if r.ebx & (1 << 22) != 0 {
-            out.push(Evidence {
-                rule: "cpuid.hyperv-isolation",
-                source: format!("{source}[22]"),
-                raw: format!("0x{:08x}", r.ebx),
-                finding: "Hyper-V isolation: a confidential VM, whose firmware tables come from an untrusted host".into(),
-                suggests: Suggests::VirtualMachine,
-                strength: Strength::Strong,
-                identifies: Identity::hv("hyperv"),
-                reference: HYPERV_FLAGS_REF,
-            });
+        for &(bit, rule, finding, suggests) in HYPERV_PRIVILEGES {
+            if r.ebx & (1 << bit) != 0 {
+                out.push(Evidence {
+                    rule,
+                    source: format!("CPUID 0x{leaf:08x} EBX[{bit}]"),
+                    raw: format!("0x{:08x}", r.ebx),
+                    finding: finding.into(),
+                    suggests,
+                    strength: Strength::Strong,
+                    identifies: Identity::hv("hyperv"),
+                    reference: HYPERV_FLAGS_REF,
+                });
+            }
         }
     }
 }
+
+/// Hyper-V partition privilege bits (CPUID 0x40000003 EBX) that vcap reads:
+/// (bit, rule, finding, suggests).
+#[rustfmt::skip]
+pub const HYPERV_PRIVILEGES: &[(u32, &str, &str, Suggests)] = &[
+    (12, "cpuid.hyperv-root-partition", "Hyper-V grants CpuManagement: this is the root partition, which runs on the hardware under the hypervisor", Suggests::HostUnderHypervisor),
+    (22, "cpuid.hyperv-isolation", "Hyper-V isolation: a confidential VM, whose firmware tables come from an untrusted host", Suggests::VirtualMachine),
+];
 
 fn can_host(source: &str, raw: &str, finding: &str, reference: &'static str) -> Evidence {
     Evidence {
