@@ -81,17 +81,21 @@ pub fn run_detect(
         }
         return Ok(0);
     }
-    let r = report(root)?;
-    let code = u8::from(r.systemd_id == "none");
+    let src = open(root)?;
+    let (verdict, id) = report::detect_only(&vcap_probe::probe_scope(
+        &src,
+        vcap_core::plan::Scope::Detect,
+    ));
+    let code = u8::from(id == "none");
     if json {
         let v = serde_json::json!({
             "schema_version": report::SCHEMA_VERSION,
-            "systemd_id": r.systemd_id,
-            "kind": r.verdict.kind.as_str(),
+            "systemd_id": id,
+            "kind": verdict.kind.as_str(),
         });
         writeln!(out, "{v}")?;
     } else if !a.quiet {
-        writeln!(out, "{}", r.systemd_id)?;
+        writeln!(out, "{id}")?;
     }
     Ok(code)
 }

@@ -104,3 +104,15 @@ fn detect_agrees_with_the_report_on_every_fixture() {
         assert_eq!(code == 0, id.trim() != "none", "{}", dir.display());
     }
 }
+
+#[test]
+fn detection_reads_nothing_the_capability_scope_adds() {
+    use vcap_core::plan::Scope;
+    for dir in fixtures() {
+        let src = vcap_probe::Source::snapshot(&dir).unwrap();
+        let full = vcap_core::evidence::gather(&vcap_probe::probe_scope(&src, Scope::Full));
+        let src = vcap_probe::Source::snapshot(&dir).unwrap();
+        let detect = vcap_core::evidence::gather(&vcap_probe::probe_scope(&src, Scope::Detect));
+        assert_eq!(full, detect, "{}", dir.display());
+    }
+}

@@ -216,6 +216,39 @@ pub const WALKS: &[WalkSpec] = &[
     },
 ];
 
+/// How much of the plan a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything: the full report (detection and capabilities) and snapshots.
+    Full,
+    /// Only what detection reads (`vcap detect`): the rows in [`CAPABILITY_ONLY`] are skipped.
+    Detect,
+}
+
+/// Inputs that only the capability decisions read, by path, walk directory, or file or link name
+/// inside a walk entry. PCI config space is the costly one: in a VM every config access traps to
+/// the hypervisor (17 ms for one 4 KiB space on the development machine).
+pub const CAPABILITY_ONLY: &[&str] = &[
+    PROC_INTERRUPTS,
+    ACPI_IORT,
+    IOMMU_GROUPS,
+    "config",
+    "driver",
+    "iommu_group",
+    "features",
+    "intel-iommu/version",
+    "intel-iommu/address",
+    "intel-iommu/ecap",
+    "amd-iommu/features",
+];
+
+impl Scope {
+    /// Whether a plan row (a path, a walk directory, or a name inside a walk entry) is read.
+    pub fn reads(self, row: &str) -> bool {
+        self == Scope::Full || !CAPABILITY_ONLY.contains(&row)
+    }
+}
+
 /// Whether CPUID is executed (x86 only) and dumped to `cpuid.txt` in snapshots.
 pub const CPUID_FILE: &str = "cpuid.txt";
 

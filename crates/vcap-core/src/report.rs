@@ -54,6 +54,15 @@ pub struct Report {
     pub capabilities: Capabilities,
 }
 
+/// The verdict and systemd identifier alone, without the capability decisions: what
+/// `vcap detect` needs, from a capture of [`crate::plan::Scope::Detect`].
+pub fn detect_only(c: &Capture) -> (Verdict, &'static str) {
+    let evidence = evidence::gather(c);
+    let (verdict, _) = detect::decide(&evidence);
+    let id = systemd::id(&verdict);
+    (verdict, id)
+}
+
 /// Builds the report for a capture.
 pub fn build(c: &Capture) -> Report {
     let evidence = evidence::gather(c);
