@@ -221,14 +221,16 @@ pub const WALKS: &[WalkSpec] = &[
 pub enum Scope {
     /// Everything: the full report (detection and capabilities) and snapshots.
     Full,
-    /// Only what detection reads (`vcap detect`): the rows in [`CAPABILITY_ONLY`] are skipped.
+    /// Only what detection reads (`vcap detect`): the rows in [`NOT_FOR_DETECTION`] are skipped,
+    /// and listed directories' link targets are not read.
     Detect,
 }
 
-/// Inputs that only the capability decisions read, by path, walk directory, or file or link name
-/// inside a walk entry. PCI config space is the costly one: in a VM every config access traps to
-/// the hypervisor (17 ms for one 4 KiB space on the development machine).
-pub const CAPABILITY_ONLY: &[&str] = &[
+/// Inputs that detection does not read (the capability decisions, and context kept in snapshots),
+/// by path, walk directory, or file or link name inside a walk entry. PCI config space is the
+/// costly one: in a VM every config access traps to the hypervisor (17 ms for one 4 KiB space on
+/// the development machine).
+pub const NOT_FOR_DETECTION: &[&str] = &[
     PROC_INTERRUPTS,
     ACPI_IORT,
     IOMMU_GROUPS,
@@ -240,12 +242,14 @@ pub const CAPABILITY_ONLY: &[&str] = &[
     "intel-iommu/address",
     "intel-iommu/ecap",
     "amd-iommu/features",
+    "class",
+    "revision",
 ];
 
 impl Scope {
     /// Whether a plan row (a path, a walk directory, or a name inside a walk entry) is read.
     pub fn reads(self, row: &str) -> bool {
-        self == Scope::Full || !CAPABILITY_ONLY.contains(&row)
+        self == Scope::Full || !NOT_FOR_DETECTION.contains(&row)
     }
 }
 

@@ -3,6 +3,7 @@
 use vcap_core::capture::CpuidRead;
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 use vcap_core::cpuid::{CpuidDump, HV_BASE_FIRST, Regs};
+use vcap_core::plan::Scope;
 
 /// How many subleaves a leaf has, from the leaf's own enumeration rule (Intel SDM Vol. 2A CPUID;
 /// the same rules the `cpuid` tool follows): `None` for a leaf without subleaves.
@@ -42,10 +43,17 @@ fn subleaves(leaf: u32, q: &dyn Fn(u32, u32) -> Regs) -> Option<Vec<u32>> {
     })
 }
 
-/// Dumps this CPU's CPUID leaves: the basic range, every valid hypervisor range among
-/// 0x40000000–0x4000FF00 (and always 0x40000000 itself), and the extended range.
+/// The leaves detection reads outside the hypervisor ranges: vendor, features (hypervisor bit,
+/// VMX), the extended maximum and extended features (SVM).
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-pub fn live() -> CpuidRead {
+const DETECT_LEAVES: &[u32] = &[0, 1, 0x8000_0000, 0x8000_0001];
+
+/// Dumps this CPU's CPUID leaves: the basic range, every valid hypervisor range among
+/// 0x40000000–0x4000FF00 (and always 0x40000000 itself), and the extended range. With
+/// [`Scope::Detect`] only the leaves detection reads are dumped outside the hypervisor ranges
+/// (every CPUID traps to the hypervisor in a VM, a few microseconds each).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub fn live(scope: Scope) -> CpuidRead {
     let q = |leaf: u32, sub: u32| {
         let r = raw_cpuid::native_cpuid::cpuid_count(leaf, sub);
         Regs {
@@ -70,8 +78,13 @@ pub fn live() -> CpuidRead {
             }
         }
     };
-    let max_basic = q(0, 0).eax.min(0x3f);
-    range(&mut d, 0, max_basic);
+    if scope == Scope::Detect {
+        for &leaf in DETECT_LEAVES {
+            d.leaves.insert((leaf, 0), q(leaf, 0));
+        }
+    } else {
+        range(&mut d, 0, q(0, 0).eax.min(0x3f));
+    }
     for i in 0..=0xffu32 {
         let base = HV_BASE_FIRST + i * 0x100;
         let r = q(base, 0);
@@ -86,7 +99,7 @@ pub fn live() -> CpuidRead {
         }
     }
     let max_ext = q(0x8000_0000, 0).eax;
-    if (0x8000_0000..=0x8000_00ff).contains(&max_ext) {
+    if scope == Scope::Full && (0x8000_0000..=0x8000_00ff).contains(&max_ext) {
         range(&mut d, 0x8000_0000, max_ext.min(0x8000_0040));
     }
     CpuidRead::Dump(d)
@@ -94,6 +107,6 @@ pub fn live() -> CpuidRead {
 
 /// Not x86: CPUID does not exist here.
 #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-pub fn live() -> CpuidRead {
+pub fn live(_scope: Scope) -> CpuidRead {
     CpuidRead::NotObserved
 }

@@ -1,6 +1,6 @@
 //! Executes vcap-core's read plan against a [`Source`].
 
-use vcap_core::capture::{Capture, FileRead};
+use vcap_core::capture::{Capture, CpuidRead, FileRead, Listing};
 use vcap_core::plan::{ATTR_LIMIT, DMI_DIR, DMI_FIELDS, EXISTS, FILES, LISTS, Scope, WALKS};
 
 use crate::Source;
@@ -12,6 +12,42 @@ pub fn probe(src: &Source) -> Capture {
 
 /// Reads the part of the plan a command needs (`Scope::Detect` skips the capability inputs).
 pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
+    // Three readers at once, each with its own Source (its own path cache): live CPUID (in a VM
+    // every CPUID traps to the hypervisor, and the hypervisor-range scan alone is 256 of them),
+    // the bus walks, and the single files. The result does not depend on the interleaving: every
+    // part lands in its own keys of the capture's ordered maps.
+    std::thread::scope(|s| {
+        let cpuid = (!src.is_snapshot()).then(|| s.spawn(move || crate::cpuid::live(scope)));
+        let walker = src.fork();
+        let walks = s.spawn(move || read_walks(&walker, scope));
+        let mut c = read_files(src, scope);
+        match walks.join() {
+            Ok(w) => {
+                c.files.extend(w.files);
+                c.links.extend(w.links);
+                c.dirs.extend(w.dirs);
+            }
+            // A walk that panicked is a bug; the report still shows the rest.
+            Err(_) => {
+                for w in WALKS.iter().filter(|w| scope.reads(w.dir)) {
+                    c.dirs.insert(
+                        w.dir.into(),
+                        Listing::Unreadable("the bus walk failed".into()),
+                    );
+                }
+            }
+        }
+        c.cpuid = match cpuid {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|_| CpuidRead::Malformed("the CPUID thread failed".into())),
+            None => src.cpuid(),
+        };
+        c
+    })
+}
+
+fn read_files(src: &Source, scope: Scope) -> Capture {
     let mut c = Capture::default();
     for f in DMI_FIELDS {
         let p = format!("{DMI_DIR}/{f}");
@@ -26,8 +62,21 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
         c.exists.insert((*p).into(), src.exists(p));
     }
     for (d, _) in LISTS {
-        c.dirs.insert((*d).into(), src.list(d));
+        // Only the names of these entries are evidence; a snapshot keeps their links too.
+        c.dirs
+            .insert((*d).into(), src.list_with(d, scope == Scope::Full));
     }
+    // Malformed lines of a snapshot's vcap-unreadable.txt stay visible in the report.
+    for (k, why) in src.recorded_unreadable() {
+        if !k.starts_with('/') {
+            c.files.insert(k.clone(), FileRead::Unreadable(why.clone()));
+        }
+    }
+    c
+}
+
+fn read_walks(src: &Source, scope: Scope) -> Capture {
+    let mut c = Capture::default();
     for w in WALKS.iter().filter(|w| scope.reads(w.dir)) {
         let listing = src.list(w.dir);
         for e in listing.entries() {
@@ -43,13 +92,6 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
             }
         }
         c.dirs.insert(w.dir.into(), listing);
-    }
-    c.cpuid = src.cpuid();
-    // Malformed lines of a snapshot's vcap-unreadable.txt stay visible in the report.
-    for (k, why) in src.recorded_unreadable() {
-        if !k.starts_with('/') {
-            c.files.insert(k.clone(), FileRead::Unreadable(why.clone()));
-        }
     }
     c
 }

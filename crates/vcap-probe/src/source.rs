@@ -3,7 +3,7 @@
 //! ends after [`MAX_LINK_HOPS`], and only regular files are ever opened (non-blocking, no follow).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
@@ -39,6 +39,8 @@ enum Fail {
 
 #[derive(Debug, Clone)]
 struct Resolved {
+    /// The final component's `lstat`, when the resolution made one (saves a second one).
+    meta: Option<fs::Metadata>,
     /// The real absolute path (no links), as on the probed machine.
     real: String,
     /// Links crossed: (real path of the link, target text).
@@ -102,6 +104,16 @@ impl Source {
         })
     }
 
+    /// Another reader of the same root, with its own path cache (for a second thread).
+    pub fn fork(&self) -> Source {
+        Source {
+            root: self.root.clone(),
+            snapshot: self.snapshot,
+            unreadable: self.unreadable.clone(),
+            cache: RefCell::default(),
+        }
+    }
+
     /// Whether this is a snapshot.
     pub fn is_snapshot(&self) -> bool {
         self.snapshot
@@ -123,119 +135,97 @@ impl Source {
     }
 
     /// Resolves `path` inside the root, following links in every component (and in the last one
-    /// when `follow_last`).
+    /// when `follow_last`). Directories are resolved once and cached, so a walk over hundreds of
+    /// sysfs entries costs one `lstat` per new component.
     fn resolve(&self, path: &str, follow_last: bool) -> Result<Resolved, Fail> {
-        let (parent, name) = match path.rfind('/') {
-            Some(0) => ("/", &path[1..]),
-            Some(i) => (&path[..i], &path[i + 1..]),
-            None => return Err(Fail::Unreadable(format!("not an absolute path: {path}"))),
-        };
-        let dir = if parent == "/" {
-            Resolved {
-                real: String::new(),
-                links: Vec::new(),
-            }
-        } else {
-            let cached = self.cache.borrow().get(parent).cloned();
-            match cached {
-                Some(r) => r?,
-                None => {
-                    let r = self.walk(parent, true);
-                    self.cache
-                        .borrow_mut()
-                        .insert(parent.to_string(), r.clone());
-                    r?
-                }
-            }
+        self.resolve_hops(path, follow_last, 0)
+    }
+
+    fn resolve_hops(&self, path: &str, follow_last: bool, hops: usize) -> Result<Resolved, Fail> {
+        let path = self.normalize(path, path)?;
+        let Some((parent, name)) = path.rsplit_once('/') else {
+            return Err(Fail::Unreadable(format!("not an absolute path: {path}")));
         };
         if name.is_empty() {
             return Ok(Resolved {
-                real: if dir.real.is_empty() {
-                    "/".into()
-                } else {
-                    dir.real
-                },
-                links: dir.links,
+                real: "/".into(),
+                links: Vec::new(),
+                meta: None,
             });
         }
-        let joined = format!("{}/{}", dir.real, name);
-        match fs::symlink_metadata(self.host(&joined)) {
-            Ok(m) if m.file_type().is_symlink() && follow_last => {
-                let mut r = self.walk(&joined, true)?;
-                let mut links = dir.links;
-                links.append(&mut r.links);
-                r.links = links;
-                Ok(r)
-            }
-            Ok(_) => Ok(Resolved {
-                real: joined,
+        let dir = self.resolve_dir(if parent.is_empty() { "/" } else { parent }, hops)?;
+        let cand = format!("{}/{name}", dir.real.trim_end_matches('/'));
+        let meta = fs::symlink_metadata(self.host(&cand)).map_err(|e| io_fail(&e))?;
+        if !(meta.file_type().is_symlink() && follow_last) {
+            return Ok(Resolved {
+                real: cand,
                 links: dir.links,
-            }),
-            Err(e) => Err(io_fail(&e)),
+                meta: Some(meta),
+            });
         }
+        if hops + 1 > MAX_LINK_HOPS {
+            return Err(Fail::Unreadable(format!(
+                "too many levels of symbolic links resolving {path} (a loop?)"
+            )));
+        }
+        let target = fs::read_link(self.host(&cand)).map_err(|e| io_fail(&e))?;
+        let target = target.to_string_lossy().into_owned();
+        let next = if target.starts_with('/') {
+            if self.snapshot {
+                return Err(Fail::Unreadable(format!(
+                    "the link {cand} has an absolute target {target:?}, which leads out of the snapshot"
+                )));
+            }
+            target.clone()
+        } else {
+            // The directory holding the link is real (no links in it), so `..` in the target
+            // can be resolved lexically.
+            format!("{}/{target}", dir.real.trim_end_matches('/'))
+        };
+        let next = self.normalize(&next, &path)?;
+        let mut r = self.resolve_hops(&next, true, hops + 1)?;
+        let mut links = dir.links;
+        links.push((cand, target));
+        links.append(&mut r.links);
+        r.links = links;
+        Ok(r)
     }
 
-    /// The component-by-component walk behind [`Source::resolve`].
-    fn walk(&self, path: &str, follow_last: bool) -> Result<Resolved, Fail> {
-        let mut pending: VecDeque<String> = path.split('/').map(str::to_string).collect();
-        let mut real: Vec<String> = Vec::new();
-        let mut links = Vec::new();
-        let mut hops = 0;
-        while let Some(c) = pending.pop_front() {
-            match c.as_str() {
-                "" | "." => continue,
+    /// A directory's resolution, from the cache when it was resolved before.
+    fn resolve_dir(&self, dir: &str, hops: usize) -> Result<Resolved, Fail> {
+        if dir == "/" {
+            return Ok(Resolved {
+                real: "/".into(),
+                links: Vec::new(),
+                meta: None,
+            });
+        }
+        if let Some(r) = self.cache.borrow().get(dir) {
+            return r.clone();
+        }
+        let r = self.resolve_hops(dir, true, hops);
+        self.cache.borrow_mut().insert(dir.to_string(), r.clone());
+        r
+    }
+
+    /// Removes `.` and empty components and applies `..` lexically; in a snapshot a `..` above
+    /// the root leads out of it and is refused.
+    fn normalize(&self, path: &str, asked: &str) -> Result<String, Fail> {
+        let mut parts: Vec<&str> = Vec::new();
+        for c in path.split('/') {
+            match c {
+                "" | "." => {}
                 ".." => {
-                    if real.pop().is_none() && self.snapshot {
+                    if parts.pop().is_none() && self.snapshot {
                         return Err(Fail::Unreadable(format!(
-                            "a link under {path} leads out of the snapshot"
+                            "a link under {asked} leads out of the snapshot"
                         )));
                     }
-                    continue;
                 }
-                _ => {}
-            }
-            let cand = format!(
-                "/{}",
-                real.iter()
-                    .chain([&c])
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("/")
-            );
-            let last = pending.iter().all(|p| p.is_empty() || p == ".");
-            let meta = fs::symlink_metadata(self.host(&cand)).map_err(|e| io_fail(&e))?;
-            if meta.file_type().is_symlink() && (!last || follow_last) {
-                hops += 1;
-                if hops > MAX_LINK_HOPS {
-                    return Err(Fail::Unreadable(format!(
-                        "too many levels of symbolic links resolving {path} (a loop?)"
-                    )));
-                }
-                let target = fs::read_link(self.host(&cand)).map_err(|e| io_fail(&e))?;
-                let target = target.to_string_lossy().into_owned();
-                links.push((cand.clone(), target.clone()));
-                if target.starts_with('/') {
-                    if self.snapshot {
-                        return Err(Fail::Unreadable(format!(
-                            "the link {cand} has an absolute target {target:?}, which leads out of the snapshot"
-                        )));
-                    }
-                    real.clear();
-                }
-                for t in target.split('/').rev() {
-                    pending.push_front(t.to_string());
-                }
-            } else {
-                if !last && !meta.is_dir() {
-                    return Err(Fail::Absent);
-                }
-                real.push(c);
+                c => parts.push(c),
             }
         }
-        Ok(Resolved {
-            real: format!("/{}", real.join("/")),
-            links,
-        })
+        Ok(format!("/{}", parts.join("/")))
     }
 
     fn recorded(&self, path: &str, real: Option<&str>) -> Option<String> {
@@ -258,7 +248,7 @@ impl Source {
         if let Some(why) = self.recorded(path, Some(&r.real)) {
             return FileRead::Unreadable(why);
         }
-        match read_bounded(&self.host(&r.real), limit) {
+        match read_bounded(&self.host(&r.real), limit, r.meta) {
             Ok((bytes, truncated)) => FileRead::Data { bytes, truncated },
             Err(Fail::Absent) => FileRead::Absent,
             Err(Fail::Unreadable(why)) => FileRead::Unreadable(why),
@@ -280,6 +270,11 @@ impl Source {
 
     /// Lists a directory: names sorted, with link targets for entries that are links.
     pub fn list(&self, dir: &str) -> Listing {
+        self.list_with(dir, true)
+    }
+
+    /// Lists a directory; link targets are read only when `links` is true.
+    pub fn list_with(&self, dir: &str, links: bool) -> Listing {
         if let Some(why) = self.recorded(dir, None) {
             return Listing::Unreadable(why);
         }
@@ -302,7 +297,7 @@ impl Source {
         for ent in rd.flatten().take(MAX_DIR_ENTRIES) {
             let name = ent.file_name().to_string_lossy().into_owned();
             let link = match ent.file_type() {
-                Ok(t) if t.is_symlink() => fs::read_link(ent.path())
+                Ok(t) if links && t.is_symlink() => fs::read_link(ent.path())
                     .ok()
                     .map(|t| t.to_string_lossy().into_owned()),
                 _ => None,
@@ -331,7 +326,7 @@ impl Source {
     /// CPUID: executed when live (x86 only), read from `cpuid.txt` in a snapshot.
     pub fn cpuid(&self) -> CpuidRead {
         if !self.snapshot {
-            return crate::cpuid::live();
+            return crate::cpuid::live(vcap_core::plan::Scope::Full);
         }
         match read_bounded_plain(&self.root.join(CPUID_FILE), MANIFEST_LIMIT) {
             Err(Fail::Absent) => CpuidRead::NotObserved,
@@ -363,8 +358,15 @@ fn io_fail(e: &std::io::Error) -> Fail {
 
 /// Opens a regular file without following a final link and without blocking (a FIFO or device is
 /// refused before any read), then reads at most `limit` bytes.
-fn read_bounded(path: &Path, limit: usize) -> Result<(Vec<u8>, bool), Fail> {
-    let meta = fs::symlink_metadata(path).map_err(|e| io_fail(&e))?;
+fn read_bounded(
+    path: &Path,
+    limit: usize,
+    meta: Option<fs::Metadata>,
+) -> Result<(Vec<u8>, bool), Fail> {
+    let meta = match meta {
+        Some(m) => m,
+        None => fs::symlink_metadata(path).map_err(|e| io_fail(&e))?,
+    };
     let ft = meta.file_type();
     if !ft.is_file() {
         let what = if ft.is_fifo() {
@@ -399,7 +401,7 @@ fn read_bounded(path: &Path, limit: usize) -> Result<(Vec<u8>, bool), Fail> {
 }
 
 fn read_bounded_plain(path: &Path, limit: usize) -> Result<Vec<u8>, Fail> {
-    let (b, truncated) = read_bounded(path, limit)?;
+    let (b, truncated) = read_bounded(path, limit, None)?;
     if truncated {
         return Err(Fail::Unreadable(format!("larger than {limit} bytes")));
     }
