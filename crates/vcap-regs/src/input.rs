@@ -697,7 +697,10 @@ fn fast_host(text: &str) -> Option<(RegSet, Option<&str>)> {
                 while *i < b.len() && b[*i].is_ascii_digit() {
                     *i += 1;
                 }
-                if matches!(b.get(*i), Some(b'.' | b'e' | b'E')) {
+                // JSON forbids leading zeros ("09633"): decline, and let serde name the error.
+                if matches!(b.get(*i), Some(b'.' | b'e' | b'E'))
+                    || (b[start] == b'0' && *i - start > 1)
+                {
                     return None;
                 }
                 text[start..*i].parse().ok().map(Val::N)

@@ -281,3 +281,11 @@ proptest! {
         }
     }
 }
+
+/// Found by the property above: a number with a leading zero is not JSON, and the fast path must
+/// not accept it where serde rejects it.
+#[test]
+fn json_fast_path_declines_leading_zeros() {
+    let line = r#"{"aidr":257,"iidr":09633,"idr":[74192156,1210777600,0,6400,256,305],"type":"arm_smmuv3"}"#;
+    assert_ne!(vcap_regs::input::fast_path_agrees(line), Some(false), "{line}");
+}
