@@ -287,5 +287,9 @@ proptest! {
 #[test]
 fn json_fast_path_declines_leading_zeros() {
     let line = r#"{"aidr":257,"iidr":09633,"idr":[74192156,1210777600,0,6400,256,305],"type":"arm_smmuv3"}"#;
-    assert_ne!(vcap_regs::input::fast_path_agrees(line), Some(false), "{line}");
+    assert_ne!(
+        vcap_regs::input::fast_path_agrees(line),
+        Some(false),
+        "{line}"
+    );
 }
