@@ -15,28 +15,29 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
     // Three readers at once, each with its own Source (its own path cache): live CPUID (in a VM
     // every CPUID traps to the hypervisor, and the hypervisor-range scan alone is 256 of them),
     // the bus walks, and the single files. The result does not depend on the interleaving: every
-    // part lands in its own keys of the capture's ordered maps.
+    // part lands in its own keys of the capture's ordered maps. Where a thread cannot be created
+    // the work runs on this one.
+    let worker = || std::thread::Builder::new().stack_size(WORKER_STACK);
     std::thread::scope(|s| {
-        let cpuid = (!src.is_snapshot()).then(|| s.spawn(move || crate::cpuid::live(scope)));
+        let cpuid = if src.is_snapshot() {
+            None
+        } else {
+            worker()
+                .spawn_scoped(s, move || crate::cpuid::live(scope))
+                .ok()
+        };
         let walker = src.fork();
-        let walks = s.spawn(move || read_walks(&walker, scope));
+        let walks = worker()
+            .spawn_scoped(s, move || read_walks(&walker, scope))
+            .ok();
         let mut c = read_files(src, scope);
-        match walks.join() {
-            Ok(w) => {
-                c.files.extend(w.files);
-                c.links.extend(w.links);
-                c.dirs.extend(w.dirs);
-            }
-            // A walk that panicked is a bug; the report still shows the rest.
-            Err(_) => {
-                for w in WALKS.iter().filter(|w| scope.reads(w.dir)) {
-                    c.dirs.insert(
-                        w.dir.into(),
-                        Listing::Unreadable("the bus walk failed".into()),
-                    );
-                }
-            }
-        }
+        let w = match walks {
+            Some(h) => h.join().unwrap_or_else(|_| failed_walks(scope)),
+            None => read_walks(src, scope),
+        };
+        c.files.extend(w.files);
+        c.links.extend(w.links);
+        c.dirs.extend(w.dirs);
         c.cpuid = match cpuid {
             Some(h) => h
                 .join()
@@ -45,6 +46,21 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
         };
         c
     })
+}
+
+/// Stack of a probe worker thread: the readers need little, and a small stack is cheaper to map.
+const WORKER_STACK: usize = 256 * 1024;
+
+/// The walks, marked unreadable, when their thread failed (a bug; the report still shows the rest).
+fn failed_walks(scope: Scope) -> Capture {
+    let mut c = Capture::default();
+    for w in WALKS.iter().filter(|w| scope.reads(w.dir)) {
+        c.dirs.insert(
+            w.dir.into(),
+            Listing::Unreadable("the bus walk failed".into()),
+        );
+    }
+    c
 }
 
 fn read_files(src: &Source, scope: Scope) -> Capture {
