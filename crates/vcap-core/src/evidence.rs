@@ -976,40 +976,37 @@ pub fn pci_devices(c: &Capture, out: &mut Vec<Evidence>) -> Vec<(String, PciIds)
     let dir = "/sys/bus/pci/devices";
     let mut devs = Vec::new();
     for e in c.listing(dir).entries() {
-        let attr = |a: &str| {
-            (
-                format!("{dir}/{}/{a}", e.name),
-                c.text(&format!("{dir}/{}/{a}", e.name)),
-            )
-        };
-        let (vp, vendor) = attr("vendor");
-        let (dp, device) = attr("device");
-        let (vendor, device) = match (vendor, device) {
-            (Some(v), Some(d)) => match (sysfs_hex16(&v), sysfs_hex16(&d)) {
-                (Some(v), Some(d)) => (v, d),
-                (None, _) => {
-                    out.push(malformed(
-                        "pci.ids",
-                        vp,
-                        v,
-                        "not a 0x-prefixed 16-bit ID".into(),
-                    ));
-                    continue;
-                }
-                (_, None) => {
-                    out.push(malformed(
-                        "pci.ids",
-                        dp,
-                        d,
-                        "not a 0x-prefixed 16-bit ID".into(),
-                    ));
-                    continue;
-                }
-            },
-            _ => continue,
-        };
-        let sv = attr("subsystem_vendor").1.and_then(|s| sysfs_hex16(&s));
-        let sd = attr("subsystem_device").1.and_then(|s| sysfs_hex16(&s));
+        let path = |a: &str| format!("{dir}/{}/{a}", e.name);
+        // Vendor and device must both be present; junk in either is malformed evidence.
+        let mut ids = [0u16; 2];
+        let mut ok = true;
+        for (slot, a) in ids.iter_mut().zip(["vendor", "device"]) {
+            match c.text(&path(a)) {
+                None => ok = false,
+                Some(t) => match sysfs_hex16(&t) {
+                    Some(v) => *slot = v,
+                    None => {
+                        out.push(malformed(
+                            "pci.ids",
+                            path(a),
+                            t,
+                            "not a 0x-prefixed 16-bit ID".into(),
+                        ));
+                        ok = false;
+                    }
+                },
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let [vendor, device] = ids;
+        let sv = c
+            .text(&path("subsystem_vendor"))
+            .and_then(|s| sysfs_hex16(&s));
+        let sd = c
+            .text(&path("subsystem_device"))
+            .and_then(|s| sysfs_hex16(&s));
         devs.push((
             e.name.clone(),
             PciIds {
