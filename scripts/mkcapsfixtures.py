@@ -9,7 +9,7 @@ test crates/vcap-cli/tests/capabilities.rs checks; they follow from the cited va
 rules in docs/capabilities.md, not from running vcap.
 
 Usage: scripts/mkcapsfixtures.py  (rewrites the constructed tests/fixtures/caps-* fixtures)
-       scripts/mkcapsfixtures.py --import-guests tests/guestlab/work/results
+       scripts/mkcapsfixtures.py --import-guests tests/guestlab/cache/results
            (copies real guest snapshots of a guestlab run into tests/fixtures/caps-guest-*)
 """
 import json
@@ -355,7 +355,7 @@ BUILDERS = {
 }
 
 def import_guests(results, guests):
-    """Copies real guest snapshots from a tests/guestlab run (`work/results/<platform>/`) into
+    """Copies real guest snapshots from a tests/guestlab run (`cache/results/<platform>/`) into
     tests/fixtures/caps-guest-<platform>/, with SOURCE.md from the run's PROVENANCE and the
     guest kernel's IOMMU lines."""
     for plat, (what, expected) in guests.items():

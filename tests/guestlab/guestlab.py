@@ -3,7 +3,7 @@
 vcap inside them and compares what vcap says with what is true (tests/guestlab/platforms.toml).
 
 Started by tests/guestlab/run-matrix, which installs the Debian packages first. Everything downloaded or
-built goes under tests/guestlab/work/ (git-ignored). See tests/guestlab/README.md.
+built goes under tests/guestlab/cache/ (git-ignored). See tests/guestlab/README.md.
 """
 
 import argparse
@@ -27,7 +27,7 @@ import smbios_type0
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-WORK = HERE / "work"
+WORK = HERE / "cache"
 FIXTURES = REPO / "tests" / "fixtures"
 PLATFORMS_FILE = HERE / "platforms.toml"
 TARGET = "x86_64-unknown-linux-gnu"
@@ -863,6 +863,12 @@ def save_results(res, kernel, qemu_version):
     (outdir / "PROVENANCE").write_text(provenance(res, kernel, qemu_version))
 
 
+def relative_to_repo(argv):
+    """The command line with this checkout's absolute prefix removed, so no machine path is kept."""
+    top = str(HERE.parent.parent) + "/"
+    return [str(a).replace(top, "") for a in argv]
+
+
 def provenance(res, kernel, qemu_version):
     b = res.boot
     p = b.platform
@@ -876,8 +882,8 @@ def provenance(res, kernel, qemu_version):
         f"kernel package: {kernel.package} ({kernel.deb.name})",
         f"kernel (guest /proc/version): {res.info.get('kernel', '?')}",
         f"kernel command line (guest /proc/cmdline): {res.info.get('cmdline', '?')}",
-        "qemu command line (paths are the capturing machine's):",
-        "  " + shlex.join(b.cmdline),
+        "qemu command line (paths relative to the repository):",
+        "  " + shlex.join(relative_to_repo(b.cmdline)),
         "modules loaded by /init: " + ", ".join(f"{k}={v}" for k, v in res.modules.items()),
         f"boot wall time: {b.wall:.2f} s; guest uptime at /init start: "
         f"{res.info.get('uptime-at-init', '?').split(' ')[0]} s; /init ran "
@@ -1007,7 +1013,7 @@ def main(argv):
                     help="only recreate the empty snapshot directories of tests/fixtures/qemu-* "
                          "(git does not keep them) and exit")
     ap.add_argument("--reevaluate", action="store_true",
-                    help="boot nothing: check the results saved by the last run (work/results/) "
+                    help="boot nothing: check the results saved by the last run (cache/results/) "
                          "against platforms.toml again, e.g. after editing an expectation")
     ap.add_argument("--list", action="store_true", help="list the platforms and exit")
     ap.add_argument("--no-systemd", action="store_true",
