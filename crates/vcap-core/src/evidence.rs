@@ -737,11 +737,18 @@ pub const TEXT_RULES: &[TextRule] = &[
 ];
 
 fn text_evidence(c: &Capture, out: &mut Vec<Evidence>) {
+    // Each file is decoded once, however many rules read it (the rules of one file are adjacent).
+    let mut decoded: Option<(&str, std::borrow::Cow<'_, str>)> = None;
     for &(rule, path, pattern, finding, strength, identifies, reference) in TEXT_RULES {
-        let Some(bytes) = c.file(path).bytes() else {
+        if decoded.as_ref().is_none_or(|(p, _)| *p != path) {
+            decoded = c
+                .file(path)
+                .bytes()
+                .map(|b| (path, String::from_utf8_lossy(b)));
+        }
+        let Some((_, text)) = &decoded else {
             continue;
         };
-        let text = String::from_utf8_lossy(bytes);
         let hit = if path.starts_with("/proc/device-tree") {
             text.split('\0')
                 .find(|s| pattern.hit(s))
@@ -751,7 +758,7 @@ fn text_evidence(c: &Capture, out: &mut Vec<Evidence>) {
                 .find(|l| l.starts_with("VM00 Control Program") && pattern.hit(l))
                 .map(str::to_string)
         } else {
-            first_cpu_lines(&text)
+            cpuinfo_lines(text)
                 .find(|l| pattern.hit(l))
                 .map(str::to_string)
         };
@@ -884,6 +891,20 @@ fn text_evidence(c: &Capture, out: &mut Vec<Evidence>) {
 /// per-processor blocks).
 fn first_cpu_lines(text: &str) -> impl Iterator<Item = &str> {
     text.split("\n\n").next().unwrap_or("").lines()
+}
+
+/// The first processor block of /proc/cpuinfo and, when there is more than one block, the last:
+/// PowerPC ends the file with machine-wide lines ("platform", "model", "machine") after the
+/// per-processor blocks (Linux arch/powerpc/kernel/setup-common.c show_cpuinfo_summary()). The
+/// blocks in between repeat the first, and a machine with hundreds of CPUs has hundreds of them.
+fn cpuinfo_lines(text: &str) -> impl Iterator<Item = &str> {
+    let body = text.trim_end_matches('\n');
+    let first = body.split("\n\n").next().unwrap_or("");
+    let last = match body.rsplit_once("\n\n") {
+        Some((_, last)) => last,
+        None => "",
+    };
+    first.lines().chain(last.lines())
 }
 
 // ---------------------------------------------------------------- buses
@@ -1298,4 +1319,59 @@ pub fn gather(c: &Capture) -> Vec<Evidence> {
     bus_evidence(c, &mut out);
     iommu_evidence(c, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_cpuinfo(text: &str) -> Capture {
+        let mut c = Capture::default();
+        c.files.insert(
+            "/proc/cpuinfo".into(),
+            FileRead::Data {
+                bytes: text.as_bytes().to_vec(),
+                truncated: false,
+            },
+        );
+        c
+    }
+
+    fn text_rules_hit(c: &Capture) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        text_evidence(c, &mut out);
+        out.iter().map(|e| e.rule).collect()
+    }
+
+    /// A pseries guest under QEMU: the per-CPU blocks and the machine-wide summary after the
+    /// last one, in the layout of Linux arch/powerpc/kernel/setup-common.c (show_cpuinfo,
+    /// show_cpuinfo_summary) and platforms/pseries/setup.c ("machine\t\t: CHRP %s"), with the
+    /// root "model" property QEMU's hw/ppc/spapr.c sets.
+    const PSERIES_QEMU: &str = "processor\t: 0\ncpu\t\t: POWER9 (architected), altivec supported\n\
+        clock\t\t: 2200.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n\
+        processor\t: 1\ncpu\t\t: POWER9 (architected), altivec supported\n\
+        clock\t\t: 2200.000000MHz\nrevision\t: 2.2 (pvr 004e 1202)\n\n\
+        timebase\t: 512000000\nplatform\t: pSeries\nmodel\t\t: IBM pSeries (emulated by qemu)\n\
+        machine\t\t: CHRP IBM pSeries (emulated by qemu)\nMMU\t\t: Radix\n";
+
+    #[test]
+    fn powerpc_summary_after_the_last_cpu_is_read() {
+        assert_eq!(
+            text_rules_hit(&with_cpuinfo(PSERIES_QEMU)),
+            ["cpuinfo.qemu-pseries"]
+        );
+    }
+
+    #[test]
+    fn a_middle_cpu_block_is_not_read() {
+        // Only the first block and the trailing one are read: a marker in a middle block of an
+        // x86-style file (no trailer) is not evidence.
+        let text = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R)\n\n\
+            processor\t: 1\nmodel name\t: QEMU Virtual CPU version 2.5+\n\n\
+            processor\t: 2\nmodel name\t: Intel(R) Xeon(R)\n\n";
+        assert!(text_rules_hit(&with_cpuinfo(text)).is_empty());
+        let first = "processor\t: 0\nmodel name\t: QEMU Virtual CPU version 2.5+\n\n\
+            processor\t: 1\nmodel name\t: QEMU Virtual CPU version 2.5+\n\n";
+        assert_eq!(text_rules_hit(&with_cpuinfo(first)), ["cpuinfo.qemu-cpu"]);
+    }
 }
