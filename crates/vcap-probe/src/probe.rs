@@ -12,11 +12,12 @@ pub fn probe(src: &Source) -> Capture {
 
 /// Reads the part of the plan a command needs (`Scope::Detect` skips the capability inputs).
 pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
-    // Three readers at once, each with its own Source (its own path cache): live CPUID (in a VM
-    // every CPUID traps to the hypervisor, and the hypervisor-range scan alone is 256 of them),
-    // the bus walks, and the single files. The result does not depend on the interleaving: every
-    // part lands in its own keys of the capture's ordered maps. Where a thread cannot be created
-    // the work runs on this one.
+    // Live CPUID runs on a worker thread (in a VM every CPUID traps to the hypervisor, and the
+    // hypervisor-range scan alone is 256 of them), and for the full plan so do the bus walks (PCI
+    // config space traps too). Detection's walks are a few dozen small sysfs reads, cheaper than
+    // creating another thread. The result does not depend on the interleaving: every part lands
+    // in its own keys of the capture's ordered maps. Where a thread cannot be created the work
+    // runs on this one.
     let worker = || std::thread::Builder::new().stack_size(WORKER_STACK);
     std::thread::scope(|s| {
         let cpuid = if src.is_snapshot() {
@@ -26,10 +27,14 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
                 .spawn_scoped(s, move || crate::cpuid::live(scope))
                 .ok()
         };
-        let walker = src.fork();
-        let walks = worker()
-            .spawn_scoped(s, move || read_walks(&walker, scope))
-            .ok();
+        let walks = if scope == Scope::Full {
+            let walker = src.fork();
+            worker()
+                .spawn_scoped(s, move || read_walks(&walker, scope))
+                .ok()
+        } else {
+            None
+        };
         let mut c = read_files(src, scope);
         let w = match walks {
             Some(h) => h.join().unwrap_or_else(|_| failed_walks(scope)),

@@ -1,13 +1,20 @@
-//! One source of input: the live system (root `/`) or a snapshot directory. Paths are resolved
-//! component by component inside the root, so a link can never lead out of it, a loop of links
-//! ends after [`MAX_LINK_HOPS`], and only regular files are ever opened (non-blocking, no follow).
+//! One source of input: the live system (root `/`) or a snapshot directory.
+//!
+//! A snapshot is untrusted input: its paths are resolved component by component inside the root,
+//! so a link can never lead out of it and a loop of links ends after [`MAX_LINK_HOPS`]. The live
+//! system's paths are the plan's fixed kernel paths (sysfs, procfs), which the kernel resolves in
+//! one system call; the component walk is still used there to trace the links a snapshot must
+//! recreate. Either way only regular files are ever opened, and without blocking.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{ErrorKind, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
 
 use vcap_core::capture::{CpuidRead, DirEntry, Existence, FileRead, Listing};
 use vcap_core::cpuid::CpuidDump;
@@ -39,8 +46,6 @@ enum Fail {
 
 #[derive(Debug, Clone)]
 struct Resolved {
-    /// The final component's `lstat`, when the resolution made one (saves a second one).
-    meta: Option<fs::Metadata>,
     /// The real absolute path (no links), as on the probed machine.
     real: String,
     /// Links crossed: (real path of the link, target text).
@@ -54,6 +59,8 @@ pub struct Source {
     snapshot: bool,
     unreadable: BTreeMap<String, String>,
     cache: RefCell<HashMap<String, Result<Resolved, Fail>>>,
+    /// Live directory handles by path (or why the directory could not be opened).
+    live_dirs: RefCell<HashMap<String, Result<OwnedFd, Fail>>>,
 }
 
 impl Source {
@@ -64,6 +71,7 @@ impl Source {
             snapshot: false,
             unreadable: BTreeMap::new(),
             cache: RefCell::default(),
+            live_dirs: RefCell::default(),
         }
     }
 
@@ -101,6 +109,7 @@ impl Source {
             snapshot: true,
             unreadable,
             cache: RefCell::default(),
+            live_dirs: RefCell::default(),
         })
     }
 
@@ -111,6 +120,7 @@ impl Source {
             snapshot: self.snapshot,
             unreadable: self.unreadable.clone(),
             cache: RefCell::default(),
+            live_dirs: RefCell::default(),
         }
     }
 
@@ -150,7 +160,6 @@ impl Source {
             return Ok(Resolved {
                 real: "/".into(),
                 links: Vec::new(),
-                meta: None,
             });
         }
         let dir = self.resolve_dir(if parent.is_empty() { "/" } else { parent }, hops)?;
@@ -160,7 +169,6 @@ impl Source {
             return Ok(Resolved {
                 real: cand,
                 links: dir.links,
-                meta: Some(meta),
             });
         }
         if hops + 1 > MAX_LINK_HOPS {
@@ -197,7 +205,6 @@ impl Source {
             return Ok(Resolved {
                 real: "/".into(),
                 links: Vec::new(),
-                meta: None,
             });
         }
         if let Some(r) = self.cache.borrow().get(dir) {
@@ -235,8 +242,34 @@ impl Source {
             .cloned()
     }
 
+    /// A live read: the directory is opened once (`O_PATH`) and every file in it is opened
+    /// relative to that handle, so the kernel walks the directory's path (and its links) once
+    /// rather than once per file: a bus walk reads several attributes in each of its entries.
+    fn read_live(&self, path: &str, limit: usize) -> Result<(Vec<u8>, bool), Fail> {
+        let Some((parent, name)) = path.rsplit_once('/') else {
+            return Err(Fail::Unreadable(format!("not an absolute path: {path}")));
+        };
+        let parent = if parent.is_empty() { "/" } else { parent };
+        let mut dirs = self.live_dirs.borrow_mut();
+        let dir = dirs.entry(parent.to_string()).or_insert_with(|| {
+            rfs::open(
+                parent,
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(errno_fail)
+        });
+        match dir {
+            Ok(fd) => read_bounded(fd.as_fd(), Path::new(name), limit, Follow::Yes),
+            Err(f) => Err(f.clone()),
+        }
+    }
+
     /// Reads at most `limit` bytes of a regular file.
     pub fn read_file(&self, path: &str, limit: usize) -> FileRead {
+        if !self.snapshot {
+            return file_read(self.read_live(path, limit));
+        }
         if let Some(why) = self.recorded(path, None) {
             return FileRead::Unreadable(why);
         }
@@ -248,15 +281,26 @@ impl Source {
         if let Some(why) = self.recorded(path, Some(&r.real)) {
             return FileRead::Unreadable(why);
         }
-        match read_bounded(&self.host(&r.real), limit, r.meta) {
-            Ok((bytes, truncated)) => FileRead::Data { bytes, truncated },
-            Err(Fail::Absent) => FileRead::Absent,
-            Err(Fail::Unreadable(why)) => FileRead::Unreadable(why),
-        }
+        file_read(read_bounded(
+            rfs::CWD,
+            &self.host(&r.real),
+            limit,
+            Follow::No,
+        ))
     }
 
     /// Whether something exists at `path` (following links inside the root). Never opens it.
     pub fn exists(&self, path: &str) -> Existence {
+        if !self.snapshot {
+            return match fs::metadata(path) {
+                Ok(m) if m.is_dir() => Existence::Dir,
+                Ok(_) => Existence::File,
+                Err(e) => match io_fail(&e) {
+                    Fail::Absent => Existence::Absent,
+                    Fail::Unreadable(_) => Existence::File,
+                },
+            };
+        }
         match self.resolve(path, true) {
             Ok(r) => match fs::symlink_metadata(self.host(&r.real)) {
                 Ok(m) if m.is_dir() => Existence::Dir,
@@ -275,15 +319,18 @@ impl Source {
 
     /// Lists a directory; link targets are read only when `links` is true.
     pub fn list_with(&self, dir: &str, links: bool) -> Listing {
-        if let Some(why) = self.recorded(dir, None) {
-            return Listing::Unreadable(why);
-        }
-        let r = match self.resolve(dir, true) {
-            Ok(r) => r,
-            Err(Fail::Absent) => return Listing::Absent,
-            Err(Fail::Unreadable(why)) => return Listing::Unreadable(why),
+        let host = if self.snapshot {
+            if let Some(why) = self.recorded(dir, None) {
+                return Listing::Unreadable(why);
+            }
+            match self.resolve(dir, true) {
+                Ok(r) => self.host(&r.real),
+                Err(Fail::Absent) => return Listing::Absent,
+                Err(Fail::Unreadable(why)) => return Listing::Unreadable(why),
+            }
+        } else {
+            PathBuf::from(dir)
         };
-        let host = self.host(&r.real);
         let rd = match fs::read_dir(&host) {
             Ok(rd) => rd,
             Err(e) => {
@@ -310,8 +357,12 @@ impl Source {
 
     /// The target text of the link at `path`, without following it; `None` when no link is there.
     pub fn read_link(&self, path: &str) -> Option<String> {
-        let r = self.resolve(path, false).ok()?;
-        fs::read_link(self.host(&r.real))
+        let at = if self.snapshot {
+            self.host(&self.resolve(path, false).ok()?.real)
+        } else {
+            PathBuf::from(path)
+        };
+        fs::read_link(at)
             .ok()
             .map(|t| t.to_string_lossy().into_owned())
     }
@@ -349,61 +400,182 @@ fn io_fail(e: &std::io::Error) -> Fail {
     match e.kind() {
         ErrorKind::NotFound | ErrorKind::NotADirectory => Fail::Absent,
         ErrorKind::PermissionDenied => Fail::Unreadable("permission denied (root only)".into()),
-        _ if e.raw_os_error() == Some(libc::ELOOP) => {
+        _ if e.raw_os_error() == Some(Errno::LOOP.raw_os_error()) => {
             Fail::Unreadable("a symbolic link where a file was expected".into())
         }
         _ => Fail::Unreadable(e.to_string()),
     }
 }
 
-/// Opens a regular file without following a final link and without blocking (a FIFO or device is
-/// refused before any read), then reads at most `limit` bytes.
+fn errno_fail(e: Errno) -> Fail {
+    io_fail(&e.into())
+}
+
+fn file_read(r: Result<(Vec<u8>, bool), Fail>) -> FileRead {
+    match r {
+        Ok((bytes, truncated)) => FileRead::Data { bytes, truncated },
+        Err(Fail::Absent) => FileRead::Absent,
+        Err(Fail::Unreadable(why)) => FileRead::Unreadable(why),
+    }
+}
+
+/// Whether the kernel may follow links while opening a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follow {
+    /// Live paths: the kernel resolves every link.
+    Yes,
+    /// Snapshot paths, already resolved inside the root: a link at the end is refused.
+    No,
+}
+
+/// Why a file of this type is not read, or `None` for a regular file.
+fn not_regular(ft: FileType) -> Option<&'static str> {
+    match ft {
+        FileType::RegularFile => None,
+        FileType::Fifo => Some("a FIFO"),
+        FileType::CharacterDevice | FileType::BlockDevice => Some("a device"),
+        FileType::Socket => Some("a socket"),
+        FileType::Directory => Some("a directory"),
+        _ => Some("not a regular file"),
+    }
+}
+
+/// Opens the regular file `name` (relative to `dir`, or absolute) without blocking, then reads
+/// at most `limit` bytes. Its type is checked before it is opened, so a FIFO or a device is never
+/// opened, and again on the open descriptor in case the path was swapped in between.
 fn read_bounded(
-    path: &Path,
+    dir: BorrowedFd<'_>,
+    name: &Path,
     limit: usize,
-    meta: Option<fs::Metadata>,
+    follow: Follow,
 ) -> Result<(Vec<u8>, bool), Fail> {
-    let meta = match meta {
-        Some(m) => m,
-        None => fs::symlink_metadata(path).map_err(|e| io_fail(&e))?,
+    let at = match follow {
+        Follow::Yes => AtFlags::empty(),
+        Follow::No => AtFlags::SYMLINK_NOFOLLOW,
     };
-    let ft = meta.file_type();
-    if !ft.is_file() {
-        let what = if ft.is_fifo() {
-            "a FIFO"
-        } else if ft.is_char_device() || ft.is_block_device() {
-            "a device"
-        } else if ft.is_socket() {
-            "a socket"
-        } else if ft.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file"
-        };
+    let st = rfs::statat(dir, name, at).map_err(errno_fail)?;
+    if let Some(what) = not_regular(FileType::from_raw_mode(st.st_mode)) {
         return Err(Fail::Unreadable(format!("{what}: not read")));
     }
-    let f: File = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| io_fail(&e))?;
-    // Re-check on the open descriptor: the path may have been swapped since the lstat.
-    if !f.metadata().map_err(|e| io_fail(&e))?.is_file() {
+    let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    if follow == Follow::No {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let fd = rfs::openat(dir, name, flags, Mode::empty()).map_err(errno_fail)?;
+    let st = rfs::fstat(&fd).map_err(errno_fail)?;
+    if not_regular(FileType::from_raw_mode(st.st_mode)).is_some() {
         return Err(Fail::Unreadable("not a regular file: not read".into()));
     }
-    let mut buf = Vec::with_capacity(limit.min(4096));
-    f.take(limit as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| io_fail(&e))?;
+    // Most files are sysfs attributes of a few bytes: the first read goes to the stack, and
+    // only what was read is copied to the heap (a fresh 4 KiB buffer per file costs a page fault).
+    let mut f = File::from(fd).take(limit as u64 + 1);
+    let mut first = [0u8; 4096];
+    let n = read_some(&mut f, &mut first)?;
+    let mut buf = first[..n].to_vec();
+    if n > 0 {
+        f.read_to_end(&mut buf).map_err(|e| io_fail(&e))?;
+    }
     let truncated = buf.len() > limit;
     buf.truncate(limit);
     Ok((buf, truncated))
 }
 
+/// One `read`, retried when interrupted.
+fn read_some(f: &mut impl Read, buf: &mut [u8]) -> Result<usize, Fail> {
+    loop {
+        match f.read(buf) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            r => return r.map_err(|e| io_fail(&e)),
+        }
+    }
+}
+
 fn read_bounded_plain(path: &Path, limit: usize) -> Result<Vec<u8>, Fail> {
-    let (b, truncated) = read_bounded(path, limit, None)?;
+    let (b, truncated) = read_bounded(rfs::CWD, path, limit, Follow::No)?;
     if truncated {
         return Err(Fail::Unreadable(format!("larger than {limit} bytes")));
     }
     Ok(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("vcap-src-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn live_read(path: &Path, limit: usize) -> FileRead {
+        Source::live().read_file(path.to_str().unwrap(), limit)
+    }
+
+    #[test]
+    fn live_reads_follow_links_and_stop_at_the_limit() {
+        let d = tmp("live");
+        fs::create_dir(d.join("real")).unwrap();
+        fs::write(d.join("real/attr"), "0x1af4\n").unwrap();
+        symlink("real", d.join("dirlink")).unwrap();
+        symlink("attr", d.join("real/filelink")).unwrap();
+        let data = |bytes: &[u8], truncated| FileRead::Data {
+            bytes: bytes.to_vec(),
+            truncated,
+        };
+        let src = Source::live();
+        let at = |p: &str| d.join(p).to_str().unwrap().to_string();
+        assert_eq!(
+            src.read_file(&at("dirlink/attr"), 64),
+            data(b"0x1af4\n", false)
+        );
+        assert_eq!(
+            src.read_file(&at("dirlink/filelink"), 64),
+            data(b"0x1af4\n", false)
+        );
+        assert_eq!(src.read_file(&at("dirlink/attr"), 4), data(b"0x1a", true));
+        assert_eq!(src.read_file(&at("dirlink/missing"), 64), FileRead::Absent);
+        assert_eq!(src.read_file(&at("nodir/attr"), 64), FileRead::Absent);
+        // Larger than the first (stack) read.
+        let big: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
+        fs::write(d.join("real/big"), &big).unwrap();
+        assert_eq!(src.read_file(&at("real/big"), 1 << 20), data(&big, false));
+        assert_eq!(
+            src.read_file(&at("real/big"), 5000),
+            data(&big[..5000], true)
+        );
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn live_reads_never_open_a_fifo_a_device_or_a_directory() {
+        let d = tmp("live-special");
+        let fifo = d.join("fifo");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        symlink(&fifo, d.join("link-to-fifo")).unwrap();
+        let t = Instant::now();
+        for (p, what) in [
+            (fifo.clone(), "a FIFO"),
+            (d.join("link-to-fifo"), "a FIFO"),
+            (PathBuf::from("/dev/null"), "a device"),
+            (d.clone(), "a directory"),
+        ] {
+            match live_read(&p, 64) {
+                FileRead::Unreadable(why) => assert!(why.starts_with(what), "{p:?}: {why}"),
+                other => panic!("{p:?} was read: {other:?}"),
+            }
+        }
+        assert!(t.elapsed() < Duration::from_secs(5));
+        fs::remove_dir_all(&d).unwrap();
+    }
 }
