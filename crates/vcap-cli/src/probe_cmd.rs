@@ -108,7 +108,7 @@ pub fn run_snapshot(
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
     let src = open(root)?;
-    let cap = vcap_probe::probe(&src);
+    let cap = vcap_probe::probe_scope(&src, vcap_core::plan::Scope::Snapshot);
     let w = snapshot::write(&src, &cap, &a.dir)?;
     if json {
         let v = serde_json::json!({"dir": a.dir, "files": w.files, "links": w.links, "unreadable": w.unreadable});

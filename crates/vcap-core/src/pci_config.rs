@@ -205,67 +205,143 @@ pub struct Config {
     pub extended_read: bool,
 }
 
-struct R<'a>(&'a [u8]);
+/// Config space as the parser reads it: bytes in memory (a snapshot, a test), or a live sysfs
+/// `config` file read field by field (vcap-probe), where every access may trap to a hypervisor.
+/// The parser reads 1, 2 or 4 naturally aligned bytes at a time, and only the fields it decodes.
+pub trait Space {
+    /// Fills `buf` with the bytes at `offset`; false when they are not all readable.
+    fn read(&mut self, offset: usize, buf: &mut [u8]) -> bool;
+    /// How many bytes are readable from offset 0.
+    fn readable_len(&mut self) -> usize;
+}
+
+impl Space for &[u8] {
+    fn read(&mut self, offset: usize, buf: &mut [u8]) -> bool {
+        match self.get(offset..offset + buf.len()) {
+            Some(b) => {
+                buf.copy_from_slice(b);
+                true
+            }
+            None => false,
+        }
+    }
+    fn readable_len(&mut self) -> usize {
+        self.len()
+    }
+}
+
+/// A [`Space`] that keeps a copy of every byte read through it. The copy (zeros where nothing
+/// was read, as long as the space) parses exactly like the space did: the parser is
+/// deterministic, so it visits the same offsets and finds the same values there.
+#[derive(Debug)]
+pub struct Recording<S> {
+    space: S,
+    image: Vec<u8>,
+}
+
+impl<S: Space> Recording<S> {
+    /// Records reads of `space`.
+    pub fn new(space: S) -> Self {
+        Recording {
+            space,
+            image: Vec::new(),
+        }
+    }
+
+    /// The space being read.
+    pub fn space(&self) -> &S {
+        &self.space
+    }
+
+    /// The bytes read, at their offsets, zeros elsewhere; as long as the readable space.
+    pub fn into_image(mut self) -> Vec<u8> {
+        let len = self.space.readable_len();
+        self.image.resize(len, 0);
+        self.image
+    }
+}
+
+impl<S: Space> Space for Recording<S> {
+    fn read(&mut self, offset: usize, buf: &mut [u8]) -> bool {
+        if !self.space.read(offset, buf) {
+            return false;
+        }
+        let end = offset + buf.len();
+        if self.image.len() < end {
+            self.image.resize(end, 0);
+        }
+        self.image[offset..end].copy_from_slice(buf);
+        true
+    }
+    fn readable_len(&mut self) -> usize {
+        self.space.readable_len()
+    }
+}
+
+struct R<'a>(&'a mut dyn Space);
 
 impl R<'_> {
-    fn need(&self, off: usize, n: usize, what: &'static str) -> Result<(), ConfigError> {
-        if off + n > self.0.len() {
+    fn get<const N: usize>(
+        &mut self,
+        off: usize,
+        what: &'static str,
+    ) -> Result<[u8; N], ConfigError> {
+        let mut b = [0u8; N];
+        if self.0.read(off, &mut b) {
+            Ok(b)
+        } else {
             Err(ConfigError::Short {
                 offset: off,
                 what,
-                needed: off + n,
-                have: self.0.len(),
+                needed: off + N,
+                have: self.0.readable_len(),
             })
-        } else {
-            Ok(())
         }
     }
-    fn u8(&self, off: usize, what: &'static str) -> Result<u8, ConfigError> {
-        self.need(off, 1, what)?;
-        Ok(self.0[off])
+    fn u8(&mut self, off: usize, what: &'static str) -> Result<u8, ConfigError> {
+        Ok(self.get::<1>(off, what)?[0])
     }
-    fn u16(&self, off: usize, what: &'static str) -> Result<u16, ConfigError> {
-        self.need(off, 2, what)?;
-        Ok(u16::from_le_bytes([self.0[off], self.0[off + 1]]))
+    fn u16(&mut self, off: usize, what: &'static str) -> Result<u16, ConfigError> {
+        Ok(u16::from_le_bytes(self.get(off, what)?))
     }
-    fn u32(&self, off: usize, what: &'static str) -> Result<u32, ConfigError> {
-        self.need(off, 4, what)?;
-        Ok(u32::from_le_bytes([
-            self.0[off],
-            self.0[off + 1],
-            self.0[off + 2],
-            self.0[off + 3],
-        ]))
+    fn u32(&mut self, off: usize, what: &'static str) -> Result<u32, ConfigError> {
+        Ok(u32::from_le_bytes(self.get(off, what)?))
     }
 }
 
 /// Parses config space. The header fields are always returned when at least 64 bytes were read;
 /// an error in a capability list is returned together with what was parsed before it.
-pub fn parse(bytes: &[u8]) -> (Config, Option<ConfigError>) {
-    let r = R(bytes);
-    let mut c = Config {
-        len: bytes.len(),
-        ..Config::default()
-    };
+pub fn parse(mut bytes: &[u8]) -> (Config, Option<ConfigError>) {
+    parse_space(&mut bytes)
+}
+
+/// Parses config space read through `space`, reading only the fields it decodes: the header's
+/// IDs, status, revision and capability pointer, each capability's header, and the bodies of the
+/// capabilities in [`Config`].
+pub fn parse_space(space: &mut dyn Space) -> (Config, Option<ConfigError>) {
+    let mut c = Config::default();
+    let mut r = R(space);
     let res = (|| -> Result<(), ConfigError> {
-        c.vendor = r.u16(0x00, "vendor ID")?;
-        c.device = r.u16(0x02, "device ID")?;
-        c.revision = r.u8(0x08, "revision")?;
+        let ids = r.u32(0x00, "vendor and device ID")?;
+        c.vendor = ids as u16;
+        c.device = (ids >> 16) as u16;
         let status = r.u16(0x06, "status")?;
+        c.revision = r.u8(0x08, "revision")?;
         // PCI_STATUS_CAP_LIST
         if status & 0x10 != 0 {
-            walk_standard(&r, &mut c)?;
+            walk_standard(&mut r, &mut c)?;
         }
-        if bytes.len() > CFG_SPACE_SIZE {
+        if r.0.readable_len() > CFG_SPACE_SIZE {
             c.extended_read = true;
-            walk_extended(&r, &mut c)?;
+            walk_extended(&mut r, &mut c)?;
         }
         Ok(())
     })();
+    c.len = r.0.readable_len();
     (c, res.err())
 }
 
-fn walk_standard(r: &R<'_>, c: &mut Config) -> Result<(), ConfigError> {
+fn walk_standard(r: &mut R<'_>, c: &mut Config) -> Result<(), ConfigError> {
     let mut seen = [false; 64];
     // PCI_CAPABILITY_LIST (0x34); the low two bits are reserved.
     let mut pos = usize::from(r.u8(0x34, "capability pointer")? & 0xfc);
@@ -291,12 +367,16 @@ fn walk_standard(r: &R<'_>, c: &mut Config) -> Result<(), ConfigError> {
         }
         ttl -= 1;
         seen[pos / 4] = true;
-        let id = r.u8(pos, "capability ID")?;
-        let next = usize::from(r.u8(pos + 1, "next capability pointer")? & 0xfc);
+        // One access for the header: ID, next pointer, and the capability's first 16 bits
+        // (MSI and MSI-X message control; virtio's cap_len and cfg_type). A capability starts
+        // 4-byte aligned below 0x100, so the dword never crosses the standard space.
+        let h = r.u32(pos, "capability header")?;
+        let id = h as u8;
+        let next = ((h >> 8) & 0xfc) as usize;
+        let ctrl = (h >> 16) as u16;
         c.caps.push((id, pos));
         match id {
             cap_id::MSI => {
-                let ctrl = r.u16(pos + 2, "MSI message control")?;
                 c.msi = Some(Msi {
                     offset: pos,
                     vectors: 1u8 << ((ctrl & 0x000e) >> 1).min(5),
@@ -306,7 +386,6 @@ fn walk_standard(r: &R<'_>, c: &mut Config) -> Result<(), ConfigError> {
                 });
             }
             cap_id::MSIX => {
-                let ctrl = r.u16(pos + 2, "MSI-X message control")?;
                 let table = r.u32(pos + 4, "MSI-X table offset/BIR")?;
                 let pba = r.u32(pos + 8, "MSI-X PBA offset/BIR")?;
                 c.msix = Some(Msix {
@@ -322,7 +401,7 @@ fn walk_standard(r: &R<'_>, c: &mut Config) -> Result<(), ConfigError> {
             cap_id::EXP => c.pcie = true,
             // struct virtio_pci_cap: cap_vndr, cap_next, cap_len, cfg_type (offset 3).
             cap_id::VNDR if c.vendor == 0x1af4 => {
-                c.virtio_cfg_types.push(r.u8(pos + 3, "virtio cfg_type")?);
+                c.virtio_cfg_types.push((h >> 24) as u8);
             }
             _ => {}
         }
@@ -331,7 +410,7 @@ fn walk_standard(r: &R<'_>, c: &mut Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn walk_extended(r: &R<'_>, c: &mut Config) -> Result<(), ConfigError> {
+fn walk_extended(r: &mut R<'_>, c: &mut Config) -> Result<(), ConfigError> {
     let mut pos = CFG_SPACE_SIZE;
     let mut seen = vec![false; 1024];
     let mut ttl = EXT_TTL;
@@ -362,8 +441,8 @@ fn walk_extended(r: &R<'_>, c: &mut Config) -> Result<(), ConfigError> {
             ext_id::ATS => c.ats = true,
             ext_id::PRI => c.pri = true,
             ext_id::PASID => {
-                let cap = r.u16(pos + 4, "PASID capability")?;
-                let ctrl = r.u16(pos + 6, "PASID control")?;
+                let w = r.u32(pos + 4, "PASID capability and control")?;
+                let (cap, ctrl) = (w as u16, (w >> 16) as u16);
                 c.pasid = Some(Pasid {
                     offset: pos,
                     max_width: ((cap & 0x1f00) >> 8) as u8,

@@ -125,6 +125,8 @@ pub const ACPI_IORT: &str = "/sys/firmware/acpi/tables/IORT";
 pub const ACPI_TABLE_LIMIT: usize = 1 << 20;
 /// PCI config space: 64 bytes without root, 4 KiB (PCIe extended space) with.
 pub const PCI_CONFIG_LIMIT: usize = 4096;
+/// The config space file in a PCI device's directory.
+pub const PCI_CONFIG: &str = "config";
 /// The PCI device directory.
 pub const PCI_DEVICES: &str = "/sys/bus/pci/devices";
 /// The virtio device directory.
@@ -180,7 +182,7 @@ pub const WALKS: &[WalkSpec] = &[
             ("subsystem_device", ATTR_LIMIT),
             ("class", ATTR_LIMIT),
             ("revision", ATTR_LIMIT),
-            ("config", PCI_CONFIG_LIMIT),
+            (PCI_CONFIG, PCI_CONFIG_LIMIT),
         ],
         links: &["driver", "iommu_group"],
         tells: "PCI vendor, device and subsystem IDs of virtual hardware",
@@ -219,8 +221,12 @@ pub const WALKS: &[WalkSpec] = &[
 /// How much of the plan a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// Everything: the full report (detection and capabilities) and snapshots.
+    /// Everything the full report reads (detection and capabilities). PCI config space is read
+    /// field by field: only what the parser decodes (see `pci_config::Space`).
     Full,
+    /// Everything, for `vcap snapshot`: as [`Scope::Full`], with PCI config spaces read whole so
+    /// a bug report keeps every byte.
+    Snapshot,
     /// Only what detection reads (`vcap detect`): the rows in [`NOT_FOR_DETECTION`] are skipped,
     /// and listed directories' link targets are not read.
     Detect,
@@ -234,7 +240,7 @@ pub const NOT_FOR_DETECTION: &[&str] = &[
     PROC_INTERRUPTS,
     ACPI_IORT,
     IOMMU_GROUPS,
-    "config",
+    PCI_CONFIG,
     "driver",
     "iommu_group",
     "features",
@@ -249,7 +255,7 @@ pub const NOT_FOR_DETECTION: &[&str] = &[
 impl Scope {
     /// Whether a plan row (a path, a walk directory, or a name inside a walk entry) is read.
     pub fn reads(self, row: &str) -> bool {
-        self == Scope::Full || !NOT_FOR_DETECTION.contains(&row)
+        self != Scope::Detect || !NOT_FOR_DETECTION.contains(&row)
     }
 }
 

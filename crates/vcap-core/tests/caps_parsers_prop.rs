@@ -75,6 +75,42 @@ proptest! {
         if let Some(pci_config::ConfigError::Short { needed, have, .. }) = e {
             prop_assert!(needed > have);
         }
+        recorded_image_parses_the_same(&b)?;
+    }
+
+    /// Standard and extended capability lists with arbitrary IDs, pointers and bodies.
+    #[test]
+    fn config_space_with_both_lists(
+        std_caps in proptest::collection::vec((any::<u8>(), any::<u8>(), any::<u16>()), 1..24),
+        ext_caps in proptest::collection::vec((0u16..0x30, 0u16..0x1000, any::<u32>()), 0..24),
+        noise in proptest::collection::vec((0usize..4096, any::<u8>()), 0..64),
+        len in prop_oneof![Just(64usize), Just(256), Just(4096)],
+    ) {
+        let mut b = vec![0u8; len];
+        b[6] = 0x10;
+        b[0x34] = 0x40;
+        for (i, (id, next, ctrl)) in std_caps.iter().enumerate() {
+            let at = 0x40 + i * 8;
+            if at + 8 <= len && at + 8 <= 256 {
+                b[at] = *id;
+                b[at + 1] = *next;
+                b[at + 2..at + 4].copy_from_slice(&ctrl.to_le_bytes());
+            }
+        }
+        for (i, (id, next, body)) in ext_caps.iter().enumerate() {
+            let at = 0x100 + i * 16;
+            if at + 8 <= len {
+                let h = u32::from(*id) | (1 << 16) | (u32::from(*next) << 20);
+                b[at..at + 4].copy_from_slice(&h.to_le_bytes());
+                b[at + 4..at + 8].copy_from_slice(&body.to_le_bytes());
+            }
+        }
+        for (at, v) in noise {
+            if at < len {
+                b[at] = v;
+            }
+        }
+        recorded_image_parses_the_same(&b)?;
     }
 
     #[test]
@@ -161,4 +197,24 @@ proptest! {
             prop_assert_eq!(caps.dma.len(), 1);
         }
     }
+}
+
+/// The probe reads live config space through a [`pci_config::Recording`] and keeps its image:
+/// the image must parse to the same facts and the same error as the whole space, and hold only
+/// bytes the parser read.
+fn recorded_image_parses_the_same(b: &[u8]) -> Result<(), TestCaseError> {
+    let mut rec = pci_config::Recording::new(b);
+    let live = pci_config::parse_space(&mut rec);
+    let image = rec.into_image();
+    prop_assert_eq!(image.len(), b.len());
+    prop_assert_eq!(&pci_config::parse(&image), &live);
+    prop_assert_eq!(&pci_config::parse(b), &live);
+    for (i, (x, y)) in image.iter().zip(b).enumerate() {
+        prop_assert!(
+            *x == 0 || x == y,
+            "byte {:#x} was never read from the space",
+            i
+        );
+    }
+    Ok(())
 }

@@ -99,7 +99,7 @@ pub fn live(scope: Scope) -> CpuidRead {
         }
     }
     let max_ext = q(0x8000_0000, 0).eax;
-    if scope == Scope::Full && (0x8000_0000..=0x8000_00ff).contains(&max_ext) {
+    if scope != Scope::Detect && (0x8000_0000..=0x8000_00ff).contains(&max_ext) {
         range(&mut d, 0x8000_0000, max_ext.min(0x8000_0040));
     }
     CpuidRead::Dump(d)

@@ -1,11 +1,13 @@
 //! Executes vcap-core's read plan against a [`Source`].
 
 use vcap_core::capture::{Capture, CpuidRead, FileRead, Listing};
-use vcap_core::plan::{ATTR_LIMIT, DMI_DIR, DMI_FIELDS, EXISTS, FILES, LISTS, Scope, WALKS};
+use vcap_core::plan::{
+    ATTR_LIMIT, DMI_DIR, DMI_FIELDS, EXISTS, FILES, LISTS, PCI_CONFIG, PCI_DEVICES, Scope, WALKS,
+};
 
 use crate::Source;
 
-/// Reads everything the plan names.
+/// Reads everything the full report needs.
 pub fn probe(src: &Source) -> Capture {
     probe_scope(src, Scope::Full)
 }
@@ -27,7 +29,7 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
                 .spawn_scoped(s, move || crate::cpuid::live(scope))
                 .ok()
         };
-        let walks = if scope == Scope::Full {
+        let walks = if scope != Scope::Detect {
             let walker = src.fork();
             worker()
                 .spawn_scoped(s, move || read_walks(&walker, scope))
@@ -85,7 +87,7 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
     for (d, _) in LISTS {
         // Only the names of these entries are evidence; a snapshot keeps their links too.
         c.dirs
-            .insert((*d).into(), src.list_with(d, scope == Scope::Full));
+            .insert((*d).into(), src.list_with(d, scope != Scope::Detect));
     }
     // Malformed lines of a snapshot's vcap-unreadable.txt stay visible in the report.
     for (k, why) in src.recorded_unreadable() {
@@ -103,7 +105,11 @@ fn read_walks(src: &Source, scope: Scope) -> Capture {
         for e in listing.entries() {
             for (f, limit) in w.files.iter().filter(|(f, _)| scope.reads(f)) {
                 let p = format!("{}/{}/{f}", w.dir, e.name);
-                let r = src.read_file(&p, *limit);
+                let r = if w.dir == PCI_DEVICES && *f == PCI_CONFIG && scope != Scope::Snapshot {
+                    src.read_pci_config(&p, *limit)
+                } else {
+                    src.read_file(&p, *limit)
+                };
                 c.files.insert(p, r);
             }
             for l in w.links.iter().filter(|l| scope.reads(l)) {

@@ -18,6 +18,7 @@ use rustix::io::Errno;
 
 use vcap_core::capture::{CpuidRead, DirEntry, Existence, FileRead, Listing};
 use vcap_core::cpuid::CpuidDump;
+use vcap_core::pci_config;
 use vcap_core::plan::CPUID_FILE;
 
 /// Links followed while resolving one path before giving up (Linux's MAXSYMLINKS).
@@ -245,7 +246,7 @@ impl Source {
     /// A live read: the directory is opened once (`O_PATH`) and every file in it is opened
     /// relative to that handle, so the kernel walks the directory's path (and its links) once
     /// rather than once per file: a bus walk reads several attributes in each of its entries.
-    fn read_live(&self, path: &str, limit: usize) -> Result<(Vec<u8>, bool), Fail> {
+    fn open_live(&self, path: &str) -> Result<(File, u64), Fail> {
         let Some((parent, name)) = path.rsplit_once('/') else {
             return Err(Fail::Unreadable(format!("not an absolute path: {path}")));
         };
@@ -260,15 +261,49 @@ impl Source {
             .map_err(errno_fail)
         });
         match dir {
-            Ok(fd) => read_bounded(fd.as_fd(), Path::new(name), limit, Follow::Yes),
+            Ok(fd) => open_regular(fd.as_fd(), Path::new(name), Follow::Yes),
             Err(f) => Err(f.clone()),
         }
+    }
+
+    /// Reads a PCI function's config space (`/sys/bus/pci/devices/*/config`) for the parser. Live,
+    /// only the fields the parser decodes are read, each with its own `pread`, and the result is
+    /// the image [`pci_config::Recording`] keeps: those bytes at their offsets, zeros elsewhere,
+    /// as long as the readable space (64 bytes without root). In a VM every config access traps
+    /// to the hypervisor, about 11 µs each on the development machine, so reading 4 KiB whole
+    /// costs milliseconds per function where the parser needs a dozen accesses. A snapshot holds
+    /// whole spaces (`Scope::Snapshot`) and is read whole.
+    pub fn read_pci_config(&self, path: &str, limit: usize) -> FileRead {
+        if self.snapshot {
+            return self.read_file(path, limit);
+        }
+        let (file, size) = match self.open_live(path) {
+            Ok(f) => f,
+            Err(f) => return file_read(Err(f)),
+        };
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        let mut rec = pci_config::Recording::new(LiveConfig {
+            file,
+            size: size.min(limit),
+            readable: None,
+            error: None,
+        });
+        let _ = pci_config::parse_space(&mut rec);
+        if let Some(f) = &rec.space().error {
+            return file_read(Err(f.clone()));
+        }
+        let bytes = rec.into_image();
+        let truncated = bytes.len() == limit && size > limit;
+        FileRead::Data { bytes, truncated }
     }
 
     /// Reads at most `limit` bytes of a regular file.
     pub fn read_file(&self, path: &str, limit: usize) -> FileRead {
         if !self.snapshot {
-            return file_read(self.read_live(path, limit));
+            return file_read(
+                self.open_live(path)
+                    .and_then(|(f, _)| read_to_limit(f, limit)),
+            );
         }
         if let Some(why) = self.recorded(path, None) {
             return FileRead::Unreadable(why);
@@ -441,14 +476,20 @@ fn not_regular(ft: FileType) -> Option<&'static str> {
 }
 
 /// Opens the regular file `name` (relative to `dir`, or absolute) without blocking, then reads
-/// at most `limit` bytes. Its type is checked before it is opened, so a FIFO or a device is never
-/// opened, and again on the open descriptor in case the path was swapped in between.
+/// at most `limit` bytes.
 fn read_bounded(
     dir: BorrowedFd<'_>,
     name: &Path,
     limit: usize,
     follow: Follow,
 ) -> Result<(Vec<u8>, bool), Fail> {
+    read_to_limit(open_regular(dir, name, follow)?.0, limit)
+}
+
+/// Opens the regular file `name` (relative to `dir`, or absolute) for reading without blocking;
+/// returns it with its size. Its type is checked before it is opened, so a FIFO or a device is
+/// never opened, and again on the open descriptor in case the path was swapped in between.
+fn open_regular(dir: BorrowedFd<'_>, name: &Path, follow: Follow) -> Result<(File, u64), Fail> {
     let at = match follow {
         Follow::Yes => AtFlags::empty(),
         Follow::No => AtFlags::SYMLINK_NOFOLLOW,
@@ -466,9 +507,14 @@ fn read_bounded(
     if not_regular(FileType::from_raw_mode(st.st_mode)).is_some() {
         return Err(Fail::Unreadable("not a regular file: not read".into()));
     }
+    Ok((File::from(fd), u64::try_from(st.st_size).unwrap_or(0)))
+}
+
+/// Reads at most `limit` bytes; the flag says whether the file had more.
+fn read_to_limit(f: File, limit: usize) -> Result<(Vec<u8>, bool), Fail> {
     // Most files are sysfs attributes of a few bytes: the first read goes to the stack, and
     // only what was read is copied to the heap (a fresh 4 KiB buffer per file costs a page fault).
-    let mut f = File::from(fd).take(limit as u64 + 1);
+    let mut f = f.take(limit as u64 + 1);
     let mut first = [0u8; 4096];
     let n = read_some(&mut f, &mut first)?;
     let mut buf = first[..n].to_vec();
@@ -478,6 +524,76 @@ fn read_bounded(
     let truncated = buf.len() > limit;
     buf.truncate(limit);
     Ok((buf, truncated))
+}
+
+/// Live PCI config space read field by field. Linux's `pci_read_config()` turns a `pread` of a
+/// naturally aligned byte, word or dword into one config access, and without `CAP_SYS_ADMIN`
+/// returns nothing past the 64-byte header, so a short read marks the readable end.
+struct LiveConfig {
+    file: File,
+    /// The attribute's size (256, or 4096 with extended space), capped at the plan's limit.
+    size: usize,
+    /// The readable end, once known.
+    readable: Option<usize>,
+    /// A failed read: the whole space is reported unreadable.
+    error: Option<Fail>,
+}
+
+impl LiveConfig {
+    /// `pread` of `buf.len()` bytes at `offset`; how many were read.
+    fn pread(&mut self, offset: usize, buf: &mut [u8]) -> Option<usize> {
+        loop {
+            match rustix::io::pread(&self.file, &mut *buf, offset as u64) {
+                Err(Errno::INTR) => continue,
+                Err(e) => {
+                    self.error = Some(errno_fail(e));
+                    return None;
+                }
+                Ok(n) => return Some(n),
+            }
+        }
+    }
+}
+
+impl pci_config::Space for LiveConfig {
+    fn read(&mut self, offset: usize, buf: &mut [u8]) -> bool {
+        let end = offset + buf.len();
+        if self.error.is_some() || end > self.size || self.readable.is_some_and(|r| end > r) {
+            return false;
+        }
+        match self.pread(offset, buf) {
+            Some(n) if n == buf.len() => {
+                if end > pci_config::UNPRIVILEGED_LEN {
+                    // Past the header: privileged, the whole attribute is readable.
+                    self.readable = Some(self.size);
+                }
+                true
+            }
+            Some(n) => {
+                self.readable = Some(offset + n);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn readable_len(&mut self) -> usize {
+        if let Some(r) = self.readable {
+            return r;
+        }
+        let header = pci_config::UNPRIVILEGED_LEN;
+        let r = if self.size <= header {
+            self.size
+        } else {
+            // One byte past the header tells whether this process may read further.
+            match self.pread(header, &mut [0u8]) {
+                Some(1) => self.size,
+                _ => header,
+            }
+        };
+        self.readable = Some(r);
+        r
+    }
 }
 
 /// One `read`, retried when interrupted.
