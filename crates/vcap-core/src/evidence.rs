@@ -373,12 +373,19 @@ pub enum Match {
 }
 
 impl Match {
+    /// Whether the trimmed value matches, ignoring ASCII case.
     fn hit(&self, value: &str) -> bool {
-        let v = value.trim().to_ascii_lowercase();
+        let v = value.trim().as_bytes();
         match *self {
-            Match::Prefix(p) => v.starts_with(&p.to_ascii_lowercase()),
-            Match::Equals(p) => v == p.to_ascii_lowercase(),
-            Match::Contains(p) => v.contains(&p.to_ascii_lowercase()),
+            Match::Prefix(p) => v
+                .get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes())),
+            Match::Equals(p) => v.eq_ignore_ascii_case(p.as_bytes()),
+            Match::Contains(p) => {
+                p.is_empty()
+                    || v.windows(p.len())
+                        .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+            }
         }
     }
 }
@@ -446,7 +453,15 @@ pub const DMI_RULES: &[DmiRule] = &[
 ];
 
 fn dmi_evidence(c: &Capture, out: &mut Vec<Evidence>) {
-    let field = |name: &str| c.text(&format!("{DMI_DIR}/{name}"));
+    // Each field is decoded once; the rules try several fields each.
+    let texts: Vec<(&str, Option<String>)> = crate::plan::DMI_FIELDS
+        .iter()
+        .map(|&f| (f, c.text(&format!("{DMI_DIR}/{f}"))))
+        .collect();
+    let field = |name: &str| match texts.iter().find(|(f, _)| *f == name) {
+        Some((_, t)) => t.clone(),
+        None => c.text(&format!("{DMI_DIR}/{name}")),
+    };
     for rule in DMI_RULES {
         let hit = rule.fields.iter().find_map(|&f| {
             let v = field(f)?;
@@ -1335,6 +1350,19 @@ mod tests {
             },
         );
         c
+    }
+
+    #[test]
+    fn patterns_ignore_ascii_case_and_surrounding_space() {
+        assert!(Match::Equals("QEMU").hit(" qemu\n"));
+        assert!(!Match::Equals("QEMU").hit("QEMU Standard PC"));
+        assert!(Match::Prefix("VMware").hit("VMWARE, Inc."));
+        assert!(!Match::Prefix("VMware, Inc.").hit("VMware"));
+        assert!(Match::Contains("virtual machine").hit("Hyper-V Virtual Machine"));
+        assert!(!Match::Contains("virtual machine").hit("Virtual"));
+        assert!(Match::Contains("").hit(""));
+        // Only ASCII folds, as with to_ascii_lowercase: 'İ' is not 'i'.
+        assert!(!Match::Equals("i").hit("İ"));
     }
 
     fn text_rules_hit(c: &Capture) -> Vec<&'static str> {
