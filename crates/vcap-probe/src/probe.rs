@@ -1,8 +1,9 @@
 //! Executes vcap-core's read plan against a [`Source`].
 
-use vcap_core::capture::{Capture, CpuidRead, FileRead, Listing};
+use vcap_core::capture::{Capture, CpuidRead, DirEntry, FileRead, Listing};
 use vcap_core::plan::{
     ATTR_LIMIT, DMI_DIR, DMI_FIELDS, EXISTS, FILES, LISTS, PCI_CONFIG, PCI_DEVICES, Scope, WALKS,
+    WalkSpec,
 };
 
 use crate::Source;
@@ -99,26 +100,151 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
 }
 
 fn read_walks(src: &Source, scope: Scope) -> Capture {
+    read_walks_with(src, scope, walker_threads)
+}
+
+/// Entries one bus-walk thread takes on: a longer walk is split across threads. A server has
+/// hundreds of PCI functions, and each costs a few sysfs reads of a few microseconds.
+const ENTRIES_PER_WALKER: usize = 64;
+/// Threads one walk is split across, at most.
+const MAX_WALKERS: usize = 4;
+
+/// How many threads walk `entries` entries: one per [`ENTRIES_PER_WALKER`], within the CPUs this
+/// process may run on and [`MAX_WALKERS`].
+fn walker_threads(entries: usize) -> usize {
+    let want = entries.div_ceil(ENTRIES_PER_WALKER).min(MAX_WALKERS);
+    if want <= 1 {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| want.min(n.get()))
+}
+
+fn read_walks_with(src: &Source, scope: Scope, threads: fn(usize) -> usize) -> Capture {
     let mut c = Capture::default();
     for w in WALKS.iter().filter(|w| scope.reads(w.dir)) {
         let listing = src.list(w.dir);
-        for e in listing.entries() {
-            for (f, limit) in w.files.iter().filter(|(f, _)| scope.reads(f)) {
-                let p = format!("{}/{}/{f}", w.dir, e.name);
-                let r = if w.dir == PCI_DEVICES && *f == PCI_CONFIG && scope != Scope::Snapshot {
-                    src.read_pci_config(&p, *limit)
-                } else {
-                    src.read_file(&p, *limit)
-                };
-                c.files.insert(p, r);
-            }
-            for l in w.links.iter().filter(|l| scope.reads(l)) {
-                let p = format!("{}/{}/{l}", w.dir, e.name);
-                let t = src.read_link(&p);
-                c.links.insert(p, t);
-            }
+        let entries = listing.entries();
+        let n = threads(entries.len()).clamp(1, entries.len().max(1));
+        let mut parts = Vec::new();
+        if n == 1 {
+            parts.push(read_entries(src, w, entries, scope));
+        } else {
+            // Contiguous chunks, one per thread, the first on this one. Every entry lands in its
+            // own keys of the capture's ordered maps, so the result does not depend on timing.
+            let chunk = entries.len().div_ceil(n);
+            std::thread::scope(|s| {
+                let mut chunks = entries.chunks(chunk);
+                let first = chunks.next().unwrap_or_default();
+                let handles: Vec<_> = chunks
+                    .map(|part| {
+                        let fork = src.fork();
+                        let h = std::thread::Builder::new()
+                            .stack_size(WORKER_STACK)
+                            .spawn_scoped(s, move || read_entries(&fork, w, part, scope));
+                        (part, h.ok())
+                    })
+                    .collect();
+                parts.push(read_entries(src, w, first, scope));
+                for (part, h) in handles {
+                    let done = h.and_then(|h| h.join().ok());
+                    parts.push(done.unwrap_or_else(|| read_entries(src, w, part, scope)));
+                }
+            });
+        }
+        for p in parts {
+            c.files.extend(p.files);
+            c.links.extend(p.links);
         }
         c.dirs.insert(w.dir.into(), listing);
     }
     c
+}
+
+/// The files and links of some entries of one walk.
+fn read_entries(src: &Source, w: &WalkSpec, entries: &[DirEntry], scope: Scope) -> Capture {
+    let mut c = Capture::default();
+    for e in entries {
+        for (f, limit) in w.files.iter().filter(|(f, _)| scope.reads(f)) {
+            let p = format!("{}/{}/{f}", w.dir, e.name);
+            let r = if w.dir == PCI_DEVICES && *f == PCI_CONFIG && scope != Scope::Snapshot {
+                src.read_pci_config(&p, *limit)
+            } else {
+                src.read_file(&p, *limit)
+            };
+            c.files.insert(p, r);
+        }
+        for l in w.links.iter().filter(|l| scope.reads(l)) {
+            let p = format!("{}/{}/{l}", w.dir, e.name);
+            let t = src.read_link(&p);
+            c.links.insert(p, t);
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::symlink;
+
+    /// A snapshot of a large server's PCI tree: `n` functions laid out as sysfs lays them out
+    /// (bus links to device directories), each with its ID attributes and a config header.
+    fn many_functions(n: usize) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("vcap-walk-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        let bus = d.join("sys/bus/pci/devices");
+        fs::create_dir_all(&bus).unwrap();
+        for i in 0..n {
+            let bdf = format!("0000:{:02x}:{:02x}.{}", i / 64, (i / 8) % 8, i % 8);
+            let dev = d.join("sys/devices/pci0000:00").join(&bdf);
+            fs::create_dir_all(&dev).unwrap();
+            for (f, v) in [
+                ("vendor", "0x8086"),
+                ("device", "0x2021"),
+                ("subsystem_vendor", "0x8086"),
+                ("subsystem_device", "0x0000"),
+                ("class", "0x088000"),
+                ("revision", "0x04"),
+            ] {
+                fs::write(dev.join(f), format!("{v}\n")).unwrap();
+            }
+            let mut config = vec![0u8; 64];
+            config[..4].copy_from_slice(&[0x86, 0x80, 0x21, 0x20]);
+            config[8] = (i % 256) as u8;
+            fs::write(dev.join("config"), config).unwrap();
+            symlink(format!("../../../devices/pci0000:00/{bdf}"), bus.join(&bdf)).unwrap();
+        }
+        d
+    }
+
+    #[test]
+    fn a_walk_split_across_threads_reads_the_same_as_one_thread() {
+        let d = many_functions(300);
+        let src = Source::snapshot(&d).unwrap();
+        for scope in [Scope::Detect, Scope::Full, Scope::Snapshot] {
+            let one = read_walks_with(&src, scope, |_| 1);
+            let four = read_walks_with(&src, scope, |_| 4);
+            let odd = read_walks_with(&src, scope, |_| 7);
+            assert_eq!(one, four, "{scope:?}");
+            assert_eq!(one, odd, "{scope:?}");
+            let per_function = if scope == Scope::Detect { 4 } else { 7 };
+            let read = one
+                .files
+                .iter()
+                .filter(|(p, r)| p.starts_with(PCI_DEVICES) && r.bytes().is_some())
+                .count();
+            assert_eq!(read, 300 * per_function, "{scope:?}");
+        }
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn walker_threads_grow_with_the_walk_within_bounds() {
+        assert_eq!(walker_threads(0), 1);
+        assert_eq!(walker_threads(ENTRIES_PER_WALKER), 1);
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(walker_threads(ENTRIES_PER_WALKER + 1), 2.min(cpus));
+        assert_eq!(walker_threads(100_000), MAX_WALKERS.min(cpus));
+    }
 }
