@@ -53,6 +53,13 @@ struct Resolved {
     links: Vec<(String, String)>,
 }
 
+/// A live directory handle and the path it was opened by.
+#[derive(Debug)]
+struct LiveDir {
+    path: String,
+    fd: Result<OwnedFd, Fail>,
+}
+
 /// A place to read from.
 #[derive(Debug)]
 pub struct Source {
@@ -60,8 +67,8 @@ pub struct Source {
     snapshot: bool,
     unreadable: BTreeMap<String, String>,
     cache: RefCell<HashMap<String, Result<Resolved, Fail>>>,
-    /// Live directory handles by path (or why the directory could not be opened).
-    live_dirs: RefCell<HashMap<String, Result<OwnedFd, Fail>>>,
+    /// The live directory read last: its path and handle (or why it could not be opened).
+    live_dir: RefCell<Option<LiveDir>>,
 }
 
 impl Source {
@@ -72,7 +79,7 @@ impl Source {
             snapshot: false,
             unreadable: BTreeMap::new(),
             cache: RefCell::default(),
-            live_dirs: RefCell::default(),
+            live_dir: RefCell::default(),
         }
     }
 
@@ -110,7 +117,7 @@ impl Source {
             snapshot: true,
             unreadable,
             cache: RefCell::default(),
-            live_dirs: RefCell::default(),
+            live_dir: RefCell::default(),
         })
     }
 
@@ -121,7 +128,7 @@ impl Source {
             snapshot: self.snapshot,
             unreadable: self.unreadable.clone(),
             cache: RefCell::default(),
-            live_dirs: RefCell::default(),
+            live_dir: RefCell::default(),
         }
     }
 
@@ -243,27 +250,34 @@ impl Source {
             .cloned()
     }
 
-    /// A live read: the directory is opened once (`O_PATH`) and every file in it is opened
-    /// relative to that handle, so the kernel walks the directory's path (and its links) once
-    /// rather than once per file: a bus walk reads several attributes in each of its entries.
+    /// A live read: the file's directory is opened (`O_PATH`) and the file relative to it, and
+    /// the handle is kept for the next read, so a run of reads in one directory (the DMI
+    /// fields, a bus entry's attributes) walks the directory's path and its links once. Only
+    /// the last directory is kept: a server's walk visits hundreds, and descriptors are limited.
     fn open_live(&self, path: &str) -> Result<(File, u64), Fail> {
         let Some((parent, name)) = path.rsplit_once('/') else {
             return Err(Fail::Unreadable(format!("not an absolute path: {path}")));
         };
         let parent = if parent.is_empty() { "/" } else { parent };
-        let mut dirs = self.live_dirs.borrow_mut();
-        let dir = dirs.entry(parent.to_string()).or_insert_with(|| {
-            rfs::open(
-                parent,
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
-            .map_err(errno_fail)
-        });
-        match dir {
+        let mut last = self.live_dir.borrow_mut();
+        let dir = match last.take() {
+            Some(d) if d.path == parent => d,
+            _ => LiveDir {
+                path: parent.to_string(),
+                fd: rfs::open(
+                    parent,
+                    OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(errno_fail),
+            },
+        };
+        let r = match &dir.fd {
             Ok(fd) => open_regular(fd.as_fd(), Path::new(name), Follow::Yes),
             Err(f) => Err(f.clone()),
-        }
+        };
+        *last = Some(dir);
+        r
     }
 
     /// Reads a PCI function's config space (`/sys/bus/pci/devices/*/config`) for the parser. Live,
@@ -711,6 +725,31 @@ mod tests {
             src.read_file(&at("real/big"), 5000),
             data(&big[..5000], true)
         );
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn live_reads_keep_no_descriptor_per_directory() {
+        // A server's walk visits hundreds of device directories; the open-file limit is often
+        // 1024, so the reader must not hold one handle per directory it has read in.
+        let d = tmp("many-dirs");
+        for i in 0..300 {
+            fs::create_dir(d.join(i.to_string())).unwrap();
+            fs::write(d.join(format!("{i}/vendor")), "0x8086\n").unwrap();
+        }
+        let open = || fs::read_dir("/proc/self/fd").map_or(0, |r| r.count());
+        let before = open();
+        let src = Source::live();
+        for i in 0..300 {
+            let p = d.join(format!("{i}/vendor"));
+            assert!(src.read_file(p.to_str().unwrap(), 64).bytes().is_some());
+        }
+        let grown = open().saturating_sub(before);
+        assert!(
+            grown < 50,
+            "{grown} more descriptors open after reading in 300 directories"
+        );
+        drop(src);
         fs::remove_dir_all(&d).unwrap();
     }
 
