@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::capture::{Capture, CpuidRead, FileRead};
 use crate::cpuid::{CpuidDump, HypervisorBase};
 use crate::dmi::{self, VendorKind};
-use crate::plan::{DMI_DIR, SMBIOS_TYPE0};
+use crate::plan::{DMI_DIR, PCI_DEVICES, PCI_MODALIAS, SMBIOS_TYPE0};
 use crate::smbios::{self, VmBit};
 
 /// What an observation points to.
@@ -1007,61 +1007,128 @@ pub fn sysfs_hex16(s: &str) -> Option<u16> {
     u16::from_str_radix(s.trim().strip_prefix("0x")?, 16).ok()
 }
 
-/// The PCI devices of a capture (address → IDs), with malformed ones reported as evidence.
-pub fn pci_devices(c: &Capture, out: &mut Vec<Evidence>) -> Vec<(String, PciIds)> {
-    let dir = "/sys/bus/pci/devices";
+/// One PCI function's IDs and where they were read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PciFunction {
+    /// Its address (the entry name in `/sys/bus/pci/devices`).
+    pub addr: String,
+    /// Its IDs.
+    pub ids: PciIds,
+    /// Whether they came from `modalias` (detection's one read) rather than the ID files.
+    pub from_modalias: bool,
+}
+
+/// The fields of a PCI modalias with their widths in hex digits, as the kernel prints them:
+/// vendor, device, subsystem vendor, subsystem device (16-bit IDs in 8 digits), base class,
+/// subclass, programming interface.
+const MODALIAS_FIELDS: [(&str, usize); 7] = [
+    ("pci:v", 8),
+    ("d", 8),
+    ("sv", 8),
+    ("sd", 8),
+    ("bc", 2),
+    ("sc", 2),
+    ("i", 2),
+];
+
+/// Parses a PCI modalias such as `pci:v00001AF4d00001041sv00001AF4sd00001100bc02sc00i00` (every
+/// field present, hex in either case, IDs within 16 bits, nothing after the last field).
+pub fn pci_modalias(s: &str) -> Option<PciIds> {
+    let mut rest = s.trim();
+    let mut v = [0u32; MODALIAS_FIELDS.len()];
+    for (slot, (tag, width)) in v.iter_mut().zip(MODALIAS_FIELDS) {
+        rest = rest.strip_prefix(tag)?;
+        let digits = rest.get(..width)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        *slot = u32::from_str_radix(digits, 16).ok()?;
+        rest = &rest[width..];
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    let id = |x: u32| u16::try_from(x).ok();
+    Some(PciIds {
+        vendor: id(v[0])?,
+        device: id(v[1])?,
+        subsystem_vendor: Some(id(v[2])?),
+        subsystem_device: Some(id(v[3])?),
+    })
+}
+
+/// The PCI functions of a capture, with malformed ones reported as evidence. IDs come from the
+/// ID files when they were read (the full report), else from `modalias` (detection).
+pub fn pci_devices(c: &Capture, out: &mut Vec<Evidence>) -> Vec<PciFunction> {
     let mut devs = Vec::new();
-    for e in c.listing(dir).entries() {
-        let path = |a: &str| format!("{dir}/{}/{a}", e.name);
-        // Vendor and device must both be present; junk in either is malformed evidence.
-        let mut ids = [0u16; 2];
-        let mut ok = true;
-        for (slot, a) in ids.iter_mut().zip(["vendor", "device"]) {
-            match c.text(&path(a)) {
-                None => ok = false,
-                Some(t) => match sysfs_hex16(&t) {
-                    Some(v) => *slot = v,
-                    None => {
-                        out.push(malformed(
-                            "pci.ids",
-                            path(a),
-                            t,
-                            "not a 0x-prefixed 16-bit ID".into(),
-                        ));
-                        ok = false;
-                    }
-                },
+    for e in c.listing(PCI_DEVICES).entries() {
+        let path = |a: &str| format!("{PCI_DEVICES}/{}/{a}", e.name);
+        let read = |a: &str| c.file(&path(a)).bytes().is_some();
+        let found = if read("vendor") || read("device") {
+            pci_id_files(c, &path, out).map(|ids| (ids, false))
+        } else if let Some(t) = c.text(&path(PCI_MODALIAS)) {
+            let ids = pci_modalias(&t);
+            if ids.is_none() {
+                let why = "not a PCI modalias (pci:v…d…sv…sd…bc…sc…i…)".into();
+                out.push(malformed("pci.ids", path(PCI_MODALIAS), t, why));
             }
+            ids.map(|ids| (ids, true))
+        } else {
+            None
+        };
+        if let Some((ids, from_modalias)) = found {
+            devs.push(PciFunction {
+                addr: e.name.clone(),
+                ids,
+                from_modalias,
+            });
         }
-        if !ok {
-            continue;
-        }
-        let [vendor, device] = ids;
-        let sv = c
-            .text(&path("subsystem_vendor"))
-            .and_then(|s| sysfs_hex16(&s));
-        let sd = c
-            .text(&path("subsystem_device"))
-            .and_then(|s| sysfs_hex16(&s));
-        devs.push((
-            e.name.clone(),
-            PciIds {
-                vendor,
-                device,
-                subsystem_vendor: sv,
-                subsystem_device: sd,
-            },
-        ));
     }
     devs
+}
+
+/// A function's IDs from its ID files: vendor and device must both be present; junk in either is
+/// malformed evidence.
+fn pci_id_files(
+    c: &Capture,
+    path: &dyn Fn(&str) -> String,
+    out: &mut Vec<Evidence>,
+) -> Option<PciIds> {
+    let mut ids = [0u16; 2];
+    let mut ok = true;
+    for (slot, a) in ids.iter_mut().zip(["vendor", "device"]) {
+        match c.text(&path(a)) {
+            None => ok = false,
+            Some(t) => match sysfs_hex16(&t) {
+                Some(v) => *slot = v,
+                None => {
+                    let why = "not a 0x-prefixed 16-bit ID".into();
+                    out.push(malformed("pci.ids", path(a), t, why));
+                    ok = false;
+                }
+            },
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let [vendor, device] = ids;
+    let hex = |a: &str| c.text(&path(a)).and_then(|s| sysfs_hex16(&s));
+    Some(PciIds {
+        vendor,
+        device,
+        subsystem_vendor: hex("subsystem_vendor"),
+        subsystem_device: hex("subsystem_device"),
+    })
 }
 
 fn pci_evidence(c: &Capture, out: &mut Vec<Evidence>) {
     let devs = pci_devices(c, out);
     for rule in PCI_RULES {
-        let hits: Vec<String> = devs
+        let hits: Vec<&PciFunction> = devs
             .iter()
-            .filter(|(_, d)| {
+            .filter(|f| {
+                let d = f.ids;
                 let (v, dv) = if rule.subsystem {
                     (d.subsystem_vendor, d.subsystem_device)
                 } else {
@@ -1069,27 +1136,36 @@ fn pci_evidence(c: &Capture, out: &mut Vec<Evidence>) {
                 };
                 v == Some(rule.vendor) && rule.device.is_none_or(|want| dv == Some(want))
             })
-            .map(|(addr, d)| format!("{addr} {:04x}:{:04x}", d.vendor, d.device))
             .collect();
         if hits.is_empty() {
             continue;
         }
-        let shown: Vec<&str> = hits.iter().take(6).map(String::as_str).collect();
+        let shown: Vec<String> = hits
+            .iter()
+            .take(6)
+            .map(|f| format!("{} {:04x}:{:04x}", f.addr, f.ids.vendor, f.ids.device))
+            .collect();
         let more = if hits.len() > 6 {
             format!(" (+{} more)", hits.len() - 6)
         } else {
             String::new()
         };
+        let files = if rule.subsystem {
+            "subsystem_{vendor,device}"
+        } else {
+            "{vendor,device}"
+        };
+        let source = match (
+            hits.iter().any(|f| !f.from_modalias),
+            hits.iter().any(|f| f.from_modalias),
+        ) {
+            (true, true) => format!("{PCI_DEVICES}/*/{files}, {PCI_DEVICES}/*/{PCI_MODALIAS}"),
+            (false, true) => format!("{PCI_DEVICES}/*/{PCI_MODALIAS}"),
+            _ => format!("{PCI_DEVICES}/*/{files}"),
+        };
         out.push(Evidence {
             rule: rule.id,
-            source: format!(
-                "/sys/bus/pci/devices/*/{}",
-                if rule.subsystem {
-                    "subsystem_{vendor,device}"
-                } else {
-                    "{vendor,device}"
-                }
-            ),
+            source,
             raw: format!("{}{more}", shown.join(", ")),
             finding: format!("{} device(s): {}", hits.len(), rule.finding),
             suggests: rule.suggests,
@@ -1401,5 +1477,156 @@ mod tests {
         let first = "processor\t: 0\nmodel name\t: QEMU Virtual CPU version 2.5+\n\n\
             processor\t: 1\nmodel name\t: QEMU Virtual CPU version 2.5+\n\n";
         assert_eq!(text_rules_hit(&with_cpuinfo(first)), ["cpuinfo.qemu-cpu"]);
+    }
+
+    /// The development machine's PCI functions (a KVM guest), read from its sysfs on 2026-11-28:
+    /// each modalias beside the vendor, device and subsystem files of the same function.
+    const DEV_MACHINE_PCI: &[(&str, &str, [&str; 4])] = &[
+        (
+            "0000:00:00.0",
+            "pci:v00008086d00000D57sv00000000sd00000000bc06sc00i00",
+            ["0x8086", "0x0d57", "0x0000", "0x0000"],
+        ),
+        (
+            "0000:00:01.0",
+            "pci:v00001AF4d00001045sv00001AF4sd00001045bcFFscFFi00",
+            ["0x1af4", "0x1045", "0x1af4", "0x1045"],
+        ),
+        (
+            "0000:00:02.0",
+            "pci:v00001AF4d00001042sv00001AF4sd00001042bc01sc80i00",
+            ["0x1af4", "0x1042", "0x1af4", "0x1042"],
+        ),
+        (
+            "0000:00:03.0",
+            "pci:v00001AF4d00001041sv00001AF4sd00001041bc02sc00i00",
+            ["0x1af4", "0x1041", "0x1af4", "0x1041"],
+        ),
+    ];
+
+    const ID_FILES: [&str; 4] = ["vendor", "device", "subsystem_vendor", "subsystem_device"];
+
+    /// A capture of the development machine's PCI functions with the given files of each.
+    fn pci_capture(modalias: bool, id_files: bool) -> Capture {
+        let mut c = Capture::default();
+        let mut entries = Vec::new();
+        for (addr, alias, ids) in DEV_MACHINE_PCI {
+            entries.push(crate::capture::DirEntry {
+                name: addr.to_string(),
+                link: Some(format!("../../../devices/pci0000:00/{addr}")),
+            });
+            let mut put = |file: &str, text: &str| {
+                c.files.insert(
+                    format!("{PCI_DEVICES}/{addr}/{file}"),
+                    FileRead::Data {
+                        bytes: format!("{text}\n").into_bytes(),
+                        truncated: false,
+                    },
+                );
+            };
+            if modalias {
+                put(PCI_MODALIAS, alias);
+            }
+            if id_files {
+                for (file, v) in ID_FILES.iter().zip(ids) {
+                    put(file, v);
+                }
+            }
+        }
+        c.dirs.insert(
+            PCI_DEVICES.into(),
+            crate::capture::Listing::Entries(entries),
+        );
+        c
+    }
+
+    #[test]
+    fn a_modalias_carries_the_same_ids_as_the_id_files() {
+        for (addr, alias, ids) in DEV_MACHINE_PCI {
+            let want = PciIds {
+                vendor: sysfs_hex16(ids[0]).unwrap(),
+                device: sysfs_hex16(ids[1]).unwrap(),
+                subsystem_vendor: sysfs_hex16(ids[2]),
+                subsystem_device: sysfs_hex16(ids[3]),
+            };
+            assert_eq!(pci_modalias(alias), Some(want), "{addr}");
+            assert_eq!(
+                pci_modalias(&alias.to_ascii_lowercase()),
+                Some(want),
+                "{addr}"
+            );
+        }
+        // The 2005 patch that added the file printed the interface in lower case (`i%02x`).
+        let old = "pci:v00008086d00001237sv00001AF4sd00001100bc06sc00i0a\n";
+        assert_eq!(pci_modalias(old).map(|i| i.device), Some(0x1237));
+    }
+
+    #[test]
+    fn a_modalias_that_is_not_the_kernels_format_is_refused() {
+        let good = "pci:v00001AF4d00001041sv00001AF4sd00001041bc02sc00i00";
+        assert!(pci_modalias(good).is_some());
+        for bad in [
+            "",
+            "pci:",
+            &good[..good.len() - 1],
+            &format!("{good}x"),
+            &good.replace("pci:v", "usb:v"),
+            &good.replace("sv", "sx"),
+            &good.replace("00001AF4d", "0001AF4d"),
+            &good.replace("d00001041", "d0000104G"),
+            &good.replace("v00001AF4d", "v00011AF4d"),
+            &good.replace("bc02", "bc+2"),
+            "pci:v00001AF4d00001041sv00001AF4sd00001041bc02sc00i00 pci:v0",
+        ] {
+            assert_eq!(pci_modalias(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn detection_from_modalias_finds_what_the_id_files_show() {
+        let rule_hits = |c: &Capture| {
+            let mut out = Vec::new();
+            pci_evidence(c, &mut out);
+            out
+        };
+        let files = rule_hits(&pci_capture(false, true));
+        let alias = rule_hits(&pci_capture(true, false));
+        let both = rule_hits(&pci_capture(true, true));
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(files[0].rule, "pci.virtio");
+        assert_eq!(
+            files[0].raw,
+            "0000:00:01.0 1af4:1045, 0000:00:02.0 1af4:1042, 0000:00:03.0 1af4:1041"
+        );
+        assert_eq!(files[0].source, "/sys/bus/pci/devices/*/{vendor,device}");
+        // The ID files win when both were read (the full report and replayed snapshots).
+        assert_eq!(both, files);
+        assert_eq!(alias.len(), 1);
+        assert_eq!(alias[0].source, "/sys/bus/pci/devices/*/modalias");
+        let same_but_source = |e: &Evidence| Evidence {
+            source: String::new(),
+            ..e.clone()
+        };
+        assert_eq!(same_but_source(&alias[0]), same_but_source(&files[0]));
+    }
+
+    #[test]
+    fn a_malformed_modalias_is_evidence_and_finds_nothing() {
+        let mut c = pci_capture(true, false);
+        let p = format!("{PCI_DEVICES}/0000:00:01.0/{PCI_MODALIAS}");
+        c.files.insert(
+            p.clone(),
+            FileRead::Data {
+                bytes: b"pci:v00001AF4d1045\n".to_vec(),
+                truncated: false,
+            },
+        );
+        let mut out = Vec::new();
+        let devs = pci_devices(&c, &mut out);
+        assert_eq!(devs.len(), DEV_MACHINE_PCI.len() - 1);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].suggests, Suggests::Malformed);
+        assert_eq!(out[0].source, p);
+        assert_eq!(out[0].raw, "pci:v00001AF4d1045");
     }
 }

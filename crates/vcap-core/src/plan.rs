@@ -25,8 +25,22 @@ pub struct WalkSpec {
     pub files: &'static [(&'static str, usize)],
     /// Links inside each entry whose target text is recorded without following them.
     pub links: &'static [&'static str],
+    /// One file that carries several of `files` at once, read by detection in their place.
+    pub summary: Option<Summary>,
     /// What the walk tells.
     pub tells: &'static str,
+}
+
+/// A walk entry's file that carries several of its attributes in one read (PCI's `modalias`:
+/// vendor, device and both subsystem IDs). Detection reads it instead of them, and reads them
+/// only when it cannot be read (snapshots taken before it was in the plan, other kernels);
+/// snapshots keep it beside them; the full report does not read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// File name inside the entry.
+    pub file: &'static str,
+    /// The entry's files it carries.
+    pub covers: &'static [&'static str],
 }
 
 const fn f(path: &'static str, tells: &'static str) -> FileSpec {
@@ -127,6 +141,9 @@ pub const ACPI_TABLE_LIMIT: usize = 1 << 20;
 pub const PCI_CONFIG_LIMIT: usize = 4096;
 /// The config space file in a PCI device's directory.
 pub const PCI_CONFIG: &str = "config";
+/// A PCI device's module alias: `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X` (Linux
+/// drivers/pci/pci-sysfs.c `modalias_show`, present since 2.6.12), every ID in one read.
+pub const PCI_MODALIAS: &str = "modalias";
 /// The PCI device directory.
 pub const PCI_DEVICES: &str = "/sys/bus/pci/devices";
 /// The virtio device directory.
@@ -185,6 +202,10 @@ pub const WALKS: &[WalkSpec] = &[
             (PCI_CONFIG, PCI_CONFIG_LIMIT),
         ],
         links: &["driver", "iommu_group"],
+        summary: Some(Summary {
+            file: PCI_MODALIAS,
+            covers: &["vendor", "device", "subsystem_vendor", "subsystem_device"],
+        }),
         tells: "PCI vendor, device and subsystem IDs of virtual hardware",
     },
     WalkSpec {
@@ -195,6 +216,7 @@ pub const WALKS: &[WalkSpec] = &[
             ("features", ATTR_LIMIT),
         ],
         links: &["driver"],
+        summary: None,
         tells: "virtio devices and their transport (PCI, MMIO, CCW)",
     },
     WalkSpec {
@@ -208,12 +230,14 @@ pub const WALKS: &[WalkSpec] = &[
             ("amd-iommu/features", ATTR_LIMIT),
         ],
         links: &[],
+        summary: None,
         tells: "IOMMU units and their capability registers (VT-d CAP/ECAP, AMD capability header and EFR)",
     },
     WalkSpec {
         dir: IOMMU_GROUPS,
         files: &[("type", ATTR_LIMIT)],
         links: &[],
+        summary: None,
         tells: "IOMMU groups and their default domain type (DMA, DMA-FQ, identity, blocked)",
     },
 ];
@@ -256,6 +280,19 @@ impl Scope {
     /// Whether a plan row (a path, a walk directory, or a name inside a walk entry) is read.
     pub fn reads(self, row: &str) -> bool {
         self != Scope::Detect || !NOT_FOR_DETECTION.contains(&row)
+    }
+
+    /// Whether a walk's [`Summary`] file is read: by detection (in place of the files it
+    /// covers) and by snapshots (so detection replays as it ran), not by the full report.
+    pub fn reads_summary(self) -> bool {
+        self != Scope::Full
+    }
+
+    /// Whether `file` inside an entry of walk `w` is read, given whether the entry's summary
+    /// file was read with content: detection skips the files a summary it has read covers.
+    pub fn reads_entry_file(self, w: &WalkSpec, file: &str, summary_read: bool) -> bool {
+        let covered = w.summary.is_some_and(|s| s.covers.contains(&file));
+        self.reads(file) && !(self == Scope::Detect && summary_read && covered)
     }
 }
 

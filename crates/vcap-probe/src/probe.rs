@@ -164,7 +164,16 @@ fn read_walks_with(src: &Source, scope: Scope, threads: fn(usize) -> usize) -> C
 fn read_entries(src: &Source, w: &WalkSpec, entries: &[DirEntry], scope: Scope) -> Capture {
     let mut c = Capture::default();
     for e in entries {
-        for (f, limit) in w.files.iter().filter(|(f, _)| scope.reads(f)) {
+        let summary = w.summary.filter(|_| scope.reads_summary()).map(|s| {
+            let p = format!("{}/{}/{}", w.dir, e.name, s.file);
+            let r = src.read_file(&p, ATTR_LIMIT);
+            let read = r.bytes().is_some_and(|b| !b.is_empty());
+            c.files.insert(p, r);
+            read
+        });
+        let summary_read = summary.unwrap_or(false);
+        let files = w.files.iter();
+        for (f, limit) in files.filter(|(f, _)| scope.reads_entry_file(w, f, summary_read)) {
             let p = format!("{}/{}/{f}", w.dir, e.name);
             let r = if w.dir == PCI_DEVICES && *f == PCI_CONFIG && scope != Scope::Snapshot {
                 src.read_pci_config(&p, *limit)
@@ -189,7 +198,9 @@ mod tests {
     use std::os::unix::fs::symlink;
 
     /// A snapshot of a large server's PCI tree: `n` functions laid out as sysfs lays them out
-    /// (bus links to device directories), each with its ID attributes and a config header.
+    /// (bus links to device directories), each with its ID attributes and a config header, and
+    /// every even-numbered one with its modalias too (snapshots before modalias was in the plan
+    /// lack it).
     fn many_functions(n: usize) -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("vcap-walk-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
@@ -208,6 +219,10 @@ mod tests {
                 ("revision", "0x04"),
             ] {
                 fs::write(dev.join(f), format!("{v}\n")).unwrap();
+            }
+            if i % 2 == 0 {
+                let alias = "pci:v00008086d00002021sv00008086sd00000000bc08sc80i00\n";
+                fs::write(dev.join("modalias"), alias).unwrap();
             }
             let mut config = vec![0u8; 64];
             config[..4].copy_from_slice(&[0x86, 0x80, 0x21, 0x20]);
@@ -228,13 +243,19 @@ mod tests {
             let odd = read_walks_with(&src, scope, |_| 7);
             assert_eq!(one, four, "{scope:?}");
             assert_eq!(one, odd, "{scope:?}");
-            let per_function = if scope == Scope::Detect { 4 } else { 7 };
+            // Detection reads the modalias alone where there is one, and the four ID files where
+            // there is not; snapshots keep both.
+            let reads = match scope {
+                Scope::Detect => 150 + 150 * 4,
+                Scope::Full => 300 * 7,
+                Scope::Snapshot => 300 * 7 + 150,
+            };
             let read = one
                 .files
                 .iter()
                 .filter(|(p, r)| p.starts_with(PCI_DEVICES) && r.bytes().is_some())
                 .count();
-            assert_eq!(read, 300 * per_function, "{scope:?}");
+            assert_eq!(read, reads, "{scope:?}");
         }
         fs::remove_dir_all(&d).unwrap();
     }
