@@ -1014,7 +1014,7 @@ pub struct PciFunction {
     pub addr: String,
     /// Its IDs.
     pub ids: PciIds,
-    /// Whether they came from `modalias` (detection's one read) rather than the ID files.
+    /// Whether they came from `modalias` (one read) rather than the four ID files.
     pub from_modalias: bool,
 }
 
@@ -1057,34 +1057,37 @@ pub fn pci_modalias(s: &str) -> Option<PciIds> {
     })
 }
 
-/// The PCI functions of a capture, with malformed ones reported as evidence. IDs come from the
-/// ID files when they were read (the full report), else from `modalias` (detection).
+/// The PCI functions of a capture, with malformed ones reported as evidence.
 pub fn pci_devices(c: &Capture, out: &mut Vec<Evidence>) -> Vec<PciFunction> {
-    let mut devs = Vec::new();
-    for e in c.listing(PCI_DEVICES).entries() {
-        let path = |a: &str| format!("{PCI_DEVICES}/{}/{a}", e.name);
-        let read = |a: &str| c.file(&path(a)).bytes().is_some();
-        let found = if read("vendor") || read("device") {
-            pci_id_files(c, &path, out).map(|ids| (ids, false))
-        } else if let Some(t) = c.text(&path(PCI_MODALIAS)) {
-            let ids = pci_modalias(&t);
-            if ids.is_none() {
-                let why = "not a PCI modalias (pci:v…d…sv…sd…bc…sc…i…)".into();
-                out.push(malformed("pci.ids", path(PCI_MODALIAS), t, why));
-            }
-            ids.map(|ids| (ids, true))
-        } else {
-            None
-        };
-        if let Some((ids, from_modalias)) = found {
-            devs.push(PciFunction {
-                addr: e.name.clone(),
-                ids,
-                from_modalias,
-            });
+    c.listing(PCI_DEVICES)
+        .entries()
+        .iter()
+        .filter_map(|e| pci_function(c, &e.name, out))
+        .collect()
+}
+
+/// One PCI function's IDs (`name` is its entry in `/sys/bus/pci/devices`), from its `modalias`
+/// where that was read with content, else from its ID files, as the probe reads them (the plan's
+/// `Summary`): a live run and its replayed snapshot decide alike. Malformed input is reported.
+pub fn pci_function(c: &Capture, name: &str, out: &mut Vec<Evidence>) -> Option<PciFunction> {
+    let path = |a: &str| format!("{PCI_DEVICES}/{name}/{a}");
+    let alias = c.file(&path(PCI_MODALIAS));
+    let (ids, from_modalias) = if alias.bytes().is_some_and(|b| !b.is_empty()) {
+        let t = alias.text().unwrap_or_default();
+        let ids = pci_modalias(&t);
+        if ids.is_none() {
+            let why = "not a PCI modalias (pci:v…d…sv…sd…bc…sc…i…)".into();
+            out.push(malformed("pci.ids", path(PCI_MODALIAS), t, why));
         }
-    }
-    devs
+        (ids?, true)
+    } else {
+        (pci_id_files(c, &path, out)?, false)
+    };
+    Some(PciFunction {
+        addr: name.to_string(),
+        ids,
+        from_modalias,
+    })
 }
 
 /// A function's IDs from its ID files: vendor and device must both be present; junk in either is
@@ -1583,7 +1586,7 @@ mod tests {
     }
 
     #[test]
-    fn detection_from_modalias_finds_what_the_id_files_show() {
+    fn a_modalias_finds_what_the_id_files_show_and_wins_where_both_were_read() {
         let rule_hits = |c: &Capture| {
             let mut out = Vec::new();
             pci_evidence(c, &mut out);
@@ -1599,8 +1602,8 @@ mod tests {
             "0000:00:01.0 1af4:1045, 0000:00:02.0 1af4:1042, 0000:00:03.0 1af4:1041"
         );
         assert_eq!(files[0].source, "/sys/bus/pci/devices/*/{vendor,device}");
-        // The ID files win when both were read (the full report and replayed snapshots).
-        assert_eq!(both, files);
+        // The modalias wins where both were read (a snapshot), as the live run read it alone.
+        assert_eq!(both, alias);
         assert_eq!(alias.len(), 1);
         assert_eq!(alias[0].source, "/sys/bus/pci/devices/*/modalias");
         let same_but_source = |e: &Evidence| Evidence {

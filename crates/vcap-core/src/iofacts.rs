@@ -240,11 +240,6 @@ fn table<T>(
     }
 }
 
-/// Parses a sysfs `0x…` 16-bit ID.
-fn hex16(s: &str) -> Option<u16> {
-    u16::from_str_radix(s.trim().strip_prefix("0x")?, 16).ok()
-}
-
 /// Gathers the facts.
 pub fn gather(c: &Capture) -> IoFacts {
     let mut bad = Vec::new();
@@ -372,14 +367,16 @@ pub fn gather(c: &Capture) -> IoFacts {
             }
             _ => (None, false),
         };
+        // Without config space, the IDs sysfs shows (malformed ones are evidence already).
+        let ids = || crate::evidence::pci_function(c, &e.name, &mut Vec::new()).map(|f| f.ids);
         let vendor = config
             .as_ref()
             .map(|c| c.vendor)
-            .or_else(|| c.text(&format!("{base}/vendor")).and_then(|s| hex16(&s)));
+            .or_else(|| ids().map(|i| i.vendor));
         let device = config
             .as_ref()
             .map(|c| c.device)
-            .or_else(|| c.text(&format!("{base}/device")).and_then(|s| hex16(&s)));
+            .or_else(|| ids().map(|i| i.device));
         pci.push(PciDev {
             bdf: e.name.clone(),
             vendor,
@@ -440,7 +437,9 @@ pub fn gather(c: &Capture) -> IoFacts {
             pci_interface,
             legacy,
             features,
-            device_type: c.text(&format!("{base}/device")).and_then(|s| hex16(&s)),
+            device_type: c
+                .text(&format!("{base}/device"))
+                .and_then(|s| crate::evidence::sysfs_hex16(&s)),
         });
     }
 

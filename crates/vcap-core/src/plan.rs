@@ -25,16 +25,17 @@ pub struct WalkSpec {
     pub files: &'static [(&'static str, usize)],
     /// Links inside each entry whose target text is recorded without following them.
     pub links: &'static [&'static str],
-    /// One file that carries several of `files` at once, read by detection in their place.
+    /// One file that carries several of `files` at once, read in their place (but for snapshots).
     pub summary: Option<Summary>,
     /// What the walk tells.
     pub tells: &'static str,
 }
 
 /// A walk entry's file that carries several of its attributes in one read (PCI's `modalias`:
-/// vendor, device and both subsystem IDs). Detection reads it instead of them, and reads them
-/// only when it cannot be read (snapshots taken before it was in the plan, other kernels);
-/// snapshots keep it beside them; the full report does not read it.
+/// vendor, device and both subsystem IDs). Detection and the full report read it instead of
+/// them, and read them only when it cannot be read (snapshots taken before it was in the plan);
+/// snapshots keep both. Where it was read, decisions use it alone, so a replayed snapshot
+/// decides as the live run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
     /// File name inside the entry.
@@ -248,11 +249,12 @@ pub enum Scope {
     /// Everything the full report reads (detection and capabilities). PCI config space is read
     /// field by field: only what the parser decodes (see `pci_config::Space`).
     Full,
-    /// Everything, for `vcap snapshot`: as [`Scope::Full`], with PCI config spaces read whole so
-    /// a bug report keeps every byte.
+    /// Everything, for `vcap snapshot`: as [`Scope::Full`], with PCI config spaces read whole,
+    /// the files a [`Summary`] covers beside it, and the [`SNAPSHOT_ONLY`] context, so a bug
+    /// report keeps every byte.
     Snapshot,
-    /// Only what detection reads (`vcap detect`): the rows in [`NOT_FOR_DETECTION`] are skipped,
-    /// and listed directories' link targets are not read.
+    /// Only what detection reads (`vcap detect`): the rows in [`NOT_FOR_DETECTION`] (and
+    /// [`SNAPSHOT_ONLY`]) are skipped, and listed directories' link targets are not read.
     Detect,
 }
 
@@ -272,27 +274,27 @@ pub const NOT_FOR_DETECTION: &[&str] = &[
     "intel-iommu/address",
     "intel-iommu/ecap",
     "amd-iommu/features",
-    "class",
-    "revision",
 ];
+
+/// Walk-entry files only snapshots read: context for whoever reads a bug report; no decision
+/// uses them.
+pub const SNAPSHOT_ONLY: &[&str] = &["class", "revision"];
 
 impl Scope {
     /// Whether a plan row (a path, a walk directory, or a name inside a walk entry) is read.
     pub fn reads(self, row: &str) -> bool {
-        self != Scope::Detect || !NOT_FOR_DETECTION.contains(&row)
+        match self {
+            Scope::Snapshot => true,
+            Scope::Full => !SNAPSHOT_ONLY.contains(&row),
+            Scope::Detect => !SNAPSHOT_ONLY.contains(&row) && !NOT_FOR_DETECTION.contains(&row),
+        }
     }
 
-    /// Whether a walk's [`Summary`] file is read: by detection (in place of the files it
-    /// covers) and by snapshots (so detection replays as it ran), not by the full report.
-    pub fn reads_summary(self) -> bool {
-        self != Scope::Full
-    }
-
-    /// Whether `file` inside an entry of walk `w` is read, given whether the entry's summary
-    /// file was read with content: detection skips the files a summary it has read covers.
+    /// Whether `file` inside an entry of walk `w` is read, given whether the entry's
+    /// [`Summary`] file was read with content: only snapshots read the files it covers then.
     pub fn reads_entry_file(self, w: &WalkSpec, file: &str, summary_read: bool) -> bool {
         let covered = w.summary.is_some_and(|s| s.covers.contains(&file));
-        self.reads(file) && !(self == Scope::Detect && summary_read && covered)
+        self.reads(file) && !(self != Scope::Snapshot && summary_read && covered)
     }
 }
 

@@ -164,7 +164,7 @@ fn read_walks_with(src: &Source, scope: Scope, threads: fn(usize) -> usize) -> C
 fn read_entries(src: &Source, w: &WalkSpec, entries: &[DirEntry], scope: Scope) -> Capture {
     let mut c = Capture::default();
     for e in entries {
-        let summary = w.summary.filter(|_| scope.reads_summary()).map(|s| {
+        let summary = w.summary.map(|s| {
             let p = format!("{}/{}/{}", w.dir, e.name, s.file);
             let r = src.read_file(&p, ATTR_LIMIT);
             let read = r.bytes().is_some_and(|b| !b.is_empty());
@@ -243,11 +243,11 @@ mod tests {
             let odd = read_walks_with(&src, scope, |_| 7);
             assert_eq!(one, four, "{scope:?}");
             assert_eq!(one, odd, "{scope:?}");
-            // Detection reads the modalias alone where there is one, and the four ID files where
-            // there is not; snapshots keep both.
+            // The report reads the modalias alone where there is one, and the four ID files where
+            // there is not (and the full report, config space); snapshots keep everything.
             let reads = match scope {
                 Scope::Detect => 150 + 150 * 4,
-                Scope::Full => 300 * 7,
+                Scope::Full => 150 * 2 + 150 * 5,
                 Scope::Snapshot => 300 * 7 + 150,
             };
             let read = one
