@@ -15,49 +15,91 @@ pub fn probe(src: &Source) -> Capture {
 
 /// Reads the part of the plan a command needs (`Scope::Detect` skips the capability inputs).
 pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
-    // Live CPUID runs on a worker thread (in a VM every CPUID traps to the hypervisor, and the
-    // hypervisor-range scan alone is 256 of them), and for the full plan so do the bus walks (PCI
-    // config space traps too). Detection's walks are a few dozen small sysfs reads, cheaper than
-    // creating another thread. The result does not depend on the interleaving: every part lands
-    // in its own keys of the capture's ordered maps. Where a thread cannot be created the work
-    // runs on this one.
-    let worker = || std::thread::Builder::new().stack_size(WORKER_STACK);
+    // Detection: live CPUID runs on this thread while a worker reads the files and walks (a few
+    // dozen small sysfs reads). CPUID is the longest part (in a VM every CPUID traps to the
+    // hypervisor, and the hypervisor-range scan alone is 256 of them), so the worker usually
+    // ends first and this thread does not sleep waiting for it: waking a sleeping vCPU costs
+    // up to hundreds of microseconds on some hosts. Replaying a snapshot for detection is
+    // cheaper than creating a thread. The full plan: CPUID and the bus walks (PCI config space
+    // traps too) on workers, the files here; measured faster than the walks here. The result
+    // does not depend on the interleaving: every part lands in its own keys of the capture's
+    // ordered maps. Where a thread cannot be created its work runs on this one.
+    let live = !src.is_snapshot();
     std::thread::scope(|s| {
-        let cpuid = if src.is_snapshot() {
-            None
-        } else {
+        if scope == Scope::Detect {
+            let reads = live.then(|| {
+                let reader = src.fork();
+                worker()
+                    .spawn_scoped(s, move || read_files_and_walks(&reader, scope))
+                    .ok()
+            });
+            let cpuid = src.cpuid_for(scope);
+            let mut c = match reads.flatten() {
+                Some(h) => h.join().unwrap_or_else(|_| failed_reads(scope)),
+                None => read_files_and_walks(src, scope),
+            };
+            c.cpuid = cpuid;
+            return c;
+        }
+        let cpuid = live.then(|| {
             worker()
                 .spawn_scoped(s, move || crate::cpuid::live(scope))
                 .ok()
-        };
-        let walks = if scope != Scope::Detect {
-            let walker = src.fork();
-            worker()
-                .spawn_scoped(s, move || read_walks(&walker, scope))
-                .ok()
-        } else {
-            None
-        };
+        });
+        let walker = src.fork();
+        let walks = worker()
+            .spawn_scoped(s, move || read_walks(&walker, scope))
+            .ok();
         let mut c = read_files(src, scope);
         let w = match walks {
             Some(h) => h.join().unwrap_or_else(|_| failed_walks(scope)),
             None => read_walks(src, scope),
         };
-        c.files.extend(w.files);
-        c.links.extend(w.links);
-        c.dirs.extend(w.dirs);
-        c.cpuid = match cpuid {
+        merge(&mut c, w);
+        c.cpuid = match cpuid.flatten() {
             Some(h) => h
                 .join()
                 .unwrap_or_else(|_| CpuidRead::Malformed("the CPUID thread failed".into())),
-            None => src.cpuid(),
+            None => src.cpuid_for(scope),
         };
         c
     })
 }
 
+/// The files, then the bus walks, on one thread.
+fn read_files_and_walks(src: &Source, scope: Scope) -> Capture {
+    let mut c = read_files(src, scope);
+    merge(&mut c, read_walks(src, scope));
+    c
+}
+
+/// Adds the bus walks to a capture.
+fn merge(c: &mut Capture, walks: Capture) {
+    c.files.extend(walks.files);
+    c.links.extend(walks.links);
+    c.dirs.extend(walks.dirs);
+}
+
+/// A probe worker thread's builder.
+fn worker() -> std::thread::Builder {
+    std::thread::Builder::new().stack_size(WORKER_STACK)
+}
+
 /// Stack of a probe worker thread: the readers need little, and a small stack is cheaper to map.
 const WORKER_STACK: usize = 256 * 1024;
+
+/// The files and walks, marked unreadable, when their thread failed (a bug; the report still
+/// shows CPUID).
+fn failed_reads(scope: Scope) -> Capture {
+    let mut c = failed_walks(scope);
+    for spec in FILES.iter().filter(|s| scope.reads(s.path)) {
+        c.files.insert(
+            spec.path.into(),
+            FileRead::Unreadable("the reading thread failed".into()),
+        );
+    }
+    c
+}
 
 /// The walks, marked unreadable, when their thread failed (a bug; the report still shows the rest).
 fn failed_walks(scope: Scope) -> Capture {
@@ -138,9 +180,8 @@ fn read_walks_with(src: &Source, scope: Scope, threads: fn(usize) -> usize) -> C
                 let handles: Vec<_> = chunks
                     .map(|part| {
                         let fork = src.fork();
-                        let h = std::thread::Builder::new()
-                            .stack_size(WORKER_STACK)
-                            .spawn_scoped(s, move || read_entries(&fork, w, part, scope));
+                        let h =
+                            worker().spawn_scoped(s, move || read_entries(&fork, w, part, scope));
                         (part, h.ok())
                     })
                     .collect();

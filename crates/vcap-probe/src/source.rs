@@ -423,8 +423,13 @@ impl Source {
     /// CPUID: executed when live (x86 only; the whole dump, as `vcap snapshot` stores it), read
     /// from `cpuid.txt` in a snapshot.
     pub fn cpuid(&self) -> CpuidRead {
+        self.cpuid_for(vcap_core::plan::Scope::Snapshot)
+    }
+
+    /// CPUID as [`Source::cpuid`], executing live only the leaves `scope` needs.
+    pub fn cpuid_for(&self, scope: vcap_core::plan::Scope) -> CpuidRead {
         if !self.snapshot {
-            return crate::cpuid::live(vcap_core::plan::Scope::Snapshot);
+            return crate::cpuid::live(scope);
         }
         match read_bounded_plain(&self.root.join(CPUID_FILE), MANIFEST_LIMIT) {
             Err(Fail::Absent) => CpuidRead::NotObserved,
