@@ -260,8 +260,8 @@ pub enum Scope {
 
 /// Inputs that detection does not read (the capability decisions, and context kept in snapshots),
 /// by path, walk directory, or file or link name inside a walk entry. PCI config space is the
-/// costly one: in a VM every config access traps to the hypervisor (about 11 µs each on the
-/// development machine, where a PCIe function's 4 KiB read whole took 7–17 ms).
+/// costly one: in a VM every config access traps to the hypervisor (11–33 µs each on the
+/// development machine's hosts; on the first, a PCIe function's 4 KiB read whole took 7–17 ms).
 pub const NOT_FOR_DETECTION: &[&str] = &[
     PROC_INTERRUPTS,
     ACPI_IORT,

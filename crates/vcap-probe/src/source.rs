@@ -284,7 +284,7 @@ impl Source {
     /// only the fields the parser decodes are read, each with its own `pread`, and the result is
     /// the image [`pci_config::Recording`] keeps: those bytes at their offsets, zeros elsewhere,
     /// as long as the readable space (64 bytes without root). In a VM every config access traps
-    /// to the hypervisor, about 11 µs each on the development machine, so reading 4 KiB whole
+    /// to the hypervisor, 11–33 µs each on the development machine's hosts, so reading 4 KiB whole
     /// costs milliseconds per function where the parser needs a dozen accesses. A snapshot holds
     /// whole spaces (`Scope::Snapshot`) and is read whole.
     pub fn read_pci_config(&self, path: &str, limit: usize) -> FileRead {
