@@ -1484,27 +1484,12 @@ mod tests {
 
     /// The development machine's PCI functions (a KVM guest), read from its sysfs on 2026-11-28:
     /// each modalias beside the vendor, device and subsystem files of the same function.
+    #[rustfmt::skip]
     const DEV_MACHINE_PCI: &[(&str, &str, [&str; 4])] = &[
-        (
-            "0000:00:00.0",
-            "pci:v00008086d00000D57sv00000000sd00000000bc06sc00i00",
-            ["0x8086", "0x0d57", "0x0000", "0x0000"],
-        ),
-        (
-            "0000:00:01.0",
-            "pci:v00001AF4d00001045sv00001AF4sd00001045bcFFscFFi00",
-            ["0x1af4", "0x1045", "0x1af4", "0x1045"],
-        ),
-        (
-            "0000:00:02.0",
-            "pci:v00001AF4d00001042sv00001AF4sd00001042bc01sc80i00",
-            ["0x1af4", "0x1042", "0x1af4", "0x1042"],
-        ),
-        (
-            "0000:00:03.0",
-            "pci:v00001AF4d00001041sv00001AF4sd00001041bc02sc00i00",
-            ["0x1af4", "0x1041", "0x1af4", "0x1041"],
-        ),
+        ("0000:00:00.0", "pci:v00008086d00000D57sv00000000sd00000000bc06sc00i00", ["0x8086", "0x0d57", "0x0000", "0x0000"]),
+        ("0000:00:01.0", "pci:v00001AF4d00001045sv00001AF4sd00001045bcFFscFFi00", ["0x1af4", "0x1045", "0x1af4", "0x1045"]),
+        ("0000:00:02.0", "pci:v00001AF4d00001042sv00001AF4sd00001042bc01sc80i00", ["0x1af4", "0x1042", "0x1af4", "0x1042"]),
+        ("0000:00:03.0", "pci:v00001AF4d00001041sv00001AF4sd00001041bc02sc00i00", ["0x1af4", "0x1041", "0x1af4", "0x1041"]),
     ];
 
     const ID_FILES: [&str; 4] = ["vendor", "device", "subsystem_vendor", "subsystem_device"];
