@@ -32,6 +32,12 @@ impl FileRead {
         }
     }
 
+    /// Whether the file was read and holds at least one byte: what makes a walk's summary file
+    /// (`plan::Summary`) stand in for the files it covers, in the probe and in the decisions alike.
+    pub fn has_content(&self) -> bool {
+        self.bytes().is_some_and(|b| !b.is_empty())
+    }
+
     /// The content as text with trailing whitespace (sysfs's newline) removed, when it was read
     /// and is valid UTF-8; invalid UTF-8 is replaced lossily.
     pub fn text(&self) -> Option<String> {

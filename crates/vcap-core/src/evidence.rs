@@ -1072,7 +1072,7 @@ pub fn pci_devices(c: &Capture, out: &mut Vec<Evidence>) -> Vec<PciFunction> {
 pub fn pci_function(c: &Capture, name: &str, out: &mut Vec<Evidence>) -> Option<PciFunction> {
     let path = |a: &str| format!("{PCI_DEVICES}/{name}/{a}");
     let alias = c.file(&path(PCI_MODALIAS));
-    let (ids, from_modalias) = if alias.bytes().is_some_and(|b| !b.is_empty()) {
+    let (ids, from_modalias) = if alias.has_content() {
         let t = alias.text().unwrap_or_default();
         let ids = pci_modalias(&t);
         if ids.is_none() {

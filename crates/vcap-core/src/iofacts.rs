@@ -367,16 +367,12 @@ pub fn gather(c: &Capture) -> IoFacts {
             }
             _ => (None, false),
         };
-        // Without config space, the IDs sysfs shows (malformed ones are evidence already).
-        let ids = || crate::evidence::pci_function(c, &e.name, &mut Vec::new()).map(|f| f.ids);
-        let vendor = config
-            .as_ref()
-            .map(|c| c.vendor)
-            .or_else(|| ids().map(|i| i.vendor));
-        let device = config
-            .as_ref()
-            .map(|c| c.device)
-            .or_else(|| ids().map(|i| i.device));
+        // The IDs from config space, else those sysfs shows (malformed ones are evidence already).
+        let (vendor, device) = match &config {
+            Some(cfg) => (Some(cfg.vendor), Some(cfg.device)),
+            None => crate::evidence::pci_function(c, &e.name, &mut Vec::new())
+                .map_or((None, None), |f| (Some(f.ids.vendor), Some(f.ids.device))),
+        };
         pci.push(PciDev {
             bdf: e.name.clone(),
             vendor,

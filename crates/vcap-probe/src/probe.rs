@@ -208,7 +208,7 @@ fn read_entries(src: &Source, w: &WalkSpec, entries: &[DirEntry], scope: Scope) 
         let summary = w.summary.map(|s| {
             let p = format!("{}/{}/{}", w.dir, e.name, s.file);
             let r = src.read_file(&p, ATTR_LIMIT);
-            let read = r.bytes().is_some_and(|b| !b.is_empty());
+            let read = r.has_content();
             c.files.insert(p, r);
             read
         });

@@ -566,15 +566,13 @@ fn open_regular(
         flags |= OFlags::NOFOLLOW;
     }
     let fd = rfs::openat(dir, name, flags, Mode::empty()).map_err(errno_fail)?;
-    let st = if recheck == Recheck::Yes {
-        let st = rfs::fstat(&fd).map_err(errno_fail)?;
-        if not_regular(FileType::from_raw_mode(st.st_mode)).is_some() {
-            return Err(Fail::Unreadable("not a regular file: not read".into()));
-        }
-        st
-    } else {
-        st
+    let st = match recheck {
+        Recheck::Yes => rfs::fstat(&fd).map_err(errno_fail)?,
+        Recheck::No => st,
     };
+    if not_regular(FileType::from_raw_mode(st.st_mode)).is_some() {
+        return Err(Fail::Unreadable("not a regular file: not read".into()));
+    }
     Ok((File::from(fd), u64::try_from(st.st_size).unwrap_or(0)))
 }
 
