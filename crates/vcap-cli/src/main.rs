@@ -1,11 +1,16 @@
 //! The `vcap` binary: parse arguments, run, print errors, exit.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match vcap_cli::run(std::env::args_os(), &mut out) {
+    // Block-buffered: standard output is line-buffered, and the JSON report is hundreds of
+    // lines, each a write system call (about 1 ms of a 4 ms report on a KVM guest measured).
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let result = vcap_cli::run(std::env::args_os(), &mut out);
+    // What was written goes out before any error is printed, and a failed flush is an error.
+    let result = out.flush().map_err(vcap_cli::CliError::from).and(result);
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("vcap: {e}");
