@@ -48,6 +48,18 @@ fn subleaves(leaf: u32, q: &dyn Fn(u32, u32) -> Regs) -> Option<Vec<u32>> {
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 const REPORT_LEAVES: &[u32] = &[0, 1, 0x8000_0000, 0x8000_0001];
 
+/// Executes one CPUID leaf and subleaf.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn q(leaf: u32, sub: u32) -> Regs {
+    let r = raw_cpuid::native_cpuid::cpuid_count(leaf, sub);
+    Regs {
+        eax: r.eax,
+        ebx: r.ebx,
+        ecx: r.ecx,
+        edx: r.edx,
+    }
+}
+
 /// Dumps this CPU's CPUID leaves: every valid hypervisor range among 0x40000000–0x4000FF00 (and
 /// always 0x40000000 itself), and outside them the leaves the report reads ([`Scope::Detect`],
 /// [`Scope::Full`]) or the whole basic and extended ranges with their subleaves
@@ -56,27 +68,62 @@ const REPORT_LEAVES: &[u32] = &[0, 1, 0x8000_0000, 0x8000_0001];
 /// more of them.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 pub fn live(scope: Scope) -> CpuidRead {
-    let q = |leaf: u32, sub: u32| {
-        let r = raw_cpuid::native_cpuid::cpuid_count(leaf, sub);
-        Regs {
-            eax: r.eax,
-            ebx: r.ebx,
-            ecx: r.ecx,
-            edx: r.edx,
-        }
-    };
+    let mut d = outside_hypervisor_ranges(scope);
+    HypervisorScan::default().run(&mut d);
+    CpuidRead::Dump(d)
+}
+
+/// Live CPUID as [`live`], with `here` run on this thread and `alongside` on a worker thread
+/// (on another CPU where one is allowed), each thread then taking its share of the
+/// hypervisor-range scan: a thread executes the bases nobody has taken yet, so the scan splits
+/// by how soon each thread is free. Where no thread can be created, `alongside` runs here after
+/// the dump; it is `None` when it panicked on the worker. The dump does not depend on which
+/// thread executed which base: a hypervisor gives every vCPU of a VM the same leaves.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub fn live_with<H, T: Send>(
+    scope: Scope,
+    here: impl FnOnce() -> H,
+    alongside: impl FnOnce() -> T + Send,
+) -> (CpuidRead, H, Option<T>) {
+    let scan = HypervisorScan::default();
+    // The job waits here until one thread takes it: the worker, or this one if none started.
+    let job = std::sync::Mutex::new(Some(alongside));
+    let take = || job.lock().ok().and_then(|mut j| j.take());
+    let cpu = crate::probe::this_cpu();
+    std::thread::scope(|s| {
+        let helper = crate::probe::worker()
+            .spawn_scoped(s, || {
+                crate::probe::move_off(cpu);
+                let t = take().map(|f| f());
+                let mut part = CpuidDump::default();
+                scan.run(&mut part);
+                (t, part)
+            })
+            .ok();
+        // Let the worker run at once if it was started on this CPU, so it can move off it.
+        std::thread::yield_now();
+        let h = here();
+        let mut d = outside_hypervisor_ranges(scope);
+        scan.run(&mut d);
+        let t = match helper.map(|h| h.join()) {
+            Some(Ok((t, part))) => {
+                d.leaves.extend(part.leaves);
+                t
+            }
+            _ => None,
+        };
+        (CpuidRead::Dump(d), h, t.or_else(|| take().map(|f| f())))
+    })
+}
+
+/// The leaves outside the hypervisor ranges that `scope` needs.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn outside_hypervisor_ranges(scope: Scope) -> CpuidDump {
     let mut d = CpuidDump::default();
     let range = |d: &mut CpuidDump, first: u32, last: u32| {
         for leaf in first..=last {
-            match subleaves(leaf, &q) {
-                None => {
-                    d.leaves.insert((leaf, 0), q(leaf, 0));
-                }
-                Some(subs) => {
-                    for sub in subs {
-                        d.leaves.insert((leaf, sub), q(leaf, sub));
-                    }
-                }
+            for sub in subleaves(leaf, &q).unwrap_or_else(|| vec![0]) {
+                d.leaves.insert((leaf, sub), q(leaf, sub));
             }
         }
     };
@@ -84,31 +131,111 @@ pub fn live(scope: Scope) -> CpuidRead {
         for &leaf in REPORT_LEAVES {
             d.leaves.insert((leaf, 0), q(leaf, 0));
         }
-    } else {
-        range(&mut d, 0, q(0, 0).eax.min(0x3f));
+        return d;
     }
-    for i in 0..=0xffu32 {
-        let base = HV_BASE_FIRST + i * 0x100;
-        let r = q(base, 0);
-        let hb = vcap_core::cpuid::HypervisorBase::from_regs(base, r);
-        if hb.is_valid() {
-            // Hypervisor leaves have no subleaves the dump needs.
-            for leaf in base..=r.eax.min(base + 0x3f) {
-                d.leaves.insert((leaf, 0), q(leaf, 0));
-            }
-        } else if i == 0 {
-            d.leaves.insert((base, 0), r);
-        }
-    }
+    range(&mut d, 0, q(0, 0).eax.min(0x3f));
     let max_ext = q(0x8000_0000, 0).eax;
-    if scope == Scope::Snapshot && (0x8000_0000..=0x8000_00ff).contains(&max_ext) {
+    if (0x8000_0000..=0x8000_00ff).contains(&max_ext) {
         range(&mut d, 0x8000_0000, max_ext.min(0x8000_0040));
     }
-    CpuidRead::Dump(d)
+    d
+}
+
+/// The scan of the 256 hypervisor bases 0x40000000–0x4000FF00, which threads can share: each
+/// [`HypervisorScan::run`] takes the next base nobody has taken until none is left.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+#[derive(Default)]
+struct HypervisorScan {
+    /// The index (0–255) of the next base to take.
+    next: std::sync::atomic::AtomicU32,
+}
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+impl HypervisorScan {
+    /// Executes bases until every one has been taken; records each valid base with its leaves
+    /// up to its maximum (at most 64 of them), and 0x40000000 whatever it holds.
+    fn run(&self, d: &mut CpuidDump) {
+        use std::sync::atomic::Ordering::Relaxed;
+        loop {
+            let i = self.next.fetch_add(1, Relaxed);
+            if i > 0xff {
+                return;
+            }
+            let base = HV_BASE_FIRST + i * 0x100;
+            let r = q(base, 0);
+            if vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
+                // Hypervisor leaves have no subleaves the dump needs.
+                d.leaves.insert((base, 0), r);
+                for leaf in base + 1..=r.eax.min(base + 0x3f) {
+                    d.leaves.insert((leaf, 0), q(leaf, 0));
+                }
+            } else if i == 0 {
+                d.leaves.insert((base, 0), r);
+            }
+        }
+    }
 }
 
 /// Not x86: CPUID does not exist here.
 #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
 pub fn live(_scope: Scope) -> CpuidRead {
     CpuidRead::NotObserved
+}
+
+/// Not x86: no CPUID, and both jobs run on this thread.
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+pub fn live_with<H, T: Send>(
+    _scope: Scope,
+    here: impl FnOnce() -> H,
+    alongside: impl FnOnce() -> T + Send,
+) -> (CpuidRead, H, Option<T>) {
+    let h = here();
+    (CpuidRead::NotObserved, h, Some(alongside()))
+}
+
+#[cfg(all(test, any(target_arch = "x86", target_arch = "x86_64")))]
+mod tests {
+    use super::*;
+
+    fn dump(r: CpuidRead) -> CpuidDump {
+        match r {
+            CpuidRead::Dump(d) => d,
+            other => panic!("live CPUID gave no dump: {other:?}"),
+        }
+    }
+
+    /// Sharing the scan with a worker records exactly the leaves one thread records, and both
+    /// jobs run once.
+    #[test]
+    fn a_shared_scan_dumps_what_one_thread_dumps() {
+        for scope in [Scope::Detect, Scope::Full] {
+            let alone = dump(live(scope));
+            let (shared, here, there) = live_with(scope, || 1, || 2);
+            assert_eq!(dump(shared).leaves, alone.leaves, "{scope:?}");
+            assert_eq!((here, there), (1, Some(2)));
+        }
+    }
+
+    /// A job that panics on the worker is reported as lost, and the dump is still whole.
+    #[test]
+    fn a_worker_job_that_panics_is_lost_not_fatal() {
+        let alone = dump(live(Scope::Detect));
+        let (shared, _, there) = live_with(Scope::Detect, || (), || -> u8 { panic!("a bug") });
+        assert_eq!(there, None);
+        assert_eq!(dump(shared).leaves, alone.leaves);
+    }
+
+    /// The scan takes every base once, whichever thread takes it: base 0x40000000 is always
+    /// recorded, and every base the dump records is valid or that one.
+    #[test]
+    fn every_recorded_base_is_valid_or_the_first() {
+        let d = dump(live(Scope::Detect));
+        assert!(d.leaves.contains_key(&(HV_BASE_FIRST, 0)));
+        for i in 1..=0xffu32 {
+            let base = HV_BASE_FIRST + i * 0x100;
+            if let Some(&r) = d.leaves.get(&(base, 0)) {
+                assert!(vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid());
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Executes vcap-core's read plan against a [`Source`].
 
-use vcap_core::capture::{Capture, CpuidRead, DirEntry, FileRead, Listing};
+use vcap_core::capture::{Capture, DirEntry, FileRead, Listing};
 use vcap_core::plan::{
     ATTR_LIMIT, DMI_DIR, DMI_FIELDS, EXISTS, FILES, LISTS, PCI_CONFIG, PCI_DEVICES, Scope, WALKS,
     WalkSpec,
@@ -15,55 +15,25 @@ pub fn probe(src: &Source) -> Capture {
 
 /// Reads the part of the plan a command needs (`Scope::Detect` skips the capability inputs).
 pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
-    // Detection: live CPUID runs on this thread while a worker reads the files and walks (a few
-    // dozen small sysfs reads). CPUID is the longest part (in a VM every CPUID traps to the
-    // hypervisor, and the hypervisor-range scan alone is 256 of them), so the worker usually
-    // ends first and this thread does not sleep waiting for it: waking a sleeping vCPU costs
-    // up to hundreds of microseconds on some hosts. Replaying a snapshot for detection is
-    // cheaper than creating a thread. The full plan: CPUID and the bus walks (PCI config space
-    // traps too) on workers, the files here; measured faster than the walks here. The result
-    // does not depend on the interleaving: every part lands in its own keys of the capture's
-    // ordered maps. Where a thread cannot be created its work runs on this one.
-    let live = !src.is_snapshot();
-    std::thread::scope(|s| {
-        if scope == Scope::Detect {
-            let reads = live.then(|| {
-                let reader = src.fork();
-                worker()
-                    .spawn_scoped(s, move || read_files_and_walks(&reader, scope))
-                    .ok()
-            });
-            let cpuid = src.cpuid_for(scope);
-            let mut c = match reads.flatten() {
-                Some(h) => h.join().unwrap_or_else(|_| failed_reads(scope)),
-                None => read_files_and_walks(src, scope),
-            };
-            c.cpuid = cpuid;
-            return c;
-        }
-        let cpuid = live.then(|| {
-            worker()
-                .spawn_scoped(s, move || crate::cpuid::live(scope))
-                .ok()
-        });
-        let walker = src.fork();
-        let walks = worker()
-            .spawn_scoped(s, move || read_walks(&walker, scope))
-            .ok();
-        let mut c = read_files(src, scope);
-        let w = match walks {
-            Some(h) => h.join().unwrap_or_else(|_| failed_walks(scope)),
-            None => read_walks(src, scope),
-        };
-        merge(&mut c, w);
-        c.cpuid = match cpuid.flatten() {
-            Some(h) => h
-                .join()
-                .unwrap_or_else(|_| CpuidRead::Malformed("the CPUID thread failed".into())),
-            None => src.cpuid_for(scope),
-        };
-        c
-    })
+    // Live, this thread reads the files while a worker walks the buses, and both then share the
+    // CPUID scan of the hypervisor ranges (256 CPUIDs, each a trap to the hypervisor in a VM:
+    // the longest part of a probe). A snapshot is read on this thread: replaying it is cheaper
+    // than creating a thread. The result does not depend on the interleaving: every part lands
+    // in its own keys of the capture's ordered maps.
+    if src.is_snapshot() {
+        let mut c = read_files_and_walks(src, scope);
+        c.cpuid = src.cpuid_for(scope);
+        return c;
+    }
+    let walker = src.fork();
+    let (cpuid, mut c, walks) = crate::cpuid::live_with(
+        scope,
+        || read_files(src, scope),
+        move || read_walks(&walker, scope),
+    );
+    merge(&mut c, walks.unwrap_or_else(|| failed_walks(scope)));
+    c.cpuid = cpuid;
+    c
 }
 
 /// The files, then the bus walks, on one thread.
@@ -81,24 +51,30 @@ fn merge(c: &mut Capture, walks: Capture) {
 }
 
 /// A probe worker thread's builder.
-fn worker() -> std::thread::Builder {
+pub(crate) fn worker() -> std::thread::Builder {
     std::thread::Builder::new().stack_size(WORKER_STACK)
 }
 
 /// Stack of a probe worker thread: the readers need little, and a small stack is cheaper to map.
 const WORKER_STACK: usize = 256 * 1024;
 
-/// The files and walks, marked unreadable, when their thread failed (a bug; the report still
-/// shows CPUID).
-fn failed_reads(scope: Scope) -> Capture {
-    let mut c = failed_walks(scope);
-    for spec in FILES.iter().filter(|s| scope.reads(s.path)) {
-        c.files.insert(
-            spec.path.into(),
-            FileRead::Unreadable("the reading thread failed".into()),
-        );
+/// The CPU this thread runs on now.
+pub(crate) fn this_cpu() -> usize {
+    rustix::thread::sched_getcpu()
+}
+
+/// Moves this thread off `cpu` when another CPU is allowed. Linux starts a new thread on its
+/// creator's CPU and, measured on a 2-vCPU KVM guest, left both threads sharing it for the
+/// whole probe (1–2 ms) with the other CPU idle: the threads then take turns instead of
+/// running together. Nothing is lost where the move fails or no other CPU is allowed.
+pub(crate) fn move_off(cpu: usize) {
+    if let Ok(mut allowed) = rustix::thread::sched_getaffinity(None) {
+        allowed.unset(cpu);
+        if allowed.count() > 0 {
+            // Best effort: a thread that stays put still does its work.
+            let _ = rustix::thread::sched_setaffinity(None, &allowed);
+        }
     }
-    c
 }
 
 /// The walks, marked unreadable, when their thread failed (a bug; the report still shows the rest).
@@ -236,6 +212,26 @@ fn read_entries(src: &Source, w: &WalkSpec, entries: &[DirEntry], scope: Scope) 
 mod tests {
     use super::*;
     use std::fs;
+
+    /// A thread moved off a CPU runs elsewhere when another CPU is allowed, and stays where it
+    /// is when none is.
+    #[test]
+    fn move_off_leaves_the_cpu_when_another_is_allowed() {
+        std::thread::spawn(|| {
+            let allowed = rustix::thread::sched_getaffinity(None).unwrap();
+            let cpu = this_cpu();
+            move_off(cpu);
+            if allowed.count() > 1 {
+                assert_ne!(this_cpu(), cpu);
+                let now = rustix::thread::sched_getaffinity(None).unwrap();
+                assert!(!now.is_set(cpu));
+            } else {
+                assert_eq!(this_cpu(), cpu);
+            }
+        })
+        .join()
+        .unwrap();
+    }
     use std::os::unix::fs::symlink;
 
     /// A snapshot of a large server's PCI tree: `n` functions laid out as sysfs lays them out
