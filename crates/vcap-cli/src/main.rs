@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // Block-buffered: standard output is line-buffered, and the JSON report is hundreds of
-    // lines, each a write system call (about 1 ms of a 4 ms report on a KVM guest measured).
+    // lines, each a write system call (0.2 ms of a 3.7 ms report on a KVM guest measured).
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let result = vcap_cli::run(std::env::args_os(), &mut out);
     // What was written goes out before any error is printed, and a failed flush is an error.

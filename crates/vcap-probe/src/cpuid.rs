@@ -73,28 +73,28 @@ pub fn live(scope: Scope) -> CpuidRead {
     CpuidRead::Dump(d)
 }
 
-/// Live CPUID as [`live`], with `here` run on this thread and `alongside` on a worker thread
-/// (on another CPU where one is allowed), each thread then taking its share of the
+/// Live CPUID as [`live`], with `here` run on this thread and `help` on a worker thread (moved
+/// off this CPU where another is allowed), each thread then taking its share of the
 /// hypervisor-range scan: a thread executes the bases nobody has taken yet, so the scan splits
-/// by how soon each thread is free. Where no thread can be created, `alongside` runs here after
-/// the dump; it is `None` when it panicked on the worker. The dump does not depend on which
-/// thread executed which base: a hypervisor gives every vCPU of a VM the same leaves.
+/// by how soon each thread is free, and a worker that starts late or not at all costs this
+/// thread nothing. `help` must be work that `here` shares (a queue both take from), since it
+/// does not run again here when the worker cannot be created. Its result is `None` then, or
+/// when it panicked. The dump is what one thread would record, up to the fields that differ by
+/// CPU (leaf 1's APIC ID, Xen's vCPU ID in its leaf 4), which depend on where the process runs
+/// anyway.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 pub fn live_with<H, T: Send>(
     scope: Scope,
     here: impl FnOnce() -> H,
-    alongside: impl FnOnce() -> T + Send,
+    help: impl FnOnce() -> T + Send,
 ) -> (CpuidRead, H, Option<T>) {
     let scan = HypervisorScan::default();
-    // The job waits here until one thread takes it: the worker, or this one if none started.
-    let job = std::sync::Mutex::new(Some(alongside));
-    let take = || job.lock().ok().and_then(|mut j| j.take());
     let cpu = crate::probe::this_cpu();
     std::thread::scope(|s| {
         let helper = crate::probe::worker()
             .spawn_scoped(s, || {
                 crate::probe::move_off(cpu);
-                let t = take().map(|f| f());
+                let t = help();
                 let mut part = CpuidDump::default();
                 scan.run(&mut part);
                 (t, part)
@@ -105,14 +105,11 @@ pub fn live_with<H, T: Send>(
         let h = here();
         let mut d = outside_hypervisor_ranges(scope);
         scan.run(&mut d);
-        let t = match helper.map(|h| h.join()) {
-            Some(Ok((t, part))) => {
-                d.leaves.extend(part.leaves);
-                t
-            }
-            _ => None,
-        };
-        (CpuidRead::Dump(d), h, t.or_else(|| take().map(|f| f())))
+        let t = helper.and_then(|w| w.join().ok()).map(|(t, part)| {
+            d.leaves.extend(part.leaves);
+            t
+        });
+        (CpuidRead::Dump(d), h, t)
     })
 }
 
@@ -182,24 +179,30 @@ pub fn live(_scope: Scope) -> CpuidRead {
     CpuidRead::NotObserved
 }
 
-/// Not x86: no CPUID, and both jobs run on this thread.
+/// Not x86: no CPUID, and `here` runs alone (it shares its work with no helper).
 #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
 pub fn live_with<H, T: Send>(
     _scope: Scope,
     here: impl FnOnce() -> H,
-    alongside: impl FnOnce() -> T + Send,
+    _help: impl FnOnce() -> T + Send,
 ) -> (CpuidRead, H, Option<T>) {
-    let h = here();
-    (CpuidRead::NotObserved, h, Some(alongside()))
+    (CpuidRead::NotObserved, here(), None)
 }
 
 #[cfg(all(test, any(target_arch = "x86", target_arch = "x86_64")))]
 mod tests {
     use super::*;
 
+    /// The dump, without the one field of the leaves these tests see that differs by CPU:
+    /// leaf 1's initial APIC ID (EBX[31:24]).
     fn dump(r: CpuidRead) -> CpuidDump {
         match r {
-            CpuidRead::Dump(d) => d,
+            CpuidRead::Dump(mut d) => {
+                if let Some(l1) = d.leaves.get_mut(&(1, 0)) {
+                    l1.ebx &= 0x00ff_ffff;
+                }
+                d
+            }
             other => panic!("live CPUID gave no dump: {other:?}"),
         }
     }

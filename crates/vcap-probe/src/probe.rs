@@ -15,39 +15,91 @@ pub fn probe(src: &Source) -> Capture {
 
 /// Reads the part of the plan a command needs (`Scope::Detect` skips the capability inputs).
 pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
-    // Live, this thread reads the files while a worker walks the buses, and both then share the
-    // CPUID scan of the hypervisor ranges (256 CPUIDs, each a trap to the hypervisor in a VM:
-    // the longest part of a probe). A snapshot is read on this thread: replaying it is cheaper
-    // than creating a thread. The result does not depend on the interleaving: every part lands
-    // in its own keys of the capture's ordered maps.
+    // Live, this thread reads the files while a worker starts on the bus walks; each thread
+    // then takes the walks nobody has taken yet, and then the hypervisor bases nobody has
+    // scanned yet (256 CPUIDs, each a trap to the hypervisor in a VM: with PCI config space,
+    // which traps too, the longest part of a probe). So the work splits by how soon each
+    // thread is free, and neither waits for the other until the end. A walk is not split
+    // between these two: the kernel serialises PCI config accesses under one lock, and two
+    // threads reading config space at once were slower than one (a large walk is split
+    // inside `read_walk`, where it pays). A snapshot is read on this thread: replaying it is
+    // cheaper than creating a thread. The result does not depend on the interleaving: every
+    // part lands in its own keys of the capture's ordered maps.
+    let walks = SharedWalks::new(scope);
     if src.is_snapshot() {
-        let mut c = read_files_and_walks(src, scope);
+        let mut c = read_files(src, scope);
+        walks.help(src, &mut c);
+        walks.finish(&mut c);
         c.cpuid = src.cpuid_for(scope);
         return c;
     }
-    let walker = src.fork();
-    let (cpuid, mut c, walks) = crate::cpuid::live_with(
+    let (cpuid, mut c, part) = crate::cpuid::live_with(
         scope,
-        || read_files(src, scope),
-        move || read_walks(&walker, scope),
+        || {
+            let mut c = read_files(src, scope);
+            walks.help(src, &mut c);
+            c
+        },
+        || {
+            let mut part = Capture::default();
+            walks.help(&Source::live(), &mut part);
+            part
+        },
     );
-    merge(&mut c, walks.unwrap_or_else(|| failed_walks(scope)));
+    if let Some(p) = part {
+        merge(&mut c, p);
+    }
+    walks.finish(&mut c);
     c.cpuid = cpuid;
     c
 }
 
-/// The files, then the bus walks, on one thread.
-fn read_files_and_walks(src: &Source, scope: Scope) -> Capture {
-    let mut c = read_files(src, scope);
-    merge(&mut c, read_walks(src, scope));
-    c
-}
-
-/// Adds the bus walks to a capture.
+/// Adds a part of the walks to a capture.
 fn merge(c: &mut Capture, walks: Capture) {
     c.files.extend(walks.files);
     c.links.extend(walks.links);
     c.dirs.extend(walks.dirs);
+}
+
+/// The bus walks of one probe, shared by the threads that read them: each takes the next walk
+/// nobody has taken yet.
+struct SharedWalks {
+    scope: Scope,
+    /// The index (among the walks this scope reads) of the next walk to take.
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl SharedWalks {
+    fn new(scope: Scope) -> Self {
+        SharedWalks {
+            scope,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Reads walks into `c` until every walk has been taken.
+    fn help(&self, src: &Source, c: &mut Capture) {
+        let mut walks = WALKS.iter().filter(|w| self.scope.reads(w.dir));
+        let mut at = 0;
+        loop {
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(w) = walks.nth(i - at) else {
+                return;
+            };
+            at = i + 1;
+            merge(c, read_walk(src, w, self.scope, walker_threads));
+        }
+    }
+
+    /// Marks failed every walk of the scope whose listing is not in `c`: a walk a lost helper
+    /// (a bug) had taken.
+    fn finish(&self, c: &mut Capture) {
+        for w in WALKS.iter().filter(|w| self.scope.reads(w.dir)) {
+            c.dirs
+                .entry(w.dir.into())
+                .or_insert_with(|| Listing::Unreadable("the bus walk failed".into()));
+        }
+    }
 }
 
 /// A probe worker thread's builder.
@@ -75,18 +127,6 @@ pub(crate) fn move_off(cpu: usize) {
             let _ = rustix::thread::sched_setaffinity(None, &allowed);
         }
     }
-}
-
-/// The walks, marked unreadable, when their thread failed (a bug; the report still shows the rest).
-fn failed_walks(scope: Scope) -> Capture {
-    let mut c = Capture::default();
-    for w in WALKS.iter().filter(|w| scope.reads(w.dir)) {
-        c.dirs.insert(
-            w.dir.into(),
-            Listing::Unreadable("the bus walk failed".into()),
-        );
-    }
-    c
 }
 
 fn read_files(src: &Source, scope: Scope) -> Capture {
@@ -117,10 +157,6 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
     c
 }
 
-fn read_walks(src: &Source, scope: Scope) -> Capture {
-    read_walks_with(src, scope, walker_threads)
-}
-
 /// Entries one bus-walk thread takes on: a longer walk is split across threads. A server has
 /// hundreds of PCI functions, and each costs a few sysfs reads of a few microseconds.
 const ENTRIES_PER_WALKER: usize = 64;
@@ -137,43 +173,42 @@ fn walker_threads(entries: usize) -> usize {
     std::thread::available_parallelism().map_or(1, |n| want.min(n.get()))
 }
 
-fn read_walks_with(src: &Source, scope: Scope, threads: fn(usize) -> usize) -> Capture {
+/// One bus walk: its listing, and the files and links of its entries, split across
+/// `threads(entries)` threads.
+fn read_walk(src: &Source, w: &WalkSpec, scope: Scope, threads: fn(usize) -> usize) -> Capture {
     let mut c = Capture::default();
-    for w in WALKS.iter().filter(|w| scope.reads(w.dir)) {
-        let listing = src.list(w.dir);
-        let entries = listing.entries();
-        let n = threads(entries.len()).clamp(1, entries.len().max(1));
-        let mut parts = Vec::new();
-        if n == 1 {
-            parts.push(read_entries(src, w, entries, scope));
-        } else {
-            // Contiguous chunks, one per thread, the first on this one. Every entry lands in its
-            // own keys of the capture's ordered maps, so the result does not depend on timing.
-            let chunk = entries.len().div_ceil(n);
-            std::thread::scope(|s| {
-                let mut chunks = entries.chunks(chunk);
-                let first = chunks.next().unwrap_or_default();
-                let handles: Vec<_> = chunks
-                    .map(|part| {
-                        let fork = src.fork();
-                        let h =
-                            worker().spawn_scoped(s, move || read_entries(&fork, w, part, scope));
-                        (part, h.ok())
-                    })
-                    .collect();
-                parts.push(read_entries(src, w, first, scope));
-                for (part, h) in handles {
-                    let done = h.and_then(|h| h.join().ok());
-                    parts.push(done.unwrap_or_else(|| read_entries(src, w, part, scope)));
-                }
-            });
-        }
-        for p in parts {
-            c.files.extend(p.files);
-            c.links.extend(p.links);
-        }
-        c.dirs.insert(w.dir.into(), listing);
+    let listing = src.list(w.dir);
+    let entries = listing.entries();
+    let n = threads(entries.len()).clamp(1, entries.len().max(1));
+    let mut parts = Vec::new();
+    if n == 1 {
+        parts.push(read_entries(src, w, entries, scope));
+    } else {
+        // Contiguous chunks, one per thread, the first on this one. Every entry lands in its
+        // own keys of the capture's ordered maps, so the result does not depend on timing.
+        let chunk = entries.len().div_ceil(n);
+        std::thread::scope(|s| {
+            let mut chunks = entries.chunks(chunk);
+            let first = chunks.next().unwrap_or_default();
+            let handles: Vec<_> = chunks
+                .map(|part| {
+                    let fork = src.fork();
+                    let h = worker().spawn_scoped(s, move || read_entries(&fork, w, part, scope));
+                    (part, h.ok())
+                })
+                .collect();
+            parts.push(read_entries(src, w, first, scope));
+            for (part, h) in handles {
+                let done = h.and_then(|h| h.join().ok());
+                parts.push(done.unwrap_or_else(|| read_entries(src, w, part, scope)));
+            }
+        });
     }
+    for p in parts {
+        c.files.extend(p.files);
+        c.links.extend(p.links);
+    }
+    c.dirs.insert(w.dir.into(), listing);
     c
 }
 
@@ -270,16 +305,48 @@ mod tests {
         d
     }
 
+    /// The PCI walk of the plan.
+    const PCI_WALK: &WalkSpec = &WALKS[0];
+
+    /// The walks of `src` read by `threads` threads sharing them as the live probe does.
+    fn shared_by(src: &Source, scope: Scope, threads: usize) -> Capture {
+        let walks = SharedWalks::new(scope);
+        let mut c = Capture::default();
+        std::thread::scope(|s| {
+            let others: Vec<_> = (1..threads)
+                .map(|_| {
+                    let (fork, walks) = (src.fork(), &walks);
+                    s.spawn(move || {
+                        let mut part = Capture::default();
+                        walks.help(&fork, &mut part);
+                        part
+                    })
+                })
+                .collect();
+            walks.help(src, &mut c);
+            for h in others {
+                merge(&mut c, h.join().unwrap());
+            }
+        });
+        walks.finish(&mut c);
+        c
+    }
+
     #[test]
     fn a_walk_split_across_threads_reads_the_same_as_one_thread() {
         let d = many_functions(300);
         let src = Source::snapshot(&d).unwrap();
         for scope in [Scope::Detect, Scope::Full, Scope::Snapshot] {
-            let one = read_walks_with(&src, scope, |_| 1);
-            let four = read_walks_with(&src, scope, |_| 4);
-            let odd = read_walks_with(&src, scope, |_| 7);
-            assert_eq!(one, four, "{scope:?}");
-            assert_eq!(one, odd, "{scope:?}");
+            let walk = PCI_WALK;
+            let one = read_walk(&src, walk, scope, |_| 1);
+            assert_eq!(one, read_walk(&src, walk, scope, |_| 4), "{scope:?}");
+            assert_eq!(one, read_walk(&src, walk, scope, |_| 7), "{scope:?}");
+            // The walks shared by threads as the live probe shares them read the same.
+            assert_eq!(
+                shared_by(&src, scope, 1),
+                shared_by(&src, scope, 3),
+                "{scope:?}"
+            );
             // The report reads the modalias alone where there is one, and the four ID files where
             // there is not (and the full report, config space); snapshots keep everything.
             let reads = match scope {
@@ -294,6 +361,25 @@ mod tests {
                 .count();
             assert_eq!(read, reads, "{scope:?}");
         }
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// A walk that no thread finished (its helper was lost) is marked failed, and the walks
+    /// that were read stay as read.
+    #[test]
+    fn a_walk_nobody_finished_is_marked_failed() {
+        let d = many_functions(3);
+        let src = Source::snapshot(&d).unwrap();
+        let walks = SharedWalks::new(Scope::Full);
+        // A helper took the first walk (PCI) and was lost; this thread read the others.
+        walks.next.store(1, std::sync::atomic::Ordering::Relaxed);
+        let mut c = Capture::default();
+        walks.help(&src, &mut c);
+        walks.finish(&mut c);
+        assert!(matches!(&c.dirs[PCI_DEVICES], Listing::Unreadable(w) if w.contains("failed")));
+        assert_eq!(c.dirs["/sys/bus/virtio/devices"], Listing::Absent);
+        let whole = shared_by(&src, Scope::Full, 2);
+        assert_eq!(whole.dirs[PCI_DEVICES].entries().len(), 3);
         fs::remove_dir_all(&d).unwrap();
     }
 
