@@ -83,35 +83,63 @@ pub fn live(scope: Scope) -> CpuidRead {
 /// CPU (leaf 1's APIC ID, Xen's vCPU ID in its leaf 4), which depend on where the process runs
 /// anyway.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-pub fn live_with<H, T: Send>(
+pub fn live_with<H, T: Send + 'static>(
     scope: Scope,
     here: impl FnOnce() -> H,
-    help: impl FnOnce() -> T + Send,
+    help: impl FnOnce() -> T + Send + 'static,
 ) -> (CpuidRead, H, Option<T>) {
-    let scan = HypervisorScan::default();
+    let scan = std::sync::Arc::new(HypervisorScan::default());
     let cpu = crate::probe::this_cpu();
-    std::thread::scope(|s| {
-        let helper = crate::probe::worker()
-            .spawn_scoped(s, || {
-                crate::probe::move_off(cpu);
-                let t = help();
-                let mut part = CpuidDump::default();
-                scan.run(&mut part);
-                (t, part)
-            })
-            .ok();
+    let (done, result) = std::sync::mpsc::sync_channel(1);
+    // Not a scoped thread: this thread takes the worker's result without waiting for the
+    // worker to exit.
+    let shared = scan.clone();
+    let started = crate::probe::worker()
+        .spawn(move || {
+            crate::probe::move_off(cpu);
+            let t = help();
+            let mut part = CpuidDump::default();
+            shared.run(&mut part);
+            let _ = done.send((t, part));
+        })
+        .is_ok();
+    if started {
         // Let the worker run at once if it was started on this CPU, so it can move off it.
         std::thread::yield_now();
-        let h = here();
-        let mut d = outside_hypervisor_ranges(scope);
-        scan.run(&mut d);
-        let t = helper.and_then(|w| w.join().ok()).map(|(t, part)| {
+    }
+    let h = here();
+    let mut d = outside_hypervisor_ranges(scope);
+    scan.run(&mut d);
+    let t = started
+        .then(|| receive(&result))
+        .flatten()
+        .map(|(t, part)| {
             d.leaves.extend(part.leaves);
             t
         });
-        (CpuidRead::Dump(d), h, t)
-    })
+    (CpuidRead::Dump(d), h, t)
 }
+
+/// The worker's result: it ends its share of the scan as this thread ends its own, so this
+/// thread polls for a moment before it sleeps (being woken by another CPU took about 100 µs on
+/// the KVM guest measured). `None` when the worker ended without one (it panicked).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn receive<T>(result: &std::sync::mpsc::Receiver<T>) -> Option<T> {
+    use std::sync::mpsc::TryRecvError;
+    let until = std::time::Instant::now() + POLL_FOR;
+    loop {
+        match result.try_recv() {
+            Ok(t) => return Some(t),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) if std::time::Instant::now() < until => std::hint::spin_loop(),
+            Err(TryRecvError::Empty) => return result.recv().ok(),
+        }
+    }
+}
+
+/// How long [`receive`] polls before it sleeps: a few CPUIDs' time.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+const POLL_FOR: std::time::Duration = std::time::Duration::from_micros(200);
 
 /// The leaves outside the hypervisor ranges that `scope` needs.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
@@ -181,10 +209,10 @@ pub fn live(_scope: Scope) -> CpuidRead {
 
 /// Not x86: no CPUID, and `here` runs alone (it shares its work with no helper).
 #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-pub fn live_with<H, T: Send>(
+pub fn live_with<H, T: Send + 'static>(
     _scope: Scope,
     here: impl FnOnce() -> H,
-    _help: impl FnOnce() -> T + Send,
+    _help: impl FnOnce() -> T + Send + 'static,
 ) -> (CpuidRead, H, Option<T>) {
     (CpuidRead::NotObserved, here(), None)
 }

@@ -25,7 +25,7 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
     // inside `read_walk`, where it pays). A snapshot is read on this thread: replaying it is
     // cheaper than creating a thread. The result does not depend on the interleaving: every
     // part lands in its own keys of the capture's ordered maps.
-    let walks = SharedWalks::new(scope);
+    let walks = std::sync::Arc::new(SharedWalks::new(scope));
     if src.is_snapshot() {
         let mut c = read_files(src, scope);
         walks.help(src, &mut c);
@@ -33,6 +33,7 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
         c.cpuid = src.cpuid_for(scope);
         return c;
     }
+    let shared = walks.clone();
     let (cpuid, mut c, part) = crate::cpuid::live_with(
         scope,
         || {
@@ -40,9 +41,9 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
             walks.help(src, &mut c);
             c
         },
-        || {
+        move || {
             let mut part = Capture::default();
-            walks.help(&Source::live(), &mut part);
+            shared.help(&Source::live(), &mut part);
             part
         },
     );
