@@ -6,7 +6,10 @@ Commands are run in alternating order, round after round, so drift in machine lo
 them alike. Each run is a posix_spawn + waitpid of the real binary with output to /dev/null; the
 time includes process start-up, which is what a script calling these tools pays.
 
-Usage: bench/compare-detect.py [--rounds N] [--vcap PATH] [--markdown]
+Both vcap builds are measured: the dynamically linked one `cargo build --release` makes, and the
+static one `scripts/build-static` makes (the binary to ship).
+
+Usage: bench/compare-detect.py [--rounds N] [--vcap PATH] [--static-vcap PATH | --no-static] [--markdown]
 """
 import argparse
 import os
@@ -35,12 +38,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=300)
     ap.add_argument("--vcap", default=None)
+    ap.add_argument("--static-vcap", default=None)
+    ap.add_argument("--no-static", action="store_true")
     ap.add_argument("--markdown", action="store_true")
     a = ap.parse_args()
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     vcap = a.vcap or os.path.join(top, "target", "release", "vcap")
     if a.vcap is None:
         subprocess.run(["cargo", "build", "--release", "-q", "--bin", "vcap"], cwd=top, check=True)
+    static = a.static_vcap
+    if static is None and not a.no_static:
+        built = subprocess.run([os.path.join(top, "scripts", "build-static")], cwd=top, check=True,
+                               capture_output=True, text=True)
+        static = os.path.join(top, built.stdout.strip())
     cmds = {}
     sdv = shutil.which("systemd-detect-virt")
     if sdv:
@@ -50,6 +60,9 @@ def main():
         cmds["virt-what"] = [vw]
     cmds["vcap detect"] = [vcap, "detect"]
     cmds["vcap --json"] = [vcap, "--json"]
+    if static:
+        cmds["vcap detect (static)"] = [static, "detect"]
+        cmds["vcap --json (static)"] = [static, "--json"]
     # What each row is compared with: systemd-detect-virt run the same way.
     baseline = {n: "systemd-detect-virt --vm" for n in cmds}
     setpriv = shutil.which("setpriv")
