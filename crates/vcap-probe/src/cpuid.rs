@@ -1,8 +1,9 @@
 //! Executing CPUID on this CPU (x86 only), through raw-cpuid's safe wrapper of the instruction.
 
 use vcap_core::capture::CpuidRead;
+use vcap_core::cpuid::CpuidDump;
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-use vcap_core::cpuid::{CpuidDump, HV_BASE_FIRST, Regs};
+use vcap_core::cpuid::{HV_BASE_FIRST, Regs};
 use vcap_core::plan::Scope;
 
 /// How many subleaves a leaf has, from the leaf's own enumeration rule (Intel SDM Vol. 2A CPUID;
@@ -66,80 +67,98 @@ fn q(leaf: u32, sub: u32) -> Regs {
 /// ([`Scope::Snapshot`], for bug reports and the register tables). Every CPUID traps to the
 /// hypervisor in a VM, 1.4–7 µs each on the hosts measured, and the whole ranges are a hundred
 /// more of them.
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 pub fn live(scope: Scope) -> CpuidRead {
-    let mut d = outside_hypervisor_ranges(scope);
-    HypervisorScan::default().run(&mut d);
-    CpuidRead::Dump(d)
+    let dump = LiveCpuid::new(scope);
+    dump.read(dump.alone())
 }
 
-/// Live CPUID as [`live`], with `here` run on this thread and `help` on a worker thread (moved
-/// off this CPU where another is allowed), each thread then taking its share of the
-/// hypervisor-range scan: a thread executes the bases nobody has taken yet, so the scan splits
-/// by how soon each thread is free, and a worker that starts late or not at all costs this
-/// thread nothing. `help` must be work that `here` shares (a queue both take from), since it
-/// does not run again here when the worker cannot be created. Its result is `None` then, or
-/// when it panicked. The dump is what one thread would record, up to the fields that differ by
-/// CPU (leaf 1's APIC ID, Xen's vCPU ID in its leaf 4), which depend on where the process runs
-/// anyway.
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-pub fn live_with<H, T: Send + 'static>(
+/// A live CPUID dump that threads can build together: one executes the leaves outside the
+/// hypervisor ranges ([`LiveCpuid::outside`]), and each takes its [`LiveCpuid::share`] of the
+/// 256-base hypervisor scan, the bases nobody has taken yet, so the scan splits by how soon
+/// each thread is free. The parts together are what one thread would record, up to the fields
+/// that differ by CPU (leaf 1's APIC ID, Xen's vCPU ID in its leaf 4), which depend on where
+/// the process runs anyway. Not x86: nothing to execute, and the read is "not observed".
+// Not x86, the fields have no use: there is nothing to execute.
+#[cfg_attr(
+    not(any(target_arch = "x86", target_arch = "x86_64")),
+    allow(dead_code)
+)]
+pub struct LiveCpuid {
     scope: Scope,
-    here: impl FnOnce() -> H,
-    help: impl FnOnce() -> T + Send + 'static,
-) -> (CpuidRead, H, Option<T>) {
-    let scan = std::sync::Arc::new(HypervisorScan::default());
-    let cpu = crate::probe::this_cpu();
-    let (done, result) = std::sync::mpsc::sync_channel(1);
-    // Not a scoped thread: this thread takes the worker's result without waiting for the
-    // worker to exit.
-    let shared = scan.clone();
-    let started = crate::probe::worker()
-        .spawn(move || {
-            crate::probe::move_off(cpu);
-            let t = help();
-            let mut part = CpuidDump::default();
-            shared.run(&mut part);
-            let _ = done.send((t, part));
-        })
-        .is_ok();
-    if started {
-        // Let the worker run at once if it was started on this CPU, so it can move off it.
-        std::thread::yield_now();
-    }
-    let h = here();
-    let mut d = outside_hypervisor_ranges(scope);
-    scan.run(&mut d);
-    let t = started
-        .then(|| receive(&result))
-        .flatten()
-        .map(|(t, part)| {
-            d.leaves.extend(part.leaves);
-            t
-        });
-    (CpuidRead::Dump(d), h, t)
+    /// The index (0–255) of the next hypervisor base to take.
+    next: std::sync::atomic::AtomicU32,
 }
 
-/// The worker's result: it ends its share of the scan as this thread ends its own, so this
-/// thread polls for a moment before it sleeps (being woken by another CPU took about 100 µs on
-/// the KVM guest measured). `None` when the worker ended without one (it panicked).
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-fn receive<T>(result: &std::sync::mpsc::Receiver<T>) -> Option<T> {
-    use std::sync::mpsc::TryRecvError;
-    let until = std::time::Instant::now() + POLL_FOR;
-    loop {
-        match result.try_recv() {
-            Ok(t) => return Some(t),
-            Err(TryRecvError::Disconnected) => return None,
-            Err(TryRecvError::Empty) if std::time::Instant::now() < until => std::hint::spin_loop(),
-            Err(TryRecvError::Empty) => return result.recv().ok(),
+impl LiveCpuid {
+    /// A dump for `scope` with no base taken yet.
+    pub fn new(scope: Scope) -> Self {
+        LiveCpuid {
+            scope,
+            next: std::sync::atomic::AtomicU32::new(0),
         }
     }
-}
 
-/// How long [`receive`] polls before it sleeps: a few CPUIDs' time.
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-const POLL_FOR: std::time::Duration = std::time::Duration::from_micros(200);
+    /// The whole dump on this thread: the leaves outside the hypervisor ranges, and every base
+    /// nobody else has taken.
+    pub fn alone(&self) -> CpuidDump {
+        let mut d = self.outside();
+        self.share(&mut d);
+        d
+    }
+
+    /// The leaves outside the hypervisor ranges.
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    pub fn outside(&self) -> CpuidDump {
+        outside_hypervisor_ranges(self.scope)
+    }
+
+    /// Executes hypervisor bases into `d` until every one has been taken; records each valid
+    /// base with its leaves up to its maximum (at most 64 of them), and 0x40000000 whatever it
+    /// holds.
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    pub fn share(&self, d: &mut CpuidDump) {
+        use std::sync::atomic::Ordering::Relaxed;
+        loop {
+            let i = self.next.fetch_add(1, Relaxed);
+            if i > 0xff {
+                return;
+            }
+            let base = HV_BASE_FIRST + i * 0x100;
+            let r = q(base, 0);
+            if vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
+                // Hypervisor leaves have no subleaves the dump needs.
+                d.leaves.insert((base, 0), r);
+                for leaf in base + 1..=r.eax.min(base + 0x3f) {
+                    d.leaves.insert((leaf, 0), q(leaf, 0));
+                }
+            } else if i == 0 {
+                d.leaves.insert((base, 0), r);
+            }
+        }
+    }
+
+    /// The read of the parts put together.
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    pub fn read(&self, d: CpuidDump) -> CpuidRead {
+        CpuidRead::Dump(d)
+    }
+
+    /// Not x86: no leaves.
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    pub fn outside(&self) -> CpuidDump {
+        CpuidDump::default()
+    }
+
+    /// Not x86: nothing to scan.
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    pub fn share(&self, _d: &mut CpuidDump) {}
+
+    /// Not x86: CPUID does not exist here.
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    pub fn read(&self, _d: CpuidDump) -> CpuidRead {
+        CpuidRead::NotObserved
+    }
+}
 
 /// The leaves outside the hypervisor ranges that `scope` needs.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
@@ -166,57 +185,6 @@ fn outside_hypervisor_ranges(scope: Scope) -> CpuidDump {
     d
 }
 
-/// The scan of the 256 hypervisor bases 0x40000000–0x4000FF00, which threads can share: each
-/// [`HypervisorScan::run`] takes the next base nobody has taken until none is left.
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-#[derive(Default)]
-struct HypervisorScan {
-    /// The index (0–255) of the next base to take.
-    next: std::sync::atomic::AtomicU32,
-}
-
-#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-impl HypervisorScan {
-    /// Executes bases until every one has been taken; records each valid base with its leaves
-    /// up to its maximum (at most 64 of them), and 0x40000000 whatever it holds.
-    fn run(&self, d: &mut CpuidDump) {
-        use std::sync::atomic::Ordering::Relaxed;
-        loop {
-            let i = self.next.fetch_add(1, Relaxed);
-            if i > 0xff {
-                return;
-            }
-            let base = HV_BASE_FIRST + i * 0x100;
-            let r = q(base, 0);
-            if vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
-                // Hypervisor leaves have no subleaves the dump needs.
-                d.leaves.insert((base, 0), r);
-                for leaf in base + 1..=r.eax.min(base + 0x3f) {
-                    d.leaves.insert((leaf, 0), q(leaf, 0));
-                }
-            } else if i == 0 {
-                d.leaves.insert((base, 0), r);
-            }
-        }
-    }
-}
-
-/// Not x86: CPUID does not exist here.
-#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-pub fn live(_scope: Scope) -> CpuidRead {
-    CpuidRead::NotObserved
-}
-
-/// Not x86: no CPUID, and `here` runs alone (it shares its work with no helper).
-#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-pub fn live_with<H, T: Send + 'static>(
-    _scope: Scope,
-    here: impl FnOnce() -> H,
-    _help: impl FnOnce() -> T + Send + 'static,
-) -> (CpuidRead, H, Option<T>) {
-    (CpuidRead::NotObserved, here(), None)
-}
-
 #[cfg(all(test, any(target_arch = "x86", target_arch = "x86_64")))]
 mod tests {
     use super::*;
@@ -235,25 +203,36 @@ mod tests {
         }
     }
 
-    /// Sharing the scan with a worker records exactly the leaves one thread records, and both
-    /// jobs run once.
+    /// Threads sharing the scan record together exactly the leaves one thread records.
     #[test]
     fn a_shared_scan_dumps_what_one_thread_dumps() {
         for scope in [Scope::Detect, Scope::Full] {
             let alone = dump(live(scope));
-            let (shared, here, there) = live_with(scope, || 1, || 2);
-            assert_eq!(dump(shared).leaves, alone.leaves, "{scope:?}");
-            assert_eq!((here, there), (1, Some(2)));
+            for threads in [2, 3, 8] {
+                let shared = LiveCpuid::new(scope);
+                let mut d = shared.outside();
+                std::thread::scope(|s| {
+                    let parts: Vec<_> = (1..threads)
+                        .map(|_| {
+                            s.spawn(|| {
+                                let mut part = CpuidDump::default();
+                                shared.share(&mut part);
+                                part
+                            })
+                        })
+                        .collect();
+                    shared.share(&mut d);
+                    for p in parts {
+                        d.leaves.extend(p.join().unwrap().leaves);
+                    }
+                });
+                assert_eq!(
+                    dump(shared.read(d)).leaves,
+                    alone.leaves,
+                    "{scope:?} {threads}"
+                );
+            }
         }
-    }
-
-    /// A job that panics on the worker is reported as lost, and the dump is still whole.
-    #[test]
-    fn a_worker_job_that_panics_is_lost_not_fatal() {
-        let alone = dump(live(Scope::Detect));
-        let (shared, _, there) = live_with(Scope::Detect, || (), || -> u8 { panic!("a bug") });
-        assert_eq!(there, None);
-        assert_eq!(dump(shared).leaves, alone.leaves);
     }
 
     /// The scan takes every base once, whichever thread takes it: base 0x40000000 is always
