@@ -172,7 +172,7 @@ impl SharedWalks {
 }
 
 /// A probe worker thread's builder.
-pub(crate) fn worker() -> std::thread::Builder {
+fn worker() -> std::thread::Builder {
     std::thread::Builder::new().stack_size(WORKER_STACK)
 }
 
@@ -180,7 +180,7 @@ pub(crate) fn worker() -> std::thread::Builder {
 const WORKER_STACK: usize = 256 * 1024;
 
 /// The CPU this thread runs on now.
-pub(crate) fn this_cpu() -> usize {
+fn this_cpu() -> usize {
     rustix::thread::sched_getcpu()
 }
 
@@ -188,7 +188,7 @@ pub(crate) fn this_cpu() -> usize {
 /// creator's CPU and, measured on a 2-vCPU KVM guest, left both threads sharing it for the
 /// whole probe (1–2 ms) with the other CPU idle: the threads then take turns instead of
 /// running together. Nothing is lost where the move fails or no other CPU is allowed.
-pub(crate) fn move_off(cpu: usize) {
+fn move_off(cpu: usize) {
     if let Ok(mut allowed) = rustix::thread::sched_getaffinity(None) {
         allowed.unset(cpu);
         if allowed.count() > 0 {
