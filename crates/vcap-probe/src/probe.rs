@@ -27,14 +27,15 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
     // inside `read_walk`, where it pays). A snapshot is read on this thread: replaying it is
     // cheaper than creating a thread. The result does not depend on the interleaving: every
     // part lands in its own keys of the capture's ordered maps.
-    let walks = std::sync::Arc::new(SharedWalks::new(scope));
     if src.is_snapshot() {
+        let walks = SharedWalks::new(scope);
         let mut c = read_files(src, scope);
         walks.help(src, &mut c);
         walks.finish(&mut c);
         c.cpuid = src.cpuid_for(scope);
         return c;
     }
+    let walks = std::sync::Arc::new(SharedWalks::new(scope));
     let cpuid = std::sync::Arc::new(LiveCpuid::new(scope));
     let (their_walks, their_cpuid) = (walks.clone(), cpuid.clone());
     let ((mut c, mut d), helped) = with_helper(
