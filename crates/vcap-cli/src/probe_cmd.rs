@@ -5,10 +5,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use vcap_core::plan::Scope;
 use vcap_core::report::{self, Report};
 use vcap_core::{render, systemd};
 use vcap_probe::snapshot::{self, SnapshotError};
-use vcap_probe::{Source, SourceError};
+use vcap_probe::{Helper, Source, SourceError};
 
 /// Arguments of `vcap detect`.
 #[derive(Debug, Args)]
@@ -50,15 +51,24 @@ pub fn open(root: Option<&Path>) -> Result<Source, Error> {
     })
 }
 
-/// Probes and builds the report.
-pub fn report(root: Option<&Path>) -> Result<Report, Error> {
+/// Probes (with `helper`, when one was started) and builds the report.
+pub fn report(root: Option<&Path>, helper: Option<Helper>) -> Result<Report, Error> {
     let src = open(root)?;
-    Ok(report::build(&vcap_probe::probe(&src)))
+    Ok(report::build(&vcap_probe::probe_with(
+        &src,
+        Scope::Full,
+        helper,
+    )))
 }
 
 /// `vcap [--json]`: the full report.
-pub fn run_report(root: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
-    let r = report(root)?;
+pub fn run_report(
+    root: Option<&Path>,
+    helper: Option<Helper>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let r = report(root, helper)?;
     if json {
         serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
         writeln!(out)?;
@@ -72,6 +82,7 @@ pub fn run_report(root: Option<&Path>, json: bool, out: &mut dyn Write) -> Resul
 pub fn run_detect(
     a: &DetectArgs,
     root: Option<&Path>,
+    helper: Option<Helper>,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
@@ -82,10 +93,7 @@ pub fn run_detect(
         return Ok(0);
     }
     let src = open(root)?;
-    let (verdict, id) = report::detect_only(&vcap_probe::probe_scope(
-        &src,
-        vcap_core::plan::Scope::Detect,
-    ));
+    let (verdict, id) = report::detect_only(&vcap_probe::probe_with(&src, Scope::Detect, helper));
     let code = u8::from(id == "none");
     if json {
         let v = serde_json::json!({
@@ -104,11 +112,12 @@ pub fn run_detect(
 pub fn run_snapshot(
     a: &SnapshotArgs,
     root: Option<&Path>,
+    helper: Option<Helper>,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
     let src = open(root)?;
-    let cap = vcap_probe::probe_scope(&src, vcap_core::plan::Scope::Snapshot);
+    let cap = vcap_probe::probe_with(&src, Scope::Snapshot, helper);
     let w = snapshot::write(&src, &cap, &a.dir)?;
     if json {
         let v = serde_json::json!({"dir": a.dir, "files": w.files, "links": w.links, "unreadable": w.unreadable});

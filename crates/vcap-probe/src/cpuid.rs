@@ -68,14 +68,15 @@ fn q(leaf: u32, sub: u32) -> Regs {
 /// hypervisor in a VM, 1.4–7 µs each on the hosts measured, and the whole ranges are a hundred
 /// more of them.
 pub fn live(scope: Scope) -> CpuidRead {
-    let dump = LiveCpuid::new(scope);
-    dump.read(dump.alone())
+    let dump = LiveCpuid::new();
+    dump.read(dump.alone(scope))
 }
 
 /// A live CPUID dump that threads can build together: one executes the leaves outside the
-/// hypervisor ranges ([`LiveCpuid::outside`]), and each takes its [`LiveCpuid::share`] of the
-/// 256-base hypervisor scan, the bases nobody has taken yet, so the scan splits by how soon
-/// each thread is free. The parts together are what one thread would record, up to the fields
+/// hypervisor ranges that a scope reads ([`LiveCpuid::outside`]), and each takes its
+/// [`LiveCpuid::share`] of the 256-base hypervisor scan, the bases nobody has taken yet, so the
+/// scan splits by how soon each thread is free. The scan is the same for every scope, so it can
+/// start before the command (and so the scope) is known. The parts together are what one thread would record, up to the fields
 /// that differ by CPU (leaf 1's APIC ID, Xen's vCPU ID in its leaf 4), which depend on where
 /// the process runs anyway. Not x86: nothing to execute, and the read is "not observed".
 // Not x86, the fields have no use: there is nothing to execute.
@@ -83,58 +84,58 @@ pub fn live(scope: Scope) -> CpuidRead {
     not(any(target_arch = "x86", target_arch = "x86_64")),
     allow(dead_code)
 )]
+#[derive(Debug, Default)]
 pub struct LiveCpuid {
-    scope: Scope,
     /// The index (0–255) of the next hypervisor base to take.
     next: std::sync::atomic::AtomicU32,
 }
 
 impl LiveCpuid {
-    /// A dump for `scope` with no base taken yet.
-    pub fn new(scope: Scope) -> Self {
-        LiveCpuid {
-            scope,
-            next: std::sync::atomic::AtomicU32::new(0),
-        }
+    /// A dump with no base taken yet.
+    pub fn new() -> Self {
+        LiveCpuid::default()
     }
 
-    /// The whole dump on this thread: the leaves outside the hypervisor ranges, and every base
-    /// nobody else has taken.
-    pub fn alone(&self) -> CpuidDump {
-        let mut d = self.outside();
+    /// The whole dump for `scope` on this thread: the leaves outside the hypervisor ranges, and
+    /// every base nobody else has taken.
+    pub fn alone(&self, scope: Scope) -> CpuidDump {
+        let mut d = self.outside(scope);
         self.share(&mut d);
         d
     }
 
-    /// The leaves outside the hypervisor ranges.
+    /// The leaves outside the hypervisor ranges that `scope` reads.
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    pub fn outside(&self) -> CpuidDump {
-        outside_hypervisor_ranges(self.scope)
+    pub fn outside(&self, scope: Scope) -> CpuidDump {
+        outside_hypervisor_ranges(scope)
     }
 
-    /// Executes hypervisor bases into `d` until every one has been taken; records each valid
-    /// base with its leaves up to its maximum (at most 64 of them), and 0x40000000 whatever it
-    /// holds.
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    /// Executes hypervisor bases into `d` until every one has been taken.
     pub fn share(&self, d: &mut CpuidDump) {
-        use std::sync::atomic::Ordering::Relaxed;
-        loop {
-            let i = self.next.fetch_add(1, Relaxed);
-            if i > 0xff {
-                return;
-            }
-            let base = HV_BASE_FIRST + i * 0x100;
-            let r = q(base, 0);
-            if vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
-                // Hypervisor leaves have no subleaves the dump needs.
-                d.leaves.insert((base, 0), r);
-                for leaf in base + 1..=r.eax.min(base + 0x3f) {
-                    d.leaves.insert((leaf, 0), q(leaf, 0));
-                }
-            } else if i == 0 {
-                d.leaves.insert((base, 0), r);
-            }
+        while self.share_one(d) {}
+    }
+
+    /// Executes the next hypervisor base nobody has taken into `d`: records it with its leaves
+    /// up to its maximum (at most 64 of them) when it is valid, and 0x40000000 whatever it
+    /// holds. False when every base had been taken.
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    pub fn share_one(&self, d: &mut CpuidDump) -> bool {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if i > 0xff {
+            return false;
         }
+        let base = HV_BASE_FIRST + i * 0x100;
+        let r = q(base, 0);
+        if vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
+            // Hypervisor leaves have no subleaves the dump needs.
+            d.leaves.insert((base, 0), r);
+            for leaf in base + 1..=r.eax.min(base + 0x3f) {
+                d.leaves.insert((leaf, 0), q(leaf, 0));
+            }
+        } else if i == 0 {
+            d.leaves.insert((base, 0), r);
+        }
+        true
     }
 
     /// The read of the parts put together.
@@ -145,13 +146,15 @@ impl LiveCpuid {
 
     /// Not x86: no leaves.
     #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-    pub fn outside(&self) -> CpuidDump {
+    pub fn outside(&self, _scope: Scope) -> CpuidDump {
         CpuidDump::default()
     }
 
     /// Not x86: nothing to scan.
     #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-    pub fn share(&self, _d: &mut CpuidDump) {}
+    pub fn share_one(&self, _d: &mut CpuidDump) -> bool {
+        false
+    }
 
     /// Not x86: CPUID does not exist here.
     #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
@@ -209,8 +212,8 @@ mod tests {
         for scope in [Scope::Detect, Scope::Full] {
             let alone = dump(live(scope));
             for threads in [2, 3, 8] {
-                let shared = LiveCpuid::new(scope);
-                let mut d = shared.outside();
+                let shared = LiveCpuid::new();
+                let mut d = shared.outside(scope);
                 std::thread::scope(|s| {
                     let parts: Vec<_> = (1..threads)
                         .map(|_| {

@@ -17,92 +17,131 @@ pub fn probe(src: &Source) -> Capture {
 
 /// Reads the part of the plan a command needs (`Scope::Detect` skips the capability inputs).
 pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
-    // Live, this thread reads the files while a worker starts on the bus walks; each thread
-    // then takes the walks nobody has taken yet, and then the hypervisor bases nobody has
-    // scanned yet (256 CPUIDs, each a trap to the hypervisor in a VM: with PCI config space,
-    // which traps too, the longest part of a probe). So the work splits by how soon each
-    // thread is free, and neither waits for the other until the end. A walk is not split
-    // between these two: the kernel serialises PCI config accesses under one lock, and two
-    // threads reading config space at once were slower than one (a large walk is split
-    // inside `read_walk`, where it pays). A snapshot is read on this thread: replaying it is
-    // cheaper than creating a thread. The result does not depend on the interleaving: every
-    // part lands in its own keys of the capture's ordered maps.
+    probe_with(src, scope, None)
+}
+
+/// [`probe_scope`] with a [`Helper`] started earlier, or none (live, one is started here then).
+/// A snapshot is read on this thread (replaying it is cheaper than creating a thread), and a
+/// helper given with one is left unused.
+pub fn probe_with(src: &Source, scope: Scope, helper: Option<Helper>) -> Capture {
+    // Live, this thread reads the files while the helper takes the bus walks as soon as they
+    // are posted; each thread then takes the walks nobody has taken yet, and then the
+    // hypervisor bases nobody has scanned yet (256 CPUIDs, each a trap to the hypervisor in a
+    // VM: with PCI config space, which traps too, the longest part of a probe). So the work
+    // splits by how soon each thread is free, and neither waits for the other until the end.
+    // A walk is not split between these two: the kernel serialises PCI config accesses under
+    // one lock, and two threads reading config space at once were slower than one (a large
+    // walk is split inside `read_walk`, where it pays). The result does not depend on the
+    // interleaving: every part lands in its own keys of the capture's ordered maps.
+    let walks = std::sync::Arc::new(SharedWalks::new(scope));
     if src.is_snapshot() {
-        let walks = SharedWalks::new(scope);
         let mut c = read_files(src, scope);
         walks.help(src, &mut c);
         walks.finish(&mut c);
         c.cpuid = src.cpuid_for(scope);
         return c;
     }
-    let walks = std::sync::Arc::new(SharedWalks::new(scope));
-    let cpuid = std::sync::Arc::new(LiveCpuid::new(scope));
-    let (their_walks, their_cpuid) = (walks.clone(), cpuid.clone());
-    let ((mut c, mut d), helped) = with_helper(
-        || {
-            let mut c = read_files(src, scope);
-            walks.help(src, &mut c);
-            let mut d = cpuid.outside();
-            cpuid.share(&mut d);
-            (c, d)
-        },
-        move || {
-            let mut part = Capture::default();
-            their_walks.help(&Source::live(), &mut part);
-            let mut d = CpuidDump::default();
-            their_cpuid.share(&mut d);
-            (part, d)
-        },
-    );
-    match helped {
-        Helped::Done((part, their_d)) => {
+    let helper = helper.or_else(Helper::start);
+    let cpuid = helper
+        .as_ref()
+        .map_or_else(Default::default, |h| h.cpuid.clone());
+    if let Some(h) = &helper {
+        // A helper that is gone (a bug) shows itself below, when its result is missing.
+        let _ = h.walks.send(walks.clone());
+    }
+    let mut c = read_files(src, scope);
+    walks.help(src, &mut c);
+    let mut d = cpuid.outside(scope);
+    cpuid.share(&mut d);
+    match helper.map(|h| receive(&h.result)) {
+        Some(Some((part, theirs))) => {
             merge(&mut c, part);
-            d.leaves.extend(their_d.leaves);
+            d.leaves.extend(theirs.leaves);
         }
-        Helped::NotStarted => {}
         // A bug: the walks the helper had taken are marked failed below, and CPUID is dumped
         // again here, since the bases it had taken are unknown.
-        Helped::Lost => d = LiveCpuid::new(scope).alone(),
+        Some(None) => d = LiveCpuid::new().alone(scope),
+        None => {}
     }
     walks.finish(&mut c);
     c.cpuid = cpuid.read(d);
     c
 }
 
-/// What became of a helper thread's job.
-#[derive(Debug, PartialEq)]
-enum Helped<T> {
-    /// It ran; its result.
-    Done(T),
-    /// No thread could be created: the job did not run.
-    NotStarted,
-    /// It panicked (a bug) and its result is lost.
-    Lost,
+/// The live probe's helper thread. It can start before the command line is parsed: it begins
+/// with the hypervisor CPUID scan, which every scope reads the same, and takes its share of the
+/// bus walks once the probe posts them ([`probe_with`]). Started at the top of `main`, it is
+/// running on the other CPU by the time the arguments are parsed: creating it and moving it
+/// there took 0.1 ms of `vcap detect`'s 2.1 ms on a 2-vCPU KVM guest. Dropped unused, it ends
+/// after its scan.
+#[derive(Debug)]
+pub struct Helper {
+    /// The scan the helper and the probe share.
+    cpuid: std::sync::Arc<LiveCpuid>,
+    /// Where the probe posts its walks.
+    walks: std::sync::mpsc::Sender<std::sync::Arc<SharedWalks>>,
+    /// The helper's part: the walks it read and the bases it executed.
+    result: std::sync::mpsc::Receiver<(Capture, CpuidDump)>,
 }
 
-/// Runs `help` on a worker thread moved off this CPU (where another is allowed) while `here`
-/// runs on this one. The worker is not a scoped thread: this thread takes its result from a
-/// channel without waiting for it to exit. Linux started the worker on its creator's CPU and,
-/// on the 2-vCPU KVM guest measured, left both there with the other CPU idle (they took turns
-/// for up to 2.3 ms), so the worker moves itself, and this thread yields once to let it.
-fn with_helper<H, T: Send + 'static>(
-    here: impl FnOnce() -> H,
-    help: impl FnOnce() -> T + Send + 'static,
-) -> (H, Helped<T>) {
+impl Helper {
+    /// Starts the helper on a thread moved off this CPU (where another is allowed); `None`
+    /// when no thread could be created (the probe then does everything on its own thread).
+    pub fn start() -> Option<Helper> {
+        let cpuid = std::sync::Arc::new(LiveCpuid::new());
+        let (walks, posted) = std::sync::mpsc::channel();
+        let theirs = cpuid.clone();
+        let result = start_thread(move || help(&theirs, &posted, Source::live))?;
+        Some(Helper {
+            cpuid,
+            walks,
+            result,
+        })
+    }
+}
+
+/// The helper's job: the CPUID scan until walks are posted, then the walks nobody has taken,
+/// then the rest of the scan. Where nothing is posted by the end of the scan it waits for the
+/// walks, or for the probe to be dropped unused. `src` makes the helper's source (a `Source`
+/// keeps a cache for one thread).
+fn help(
+    cpuid: &LiveCpuid,
+    posted: &std::sync::mpsc::Receiver<std::sync::Arc<SharedWalks>>,
+    src: impl Fn() -> Source,
+) -> (Capture, CpuidDump) {
+    let mut part = Capture::default();
+    let mut d = CpuidDump::default();
+    let mut walked = false;
+    while cpuid.share_one(&mut d) {
+        if !walked && let Ok(w) = posted.try_recv() {
+            w.help(&src(), &mut part);
+            walked = true;
+        }
+    }
+    if !walked && let Ok(w) = posted.recv() {
+        w.help(&src(), &mut part);
+    }
+    (part, d)
+}
+
+/// Runs `job` on a new thread moved off this CPU (where another is allowed), and yields once so
+/// that it can move; its result comes on the receiver ([`receive`]). `None` when no thread
+/// could be created. Linux started a new thread on its creator's CPU and, on the 2-vCPU KVM
+/// guest measured, left both there with the other CPU idle (they took turns for up to 2.3 ms).
+/// The thread is not scoped: the result is taken without waiting for the thread to exit.
+fn start_thread<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<std::sync::mpsc::Receiver<T>> {
     let cpu = this_cpu();
     let (done, result) = std::sync::mpsc::sync_channel(1);
-    let started = worker()
+    worker()
         .spawn(move || {
             move_off(cpu);
-            let _ = done.send(help());
+            let _ = done.send(job());
         })
-        .is_ok();
-    if !started {
-        return (here(), Helped::NotStarted);
-    }
+        .ok()?;
     std::thread::yield_now();
-    let h = here();
-    (h, receive(&result).map_or(Helped::Lost, Helped::Done))
+    Some(result)
 }
 
 /// A helper's result, `None` when it ended without one (it panicked). The probe's helper ends
@@ -324,10 +363,10 @@ mod tests {
     use std::fs;
 
     #[test]
-    fn a_helper_runs_once_beside_this_thread_and_a_panic_is_lost_not_fatal() {
-        assert_eq!(with_helper(|| 1, || 2), (1, Helped::Done(2)));
-        let (here, helped) = with_helper(|| 1, || -> u8 { panic!("a bug") });
-        assert_eq!((here, helped), (1, Helped::Lost));
+    fn a_thread_job_hands_over_its_result_and_a_panic_is_lost_not_fatal() {
+        assert_eq!(start_thread(|| 2).as_ref().and_then(receive), Some(2));
+        let lost = start_thread(|| -> u8 { panic!("a bug") });
+        assert_eq!(lost.as_ref().and_then(receive), None);
     }
 
     /// A thread moved off a CPU runs elsewhere when another CPU is allowed, and stays where it
@@ -465,6 +504,82 @@ mod tests {
         let whole = shared_by(&src, Scope::Full, 2);
         assert_eq!(whole.dirs[PCI_DEVICES].entries().len(), 3);
         fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// The hypervisor bases of a dump (the leaves the shared scan executes).
+    fn scanned(d: &CpuidDump) -> Vec<(u32, u32)> {
+        let bases = vcap_core::cpuid::HV_BASE_FIRST..=vcap_core::cpuid::HV_BASE_FIRST + 0xffff;
+        d.leaves
+            .keys()
+            .copied()
+            .filter(|(l, _)| bases.contains(l))
+            .collect()
+    }
+
+    /// A helper reads the walks whenever they are posted — before its scan ends, after it, or
+    /// never (its probe was dropped unused) — and always the whole scan nobody else took.
+    #[test]
+    fn a_helper_takes_the_walks_whenever_they_are_posted() {
+        let d = many_functions(5);
+        let src = Source::snapshot(&d).unwrap();
+        let fork = || Source::snapshot(&d).unwrap();
+        let whole_scan = scanned(&LiveCpuid::new().alone(Scope::Detect));
+        let expected = shared_by(&src, Scope::Full, 1);
+        // Posted before the scan ends.
+        let (post, posted) = std::sync::mpsc::channel();
+        let walks = std::sync::Arc::new(SharedWalks::new(Scope::Full));
+        post.send(walks.clone()).unwrap();
+        let (mut part, dump) = help(&LiveCpuid::new(), &posted, fork);
+        walks.finish(&mut part);
+        assert_eq!(part, expected);
+        assert_eq!(scanned(&dump), whole_scan);
+        // Posted after the scan ended: the helper waits for it.
+        let (post, posted) = std::sync::mpsc::channel();
+        let walks = std::sync::Arc::new(SharedWalks::new(Scope::Full));
+        let (mut part, dump) = std::thread::scope(|s| {
+            let helper = s.spawn(move || help(&LiveCpuid::new(), &posted, fork));
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            post.send(walks.clone()).unwrap();
+            helper.join().unwrap()
+        });
+        walks.finish(&mut part);
+        assert_eq!(part, expected);
+        assert_eq!(scanned(&dump), whole_scan);
+        // Never posted: the helper ends after its scan with no walk read.
+        let (post, posted) = std::sync::mpsc::channel::<std::sync::Arc<SharedWalks>>();
+        drop(post);
+        let (part, dump) = help(&LiveCpuid::new(), &posted, fork);
+        assert_eq!(part, Capture::default());
+        assert_eq!(scanned(&dump), whole_scan);
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// A live probe with a helper started before it (as `main` starts one) reads what a probe
+    /// that starts its own reads: the same files, links, listings and CPUID leaves.
+    #[test]
+    fn an_early_helper_probes_what_a_late_one_probes() {
+        let keys = |c: &Capture| {
+            let leaves = match &c.cpuid {
+                vcap_core::capture::CpuidRead::Dump(d) => d.leaves.keys().copied().collect(),
+                _ => Vec::new(),
+            };
+            let files: Vec<_> = c.files.keys().cloned().collect();
+            (
+                files,
+                c.links.clone(),
+                c.dirs.clone(),
+                c.exists.clone(),
+                leaves,
+            )
+        };
+        for scope in [Scope::Detect, Scope::Full] {
+            let early = Helper::start();
+            let with_early = probe_with(&Source::live(), scope, early);
+            assert_eq!(
+                keys(&with_early),
+                keys(&probe_scope(&Source::live(), scope))
+            );
+        }
     }
 
     #[test]
