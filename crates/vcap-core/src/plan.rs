@@ -259,7 +259,8 @@ pub enum Scope {
 }
 
 /// Inputs that detection does not read (the capability decisions, and context kept in snapshots),
-/// by path, walk directory, or file or link name inside a walk entry. PCI config space is the
+/// by path, walk directory, file or link name inside a walk entry, or such a name in one walk's
+/// entries only (`<walk directory>/*/<name>`). PCI config space is the
 /// costly one: in a VM every config access traps to the hypervisor (11–33 µs each on the
 /// development machine's hosts; on the first, a PCIe function's 4 KiB read whole took 7–17 ms).
 pub const NOT_FOR_DETECTION: &[&str] = &[
@@ -274,6 +275,10 @@ pub const NOT_FOR_DETECTION: &[&str] = &[
     "intel-iommu/address",
     "intel-iommu/ecap",
     "amd-iommu/features",
+    // Detection reads virtio devices' transports, from the listing's links; their IDs are for
+    // the capability decisions.
+    "/sys/bus/virtio/devices/*/device",
+    "/sys/bus/virtio/devices/*/vendor",
 ];
 
 /// Walk-entry files only snapshots read: context for whoever reads a bug report; no decision
@@ -294,7 +299,14 @@ impl Scope {
     /// [`Summary`] file was read with content: only snapshots read the files it covers then.
     pub fn reads_entry_file(self, w: &WalkSpec, file: &str, summary_read: bool) -> bool {
         let covered = w.summary.is_some_and(|s| s.covers.contains(&file));
-        self.reads(file) && !(self != Scope::Snapshot && summary_read && covered)
+        let named_in_walk = |rows: &[&str]| {
+            rows.iter()
+                .any(|r| r.strip_prefix(w.dir).and_then(|r| r.strip_prefix("/*/")) == Some(file))
+        };
+        let skipped_in_walk = self == Scope::Detect && named_in_walk(NOT_FOR_DETECTION);
+        self.reads(file)
+            && !skipped_in_walk
+            && !(self != Scope::Snapshot && summary_read && covered)
     }
 }
 
@@ -316,4 +328,36 @@ pub fn tells(path: &str) -> Option<&'static str> {
         .iter()
         .find(|w| path.starts_with(w.dir))
         .map(|w| w.tells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk(dir: &str) -> &'static WalkSpec {
+        WALKS.iter().find(|w| w.dir == dir).unwrap()
+    }
+
+    /// A file skipped in one walk's entries is skipped there only, and only by detection.
+    #[test]
+    fn a_name_skipped_in_one_walk_is_read_in_the_others() {
+        let (virtio, pci) = (walk(VIRTIO_DEVICES), walk(PCI_DEVICES));
+        for f in ["device", "vendor"] {
+            assert!(!Scope::Detect.reads_entry_file(virtio, f, false), "{f}");
+            assert!(Scope::Full.reads_entry_file(virtio, f, false), "{f}");
+            assert!(Scope::Snapshot.reads_entry_file(virtio, f, false), "{f}");
+            // PCI IDs without a modalias are detection's evidence.
+            assert!(Scope::Detect.reads_entry_file(pci, f, false), "{f}");
+            assert!(!Scope::Detect.reads_entry_file(pci, f, true), "{f}");
+        }
+    }
+
+    /// Every row naming a file in one walk names a walk of the plan and a file it reads.
+    #[test]
+    fn rows_naming_a_walk_name_a_walk_file() {
+        for row in NOT_FOR_DETECTION.iter().filter(|r| r.contains("/*/")) {
+            let (dir, file) = row.split_once("/*/").unwrap();
+            assert!(walk(dir).files.iter().any(|(f, _)| *f == file), "{row}");
+        }
+    }
 }
