@@ -76,9 +76,9 @@ pub fn live(scope: Scope) -> CpuidRead {
 /// hypervisor ranges that a scope reads ([`LiveCpuid::outside`]), and each takes its
 /// [`LiveCpuid::share`] of the 256-base hypervisor scan, the bases nobody has taken yet, so the
 /// scan splits by how soon each thread is free. The scan is the same for every scope, so it can
-/// start before the command (and so the scope) is known. The parts together are what one thread would record, up to the fields
-/// that differ by CPU (leaf 1's APIC ID, Xen's vCPU ID in its leaf 4), which depend on where
-/// the process runs anyway. Not x86: nothing to execute, and the read is "not observed".
+/// start before the command (and so the scope) is known. The parts together are what one thread
+/// would record, up to the fields that differ by CPU (leaf 1's APIC ID, Xen's vCPU ID in its
+/// leaf 4), which depend on where the process runs anyway. Not x86: nothing to execute, and the read is "not observed".
 // Not x86, the fields have no use: there is nothing to execute.
 #[cfg_attr(
     not(any(target_arch = "x86", target_arch = "x86_64")),

@@ -33,14 +33,15 @@ pub fn probe_with(src: &Source, scope: Scope, helper: Option<Helper>) -> Capture
     // one lock, and two threads reading config space at once were slower than one (a large
     // walk is split inside `read_walk`, where it pays). The result does not depend on the
     // interleaving: every part lands in its own keys of the capture's ordered maps.
-    let walks = std::sync::Arc::new(SharedWalks::new(scope));
     if src.is_snapshot() {
+        let walks = SharedWalks::new(scope);
         let mut c = read_files(src, scope);
         walks.help(src, &mut c);
         walks.finish(&mut c);
         c.cpuid = src.cpuid_for(scope);
         return c;
     }
+    let walks = std::sync::Arc::new(SharedWalks::new(scope));
     let helper = helper.or_else(Helper::start);
     let cpuid = helper
         .as_ref()
