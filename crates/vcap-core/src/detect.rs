@@ -7,11 +7,12 @@
 //! 3. Equal strength, or no evidence at all, is `unknown`: vcap never guesses bare metal from an
 //!    absence.
 //!
-//! The hypervisor is named by precedence rows ([`IDENTITY_PRECEDENCE`]), not by control flow.
+//! The hypervisor is named by walking [`PRECEDENCE`], an ordered list of steps, not by control flow.
 
 use serde::Serialize;
 
 use crate::evidence::{Evidence, Strength, Suggests};
+use crate::ids::{Cloud, Hypervisor, Product};
 
 /// Where this OS runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,14 +45,14 @@ impl Kind {
 pub struct Verdict {
     /// Where this OS runs.
     pub kind: Kind,
-    /// The hypervisor (id from [`crate::evidence::HYPERVISORS`]), when known.
-    pub hypervisor: Option<&'static str>,
+    /// The hypervisor, when known.
+    pub hypervisor: Option<Hypervisor>,
     /// The virtual platform product, when known.
-    pub product: Option<&'static str>,
+    pub product: Option<Product>,
     /// The cloud, when known (also for bare-metal cloud machines).
-    pub cloud: Option<&'static str>,
+    pub cloud: Option<Cloud>,
     /// Interfaces the hypervisor also presents (e.g. `hyperv` enlightenments under KVM).
-    pub presents: Vec<&'static str>,
+    pub presents: Vec<Hypervisor>,
     /// One sentence.
     pub summary: String,
     /// Indices into the evidence list of the items that decided.
@@ -67,20 +68,57 @@ pub struct Conflict {
     pub evidence: Vec<usize>,
 }
 
-/// Hypervisors that present another's paravirtual interface: a product from DMI or PCI IDs names
-/// the real hypervisor when CPUID shows one of these interfaces.
+/// A product that presents another hypervisor's paravirtual interface: when CPUID shows one of
+/// these interfaces and other evidence names the product, the product is the hypervisor.
+#[derive(Debug, Clone, Copy)]
+pub struct Presents {
+    /// The product's hypervisor.
+    pub product: Hypervisor,
+    /// The interfaces it can present.
+    pub interfaces: &'static [Hypervisor],
+    /// Where that is documented.
+    pub source: &'static str,
+}
+
+/// Products known to present other hypervisors' interfaces.
 #[rustfmt::skip]
-pub const PRESENTS: &[(&str, &[&str], &str)] = &[
-    ("virtualbox", &["kvm", "hyperv"], "VirtualBox manual §10.4 paravirtualization providers (KVM, Hyper-V)"),
-    ("parallels", &["hyperv"], "Parallels Desktop Hyper-V enlightenments"),
+pub const PRESENTS: &[Presents] = &[
+    Presents { product: Hypervisor::Virtualbox, interfaces: &[Hypervisor::Kvm, Hypervisor::Hyperv], source: "VirtualBox manual §10.4 paravirtualization providers (KVM, Hyper-V); systemd src/basic/virt.c detect_vm(): Oracle VirtualBox is taken from DMI \"even if they use KVM\"" },
+    Presents { product: Hypervisor::Parallels, interfaces: &[Hypervisor::Kvm, Hypervisor::Hyperv], source: "Parallels Desktop's Hyper-V enlightenments and KVM paravirtualisation for Linux guests; systemd src/basic/virt.c detect_vm(): Parallels is taken from DMI \"even if they use KVM\"" },
 ];
 
-/// The order in which evidence names the hypervisor, highest first.
-pub const IDENTITY_PRECEDENCE: &[&str] = &[
-    "a valid CPUID signature other than an interface others emulate, highest base first (Linux, virt-what)",
-    "a product that presents that signature's interface (VirtualBox with KVM/Hyper-V providers)",
-    "a CPUID signature of an emulated interface (Microsoft Hv) when nothing else names one",
-    "other evidence in gathering order",
+/// One step of naming the hypervisor of a VM or host partition. [`PRECEDENCE`] lists them in
+/// order; the first step that yields a hypervisor names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameStep {
+    /// A product that presents the interface of the signature the next two steps would take
+    /// ([`PRESENTS`]) is the hypervisor.
+    PresentingProduct,
+    /// The valid CPUID signature at the highest base whose interface no other hypervisor
+    /// emulates (a nested or enlightened guest sees its own hypervisor's signature last).
+    OwnSignature,
+    /// The hypervisor every VM of the cloud runs ([`CLOUD_HYPERVISORS`]), for a VM.
+    CloudHypervisor,
+    /// Other evidence naming a hypervisor (DMI, PCI IDs, device tree, buses), in gathering order.
+    OtherEvidence,
+    /// A CPUID signature of an interface other hypervisors emulate (`Microsoft Hv`): KVM, QEMU,
+    /// VirtualBox and Parallels present it too, so it names the hypervisor only when nothing
+    /// else does.
+    EmulatedSignature,
+    /// Nothing names the hypervisor: `other`.
+    Unidentified,
+}
+
+/// How the hypervisor is named: the steps in order, each with its source.
+#[rustfmt::skip]
+pub const PRECEDENCE: &[(NameStep, &str)] = &[
+    (NameStep::PresentingProduct, "systemd src/basic/virt.c detect_vm(): VirtualBox and Parallels from DMI first, \"even if they use KVM\""),
+    (NameStep::OwnSignature, "Linux arch/x86/kernel/cpu/hypervisor.c (first known base); virt-what (last signature wins when nested)"),
+    (NameStep::CloudHypervisor, "CLOUD_HYPERVISORS rows"),
+    (NameStep::OtherEvidence, "systemd src/basic/virt.c detect_vm(): DMI after CPUID"),
+    (NameStep::EmulatedSignature, "systemd src/basic/virt.c detect_vm(): \"QEMU sets the CPUID string to hyperv's, in case it provides hyperv enlightenments. Let's hence not return Microsoft here but just use the other mechanisms first\""),
+    (NameStep::Unidentified, "vcap: a VM whose hypervisor nothing names is `other`, never a guess"),
 ];
 
 fn strongest(ev: &[Evidence], s: Suggests) -> Strength {
@@ -199,36 +237,83 @@ pub fn decide(ev: &[Evidence]) -> (Verdict, Vec<Conflict>) {
 /// Clouds whose VMs all run one hypervisor family, naming it when nothing else does:
 /// (cloud, hypervisor, source).
 #[rustfmt::skip]
-pub const CLOUD_HYPERVISORS: &[(&str, &str, &str)] = &[
+pub const CLOUD_HYPERVISORS: &[(Cloud, Hypervisor, &str)] = &[
     // aws is not here: EC2's Xen era and Nitro era differ; the instance-type row names Nitro's KVM.
-    ("gcp", "kvm", "systemd PR #38125: GCE VMs show the KVMKVMKVM signature"),
-    ("alibaba", "kvm", "Alibaba ECS: QEMU machine types in DMI (pc-i440fx-*) over KVM"),
-    ("azure", "hyperv", "Azure runs VMs on Hyper-V (cloud-init DataSourceAzure)"),
-    ("digitalocean", "kvm", "DigitalOcean droplets are KVM VMs"),
+    (Cloud::Gcp, Hypervisor::Kvm, "systemd PR #38125: GCE VMs show the KVMKVMKVM signature"),
+    (Cloud::Alibaba, Hypervisor::Kvm, "Alibaba ECS: QEMU machine types in DMI (pc-i440fx-*) over KVM"),
+    (Cloud::Azure, Hypervisor::Hyperv, "Azure runs VMs on Hyper-V (cloud-init DataSourceAzure)"),
+    (Cloud::Digitalocean, Hypervisor::Kvm, "DigitalOcean droplets are KVM VMs"),
 ];
 
 /// Pairs that name the same guest from two layers: the first is the VMM or product seen in DMI,
 /// the second the hypervisor chosen from CPUID. Such a pair is not a conflict; the reverse is (a
 /// platform that claims KVM while CPUID shows QEMU's TCG is not what it claims).
-pub const SAME_GUEST: &[(&str, &str, &str)] = &[(
-    "qemu",
-    "kvm",
+pub const SAME_GUEST: &[(Hypervisor, Hypervisor, &str)] = &[(
+    Hypervisor::Qemu,
+    Hypervisor::Kvm,
     "QEMU is the VMM of most KVM guests: its DMI names QEMU, CPUID names KVM",
 )];
+
+/// What the naming steps read: the CPUID signatures, the other claims and the cloud.
+struct Claims {
+    /// Valid signatures of interfaces no one else emulates, in base order: (evidence index, hv).
+    own: Vec<(usize, Hypervisor)>,
+    /// Every valid known or unknown signature in base order.
+    sigs: Vec<(usize, Hypervisor)>,
+    /// Signatures of interfaces others emulate, in base order.
+    emulated: Vec<(usize, Hypervisor)>,
+    /// Other evidence naming a hypervisor, in gathering order.
+    others: Vec<(usize, Hypervisor)>,
+    cloud: Option<Cloud>,
+}
+
+impl Claims {
+    fn signature(&self) -> Option<Hypervisor> {
+        self.own.last().or(self.emulated.first()).map(|x| x.1)
+    }
+}
+
+impl NameStep {
+    /// The hypervisor this step names, if it names one.
+    fn names(self, k: &Claims, kind: Kind) -> Option<Hypervisor> {
+        match self {
+            NameStep::PresentingProduct => {
+                let h = k.signature()?;
+                k.others.iter().map(|x| x.1).find(|p| {
+                    PRESENTS
+                        .iter()
+                        .any(|r| r.product == *p && r.interfaces.contains(&h))
+                })
+            }
+            NameStep::OwnSignature => k.own.last().map(|x| x.1),
+            NameStep::CloudHypervisor => CLOUD_HYPERVISORS
+                .iter()
+                .find(|c| Some(c.0) == k.cloud && kind == Kind::VirtualMachine)
+                .map(|c| c.1),
+            NameStep::OtherEvidence => k
+                .others
+                .iter()
+                .map(|x| x.1)
+                .find(|h| *h != Hypervisor::Other),
+            NameStep::EmulatedSignature => k.emulated.first().map(|x| x.1),
+            NameStep::Unidentified => Some(Hypervisor::Other),
+        }
+    }
+}
 
 fn name_hypervisor(
     ev: &[Evidence],
     kind: Kind,
     conflicts: &mut Vec<Conflict>,
-) -> (Option<&'static str>, Vec<&'static str>) {
+) -> (Option<Hypervisor>, Vec<Hypervisor>) {
     use crate::evidence::SIGNATURES;
-    let emulated = |h: &str| {
+    let emulated = |h: Hypervisor| {
         SIGNATURES
             .iter()
             .any(|s| s.hypervisor == h && s.emulated_by_others)
     };
     // CPUID signatures in base order; the evidence list keeps them in that order.
-    let sigs: Vec<(usize, &'static str)> = ev
+    let sigs: Vec<(usize, Hypervisor)> = ev
         .iter()
         .enumerate()
         .filter(|(_, e)| {
@@ -236,9 +321,7 @@ fn name_hypervisor(
         })
         .filter_map(|(i, e)| e.identifies.hypervisor.map(|h| (i, h)))
         .collect();
-    let own = sigs.iter().rev().find(|(_, h)| !emulated(h)).map(|x| x.1);
-    let iface = sigs.iter().find(|(_, h)| emulated(h)).map(|x| x.1);
-    let other_claims: Vec<(usize, &'static str)> = ev
+    let others: Vec<(usize, Hypervisor)> = ev
         .iter()
         .enumerate()
         .filter(|(_, e)| e.rule != "cpuid.hypervisor-signature")
@@ -251,28 +334,22 @@ fn name_hypervisor(
         })
         .filter_map(|(i, e)| e.identifies.hypervisor.map(|h| (i, h)))
         .collect();
-    let cloud = ev.iter().find_map(|e| e.identifies.cloud);
-    let by_cloud = CLOUD_HYPERVISORS
-        .iter()
-        .find(|c| Some(c.0) == cloud && kind == Kind::VirtualMachine)
-        .map(|c| c.1);
-    let chosen = match own.or(iface) {
-        Some(h) => {
-            // A product that presents this interface is the real hypervisor.
-            let presenter = other_claims.iter().find(|(_, p)| {
-                PRESENTS
-                    .iter()
-                    .any(|(prod, ifaces, _)| prod == p && ifaces.contains(&h))
-            });
-            presenter.map_or(h, |&(_, p)| p)
-        }
-        None => by_cloud
-            .or_else(|| other_claims.iter().map(|x| x.1).find(|h| *h != "other"))
-            .unwrap_or("other"),
+    let claims = Claims {
+        own: sigs.iter().copied().filter(|x| !emulated(x.1)).collect(),
+        emulated: sigs.iter().copied().filter(|x| emulated(x.1)).collect(),
+        sigs,
+        others,
+        cloud: ev.iter().find_map(|e| e.identifies.cloud),
     };
+    let chosen = PRECEDENCE
+        .iter()
+        .find_map(|(step, _)| step.names(&claims, kind))
+        .unwrap_or(Hypervisor::Other);
+    let sigs = &claims.sigs;
+    let other_claims = &claims.others;
     // A cloud whose VMs all run one hypervisor, while CPUID names another: the platform is not
     // what its DMI claims (e.g. GCE's strings on a QEMU/TCG guest).
-    if let (Some(c), Some(h)) = (cloud, own.or(iface))
+    if let (Some(c), Some(h)) = (claims.cloud, claims.signature())
         && let Some(row) = CLOUD_HYPERVISORS
             .iter()
             .find(|r| r.0 == c && kind == Kind::VirtualMachine)
@@ -288,15 +365,15 @@ fn name_hypervisor(
         conflicts.push(Conflict {
             summary: format!(
                 "{c}'s VMs run on {} ({}), but CPUID names {}",
-                crate::evidence::hv_name(row.1),
+                row.1.name(),
                 row.2,
-                crate::evidence::hv_name(chosen)
+                chosen.name()
             ),
             evidence: items,
         });
     }
     let mut presents = Vec::new();
-    for (_, h) in &sigs {
+    for (_, h) in sigs {
         if *h != chosen && !presents.contains(h) {
             presents.push(*h);
         }
@@ -307,24 +384,21 @@ fn name_hypervisor(
             .filter(|(_, h)| *h != chosen)
             .map(|x| x.0)
             .collect();
-        let names: Vec<&str> = presents
-            .iter()
-            .map(|h| crate::evidence::hv_name(h))
-            .collect();
+        let names: Vec<&str> = presents.iter().map(|h| h.name()).collect();
         conflicts.push(Conflict {
             summary: format!(
                 "CPUID also carries the {} signature: an interface {} presents to its guests (on its own it would name that hypervisor)",
                 names.join(", "),
-                crate::evidence::hv_name(chosen)
+                chosen.name()
             ),
             evidence: items,
         });
     }
     // Other evidence naming a different hypervisor is a conflict, unless the two name the same
     // guest from two layers.
-    let compatible = |h: &str| {
+    let compatible = |h: Hypervisor| {
         h == chosen
-            || h == "other"
+            || h == Hypervisor::Other
             || presents.contains(&h)
             || SAME_GUEST
                 .iter()
@@ -332,7 +406,7 @@ fn name_hypervisor(
     };
     let disagree: Vec<usize> = other_claims
         .iter()
-        .filter(|(_, h)| !compatible(h))
+        .filter(|(_, h)| !compatible(*h))
         .map(|x| x.0)
         .collect();
     if !disagree.is_empty() {
@@ -342,7 +416,7 @@ fn name_hypervisor(
                 format!(
                     "{} ({})",
                     ev[i].source,
-                    ev[i].identifies.hypervisor.unwrap_or("?")
+                    ev[i].identifies.hypervisor.map_or("?", Hypervisor::id)
                 )
             })
             .collect();
@@ -359,31 +433,28 @@ fn name_hypervisor(
 
 fn summarize(
     kind: Kind,
-    hv: Option<&str>,
-    product: Option<&str>,
-    cloud: Option<&str>,
-    presents: &[&str],
+    hv: Option<Hypervisor>,
+    product: Option<Product>,
+    cloud: Option<Cloud>,
+    presents: &[Hypervisor],
     ev: &[Evidence],
     decided_by: &[usize],
 ) -> String {
-    use crate::evidence::{CLOUDS, hv_name};
-    let cloud_name = cloud
-        .and_then(|c| CLOUDS.iter().find(|x| x.0 == c))
-        .map(|x| x.1);
+    let cloud_name = cloud.map(Cloud::name);
     let mut s = match kind {
         Kind::BareMetal => "bare metal".to_string(),
         Kind::VirtualMachine => format!(
             "a virtual machine on {}",
-            hv.map_or("an unidentified hypervisor", hv_name)
+            hv.map_or("an unidentified hypervisor", Hypervisor::name)
         ),
         Kind::HostUnderHypervisor => format!(
             "the host partition of {}",
-            hv.map_or("a hypervisor", hv_name)
+            hv.map_or("a hypervisor", Hypervisor::name)
         ),
         Kind::Unknown => "unknown".to_string(),
     };
     if !presents.is_empty() {
-        let p: Vec<&str> = presents.iter().map(|h| hv_name(h)).collect();
+        let p: Vec<&str> = presents.iter().map(|h| h.name()).collect();
         s.push_str(&format!(" (presenting the {} interface)", p.join(", ")));
     }
     if let Some(p) = product.filter(|_| kind == Kind::VirtualMachine) {
@@ -398,4 +469,104 @@ fn summarize(
         _ => {}
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{Capture, CpuidRead, FileRead};
+    use crate::cpuid::CpuidDump;
+
+    /// A capture with leaf 1 (hypervisor bit set), the given signatures at successive bases, and
+    /// the given DMI fields.
+    fn guest(sigs: &[&str], dmi: &[(&str, &str)]) -> Capture {
+        let mut text = String::from(
+            "CPU:\n   0x00000001 0x00: eax=0x000306a9 ebx=0x00000800 ecx=0x80000000 edx=0x00000000\n",
+        );
+        for (n, s) in sigs.iter().enumerate() {
+            let b = s.as_bytes();
+            let reg = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+            let base = 0x4000_0000 + 0x100 * n as u32;
+            text.push_str(&format!(
+                "   0x{base:08x} 0x00: eax=0x{:08x} ebx=0x{:08x} ecx=0x{:08x} edx=0x{:08x}\n",
+                base + 1,
+                reg(0),
+                reg(4),
+                reg(8)
+            ));
+        }
+        let mut c = Capture {
+            cpuid: CpuidRead::Dump(CpuidDump::parse(&text).unwrap()),
+            ..Capture::default()
+        };
+        for (f, v) in dmi {
+            c.files.insert(
+                format!("/sys/class/dmi/id/{f}"),
+                FileRead::Data {
+                    bytes: format!("{v}\n").into_bytes(),
+                    truncated: false,
+                },
+            );
+        }
+        c
+    }
+
+    fn named(c: &Capture) -> (Option<Hypervisor>, Vec<Hypervisor>) {
+        let (v, _) = decide(&crate::evidence::gather(c));
+        assert_eq!(v.kind, Kind::VirtualMachine);
+        (v.hypervisor, v.presents)
+    }
+
+    #[test]
+    fn an_emulated_interface_yields_to_other_evidence() {
+        // KVM with Hyper-V enlightenments and its own signature hidden: DMI names KVM.
+        let c = guest(&["Microsoft Hv"], &[("product_name", "KVM")]);
+        assert_eq!(named(&c), (Some(Hypervisor::Kvm), vec![Hypervisor::Hyperv]));
+        // Nothing else names one: the interface names the hypervisor.
+        assert_eq!(
+            named(&guest(&["Microsoft Hv"], &[])),
+            (Some(Hypervisor::Hyperv), vec![])
+        );
+    }
+
+    #[test]
+    fn an_own_signature_outranks_other_evidence() {
+        let c = guest(
+            &["Microsoft Hv", "KVMKVMKVM\0\0\0"],
+            &[("sys_vendor", "Xen")],
+        );
+        assert_eq!(named(&c), (Some(Hypervisor::Kvm), vec![Hypervisor::Hyperv]));
+    }
+
+    #[test]
+    fn products_that_present_kvm_or_hyperv_are_named() {
+        for sig in ["KVMKVMKVM\0\0\0", "Microsoft Hv"] {
+            for (vendor, want) in [
+                ("innotek GmbH", Hypervisor::Virtualbox),
+                (
+                    "Parallels Software International Inc.",
+                    Hypervisor::Parallels,
+                ),
+            ] {
+                let c = guest(&[sig], &[("sys_vendor", vendor)]);
+                let (h, presents) = named(&c);
+                assert_eq!(h, Some(want), "{sig:?} {vendor}");
+                assert_eq!(presents.len(), 1, "{sig:?} {vendor}");
+            }
+        }
+        // A product that presents nothing of the sort does not displace the signature.
+        let c = guest(&["KVMKVMKVM\0\0\0"], &[("sys_vendor", "VMware, Inc.")]);
+        assert_eq!(named(&c).0, Some(Hypervisor::Kvm));
+    }
+
+    #[test]
+    fn the_precedence_is_walked_in_order_and_ends_in_other() {
+        assert_eq!(PRECEDENCE.last().map(|x| x.0), Some(NameStep::Unidentified));
+        let steps: Vec<NameStep> = PRECEDENCE.iter().map(|x| x.0).collect();
+        let pos = |s| steps.iter().position(|x| *x == s).unwrap();
+        assert!(pos(NameStep::PresentingProduct) < pos(NameStep::OwnSignature));
+        assert!(pos(NameStep::OtherEvidence) < pos(NameStep::EmulatedSignature));
+        // No CPUID signature, no other claim: a VM from the hypervisor bit alone is `other`.
+        assert_eq!(named(&guest(&[], &[])).0, Some(Hypervisor::Other));
+    }
 }

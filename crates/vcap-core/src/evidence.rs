@@ -1,14 +1,37 @@
-//! Signals → evidence. Every signal is a row in a table (source, pattern, what it suggests, how
-//! strongly, what it identifies, where the rule comes from); the functions here only walk the
-//! tables over a [`Capture`]. Each item keeps the path or CPUID leaf and the raw value it rests on.
+//! Signals → evidence, by one rule shape and one engine. Every signal vcap reads is a [`Rule`]
+//! row in [`RULES`]: its id, what it reads and how it matches (a typed [`Signal`]), what a match
+//! suggests and how strongly, what it identifies, and the source the rule comes from. [`gather`]
+//! walks the rows in order over a [`Capture`]; each item of evidence keeps the row's id, the path
+//! or CPUID coordinate it read and the raw value it rests on.
+//!
+//! ```
+//! use vcap_core::capture::{Capture, CpuidRead};
+//! use vcap_core::cpuid::CpuidDump;
+//! use vcap_core::evidence::{gather, Suggests};
+//!
+//! // CPUID of a KVM guest: leaf 1 with ECX[31] set, and KVM's signature at 0x40000000.
+//! let dump = CpuidDump::parse(
+//!     "CPU:\n   0x00000001 0x00: eax=0x000306a9 ebx=0x00000800 ecx=0x80000000 edx=0x00000000\n\
+//!      0x40000000 0x00: eax=0x40000001 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n",
+//! ).unwrap();
+//! let capture = Capture { cpuid: CpuidRead::Dump(dump), ..Capture::default() };
+//! let ev = gather(&capture);
+//! assert_eq!(ev[0].rule, "cpuid.hypervisor-bit");
+//! assert_eq!(ev[0].suggests, Suggests::VirtualMachine);
+//! assert_eq!(ev[1].rule, "cpuid.hypervisor-signature");
+//! assert_eq!(ev[1].raw, "max_leaf=0x40000001 signature=\"KVMKVMKVM\"");
+//! ```
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::capture::{Capture, CpuidRead, FileRead};
+use crate::capture::{Capture, CpuidRead};
 use crate::cpuid::{CpuidDump, HypervisorBase};
 use crate::dmi::{self, VendorKind};
+use crate::ids::{Cloud, Hypervisor, Product};
 use crate::plan::{DMI_DIR, PCI_DEVICES, PCI_MODALIAS, SMBIOS_TYPE0};
-use crate::smbios::{self, VmBit};
+use crate::smbios::{self, SmbiosError, Type0, VmBit};
 
 /// What an observation points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,35 +68,39 @@ pub enum Strength {
 /// What an observation identifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Identity {
-    /// Hypervisor id (see [`HYPERVISORS`]).
-    pub hypervisor: Option<&'static str>,
-    /// Virtual platform product (QEMU, VirtualBox, Firecracker, …).
-    pub product: Option<&'static str>,
-    /// Cloud id (see [`CLOUDS`]).
-    pub cloud: Option<&'static str>,
+    /// The hypervisor.
+    pub hypervisor: Option<Hypervisor>,
+    /// The virtual platform product (QEMU, VirtualBox, …).
+    pub product: Option<Product>,
+    /// The cloud.
+    pub cloud: Option<Cloud>,
 }
 
 impl Identity {
-    const NONE: Identity = Identity {
+    /// Identifies nothing.
+    pub const NONE: Identity = Identity {
         hypervisor: None,
         product: None,
         cloud: None,
     };
-    const fn hv(h: &'static str) -> Identity {
+    /// A hypervisor.
+    pub const fn hv(h: Hypervisor) -> Identity {
         Identity {
             hypervisor: Some(h),
             product: None,
             cloud: None,
         }
     }
-    const fn product(h: Option<&'static str>, p: &'static str) -> Identity {
+    /// A product, and the hypervisor it implies when it implies one.
+    pub const fn product(h: Option<Hypervisor>, p: Product) -> Identity {
         Identity {
             hypervisor: h,
             product: Some(p),
             cloud: None,
         }
     }
-    const fn cloud(c: &'static str) -> Identity {
+    /// A cloud.
+    pub const fn cloud(c: Cloud) -> Identity {
         Identity {
             hypervisor: None,
             product: None,
@@ -85,7 +112,7 @@ impl Identity {
 /// One piece of evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
-    /// The rule that produced it (stable id).
+    /// The id of the [`Rule`] that produced it (listed by `vcap rules`).
     pub rule: &'static str,
     /// Where it was observed: an absolute path, or a CPUID leaf and register.
     pub source: String,
@@ -103,266 +130,43 @@ pub struct Evidence {
     pub reference: &'static str,
 }
 
-/// A hypervisor vcap can name: id, display name, systemd-detect-virt id.
-#[rustfmt::skip]
-pub const HYPERVISORS: &[(&str, &str, &str)] = &[
-    ("kvm", "KVM", "kvm"),
-    ("qemu", "QEMU", "qemu"),
-    ("xen", "Xen", "xen"),
-    ("hyperv", "Microsoft Hyper-V", "microsoft"),
-    ("vmware", "VMware", "vmware"),
-    ("virtualbox", "Oracle VirtualBox", "oracle"),
-    ("parallels", "Parallels", "parallels"),
-    ("bhyve", "bhyve", "bhyve"),
-    ("qnx", "QNX Hypervisor", "qnx"),
-    ("acrn", "ACRN", "acrn"),
-    ("sre", "SRE (Lockheed Martin)", "sre"),
-    ("apple", "Apple Virtualization", "apple"),
-    ("uml", "User Mode Linux", "uml"),
-    ("zvm", "IBM z/VM", "zvm"),
-    ("powervm", "IBM PowerVM", "powervm"),
-    ("openbsd-vmm", "OpenBSD vmm", "vm-other"),
-    ("jailhouse", "Jailhouse", "vm-other"),
-    ("nvmm", "NetBSD NVMM", "vm-other"),
-    ("haxm", "Intel HAXM", "vm-other"),
-    ("other", "an unidentified hypervisor", "vm-other"),
-];
+// ---------------------------------------------------------------- the rule shape
 
-/// Clouds vcap can name: id, display name.
-#[rustfmt::skip]
-pub const CLOUDS: &[(&str, &str)] = &[
-    ("aws", "Amazon Web Services (EC2)"),
-    ("gcp", "Google Cloud (Compute Engine)"),
-    ("azure", "Microsoft Azure"),
-    ("oracle-cloud", "Oracle Cloud Infrastructure"),
-    ("alibaba", "Alibaba Cloud (ECS)"),
-    ("digitalocean", "DigitalOcean"),
-];
-
-// ---------------------------------------------------------------- CPUID
-
-/// A hypervisor CPUID signature (leaf 0x40000000 + n·0x100, EBX ECX EDX).
-#[derive(Debug, Clone, Copy)]
-pub struct Signature {
-    /// The 12 bytes, NUL-padded.
-    pub bytes: &'static [u8; 12],
-    /// Hypervisor id.
-    pub hypervisor: &'static str,
-    /// True for an interface that other hypervisors also emulate (Hyper-V's), so a second
-    /// signature at a higher base names the real hypervisor.
-    pub emulated_by_others: bool,
-    /// Where the signature is defined.
-    pub source: &'static str,
+/// A CPUID output register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reg {
+    /// EAX.
+    Eax,
+    /// EBX.
+    Ebx,
+    /// ECX.
+    Ecx,
+    /// EDX.
+    Edx,
 }
 
-const fn sig(
-    bytes: &'static [u8; 12],
-    hypervisor: &'static str,
-    emulated_by_others: bool,
-    source: &'static str,
-) -> Signature {
-    Signature {
-        bytes,
-        hypervisor,
-        emulated_by_others,
-        source,
-    }
-}
-
-/// Known hypervisor signatures.
-#[rustfmt::skip]
-pub const SIGNATURES: &[Signature] = &[
-    sig(b"KVMKVMKVM\0\0\0", "kvm", false, "Linux arch/x86/include/uapi/asm/kvm_para.h KVM_SIGNATURE"),
-    sig(b"Linux KVM Hv", "kvm", false, "Linux arch/x86/kvm/hyperv.c (KVM's Hyper-V emulation); systemd virt.c"),
-    sig(b"TCGTCGTCGTCG", "qemu", false, "QEMU target/i386/cpu.c (TCG); systemd virt.c"),
-    sig(b"Microsoft Hv", "hyperv", true, "Hyper-V TLFS §2.4; Linux arch/x86/kernel/cpu/mshyperv.c"),
-    sig(b"VMwareVMware", "vmware", false, "Linux arch/x86/kernel/cpu/vmware.c CPUID_VMWARE_INFO_LEAF"),
-    sig(b"XenVMMXenVMM", "xen", false, "Xen public/arch-x86/cpuid.h XEN_CPUID_SIGNATURE_*"),
-    sig(b"bhyve bhyve ", "bhyve", false, "FreeBSD sys/amd64/vmm/x86.c; systemd virt.c"),
-    sig(b"QNXQVMBSQG\0\0", "qnx", false, "systemd virt.c"),
-    sig(b"ACRNACRNACRN", "acrn", false, "Linux arch/x86/include/asm/acrn.h ACRN_CPUID_SIG"),
-    sig(b"SRESRESRESRE", "sre", false, "systemd virt.c"),
-    sig(b"Apple VZ\0\0\0\0", "apple", false, "systemd virt.c (PR #31007)"),
-    sig(b"LKVMLKVMLKVM", "kvm", false, "virt-what-cpuid-helper.c (kvmtool)"),
-    sig(b"OpenBSDVMM58", "openbsd-vmm", false, "OpenBSD sys/arch/amd64/include/vmmvar.h VMM_HV_SIGNATURE"),
-    sig(b"Jailhouse\0\0\0", "jailhouse", false, "Linux arch/x86/kernel/jailhouse.c"),
-    sig(b"VBoxVBoxVBox", "virtualbox", false, "VirtualBox src/VBox/VMM/VMMR3/GIMMinimal.cpp"),
-    sig(b"prl hyperv  ", "parallels", false, "Parallels Desktop; al-khaser vm detection list"),
-    sig(b" lrpepyh  vr", "parallels", false, "Parallels Desktop (byte-swapped form); al-khaser vm detection list"),
-    sig(b"NVMMNVMMNVMM", "nvmm", false, "NetBSD sys/dev/nvmm/x86/nvmm_x86_svm.c"),
-    sig(b"HAXMHAXMHAXM", "haxm", false, "Intel HAXM core/cpuid.c"),
-];
-
-const HV_BIT_REF: &str = "Intel SDM Vol. 2A CPUID.01H:ECX[31] (reserved for hypervisor use); Linux X86_FEATURE_HYPERVISOR";
-const HYPERV_FLAGS_REF: &str = "Hyper-V TLFS; Linux include/asm-generic/hyperv-tlfs.h HV_CPU_MANAGEMENT BIT(12), HV_ISOLATION BIT(22)";
-
-fn cpuid_evidence(dump: &CpuidDump, out: &mut Vec<Evidence>) {
-    if let Some(r) = dump.get(1, 0) {
-        let set = r.ecx & (1 << 31) != 0;
-        out.push(Evidence {
-            rule: "cpuid.hypervisor-bit",
-            source: "CPUID 0x00000001 ECX[31]".into(),
-            raw: u8::from(set).to_string(),
-            finding: if set {
-                "the CPU reports a hypervisor".into()
-            } else {
-                "the CPU reports no hypervisor (a hypervisor can hide this bit)".into()
-            },
-            suggests: if set {
-                Suggests::VirtualMachine
-            } else {
-                Suggests::BareMetal
-            },
-            strength: if set {
-                Strength::Strong
-            } else {
-                Strength::Moderate
-            },
-            identifies: Identity::NONE,
-            reference: HV_BIT_REF,
-        });
-        if r.ecx & (1 << 5) != 0 {
-            out.push(can_host(
-                "CPUID 0x00000001 ECX[5]",
-                "1",
-                "VMX (Intel VT-x) is available to this OS",
-                "Intel SDM CPUID.01H:ECX.VMX[5]",
-            ));
+impl Reg {
+    fn of(self, r: crate::cpuid::Regs) -> u32 {
+        match self {
+            Reg::Eax => r.eax,
+            Reg::Ebx => r.ebx,
+            Reg::Ecx => r.ecx,
+            Reg::Edx => r.edx,
         }
     }
-    if let Some(r) = dump.get(0x8000_0001, 0)
-        && r.ecx & (1 << 2) != 0
-    {
-        out.push(can_host(
-            "CPUID 0x80000001 ECX[2]",
-            "1",
-            "SVM (AMD-V) is available to this OS",
-            "AMD APM CPUID Fn8000_0001_ECX[SVM]",
-        ));
-    }
-    let bases = dump.hypervisor_bases();
-    for b in &bases {
-        out.push(signature_evidence(b));
-    }
-    // Hyper-V partition privileges: leaf base+3 EBX.
-    for b in bases
-        .iter()
-        .filter(|b| b.is_valid() && &b.signature == b"Microsoft Hv")
-    {
-        let leaf = b.base + 3;
-        let Some(r) = (b.max_leaf >= leaf).then(|| dump.get(leaf, 0)).flatten() else {
-            continue;
-        };
-        for &(bit, rule, finding, suggests) in HYPERV_PRIVILEGES {
-            if r.ebx & (1 << bit) != 0 {
-                out.push(Evidence {
-                    rule,
-                    source: format!("CPUID 0x{leaf:08x} EBX[{bit}]"),
-                    raw: format!("0x{:08x}", r.ebx),
-                    finding: finding.into(),
-                    suggests,
-                    strength: Strength::Strong,
-                    identifies: Identity::hv("hyperv"),
-                    reference: HYPERV_FLAGS_REF,
-                });
-            }
+    fn name(self) -> &'static str {
+        match self {
+            Reg::Eax => "EAX",
+            Reg::Ebx => "EBX",
+            Reg::Ecx => "ECX",
+            Reg::Edx => "EDX",
         }
     }
 }
 
-/// Hyper-V partition privilege bits (CPUID 0x40000003 EBX) that vcap reads:
-/// (bit, rule, finding, suggests).
-#[rustfmt::skip]
-pub const HYPERV_PRIVILEGES: &[(u32, &str, &str, Suggests)] = &[
-    (12, "cpuid.hyperv-root-partition", "Hyper-V grants CpuManagement: this is the root partition, which runs on the hardware under the hypervisor", Suggests::HostUnderHypervisor),
-    (22, "cpuid.hyperv-isolation", "Hyper-V isolation: a confidential VM, whose firmware tables come from an untrusted host", Suggests::VirtualMachine),
-];
-
-fn can_host(source: &str, raw: &str, finding: &str, reference: &'static str) -> Evidence {
-    Evidence {
-        rule: "host.can-run-vms",
-        source: source.into(),
-        raw: raw.into(),
-        finding: finding.into(),
-        suggests: Suggests::CanHostVms,
-        strength: Strength::None,
-        identifies: Identity::NONE,
-        reference,
-    }
-}
-
-/// The known signature matching a base leaf, if any.
-pub fn known_signature(b: &HypervisorBase) -> Option<&'static Signature> {
-    SIGNATURES.iter().find(|s| s.bytes == &b.signature)
-}
-
-fn signature_evidence(b: &HypervisorBase) -> Evidence {
-    let source = format!("CPUID 0x{:08x} EAX,EBX,ECX,EDX", b.base);
-    let raw = format!(
-        "max_leaf=0x{:08x} signature=\"{}\"",
-        b.max_leaf,
-        b.signature_text()
-    );
-    let known = known_signature(b);
-    let (finding, suggests, strength, identifies, reference) = match (b.is_valid(), known) {
-        (true, Some(s)) => (
-            format!("hypervisor signature of {}", hv_name(s.hypervisor)),
-            Suggests::VirtualMachine,
-            Strength::Strong,
-            Identity::hv(s.hypervisor),
-            s.source,
-        ),
-        (true, None) => (
-            "a valid but unknown hypervisor signature".into(),
-            Suggests::VirtualMachine,
-            Strength::Moderate,
-            Identity::hv("other"),
-            "Linux hypervisor_cpuid_base(): printable signature, max leaf within the range",
-        ),
-        (false, Some(s)) => (
-            format!(
-                "the {} signature with a max leaf outside 0x{:08x}..=0x{:08x}: not counted",
-                hv_name(s.hypervisor),
-                b.base,
-                b.base + 0xff
-            ),
-            Suggests::Neutral,
-            Strength::None,
-            Identity::NONE,
-            "Linux hypervisor_cpuid_base(); issue 2: a max leaf out of range is not a hypervisor",
-        ),
-        (false, None) => (
-            "no hypervisor signature (bare-metal CPUs return unrelated data here)".into(),
-            Suggests::Neutral,
-            Strength::None,
-            Identity::NONE,
-            "Intel SDM: leaves above the maximum return the highest basic leaf's data; AMD returns zeros",
-        ),
-    };
-    Evidence {
-        rule: "cpuid.hypervisor-signature",
-        source,
-        raw,
-        finding,
-        suggests,
-        strength,
-        identifies,
-        reference,
-    }
-}
-
-/// Display name of a hypervisor id.
-pub fn hv_name(id: &str) -> &'static str {
-    HYPERVISORS
-        .iter()
-        .find(|h| h.0 == id)
-        .map_or("an unidentified hypervisor", |h| h.1)
-}
-
-// ---------------------------------------------------------------- DMI
-
-/// How a DMI rule matches a field (always case-insensitive, on the trimmed value).
-#[derive(Debug, Clone, Copy)]
+/// How a text rule matches a value (always case-insensitive, on the trimmed value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Match {
     /// The value starts with this text.
     Prefix(&'static str),
@@ -374,7 +178,7 @@ pub enum Match {
 
 impl Match {
     /// Whether the trimmed value matches, ignoring ASCII case.
-    fn hit(&self, value: &str) -> bool {
+    pub fn hit(&self, value: &str) -> bool {
         let v = value.trim().as_bytes();
         match *self {
             Match::Prefix(p) => v
@@ -394,185 +198,425 @@ impl Match {
             }
         }
     }
+
+    /// The pattern in words (`starts with "QEMU"`).
+    pub fn describe(&self) -> String {
+        match self {
+            Match::Prefix(p) => format!("starts with {p:?}"),
+            Match::Equals(p) => format!("equals {p:?}"),
+            Match::Contains(p) => format!("contains {p:?}"),
+        }
+    }
 }
 
-/// One DMI rule: when any of `fields` matches (and the `and` field matches, if given).
-#[derive(Debug, Clone, Copy)]
-pub struct DmiRule {
-    /// Stable rule id.
-    pub id: &'static str,
-    /// DMI fields (file names under `/sys/class/dmi/id`) tried in order; the first match counts.
-    pub fields: &'static [&'static str],
-    /// The pattern.
-    pub pattern: Match,
-    /// A second condition on another field.
-    pub and: Option<(&'static str, Match)>,
-    /// What a match means.
-    pub finding: &'static str,
-    /// What it suggests.
+/// Which case of the SMBIOS type 0 VM bit a rule row decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VmBitCase {
+    /// The structure could not be parsed.
+    Malformed,
+    /// The bit is set.
+    Set,
+    /// The bit is clear on a platform whose VMs all set it ([`VM_BIT_SETTERS`]).
+    ClearWhereVmsSetIt,
+    /// The bit is clear anywhere else.
+    Clear,
+    /// The structure predates extension byte 2.
+    NotPresent,
+}
+
+/// A test on a file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileTest {
+    /// The trimmed text equals this.
+    Is(&'static str),
+    /// The file was read and its trimmed text is not this.
+    IsNot(&'static str),
+    /// The text is a hex bitmask (optional `0x`) with this bit set; other text is malformed.
+    HexBit(u32),
+    /// The comma-separated words include this one.
+    Word(&'static str),
+    /// The file was read (its text is the raw value, NULs shown as spaces).
+    Any,
+}
+
+/// What a rule reads and how it matches: a typed handle on one input of the capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// `cpuid.txt` could not be parsed.
+    CpuidMalformed,
+    /// A CPUID bit: set or clear as `set` says (leaf 1 must have been read).
+    CpuidBit {
+        /// Leaf (EAX input).
+        leaf: u32,
+        /// Subleaf (ECX input).
+        subleaf: u32,
+        /// Output register.
+        reg: Reg,
+        /// Bit number.
+        bit: u8,
+        /// Whether the row matches the bit set (true) or clear (false).
+        set: bool,
+    },
+    /// Every hypervisor CPUID base (0x40000000 + n·0x100), each classified by [`SIGNATURES`].
+    CpuidBases,
+    /// A Hyper-V partition privilege: EBX bit of leaf base + 3 at every `Microsoft Hv` base.
+    HypervPrivilege {
+        /// Bit of EBX.
+        bit: u8,
+    },
+    /// DMI fields (files under `/sys/class/dmi/id`) tried in order, the first match counting,
+    /// with an optional second condition on another field.
+    Dmi {
+        /// The fields.
+        fields: &'static [&'static str],
+        /// The pattern.
+        pattern: Match,
+        /// A second condition.
+        and: Option<(&'static str, Match)>,
+    },
+    /// The system vendor of that kind in [`dmi::VENDORS`] (`None`: not in the table), when no
+    /// earlier row read `sys_vendor`.
+    DmiVendor(Option<VendorKind>),
+    /// EC2's instance type in `product_name` (when sys/bios vendor says Amazon EC2): `*.metal`
+    /// and `*.metal-<size>` when `metal`, anything else when not.
+    Ec2InstanceType {
+        /// Whether the row matches bare-metal types.
+        metal: bool,
+    },
+    /// One case of the SMBIOS type 0 VM bit.
+    SmbiosVmBit(VmBitCase),
+    /// A test on one file's text.
+    File {
+        /// The path.
+        path: &'static str,
+        /// The test.
+        test: FileTest,
+    },
+    /// A text file's values (device-tree strings, /proc/sysinfo control-program lines, the first
+    /// and last processor blocks of /proc/cpuinfo): one matching value counts.
+    Text {
+        /// The path.
+        path: &'static str,
+        /// The pattern.
+        pattern: Match,
+    },
+    /// Every path in `all` exists and none in `none` does.
+    Exists {
+        /// Paths that must exist (the first is the evidence's source).
+        all: &'static [&'static str],
+        /// Paths that must not.
+        none: &'static [&'static str],
+    },
+    /// An entry of a directory listing whose name contains the text.
+    Entry {
+        /// The directory.
+        dir: &'static str,
+        /// The text.
+        contains: &'static str,
+    },
+    /// A word of /proc/cpuinfo's first `flags` line, read only when CPUID was not observed.
+    CpuinfoFlag(&'static str),
+    /// The PCI functions whose IDs could not be read (malformed modalias or ID files).
+    PciMalformed,
+    /// PCI functions with this vendor (and device) ID, or subsystem IDs.
+    Pci {
+        /// Vendor ID.
+        vendor: u16,
+        /// Device ID, or any.
+        device: Option<u16>,
+        /// Match subsystem_vendor/subsystem_device instead of vendor/device.
+        subsystem: bool,
+    },
+    /// virtio devices on this transport (from where each bus link leads).
+    VirtioTransport(VirtioTransport),
+    /// A bus with at least one device.
+    BusDevices(&'static str),
+    /// An ACPI device whose name (HID) starts with this, in `/sys/bus/acpi/devices`.
+    AcpiHid(&'static str),
+    /// A bit of a register file under every unit of `/sys/class/iommu`.
+    IommuBit {
+        /// The file under the unit.
+        file: &'static str,
+        /// The bit.
+        bit: u8,
+    },
+    /// An ACPI table whose OEM ID or OEM table ID is this emulator's.
+    AcpiOem {
+        /// The table signature.
+        table: &'static str,
+        /// The OEM ID or table ID.
+        id: &'static str,
+        /// Who writes it.
+        who: &'static str,
+    },
+}
+
+/// What a match concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Then {
+    /// What it points to.
     pub suggests: Suggests,
     /// How strongly.
     pub strength: Strength,
     /// What it identifies.
     pub identifies: Identity,
-    /// Where the rule comes from.
-    pub reference: &'static str,
+    /// What a match means, in words (rows that read a table word it from the table's row).
+    pub finding: &'static str,
 }
 
-const VENDOR_FIELDS: &[&str] = &["sys_vendor", "board_vendor", "bios_vendor", "product_name"];
+/// One detection rule: a row of [`RULES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable id (the `rule` of its evidence). Rows that decide the cases of one signal share it.
+    pub id: &'static str,
+    /// What it reads and how it matches.
+    pub signal: Signal,
+    /// What a match concludes.
+    pub then: Then,
+    /// Where the rule comes from.
+    pub source: &'static str,
+    /// Rule ids that, when an earlier row of theirs matched, make this row not apply.
+    pub unless: &'static [&'static str],
+}
+
+const fn row(
+    id: &'static str,
+    signal: Signal,
+    suggests: Suggests,
+    strength: Strength,
+    identifies: Identity,
+    finding: &'static str,
+    source: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        signal,
+        then: Then {
+            suggests,
+            strength,
+            identifies,
+            finding,
+        },
+        source,
+        unless: &[],
+    }
+}
+
+impl Rule {
+    const fn unless(self, ids: &'static [&'static str]) -> Rule {
+        Rule {
+            unless: ids,
+            ..self
+        }
+    }
+}
+
 const VM: Suggests = Suggests::VirtualMachine;
 const METAL: Suggests = Suggests::BareMetal;
 const NEUTRAL: Suggests = Suggests::Neutral;
+const HOST: Suggests = Suggests::HostUnderHypervisor;
+const CAN_HOST: Suggests = Suggests::CanHostVms;
+const MALFORMED: Suggests = Suggests::Malformed;
+const NO_ID: Identity = Identity::NONE;
+use Cloud as C;
+use Hypervisor as H;
+use Match::{Contains, Equals, Prefix};
+use Product as P;
+use Signal::*;
 use Strength::{Moderate, Strong, Weak};
+const NIL: Strength = Strength::None;
+const VENDOR_FIELDS: &[&str] = &["sys_vendor", "board_vendor", "bios_vendor", "product_name"];
+const HV_BIT_REF: &str = "Intel SDM Vol. 2A CPUID.01H:ECX[31] (reserved for hypervisor use); Linux X86_FEATURE_HYPERVISOR";
+const HYPERV_FLAGS_REF: &str = "Hyper-V TLFS; Linux include/asm-generic/hyperv-tlfs.h HV_CPU_MANAGEMENT BIT(12), HV_ISOLATION BIT(22)";
+const SMBIOS_REF: &str =
+    "DMTF DSP0134 §7.1.2.2 BIOS characteristics extension byte 2 bit 4; systemd detect_vm_smbios()";
+const VMGENID_FINDING: &str =
+    "a VM generation ID device (exists only in VMs, for snapshot/clone detection)";
+/// The reference of every malformed item.
+pub const MALFORMED_REF: &str = "vcap: malformed input counts for nothing";
+const FROM_TABLE: &str = "(from the table row)";
 
-/// The DMI rules. Virtual-platform strings are strong: firmware of real machines does not claim to
-/// be QEMU. Vendor names shared by VMs and bare metal identify a cloud and decide nothing.
+/// Every detection rule, in the order [`gather`] walks them (the order evidence is listed in).
 #[rustfmt::skip]
-pub const DMI_RULES: &[DmiRule] = &[
-    DmiRule { id: "dmi.kvm", fields: &["product_name"], pattern: Match::Prefix("KVM"), and: None, finding: "the product name of a KVM virtual machine", suggests: VM, strength: Strong, identifies: Identity::hv("kvm"), reference: "systemd virt.c dmi_vendor_table \"KVM\"", },
-    DmiRule { id: "dmi.qemu", fields: VENDOR_FIELDS, pattern: Match::Prefix("QEMU"), and: None, finding: "QEMU's SMBIOS tables", suggests: VM, strength: Strong, identifies: Identity::product(Some("qemu"), "QEMU"), reference: "systemd virt.c \"QEMU\"; QEMU hw/smbios/smbios.c", },
-    DmiRule { id: "dmi.qemu-machine", fields: &["product_name"], pattern: Match::Prefix("Standard PC ("), and: None, finding: "a QEMU machine type's product name", suggests: VM, strength: Strong, identifies: Identity::product(Some("qemu"), "QEMU"), reference: "QEMU hw/i386/pc_q35.c, pc_piix.c (\"Standard PC (Q35 + ICH9, 2009)\")", },
-    DmiRule { id: "dmi.qemu-machine-version", fields: &["product_version"], pattern: Match::Prefix("pc-"), and: Some(("product_version", Match::Contains("-"))), finding: "a QEMU machine type version (pc-q35-*, pc-i440fx-*)", suggests: VM, strength: Strong, identifies: Identity::product(Some("qemu"), "QEMU"), reference: "QEMU hw/smbios/smbios.c type 1 version defaults to the machine type (guestlab.md §3.2)", },
-    DmiRule { id: "dmi.virtualbox", fields: &["sys_vendor", "bios_vendor", "product_name", "board_name"], pattern: Match::Prefix("innotek GmbH"), and: None, finding: "VirtualBox's SMBIOS tables", suggests: VM, strength: Strong, identifies: Identity::product(Some("virtualbox"), "VirtualBox"), reference: "systemd virt.c \"innotek GmbH\"", },
-    DmiRule { id: "dmi.virtualbox-name", fields: &["product_name", "board_name", "bios_version"], pattern: Match::Prefix("VirtualBox"), and: None, finding: "VirtualBox's product name", suggests: VM, strength: Strong, identifies: Identity::product(Some("virtualbox"), "VirtualBox"), reference: "systemd virt.c \"VirtualBox\" (PR #21127)", },
-    DmiRule { id: "dmi.vmware", fields: VENDOR_FIELDS, pattern: Match::Prefix("VMware"), and: None, finding: "VMware's SMBIOS tables", suggests: VM, strength: Strong, identifies: Identity::product(Some("vmware"), "VMware"), reference: "systemd virt.c \"VMware\"", },
-    DmiRule { id: "dmi.vmware-vmw", fields: &["product_name", "sys_vendor"], pattern: Match::Prefix("VMW"), and: None, finding: "VMware's product name", suggests: VM, strength: Strong, identifies: Identity::product(Some("vmware"), "VMware"), reference: "systemd virt.c \"VMW\"", },
-    DmiRule { id: "dmi.xen", fields: &["sys_vendor", "product_name", "bios_vendor"], pattern: Match::Prefix("Xen"), and: None, finding: "Xen HVM's SMBIOS tables", suggests: VM, strength: Strong, identifies: Identity::hv("xen"), reference: "systemd virt.c \"Xen\"", },
-    DmiRule { id: "dmi.xen-hvm", fields: &["product_name"], pattern: Match::Equals("HVM domU"), and: None, finding: "a Xen HVM guest's product name", suggests: VM, strength: Strong, identifies: Identity::hv("xen"), reference: "Xen tools/firmware/hvmloader/smbios.c", },
-    DmiRule { id: "dmi.bochs", fields: VENDOR_FIELDS, pattern: Match::Prefix("Bochs"), and: None, finding: "Bochs's SMBIOS tables", suggests: VM, strength: Strong, identifies: Identity::product(None, "Bochs"), reference: "systemd virt.c \"Bochs\"", },
-    DmiRule { id: "dmi.parallels", fields: VENDOR_FIELDS, pattern: Match::Prefix("Parallels"), and: None, finding: "Parallels' SMBIOS tables", suggests: VM, strength: Strong, identifies: Identity::product(Some("parallels"), "Parallels"), reference: "systemd virt.c \"Parallels\"", },
-    DmiRule { id: "dmi.bhyve", fields: VENDOR_FIELDS, pattern: Match::Prefix("BHYVE"), and: None, finding: "bhyve's SMBIOS tables", suggests: VM, strength: Strong, identifies: Identity::hv("bhyve"), reference: "systemd virt.c \"BHYVE\"", },
-    DmiRule { id: "dmi.hyperv-version", fields: &["product_version"], pattern: Match::Prefix("Hyper-V"), and: None, finding: "a Hyper-V VM's product version", suggests: VM, strength: Strong, identifies: Identity::hv("hyperv"), reference: "systemd PR #21475", },
-    DmiRule { id: "dmi.hyperv-vm", fields: &["product_name"], pattern: Match::Equals("Virtual Machine"), and: Some(("sys_vendor", Match::Prefix("Microsoft"))), finding: "Microsoft's \"Virtual Machine\" product (Hyper-V, also WS2012R2 with product_version 7.0)", suggests: VM, strength: Strong, identifies: Identity::hv("hyperv"), reference: "systemd issue #21816; virt-what (VirtualPC/Hyper-V)", },
-    DmiRule { id: "dmi.apple-vz", fields: &["product_name"], pattern: Match::Prefix("Apple Virtualization"), and: None, finding: "Apple Virtualization.framework's product name", suggests: VM, strength: Strong, identifies: Identity::hv("apple"), reference: "systemd PR #24419", },
-    DmiRule { id: "dmi.openstack", fields: VENDOR_FIELDS, pattern: Match::Prefix("OpenStack"), and: None, finding: "an OpenStack Nova instance", suggests: VM, strength: Strong, identifies: Identity::product(Some("kvm"), "OpenStack"), reference: "systemd virt.c \"OpenStack\" (issue #23116)", },
-    DmiRule { id: "dmi.kubevirt", fields: VENDOR_FIELDS, pattern: Match::Prefix("KubeVirt"), and: None, finding: "a KubeVirt VM", suggests: VM, strength: Strong, identifies: Identity::product(Some("kvm"), "KubeVirt"), reference: "systemd virt.c \"KubeVirt\"", },
-    DmiRule { id: "dmi.digitalocean", fields: &["sys_vendor"], pattern: Match::Prefix("DigitalOcean"), and: None, finding: "a DigitalOcean droplet (always a KVM VM)", suggests: VM, strength: Strong, identifies: Identity { hypervisor: Some("kvm"), product: None, cloud: Some("digitalocean"), }, reference: "DigitalOcean droplet DMI (sys_vendor \"DigitalOcean\", product \"Droplet\")", },
-    DmiRule { id: "dmi.ec2", fields: &["sys_vendor", "bios_vendor", "board_vendor"], pattern: Match::Prefix("Amazon EC2"), and: None, finding: "Amazon EC2 (used by EC2 VMs and EC2 bare metal alike)", suggests: NEUTRAL, strength: Strength::None, identifies: Identity::cloud("aws"), reference: "systemd virt.c detect_vm_dmi() Amazon EC2 special case", },
-    DmiRule { id: "dmi.ec2-xen", fields: &["bios_version"], pattern: Match::Contains(".amazon"), and: None, finding: "an EC2 Xen-era BIOS version", suggests: NEUTRAL, strength: Strength::None, identifies: Identity::cloud("aws"), reference: "virt-what (\"Version: 4.2.amazon\" → aws)", },
-    DmiRule { id: "dmi.gce", fields: &["product_name", "sys_vendor", "bios_vendor"], pattern: Match::Prefix("Google"), and: None, finding: "Google Compute Engine (used by GCE VMs and GCE bare metal alike)", suggests: NEUTRAL, strength: Strength::None, identifies: Identity::cloud("gcp"), reference: "systemd virt.c \"Google Compute Engine\"; PR #38125 (bare metal)", },
-    DmiRule { id: "dmi.azure", fields: &["chassis_asset_tag"], pattern: Match::Equals("7783-7084-3265-9085-8269-3286-77"), and: None, finding: "Azure's chassis asset tag", suggests: NEUTRAL, strength: Strength::None, identifies: Identity::cloud("azure"), reference: "cloud-init cloudinit/sources/DataSourceAzure.py AZURE_CHASSIS_ASSET_TAG", },
-    DmiRule { id: "dmi.oracle-cloud", fields: &["chassis_asset_tag"], pattern: Match::Equals("OracleCloud.com"), and: None, finding: "Oracle Cloud's chassis asset tag", suggests: NEUTRAL, strength: Strength::None, identifies: Identity::cloud("oracle-cloud"), reference: "cloud-init cloudinit/sources/DataSourceOracle.py CHASSIS_ASSET_TAG", },
-    DmiRule { id: "dmi.alibaba", fields: &["sys_vendor", "product_name"], pattern: Match::Prefix("Alibaba Cloud"), and: None, finding: "Alibaba Cloud ECS (VMs and bare metal alike)", suggests: NEUTRAL, strength: Strength::None, identifies: Identity::cloud("alibaba"), reference: "cloud-init DataSourceAliYun.py (\"Alibaba Cloud ECS\")", },
-    DmiRule { id: "dmi.surface", fields: &["product_name"], pattern: Match::Prefix("Surface"), and: Some(("sys_vendor", Match::Prefix("Microsoft"))), finding: "a Microsoft Surface device (hardware sold under Hyper-V's vendor name)", suggests: METAL, strength: Weak, identifies: Identity::NONE, reference: "systemd issue #21468", },
-    DmiRule { id: "dmi.oracle-server", fields: &["product_name"], pattern: Match::Contains("SERVER"), and: Some(("sys_vendor", Match::Prefix("Oracle Corporation"))), finding: "an Oracle/Sun server model (hardware sold under VirtualBox's board vendor name)", suggests: METAL, strength: Weak, identifies: Identity::NONE, reference: "systemd issue #21100 (ORACLE SERVER X3-2L)", },
+pub const RULES: &[Rule] = &[
+    // ---- CPUID
+    row("cpuid.dump", CpuidMalformed, MALFORMED, NIL, NO_ID, "malformed: cpuid.txt is not `cpuid -r` output", MALFORMED_REF),
+    row("cpuid.hypervisor-bit", CpuidBit { leaf: 1, subleaf: 0, reg: Reg::Ecx, bit: 31, set: true }, VM, Strong, NO_ID, "the CPU reports a hypervisor", HV_BIT_REF),
+    row("cpuid.hypervisor-bit", CpuidBit { leaf: 1, subleaf: 0, reg: Reg::Ecx, bit: 31, set: false }, METAL, Moderate, NO_ID, "the CPU reports no hypervisor (a hypervisor can hide this bit)", HV_BIT_REF),
+    row("host.can-run-vms", CpuidBit { leaf: 1, subleaf: 0, reg: Reg::Ecx, bit: 5, set: true }, CAN_HOST, NIL, NO_ID, "VMX (Intel VT-x) is available to this OS", "Intel SDM CPUID.01H:ECX.VMX[5]"),
+    row("host.can-run-vms", CpuidBit { leaf: 0x8000_0001, subleaf: 0, reg: Reg::Ecx, bit: 2, set: true }, CAN_HOST, NIL, NO_ID, "SVM (AMD-V) is available to this OS", "AMD APM CPUID Fn8000_0001_ECX[SVM]"),
+    row("cpuid.hypervisor-signature", CpuidBases, VM, Strong, NO_ID, "hypervisor signature of the hypervisor SIGNATURES names; a valid unknown signature is moderate; an invalid one counts for nothing", "SIGNATURES (per signature); Linux hypervisor_cpuid_base()"),
+    row("cpuid.hyperv-root-partition", HypervPrivilege { bit: 12 }, HOST, Strong, Identity::hv(H::Hyperv), "Hyper-V grants CpuManagement: this is the root partition, which runs on the hardware under the hypervisor", HYPERV_FLAGS_REF),
+    row("cpuid.hyperv-isolation", HypervPrivilege { bit: 22 }, VM, Strong, Identity::hv(H::Hyperv), "Hyper-V isolation: a confidential VM, whose firmware tables come from an untrusted host", HYPERV_FLAGS_REF),
+    // ---- DMI (virtual-platform strings are strong: firmware of real machines does not claim to
+    // be QEMU; vendor names shared by VMs and bare metal identify a cloud and decide nothing)
+    row("dmi.kvm", Dmi { fields: &["product_name"], pattern: Prefix("KVM"), and: None }, VM, Strong, Identity::hv(H::Kvm), "the product name of a KVM virtual machine", "systemd virt.c dmi_vendor_table \"KVM\""),
+    row("dmi.qemu", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("QEMU"), and: None }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's SMBIOS tables", "systemd virt.c \"QEMU\"; QEMU hw/smbios/smbios.c"),
+    row("dmi.qemu-machine", Dmi { fields: &["product_name"], pattern: Prefix("Standard PC ("), and: None }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "a QEMU machine type's product name", "QEMU hw/i386/pc_q35.c, pc_piix.c (\"Standard PC (Q35 + ICH9, 2009)\")"),
+    row("dmi.qemu-machine-version", Dmi { fields: &["product_version"], pattern: Prefix("pc-"), and: Some(("product_version", Contains("-"))) }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "a QEMU machine type version (pc-q35-*, pc-i440fx-*)", "QEMU hw/smbios/smbios.c type 1 version defaults to the machine type (guestlab.md §3.2)"),
+    row("dmi.virtualbox", Dmi { fields: &["sys_vendor", "bios_vendor", "product_name", "board_name"], pattern: Prefix("innotek GmbH"), and: None }, VM, Strong, Identity::product(Some(H::Virtualbox), P::Virtualbox), "VirtualBox's SMBIOS tables", "systemd virt.c \"innotek GmbH\""),
+    row("dmi.virtualbox-name", Dmi { fields: &["product_name", "board_name", "bios_version"], pattern: Prefix("VirtualBox"), and: None }, VM, Strong, Identity::product(Some(H::Virtualbox), P::Virtualbox), "VirtualBox's product name", "systemd virt.c \"VirtualBox\" (PR #21127)"),
+    row("dmi.vmware", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("VMware"), and: None }, VM, Strong, Identity::product(Some(H::Vmware), P::Vmware), "VMware's SMBIOS tables", "systemd virt.c \"VMware\""),
+    row("dmi.vmware-vmw", Dmi { fields: &["product_name", "sys_vendor"], pattern: Prefix("VMW"), and: None }, VM, Strong, Identity::product(Some(H::Vmware), P::Vmware), "VMware's product name", "systemd virt.c \"VMW\""),
+    row("dmi.xen", Dmi { fields: &["sys_vendor", "product_name", "bios_vendor"], pattern: Prefix("Xen"), and: None }, VM, Strong, Identity::hv(H::Xen), "Xen HVM's SMBIOS tables", "systemd virt.c \"Xen\""),
+    row("dmi.xen-hvm", Dmi { fields: &["product_name"], pattern: Equals("HVM domU"), and: None }, VM, Strong, Identity::hv(H::Xen), "a Xen HVM guest's product name", "Xen tools/firmware/hvmloader/smbios.c"),
+    row("dmi.bochs", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("Bochs"), and: None }, VM, Strong, Identity::product(None, P::Bochs), "Bochs's SMBIOS tables", "systemd virt.c \"Bochs\""),
+    row("dmi.parallels", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("Parallels"), and: None }, VM, Strong, Identity::product(Some(H::Parallels), P::Parallels), "Parallels' SMBIOS tables", "systemd virt.c \"Parallels\""),
+    row("dmi.bhyve", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("BHYVE"), and: None }, VM, Strong, Identity::hv(H::Bhyve), "bhyve's SMBIOS tables", "systemd virt.c \"BHYVE\""),
+    row("dmi.hyperv-version", Dmi { fields: &["product_version"], pattern: Prefix("Hyper-V"), and: None }, VM, Strong, Identity::hv(H::Hyperv), "a Hyper-V VM's product version", "systemd PR #21475"),
+    row("dmi.hyperv-vm", Dmi { fields: &["product_name"], pattern: Equals("Virtual Machine"), and: Some(("sys_vendor", Prefix("Microsoft"))) }, VM, Strong, Identity::hv(H::Hyperv), "Microsoft's \"Virtual Machine\" product (Hyper-V, also WS2012R2 with product_version 7.0)", "systemd issue #21816; virt-what (VirtualPC/Hyper-V)"),
+    row("dmi.apple-vz", Dmi { fields: &["product_name"], pattern: Prefix("Apple Virtualization"), and: None }, VM, Strong, Identity::hv(H::Apple), "Apple Virtualization.framework's product name", "systemd PR #24419"),
+    row("dmi.openstack", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("OpenStack"), and: None }, VM, Strong, Identity::product(Some(H::Kvm), P::Openstack), "an OpenStack Nova instance", "systemd virt.c \"OpenStack\" (issue #23116)"),
+    row("dmi.kubevirt", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("KubeVirt"), and: None }, VM, Strong, Identity::product(Some(H::Kvm), P::Kubevirt), "a KubeVirt VM", "systemd virt.c \"KubeVirt\""),
+    row("dmi.digitalocean", Dmi { fields: &["sys_vendor"], pattern: Prefix("DigitalOcean"), and: None }, VM, Strong, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Digitalocean), }, "a DigitalOcean droplet (always a KVM VM)", "DigitalOcean droplet DMI (sys_vendor \"DigitalOcean\", product \"Droplet\")"),
+    row("dmi.ec2", Dmi { fields: &["sys_vendor", "bios_vendor", "board_vendor"], pattern: Prefix("Amazon EC2"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Aws), "Amazon EC2 (used by EC2 VMs and EC2 bare metal alike)", "systemd virt.c detect_vm_dmi() Amazon EC2 special case"),
+    row("dmi.ec2-xen", Dmi { fields: &["bios_version"], pattern: Contains(".amazon"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Aws), "an EC2 Xen-era BIOS version", "virt-what (\"Version: 4.2.amazon\" → aws)"),
+    row("dmi.gce", Dmi { fields: &["product_name", "sys_vendor", "bios_vendor"], pattern: Prefix("Google"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Gcp), "Google Compute Engine (used by GCE VMs and GCE bare metal alike)", "systemd virt.c \"Google Compute Engine\"; PR #38125 (bare metal)"),
+    row("dmi.azure", Dmi { fields: &["chassis_asset_tag"], pattern: Equals("7783-7084-3265-9085-8269-3286-77"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Azure), "Azure's chassis asset tag", "cloud-init cloudinit/sources/DataSourceAzure.py AZURE_CHASSIS_ASSET_TAG"),
+    row("dmi.oracle-cloud", Dmi { fields: &["chassis_asset_tag"], pattern: Equals("OracleCloud.com"), and: None }, NEUTRAL, NIL, Identity::cloud(C::OracleCloud), "Oracle Cloud's chassis asset tag", "cloud-init cloudinit/sources/DataSourceOracle.py CHASSIS_ASSET_TAG"),
+    row("dmi.alibaba", Dmi { fields: &["sys_vendor", "product_name"], pattern: Prefix("Alibaba Cloud"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Alibaba), "Alibaba Cloud ECS (VMs and bare metal alike)", "cloud-init DataSourceAliYun.py (\"Alibaba Cloud ECS\")"),
+    row("dmi.surface", Dmi { fields: &["product_name"], pattern: Prefix("Surface"), and: Some(("sys_vendor", Prefix("Microsoft"))) }, METAL, Weak, NO_ID, "a Microsoft Surface device (hardware sold under Hyper-V's vendor name)", "systemd issue #21468"),
+    row("dmi.oracle-server", Dmi { fields: &["product_name"], pattern: Contains("SERVER"), and: Some(("sys_vendor", Prefix("Oracle Corporation"))) }, METAL, Weak, NO_ID, "an Oracle/Sun server model (hardware sold under VirtualBox's board vendor name)", "systemd issue #21100 (ORACLE SERVER X3-2L)"),
+    row("dmi.vendor", DmiVendor(Some(VendorKind::Hardware)), METAL, Weak, NO_ID, "system vendor (name) makes physical machines only", FROM_TABLE),
+    row("dmi.vendor", DmiVendor(Some(VendorKind::Shared)), NEUTRAL, NIL, NO_ID, "system vendor (name) sells bare metal and VMs under one name: decides nothing", FROM_TABLE),
+    row("dmi.vendor", DmiVendor(Some(VendorKind::Virtual)), NEUTRAL, NIL, NO_ID, "system vendor (name) is a virtual platform", FROM_TABLE),
+    row("dmi.vendor", DmiVendor(None), NEUTRAL, NIL, NO_ID, "system vendor not in vcap's vendor table", "vcap dmi::VENDORS"),
+    // EC2 names its bare-metal instance types `*.metal` or `*.metal-<size>`; every other type is
+    // a VM. Instances whose DMI says "Amazon EC2" are Nitro instances (the Xen era says "Xen"),
+    // and Nitro's hypervisor is based on KVM.
+    row("dmi.ec2-instance-type", Ec2InstanceType { metal: true }, METAL, Moderate, Identity::cloud(C::Aws), "an EC2 bare-metal instance type (*.metal, *.metal-<size>)", EC2_TYPE_REF),
+    row("dmi.ec2-instance-type", Ec2InstanceType { metal: false }, VM, Moderate, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Aws) }, "an EC2 virtualised instance type (not *.metal)", EC2_TYPE_REF),
+    // ---- SMBIOS type 0
+    row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Malformed), MALFORMED, NIL, NO_ID, "malformed: (the parse error)", MALFORMED_REF),
+    row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Set), VM, Strong, NO_ID, "the firmware says this system is a virtual machine", SMBIOS_REF),
+    row("smbios.vm-bit", SmbiosVmBit(VmBitCase::ClearWhereVmsSetIt), METAL, Moderate, NO_ID, "the VM bit is clear, and (platform) sets it on every VM", "VM_BIT_SETTERS (per platform)"),
+    row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Clear), NEUTRAL, NIL, NO_ID, "the VM bit is clear; many hypervisors (QEMU with SeaBIOS, GCE) leave it clear, so this decides nothing", SMBIOS_REF),
+    row("smbios.vm-bit", SmbiosVmBit(VmBitCase::NotPresent), NEUTRAL, NIL, NO_ID, "the structure (length) predates extension byte 2", SMBIOS_REF),
+    // ---- Xen
+    row("xen.sys-hypervisor-type", File { path: "/sys/hypervisor/type", test: FileTest::Is("xen") }, VM, Strong, Identity::hv(H::Xen), "the kernel runs under a hypervisor that publishes /sys/hypervisor", SYS_HYPERVISOR_REF),
+    row("xen.sys-hypervisor-type", File { path: "/sys/hypervisor/type", test: FileTest::IsNot("xen") }, VM, Moderate, Identity::hv(H::Other), "the kernel runs under a hypervisor that publishes /sys/hypervisor", SYS_HYPERVISOR_REF),
+    row("xen.dom0-feature", File { path: "/sys/hypervisor/properties/features", test: FileTest::HexBit(11) }, HOST, Strong, Identity::hv(H::Xen), "XENFEAT_dom0: this is Xen's control domain, which drives the hardware", "Xen public/features.h XENFEAT_dom0 (11); systemd detect_vm_xen_dom0()"),
+    row("xen.control-domain", File { path: "/proc/xen/capabilities", test: FileTest::Word("control_d") }, HOST, Strong, Identity::hv(H::Xen), "control_d: this is Xen's control domain (dom0)", "Linux drivers/xen/xenfs/xenstored.c; systemd detect_vm_xen_dom0()"),
+    row("xen.xenfs", Exists { all: &["/proc/xen"], none: &[] }, VM, Moderate, Identity::hv(H::Xen), "xenfs is mounted: this kernel runs on Xen", "systemd detect_vm_xen()").unless(&["xen.control-domain"]),
+    // ---- device tree and procfs (device-tree strings are NUL-separated; each string is tried)
+    row("dt.hypervisor-kvm", Text { path: "/proc/device-tree/hypervisor/compatible", pattern: Equals("linux,kvm") }, VM, Strong, Identity::hv(H::Kvm), "the device tree's hypervisor node is KVM", "systemd detect_vm_device_tree()"),
+    row("dt.hypervisor-xen", Text { path: "/proc/device-tree/hypervisor/compatible", pattern: Contains("xen") }, VM, Strong, Identity::hv(H::Xen), "the device tree's hypervisor node is Xen", "systemd detect_vm_device_tree(); Linux Documentation/devicetree/bindings/arm/xen.txt"),
+    row("dt.hypervisor-vmware", Text { path: "/proc/device-tree/hypervisor/compatible", pattern: Contains("vmware") }, VM, Strong, Identity::hv(H::Vmware), "the device tree's hypervisor node is VMware", "systemd detect_vm_device_tree()"),
+    row("dt.qemu-pseries", Text { path: "/proc/device-tree/compatible", pattern: Equals("qemu,pseries") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's pseries machine", "systemd detect_vm_device_tree()"),
+    row("dt.qemu-virt", Text { path: "/proc/device-tree/compatible", pattern: Equals("linux,dummy-virt") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's Arm virt machine", "QEMU hw/arm/virt.c compatible \"linux,dummy-virt\""),
+    row("dt.riscv-virtio", Text { path: "/proc/device-tree/compatible", pattern: Equals("riscv-virtio") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's RISC-V virt machine", "QEMU hw/riscv/virt.c compatible \"riscv-virtio\""),
+    row("cpuinfo.uml", Text { path: "/proc/cpuinfo", pattern: Contains("User Mode Linux") }, VM, Strong, Identity::hv(H::Uml), "User Mode Linux (it passes the host's CPUID through)", "systemd detect_vm_uml() (issue #17754)"),
+    row("cpuinfo.qemu-cpu", Text { path: "/proc/cpuinfo", pattern: Contains("QEMU Virtual CPU") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's qemu32/qemu64 CPU model", "QEMU target/i386/cpu.c model_id \"QEMU Virtual CPU version\""),
+    row("cpuinfo.kvm-cpu", Text { path: "/proc/cpuinfo", pattern: Contains("Common KVM processor") }, VM, Strong, Identity::hv(H::Kvm), "QEMU's kvm64 CPU model", "QEMU target/i386/cpu.c model_id \"Common KVM processor\""),
+    row("cpuinfo.qemu-pseries", Text { path: "/proc/cpuinfo", pattern: Contains("emulated by qemu") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "a PowerPC machine emulated by QEMU", "Linux arch/powerpc/platforms/pseries/setup.c; virt-what"),
+    row("sysinfo.zvm", Text { path: "/proc/sysinfo", pattern: Contains("z/VM") }, VM, Strong, Identity::hv(H::Zvm), "z/VM is the control program", "systemd detect_vm_zvm() (VM00 Control Program)"),
+    row("sysinfo.kvm", Text { path: "/proc/sysinfo", pattern: Contains("KVM/Linux") }, VM, Strong, Identity::hv(H::Kvm), "KVM is the control program", "systemd detect_vm_zvm(); Linux arch/s390/kernel/sysinfo.c"),
+    row("dt.hypervisor-other", File { path: DT_HYPERVISOR, test: FileTest::Any }, VM, Moderate, Identity::hv(H::Other), "the device tree has a hypervisor node", "systemd detect_vm_device_tree()").unless(&["dt.hypervisor-kvm", "dt.hypervisor-xen", "dt.hypervisor-vmware"]),
+    row("dt.powervm", Exists { all: &["/proc/device-tree/ibm,partition-name", "/proc/device-tree/hmc-managed?"], none: &["/proc/device-tree/chosen/qemu,graphic-width"] }, VM, Strong, Identity::hv(H::Powervm), "an HMC-managed logical partition", "systemd detect_vm_device_tree()"),
+    row("dt.fw-cfg", Entry { dir: "/proc/device-tree", contains: "fw-cfg" }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's fw_cfg device in the device tree", "systemd detect_vm_device_tree()"),
+    // Without CPUID (another architecture, or a snapshot without cpuid.txt), /proc/cpuinfo's
+    // flags still carry the hypervisor bit and VMX/SVM on x86.
+    row("cpuinfo.hypervisor-flag", CpuinfoFlag("hypervisor"), VM, Strong, NO_ID, "the kernel saw CPUID.1:ECX[31] set", HV_BIT_REF),
+    row("host.can-run-vms", CpuinfoFlag("vmx"), CAN_HOST, NIL, NO_ID, "VMX (Intel VT-x) is available to this OS", "Linux arch/x86/include/asm/cpufeatures.h"),
+    row("host.can-run-vms", CpuinfoFlag("svm"), CAN_HOST, NIL, NO_ID, "SVM (AMD-V) is available to this OS", "Linux arch/x86/include/asm/cpufeatures.h"),
+    row("fw-cfg.sysfs", Exists { all: &["/sys/firmware/qemu_fw_cfg"], none: &[] }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's fw_cfg interface", "Linux drivers/firmware/qemu_fw_cfg.c"),
+    row("host.can-run-vms", Exists { all: &["/dev/kvm"], none: &[] }, CAN_HOST, NIL, NO_ID, "this kernel offers KVM", "Linux virt/kvm/kvm_main.c"),
+    // ---- PCI IDs of virtual hardware (and of cloud hardware that VMs and bare metal share)
+    row("pci.ids", PciMalformed, MALFORMED, NIL, NO_ID, "malformed: a PCI function's modalias or ID files", MALFORMED_REF),
+    row("pci.qemu-subsystem", Pci { vendor: 0x1af4, device: Some(0x1100), subsystem: true }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's default subsystem ID on emulated devices", "QEMU include/hw/pci/pci.h PCI_SUBVENDOR_ID_REDHAT_QUMRANET, PCI_SUBDEVICE_ID_QEMU"),
+    row("pci.virtio", Pci { vendor: 0x1af4, device: None, subsystem: false }, VM, Moderate, NO_ID, "virtio devices (also emulated in hardware by some DPUs)", "pci.ids 1af4 Red Hat, Inc.; virtio 1.2 §4.1.2"),
+    row("pci.qemu-device", Pci { vendor: 0x1b36, device: None, subsystem: false }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's own emulated devices (PCIe bridges, pvpanic, xHCI…)", "pci.ids 1b36 Red Hat, Inc. (QEMU); QEMU docs/specs/pci-ids.rst"),
+    row("pci.bochs-vga", Pci { vendor: 0x1234, device: Some(0x1111), subsystem: false }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "the Bochs/QEMU standard VGA", "QEMU docs/specs/standard-vga.rst"),
+    row("pci.i440fx", Pci { vendor: 0x8086, device: Some(0x1237), subsystem: false }, VM, Moderate, NO_ID, "the i440FX host bridge, emulated by QEMU's pc machine and EC2 Nitro (no longer in real hardware)", "QEMU hw/pci-host/i440fx.c"),
+    row("pci.vmware", Pci { vendor: 0x15ad, device: None, subsystem: false }, VM, Strong, Identity::product(Some(H::Vmware), P::Vmware), "VMware virtual hardware", "pci.ids 15ad VMware"),
+    row("pci.xen-platform", Pci { vendor: 0x5853, device: None, subsystem: false }, VM, Strong, Identity::hv(H::Xen), "the Xen platform device", "pci.ids 5853 XenSource, Inc.; Linux drivers/xen/platform-pci.c"),
+    row("pci.virtualbox", Pci { vendor: 0x80ee, device: None, subsystem: false }, VM, Strong, Identity::product(Some(H::Virtualbox), P::Virtualbox), "VirtualBox virtual hardware", "pci.ids 80ee InnoTek Systemberatung GmbH"),
+    row("pci.hyperv", Pci { vendor: 0x1414, device: Some(0x5353), subsystem: false }, VM, Strong, Identity::hv(H::Hyperv), "the Hyper-V synthetic video device", "pci.ids 1414:5353 Hyper-V virtual VGA"),
+    row("pci.parallels", Pci { vendor: 0x1ab8, device: None, subsystem: false }, VM, Strong, Identity::product(Some(H::Parallels), P::Parallels), "Parallels virtual hardware", "pci.ids 1ab8 Parallels, Inc."),
+    row("pci.amazon", Pci { vendor: 0x1d0f, device: None, subsystem: false }, NEUTRAL, NIL, Identity::cloud(C::Aws), "Amazon hardware (ENA, EBS NVMe): on EC2 VMs and bare metal alike", "pci.ids 1d0f Amazon.com, Inc."),
+    row("pci.google", Pci { vendor: 0x1ae0, device: None, subsystem: false }, NEUTRAL, NIL, Identity::cloud(C::Gcp), "Google hardware (gVNIC, NVMe): on GCE VMs and bare metal alike", "pci.ids 1ae0 Google, Inc."),
+    // ---- buses
+    row("virtio.mmio", VirtioTransport(self::VirtioTransport::Mmio), VM, Strong, NO_ID, "virtio-mmio devices: a transport that exists only in virtual machines (Firecracker, QEMU microvm, cloud-hypervisor)", "virtio 1.2 §4.2; Linux drivers/virtio/virtio_mmio.c"),
+    row("virtio.ccw", VirtioTransport(self::VirtioTransport::Ccw), VM, Strong, Identity::hv(H::Kvm), "virtio-ccw devices: KVM on s390", "virtio 1.2 §4.3; Linux drivers/s390/virtio/virtio_ccw.c"),
+    row("vmbus.devices", BusDevices("/sys/bus/vmbus/devices"), VM, Strong, Identity::hv(H::Hyperv), "Hyper-V VMBus devices", "Linux drivers/hv/vmbus_drv.c"),
+    row("acpi.qemu-fw-cfg", AcpiHid("QEMU0002"), VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's fw_cfg ACPI device", "Linux drivers/firmware/qemu_fw_cfg.c fw_cfg_sysfs_mod_acpi_match"),
+    row("acpi.vmbus", AcpiHid("VMBUS"), VM, Strong, Identity::hv(H::Hyperv), "Hyper-V's VMBus ACPI device", "Linux drivers/hv/vmbus_drv.c vmbus_acpi_device_ids"),
+    row("acpi.vmgenid", AcpiHid("VMGENCTR"), VM, Strong, NO_ID, VMGENID_FINDING, "Linux drivers/virt/vmgenid.c vmgenid_ids"),
+    row("acpi.vmgenid", AcpiHid("VM_GEN_COUNTER"), VM, Strong, NO_ID, VMGENID_FINDING, "Linux drivers/virt/vmgenid.c vmgenid_ids"),
+    row("acpi.vmclock", AcpiHid("AMZNC10C"), VM, Strong, NO_ID, "Amazon's VMClock device (a hypervisor-provided clock for VMs)", "Linux drivers/ptp/ptp_vmclock.c vmclock_acpi_ids"),
+    row("acpi.virtio-mmio", AcpiHid("LNRO0005"), VM, Strong, NO_ID, "a virtio-mmio ACPI device", "Linux drivers/virtio/virtio_mmio.c virtio_mmio_acpi_match"),
+    // ---- IOMMU (seed 000: "when IOMMU is present there is vendor specific way to detect whether
+    // it's real or virtual"): register bits only emulated units set, and emulators' ACPI OEM IDs
+    row("iommu.vtd-caching-mode", IommuBit { file: "intel-iommu/cap", bit: 7 }, VM, Strong, NO_ID, "VT-d Caching Mode is set: an emulated unit (hardware leaves it clear; Linux keyed its virtual IR on it)", "Linux drivers/iommu/intel/iommu.h cap_caching_mode(); VT-d spec §11.4.2 CM"),
+    row("iommu.amd-npcache", IommuBit { file: "amd-iommu/cap", bit: 26 }, VM, Moderate, NO_ID, "AMD IOMMU NpCache is set: the unit caches not-present entries, as emulated units do", "Linux drivers/iommu/amd/amd_iommu_types.h IOMMU_CAP_NPCACHE; amd_iommu_np_cache"),
+    row("acpi.emulator-oem", AcpiOem { table: "DMAR", id: "BOCHS", who: "QEMU" }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "the DMAR table was written by QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME6 \"BOCHS \"").unless(&["acpi.emulator-oem"]),
+    row("acpi.emulator-oem", AcpiOem { table: "DMAR", id: "BXPC", who: "QEMU" }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "the DMAR table was written by QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME8 \"BXPC    \"").unless(&["acpi.emulator-oem"]),
+    row("acpi.emulator-oem", AcpiOem { table: "IVRS", id: "BOCHS", who: "QEMU" }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "the IVRS table was written by QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME6 \"BOCHS \"").unless(&["acpi.emulator-oem"]),
+    row("acpi.emulator-oem", AcpiOem { table: "IVRS", id: "BXPC", who: "QEMU" }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "the IVRS table was written by QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME8 \"BXPC    \"").unless(&["acpi.emulator-oem"]),
 ];
 
-fn dmi_evidence(c: &Capture, out: &mut Vec<Evidence>) {
-    // Each field is decoded once; the rules try several fields each.
-    let texts: Vec<(&str, Option<String>)> = crate::plan::DMI_FIELDS
-        .iter()
-        .map(|&f| (f, c.text(&format!("{DMI_DIR}/{f}"))))
-        .collect();
-    let field = |name: &str| match texts.iter().find(|(f, _)| *f == name) {
-        Some((_, t)) => t.clone(),
-        None => c.text(&format!("{DMI_DIR}/{name}")),
-    };
-    for rule in DMI_RULES {
-        let hit = rule.fields.iter().find_map(|&f| {
-            let v = field(f)?;
-            rule.pattern.hit(&v).then_some((f, v))
-        });
-        let Some((f, v)) = hit else { continue };
-        if let Some((g, m)) = rule.and
-            && !field(g).is_some_and(|w| m.hit(&w))
-        {
-            continue;
-        }
-        out.push(Evidence {
-            rule: rule.id,
-            source: format!("{DMI_DIR}/{f}"),
-            raw: v,
-            finding: rule.finding.into(),
-            suggests: rule.suggests,
-            strength: rule.strength,
-            identifies: rule.identifies,
-            reference: rule.reference,
-        });
-    }
-    // The system vendor, normalised. Hardware vendors are weak evidence of bare metal (a VM can
-    // be given the host's strings); shared vendors decide nothing.
-    let already = out
-        .iter()
-        .any(|e| e.source == format!("{DMI_DIR}/sys_vendor"));
-    if let Some(v) = field("sys_vendor").filter(|v| !already && !dmi::is_placeholder(v)) {
-        let (finding, suggests, strength, reference) = match dmi::vendor(&v) {
-            Some(row) if row.kind == VendorKind::Hardware => (
-                format!("system vendor {} makes physical machines only", row.name),
-                METAL,
-                Weak,
-                row.source,
-            ),
-            Some(row) if row.kind == VendorKind::Shared => (
-                format!(
-                    "system vendor {} sells bare metal and VMs under one name: decides nothing",
-                    row.name
-                ),
-                NEUTRAL,
-                Strength::None,
-                row.source,
-            ),
-            Some(row) => (
-                format!("system vendor {} is a virtual platform", row.name),
-                NEUTRAL,
-                Strength::None,
-                row.source,
-            ),
-            None => (
-                "system vendor not in vcap's vendor table".to_string(),
-                NEUTRAL,
-                Strength::None,
-                "vcap dmi::VENDORS",
-            ),
-        };
-        out.push(Evidence {
-            rule: "dmi.vendor",
-            source: format!("{DMI_DIR}/sys_vendor"),
-            raw: v,
-            finding,
-            suggests,
-            strength,
-            identifies: Identity::NONE,
-            reference,
-        });
-    }
-    ec2_instance_type(c, out);
+const EC2_TYPE_REF: &str = "systemd detect_vm_dmi() PRs #20628, #27267; systemd virt.c \"Amazon EC2 Nitro using Linux KVM\"";
+const SYS_HYPERVISOR_REF: &str =
+    "Linux drivers/xen/sys-hypervisor.c; systemd detect_vm_hypervisor()";
+const DT_HYPERVISOR: &str = "/proc/device-tree/hypervisor/compatible";
+
+// ---------------------------------------------------------------- tables the rows read
+
+/// A hypervisor CPUID signature (leaf 0x40000000 + n·0x100, EBX ECX EDX).
+#[derive(Debug, Clone, Copy)]
+pub struct Signature {
+    /// The 12 bytes, NUL-padded.
+    pub bytes: &'static [u8; 12],
+    /// The hypervisor.
+    pub hypervisor: Hypervisor,
+    /// True for an interface that other hypervisors also emulate (Hyper-V's), so a second
+    /// signature at a higher base names the real hypervisor.
+    pub emulated_by_others: bool,
+    /// Where the signature is defined.
+    pub source: &'static str,
 }
 
-/// EC2 names its bare-metal instance types `*.metal` or `*.metal-<size>` (m5.metal, m7i.metal-48xl);
-/// every other type is a VM. systemd detect_vm_dmi(), PRs #20628 and #27267.
-fn ec2_instance_type(c: &Capture, out: &mut Vec<Evidence>) {
-    let is_ec2 = ["sys_vendor", "bios_vendor"].iter().any(|f| {
-        c.text(&format!("{DMI_DIR}/{f}"))
-            .is_some_and(|v| Match::Prefix("Amazon EC2").hit(&v))
-    });
-    let path = format!("{DMI_DIR}/product_name");
-    let Some(name) = c.text(&path).filter(|n| is_ec2 && !dmi::is_placeholder(n)) else {
-        return;
-    };
-    let metal = name
-        .find(".metal")
-        .is_some_and(|i| matches!(name.as_bytes().get(i + 6), None | Some(b'-')));
-    out.push(Evidence {
-        rule: "dmi.ec2-instance-type",
-        source: path,
-        raw: name,
-        finding: if metal {
-            "an EC2 bare-metal instance type (*.metal, *.metal-<size>)".into()
-        } else {
-            "an EC2 virtualised instance type (not *.metal)".into()
-        },
-        suggests: if metal { METAL } else { VM },
-        strength: Moderate,
-        // Instances whose DMI says "Amazon EC2" are Nitro instances (the Xen era says "Xen"),
-        // and Nitro's hypervisor is based on KVM.
-        identifies: if metal {
-            Identity::cloud("aws")
-        } else {
-            Identity { hypervisor: Some("kvm"), product: None, cloud: Some("aws") }
-        },
-        reference: "systemd detect_vm_dmi() PRs #20628, #27267; systemd virt.c \"Amazon EC2 Nitro using Linux KVM\"",
-    });
+const fn sig(
+    bytes: &'static [u8; 12],
+    hypervisor: Hypervisor,
+    emulated_by_others: bool,
+    source: &'static str,
+) -> Signature {
+    Signature {
+        bytes,
+        hypervisor,
+        emulated_by_others,
+        source,
+    }
+}
+
+/// Known hypervisor signatures.
+#[rustfmt::skip]
+pub const SIGNATURES: &[Signature] = &[
+    sig(b"KVMKVMKVM\0\0\0", H::Kvm, false, "Linux arch/x86/include/uapi/asm/kvm_para.h KVM_SIGNATURE"),
+    sig(b"Linux KVM Hv", H::Kvm, false, "Linux arch/x86/kvm/hyperv.c (KVM's Hyper-V emulation); systemd virt.c"),
+    sig(b"TCGTCGTCGTCG", H::Qemu, false, "QEMU target/i386/cpu.c (TCG); systemd virt.c"),
+    sig(b"Microsoft Hv", H::Hyperv, true, "Hyper-V TLFS §2.4; Linux arch/x86/kernel/cpu/mshyperv.c"),
+    sig(b"VMwareVMware", H::Vmware, false, "Linux arch/x86/kernel/cpu/vmware.c CPUID_VMWARE_INFO_LEAF"),
+    sig(b"XenVMMXenVMM", H::Xen, false, "Xen public/arch-x86/cpuid.h XEN_CPUID_SIGNATURE_*"),
+    sig(b"bhyve bhyve ", H::Bhyve, false, "FreeBSD sys/amd64/vmm/x86.c; systemd virt.c"),
+    sig(b"QNXQVMBSQG\0\0", H::Qnx, false, "systemd virt.c"),
+    sig(b"ACRNACRNACRN", H::Acrn, false, "Linux arch/x86/include/asm/acrn.h ACRN_CPUID_SIG"),
+    sig(b"SRESRESRESRE", H::Sre, false, "systemd virt.c"),
+    sig(b"Apple VZ\0\0\0\0", H::Apple, false, "systemd virt.c (PR #31007)"),
+    sig(b"LKVMLKVMLKVM", H::Kvm, false, "virt-what-cpuid-helper.c (kvmtool)"),
+    sig(b"OpenBSDVMM58", H::OpenbsdVmm, false, "OpenBSD sys/arch/amd64/include/vmmvar.h VMM_HV_SIGNATURE"),
+    sig(b"Jailhouse\0\0\0", H::Jailhouse, false, "Linux arch/x86/kernel/jailhouse.c"),
+    sig(b"VBoxVBoxVBox", H::Virtualbox, false, "VirtualBox src/VBox/VMM/VMMR3/GIMMinimal.cpp"),
+    sig(b"prl hyperv  ", H::Parallels, false, "Parallels Desktop; al-khaser vm detection list"),
+    sig(b" lrpepyh  vr", H::Parallels, false, "Parallels Desktop (byte-swapped form); al-khaser vm detection list"),
+    sig(b"NVMMNVMMNVMM", H::Nvmm, false, "NetBSD sys/dev/nvmm/x86/nvmm_x86_svm.c"),
+    sig(b"HAXMHAXMHAXM", H::Haxm, false, "Intel HAXM core/cpuid.c"),
+];
+
+/// The known signature matching a base leaf, if any.
+pub fn known_signature(b: &HypervisorBase) -> Option<&'static Signature> {
+    SIGNATURES.iter().find(|s| s.bytes == &b.signature)
 }
 
 /// Platforms whose VMs are known to set the SMBIOS VM bit, so a clear bit means bare metal there:
@@ -584,59 +628,663 @@ pub const VM_BIT_SETTERS: &[(&str, Match, &str, &str)] = &[(
     "systemd PR #19403: EC2 Nitro sets the SMBIOS VM bit on every VM",
 )];
 
-fn smbios_evidence(c: &Capture, out: &mut Vec<Evidence>) {
-    let FileRead::Data { bytes, .. } = c.file(SMBIOS_TYPE0) else {
-        return;
-    };
-    const REF: &str = "DMTF DSP0134 §7.1.2.2 BIOS characteristics extension byte 2 bit 4; systemd detect_vm_smbios()";
-    let source = format!("{SMBIOS_TYPE0} @0x13 bit 4");
-    match smbios::parse_type0(bytes) {
-        Err(e) => out.push(malformed(
-            "smbios.vm-bit",
-            SMBIOS_TYPE0.into(),
-            hex_prefix(bytes),
-            e.to_string(),
-        )),
-        Ok(t) => {
-            let raw = t
-                .ext_byte2
-                .map_or("absent".into(), |b| format!("0x{b:02x}"));
-            let setter = VM_BIT_SETTERS
+// ---------------------------------------------------------------- the engine
+
+/// The facts the rows read, each parsed once per capture.
+struct Facts<'c> {
+    c: &'c Capture,
+    dump: Option<&'c CpuidDump>,
+    bases: Vec<HypervisorBase>,
+    /// DMI fields as read (field name, trimmed text).
+    dmi: Vec<(&'static str, Option<String>)>,
+    smbios: Option<(Result<Type0, SmbiosError>, &'c [u8])>,
+    /// Each text rule's file cut into the values its rules match: (path, values).
+    texts: BTreeMap<&'static str, Vec<String>>,
+    pci: Vec<PciFunction>,
+    pci_malformed: Vec<Evidence>,
+}
+
+impl<'c> Facts<'c> {
+    fn new(c: &'c Capture) -> Facts<'c> {
+        let dump = match &c.cpuid {
+            CpuidRead::Dump(d) => Some(d),
+            _ => None,
+        };
+        let mut texts = BTreeMap::new();
+        for r in RULES {
+            if let Text { path, .. } = r.signal
+                && !texts.contains_key(path)
+                && let Some(bytes) = c.file(path).bytes()
+            {
+                let text = String::from_utf8_lossy(bytes);
+                let values = text_values(path, &text).map(str::to_string).collect();
+                texts.insert(path, values);
+            }
+        }
+        let mut pci_malformed = Vec::new();
+        let pci = pci_devices(c, &mut pci_malformed);
+        Facts {
+            c,
+            dump,
+            bases: dump.map(CpuidDump::hypervisor_bases).unwrap_or_default(),
+            dmi: crate::plan::DMI_FIELDS
                 .iter()
-                .find(|(f, m, _, _)| c.text(&format!("{DMI_DIR}/{f}")).is_some_and(|v| m.hit(&v)));
-            let (finding, suggests, strength, reference) = match (t.vm_bit, setter) {
-                (VmBit::Set, _) => ("the firmware says this system is a virtual machine".to_string(), VM, Strong, REF),
-                (VmBit::Clear, Some(s)) => (
-                    format!("the VM bit is clear, and {} sets it on every VM", s.2),
-                    METAL,
-                    Moderate,
-                    s.3,
+                .map(|&f| (f, c.text(&format!("{DMI_DIR}/{f}"))))
+                .collect(),
+            smbios: c
+                .file(SMBIOS_TYPE0)
+                .bytes()
+                .map(|b| (smbios::parse_type0(b), b)),
+            texts,
+            pci,
+            pci_malformed,
+        }
+    }
+
+    fn dmi(&self, field: &str) -> Option<String> {
+        match self.dmi.iter().find(|(f, _)| *f == field) {
+            Some((_, t)) => t.clone(),
+            None => self.c.text(&format!("{DMI_DIR}/{field}")),
+        }
+    }
+
+    fn is_ec2(&self) -> bool {
+        ["sys_vendor", "bios_vendor"].iter().any(|f| {
+            self.dmi(f)
+                .is_some_and(|v| Match::Prefix("Amazon EC2").hit(&v))
+        })
+    }
+}
+
+/// One match of a row: where, the raw value, and what the row's table supplies in its place.
+struct Hit {
+    source: String,
+    raw: String,
+    finding: Option<String>,
+    then: Option<Then>,
+    reference: Option<&'static str>,
+}
+
+impl Hit {
+    fn at(source: impl Into<String>, raw: impl Into<String>) -> Hit {
+        Hit {
+            source: source.into(),
+            raw: raw.into(),
+            finding: None,
+            then: None,
+            reference: None,
+        }
+    }
+    fn finding(self, f: String) -> Hit {
+        Hit {
+            finding: Some(f),
+            ..self
+        }
+    }
+    fn malformed(source: impl Into<String>, raw: impl Into<String>, why: &str) -> Hit {
+        Hit {
+            then: Some(Then {
+                suggests: MALFORMED,
+                strength: NIL,
+                identifies: NO_ID,
+                finding: "",
+            }),
+            reference: Some(MALFORMED_REF),
+            ..Hit::at(source, raw).finding(format!("malformed: {why}"))
+        }
+    }
+}
+
+impl Signal {
+    /// The matches of this signal in the facts; `earlier` is the evidence of the rows before.
+    fn eval(&self, f: &Facts, earlier: &[Evidence], hits: &mut Vec<Hit>) {
+        let c = f.c;
+        match *self {
+            CpuidMalformed => {
+                if let CpuidRead::Malformed(why) = &c.cpuid {
+                    hits.push(Hit::malformed("cpuid.txt", "", why));
+                }
+            }
+            CpuidBit {
+                leaf,
+                subleaf,
+                reg,
+                bit,
+                set,
+            } => {
+                if let Some(r) = f.dump.and_then(|d| d.get(leaf, subleaf)) {
+                    let on = reg.of(r) & (1 << bit) != 0;
+                    if on == set {
+                        let source = format!("CPUID 0x{leaf:08x} {}[{bit}]", reg.name());
+                        hits.push(Hit::at(source, u8::from(on).to_string()));
+                    }
+                }
+            }
+            CpuidBases => hits.extend(f.bases.iter().map(signature_hit)),
+            HypervPrivilege { bit } => {
+                for b in f
+                    .bases
+                    .iter()
+                    .filter(|b| b.is_valid() && &b.signature == b"Microsoft Hv")
+                {
+                    let leaf = b.base + 3;
+                    let Some(r) = (b.max_leaf >= leaf).then(|| f.dump?.get(leaf, 0)).flatten()
+                    else {
+                        continue;
+                    };
+                    if r.ebx & (1 << bit) != 0 {
+                        let source = format!("CPUID 0x{leaf:08x} EBX[{bit}]");
+                        hits.push(Hit::at(source, format!("0x{:08x}", r.ebx)));
+                    }
+                }
+            }
+            Dmi {
+                fields,
+                pattern,
+                and,
+            } => {
+                let hit = fields.iter().find_map(|&field| {
+                    let v = f.dmi(field)?;
+                    pattern.hit(&v).then_some((field, v))
+                });
+                if let Some((field, v)) = hit
+                    && and.is_none_or(|(g, m)| f.dmi(g).is_some_and(|w| m.hit(&w)))
+                {
+                    hits.push(Hit::at(format!("{DMI_DIR}/{field}"), v));
+                }
+            }
+            DmiVendor(kind) => {
+                let source = format!("{DMI_DIR}/sys_vendor");
+                if earlier.iter().any(|e| e.source == source) {
+                    return;
+                }
+                let Some(v) = f.dmi("sys_vendor").filter(|v| !dmi::is_placeholder(v)) else {
+                    return;
+                };
+                let row = dmi::vendor(&v);
+                if row.map(|r| r.kind) != kind {
+                    return;
+                }
+                let mut hit = Hit::at(source, v);
+                if let Some(row) = row {
+                    let words = match row.kind {
+                        VendorKind::Hardware => "makes physical machines only",
+                        VendorKind::Shared => {
+                            "sells bare metal and VMs under one name: decides nothing"
+                        }
+                        VendorKind::Virtual => "is a virtual platform",
+                    };
+                    hit = hit.finding(format!("system vendor {} {words}", row.name));
+                    hit.reference = Some(row.source);
+                }
+                hits.push(hit);
+            }
+            Ec2InstanceType { metal } => {
+                let path = format!("{DMI_DIR}/product_name");
+                let Some(name) = f
+                    .dmi("product_name")
+                    .filter(|n| f.is_ec2() && !dmi::is_placeholder(n))
+                else {
+                    return;
+                };
+                let is_metal = name
+                    .find(".metal")
+                    .is_some_and(|i| matches!(name.as_bytes().get(i + 6), None | Some(b'-')));
+                if is_metal == metal {
+                    hits.push(Hit::at(path, name));
+                }
+            }
+            SmbiosVmBit(case) => {
+                let Some((parsed, bytes)) = &f.smbios else {
+                    return;
+                };
+                let source = format!("{SMBIOS_TYPE0} @0x13 bit 4");
+                let t = match parsed {
+                    Err(e) => {
+                        if case == VmBitCase::Malformed {
+                            hits.push(Hit::malformed(
+                                SMBIOS_TYPE0,
+                                hex_prefix(bytes),
+                                &e.to_string(),
+                            ));
+                        }
+                        return;
+                    }
+                    Ok(t) => t,
+                };
+                let raw = t
+                    .ext_byte2
+                    .map_or("absent".into(), |b| format!("0x{b:02x}"));
+                let setter = VM_BIT_SETTERS
+                    .iter()
+                    .find(|(field, m, _, _)| f.dmi(field).is_some_and(|v| m.hit(&v)));
+                let this = match (t.vm_bit, setter) {
+                    (VmBit::Set, _) => VmBitCase::Set,
+                    (VmBit::Clear, Some(_)) => VmBitCase::ClearWhereVmsSetIt,
+                    (VmBit::Clear, None) => VmBitCase::Clear,
+                    (VmBit::NotPresent, _) => VmBitCase::NotPresent,
+                };
+                if this != case {
+                    return;
+                }
+                let mut hit = Hit::at(source, raw);
+                match (this, setter) {
+                    (VmBitCase::ClearWhereVmsSetIt, Some(s)) => {
+                        hit = hit.finding(format!(
+                            "the VM bit is clear, and {} sets it on every VM",
+                            s.2
+                        ));
+                        hit.reference = Some(s.3);
+                    }
+                    (VmBitCase::NotPresent, _) => {
+                        hit = hit.finding(format!(
+                            "the structure (length 0x{:02x}) predates extension byte 2",
+                            t.length
+                        ));
+                    }
+                    _ => {}
+                }
+                hits.push(hit);
+            }
+            File { path, test } => {
+                let Some(t) = c.text(path) else { return };
+                let hit = match test {
+                    FileTest::Is(v) => t == v,
+                    FileTest::IsNot(v) => t != v,
+                    FileTest::Word(w) => t.split(',').any(|x| x.trim() == w),
+                    FileTest::Any => true,
+                    FileTest::HexBit(bit) => {
+                        match u64::from_str_radix(t.trim_start_matches("0x"), 16) {
+                            Ok(bits) => bits & (1 << bit) != 0,
+                            Err(_) => {
+                                hits.push(Hit::malformed(path, t, "not a hex number"));
+                                return;
+                            }
+                        }
+                    }
+                };
+                if hit {
+                    let source = match test {
+                        FileTest::HexBit(bit) => format!("{path} bit {bit}"),
+                        _ => path.to_string(),
+                    };
+                    hits.push(Hit::at(source, t.replace('\0', " ")));
+                }
+            }
+            Text { path, pattern } => {
+                if let Some(raw) = f
+                    .texts
+                    .get(path)
+                    .and_then(|vs| vs.iter().find(|v| pattern.hit(v)))
+                {
+                    hits.push(Hit::at(path, raw.trim()));
+                }
+            }
+            Exists { all, none } => {
+                if all.iter().all(|p| c.exists(p)) && !none.iter().any(|p| c.exists(p)) {
+                    let mut raw = "present".to_string();
+                    for p in &all[1..] {
+                        raw.push_str(", with ");
+                        raw.push_str(p.rsplit('/').next().unwrap_or(p));
+                    }
+                    hits.push(Hit::at(all[0], raw));
+                }
+            }
+            Entry { dir, contains } => {
+                if let Some(e) = c
+                    .listing(dir)
+                    .entries()
+                    .iter()
+                    .find(|e| e.name.contains(contains))
+                {
+                    hits.push(Hit::at(format!("{dir}/{}", e.name), "present"));
+                }
+            }
+            CpuinfoFlag(flag) => {
+                if !matches!(c.cpuid, CpuidRead::NotObserved) {
+                    return;
+                }
+                let Some(bytes) = c.file("/proc/cpuinfo").bytes() else {
+                    return;
+                };
+                let text = String::from_utf8_lossy(bytes);
+                let has = first_cpu_lines(&text)
+                    .find(|l| l.starts_with("flags"))
+                    .map(|l| l.split_once(':').map_or("", |x| x.1))
+                    .is_some_and(|flags| flags.split_whitespace().any(|x| x == flag));
+                if has {
+                    hits.push(Hit::at("/proc/cpuinfo flags", flag));
+                }
+            }
+            PciMalformed => hits.extend(f.pci_malformed.iter().map(|e| Hit {
+                then: Some(Then {
+                    suggests: e.suggests,
+                    strength: e.strength,
+                    identifies: e.identifies,
+                    finding: "",
+                }),
+                reference: Some(e.reference),
+                ..Hit::at(e.source.clone(), e.raw.clone()).finding(e.finding.clone())
+            })),
+            Pci {
+                vendor,
+                device,
+                subsystem,
+            } => pci_hit(&f.pci, vendor, device, subsystem, hits),
+            VirtioTransport(t) => {
+                let names: Vec<&str> = c
+                    .listing("/sys/bus/virtio/devices")
+                    .entries()
+                    .iter()
+                    .filter(|e| virtio_transport(e.link.as_deref()) == t)
+                    .map(|e| e.name.as_str())
+                    .collect();
+                if !names.is_empty() {
+                    hits.push(Hit::at("/sys/bus/virtio/devices", names.join(", ")));
+                }
+            }
+            BusDevices(dir) => {
+                let n = c.listing(dir).entries().len();
+                if n > 0 {
+                    hits.push(Hit::at(dir, format!("{n} device(s)")));
+                }
+            }
+            AcpiHid(prefix) => {
+                if let Some(e) = c
+                    .listing("/sys/bus/acpi/devices")
+                    .entries()
+                    .iter()
+                    .find(|e| e.name.to_ascii_uppercase().starts_with(prefix))
+                {
+                    hits.push(Hit::at(
+                        format!("/sys/bus/acpi/devices/{}", e.name),
+                        "present",
+                    ));
+                }
+            }
+            IommuBit { file, bit } => {
+                for e in c.listing(crate::plan::IOMMU_CLASS).entries() {
+                    let path = format!("{}/{}/{file}", crate::plan::IOMMU_CLASS, e.name);
+                    let Some(text) = c.text(&path) else { continue };
+                    match u64::from_str_radix(text.trim().trim_start_matches("0x"), 16) {
+                        Ok(v) if v & (1 << bit) != 0 => {
+                            hits.push(Hit::at(format!("{path} bit {bit}"), text));
+                        }
+                        Ok(_) => {}
+                        Err(_) => hits.push(Hit::malformed(path, text, "not a hex register value")),
+                    }
+                }
+            }
+            AcpiOem { table, id, .. } => {
+                let path = format!("/sys/firmware/acpi/tables/{table}");
+                // ACPI table header: OEM ID at offset 10 (6 bytes), OEM table ID at 16 (8 bytes).
+                let Some(b) = c.file(&path).bytes().filter(|b| b.len() >= 24) else {
+                    return;
+                };
+                let oem = String::from_utf8_lossy(&b[10..16]).trim().to_string();
+                let tid = String::from_utf8_lossy(&b[16..24]).trim().to_string();
+                if oem == id || tid == id {
+                    hits.push(Hit::at(
+                        format!("{path} OEM ID / table ID"),
+                        format!("{oem:?} / {tid:?}"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Signal {
+    /// What the signal reads, in the report's own terms: a path, a CPUID coordinate, a PCI ID.
+    pub fn reads(&self) -> String {
+        match *self {
+            CpuidMalformed => "cpuid.txt".into(),
+            CpuidBit {
+                leaf,
+                subleaf,
+                reg,
+                bit,
+                ..
+            } => format!("CPUID 0x{leaf:08x}.{subleaf} {}[{bit}]", reg.name()),
+            CpuidBases => "CPUID 0x40000000 + n*0x100 (n = 0..255) EAX,EBX,ECX,EDX".into(),
+            HypervPrivilege { bit } => format!("CPUID (Microsoft Hv base + 3) EBX[{bit}]"),
+            Dmi { fields, and, .. } => {
+                let mut s: Vec<String> = fields.iter().map(|f| format!("{DMI_DIR}/{f}")).collect();
+                if let Some((g, _)) = and {
+                    s.push(format!("{DMI_DIR}/{g}"));
+                }
+                s.join(", ")
+            }
+            DmiVendor(_) => format!("{DMI_DIR}/sys_vendor"),
+            Ec2InstanceType { .. } => {
+                format!("{DMI_DIR}/product_name, {DMI_DIR}/sys_vendor, {DMI_DIR}/bios_vendor")
+            }
+            SmbiosVmBit(_) => format!("{SMBIOS_TYPE0} @0x13 bit 4"),
+            File { path, .. } | Text { path, .. } => path.into(),
+            Exists { all, none } => all
+                .iter()
+                .chain(none)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            Entry { dir, .. } => format!("{dir} (listing)"),
+            CpuinfoFlag(_) => "/proc/cpuinfo flags (first processor)".into(),
+            PciMalformed | Pci { .. } => format!(
+                "{PCI_DEVICES}/*/{{{PCI_MODALIAS},vendor,device,subsystem_vendor,subsystem_device}}"
+            ),
+            VirtioTransport(_) => "/sys/bus/virtio/devices (links)".into(),
+            BusDevices(dir) => format!("{dir} (listing)"),
+            AcpiHid(_) => "/sys/bus/acpi/devices (listing)".into(),
+            IommuBit { file, bit } => format!("{}/*/{file} bit {bit}", crate::plan::IOMMU_CLASS),
+            AcpiOem { table, .. } => {
+                format!("/sys/firmware/acpi/tables/{table} header bytes 10..24")
+            }
+        }
+    }
+
+    /// How the signal matches, in words.
+    pub fn matches(&self) -> String {
+        match *self {
+            CpuidMalformed => "the file is not `cpuid -r` output".into(),
+            CpuidBit { set, .. } => if set { "set" } else { "clear" }.into(),
+            CpuidBases => format!(
+                "a printable signature with max leaf in range, looked up in the {} signature rows",
+                SIGNATURES.len()
+            ),
+            HypervPrivilege { .. } => "set".into(),
+            Dmi { pattern, and, .. } => match and {
+                Some((g, m)) => format!(
+                    "the first field that {}, and {g} {}",
+                    pattern.describe(),
+                    m.describe()
                 ),
-                (VmBit::Clear, None) => (
-                    "the VM bit is clear; many hypervisors (QEMU with SeaBIOS, GCE) leave it clear, so this decides nothing".to_string(),
-                    NEUTRAL,
-                    Strength::None,
-                    REF,
-                ),
-                (VmBit::NotPresent, _) => (
-                    format!("the structure (length 0x{:02x}) predates extension byte 2", t.length),
-                    NEUTRAL,
-                    Strength::None,
-                    REF,
-                ),
+                None => format!("the first field that {}", pattern.describe()),
+            },
+            DmiVendor(Some(k)) => format!(
+                "a {k:?} vendor of the {}-row vendor table, when no earlier rule read sys_vendor",
+                dmi::VENDORS.len()
+            ),
+            DmiVendor(None) => "a vendor not in the vendor table (placeholders skipped)".into(),
+            Ec2InstanceType { metal: true } => {
+                "sys/bios vendor \"Amazon EC2\" and an instance type *.metal or *.metal-<size>"
+                    .into()
+            }
+            Ec2InstanceType { metal: false } => {
+                "sys/bios vendor \"Amazon EC2\" and any other instance type".into()
+            }
+            SmbiosVmBit(case) => format!("{case:?}"),
+            File { test, .. } => match test {
+                FileTest::Is(v) => format!("equals {v:?}"),
+                FileTest::IsNot(v) => format!("read, and not {v:?}"),
+                FileTest::HexBit(b) => format!("hex bitmask with bit {b} set"),
+                FileTest::Word(w) => format!("comma-separated words include {w:?}"),
+                FileTest::Any => "read".into(),
+            },
+            Text { pattern, .. } => format!("a value that {}", pattern.describe()),
+            Exists { none: [], .. } => "all exist".into(),
+            Exists { none, .. } => format!("the first exist, and {} does not", none.join(", ")),
+            Entry { contains, .. } => format!("an entry whose name contains {contains:?}"),
+            CpuinfoFlag(f) => format!("the flag {f:?}, when CPUID was not observed"),
+            PciMalformed => "a modalias or ID file that does not parse".into(),
+            Pci {
+                vendor,
+                device,
+                subsystem,
+            } => {
+                let what = if subsystem { "subsystem IDs" } else { "IDs" };
+                match device {
+                    Some(d) => format!("{what} {vendor:04x}:{d:04x}"),
+                    None => format!("{what} {vendor:04x}:*"),
+                }
+            }
+            VirtioTransport(t) => format!("a device whose link leads to the {t:?} transport"),
+            BusDevices(_) => "at least one device".into(),
+            AcpiHid(p) => format!("an entry starting with {p:?}"),
+            IommuBit { .. } => "set (the file is a hex register value)".into(),
+            AcpiOem { id, who, .. } => format!("OEM ID or OEM table ID {id:?} ({who})"),
+        }
+    }
+}
+
+/// One hypervisor base classified by [`SIGNATURES`]: a known valid signature is strong, a valid
+/// unknown one moderate, an invalid one (max leaf out of range, or unprintable) counts for nothing.
+fn signature_hit(b: &HypervisorBase) -> Hit {
+    let source = format!("CPUID 0x{:08x} EAX,EBX,ECX,EDX", b.base);
+    let raw = format!(
+        "max_leaf=0x{:08x} signature=\"{}\"",
+        b.max_leaf,
+        b.signature_text()
+    );
+    let then = |suggests, strength, identifies| Then {
+        suggests,
+        strength,
+        identifies,
+        finding: "",
+    };
+    let (finding, then, reference) = match (b.is_valid(), known_signature(b)) {
+        (true, Some(s)) => (
+            format!("hypervisor signature of {}", s.hypervisor.name()),
+            then(VM, Strong, Identity::hv(s.hypervisor)),
+            s.source,
+        ),
+        (true, None) => (
+            "a valid but unknown hypervisor signature".into(),
+            then(VM, Moderate, Identity::hv(H::Other)),
+            "Linux hypervisor_cpuid_base(): printable signature, max leaf within the range",
+        ),
+        (false, Some(s)) => (
+            format!(
+                "the {} signature with a max leaf outside 0x{:08x}..=0x{:08x}: not counted",
+                s.hypervisor.name(),
+                b.base,
+                b.base + 0xff
+            ),
+            then(NEUTRAL, NIL, NO_ID),
+            "Linux hypervisor_cpuid_base(); issue 2: a max leaf out of range is not a hypervisor",
+        ),
+        (false, None) => (
+            "no hypervisor signature (bare-metal CPUs return unrelated data here)".into(),
+            then(NEUTRAL, NIL, NO_ID),
+            "Intel SDM: leaves above the maximum return the highest basic leaf's data; AMD returns zeros",
+        ),
+    };
+    Hit {
+        then: Some(then),
+        reference: Some(reference),
+        ..Hit::at(source, raw).finding(finding)
+    }
+}
+
+fn pci_hit(
+    devs: &[PciFunction],
+    vendor: u16,
+    device: Option<u16>,
+    subsystem: bool,
+    hits: &mut Vec<Hit>,
+) {
+    let matched: Vec<&PciFunction> = devs
+        .iter()
+        .filter(|f| {
+            let d = f.ids;
+            let (v, dv) = if subsystem {
+                (d.subsystem_vendor, d.subsystem_device)
+            } else {
+                (Some(d.vendor), Some(d.device))
+            };
+            v == Some(vendor) && device.is_none_or(|want| dv == Some(want))
+        })
+        .collect();
+    if matched.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = matched
+        .iter()
+        .take(6)
+        .map(|f| format!("{} {:04x}:{:04x}", f.addr, f.ids.vendor, f.ids.device))
+        .collect();
+    let more = if matched.len() > 6 {
+        format!(" (+{} more)", matched.len() - 6)
+    } else {
+        String::new()
+    };
+    let files = if subsystem {
+        "subsystem_{vendor,device}"
+    } else {
+        "{vendor,device}"
+    };
+    let source = match (
+        matched.iter().any(|f| !f.from_modalias),
+        matched.iter().any(|f| f.from_modalias),
+    ) {
+        (true, true) => format!("{PCI_DEVICES}/*/{files}, {PCI_DEVICES}/*/{PCI_MODALIAS}"),
+        (false, true) => format!("{PCI_DEVICES}/*/{PCI_MODALIAS}"),
+        _ => format!("{PCI_DEVICES}/*/{files}"),
+    };
+    let mut hit = Hit::at(source, format!("{}{more}", shown.join(", ")));
+    // The row's finding is prefixed with the count by `gather`.
+    hit.finding = Some(format!("{} device(s): ", matched.len()));
+    hits.push(hit);
+}
+
+/// Gathers every piece of evidence a capture holds: the rows of [`RULES`] in order.
+pub fn gather(c: &Capture) -> Vec<Evidence> {
+    gather_rules(c, RULES)
+}
+
+/// The evidence of the given rows alone, in their order (tests and `vcap rules` examples).
+pub fn gather_rules(c: &Capture, rules: &[Rule]) -> Vec<Evidence> {
+    let facts = Facts::new(c);
+    let mut out: Vec<Evidence> = Vec::new();
+    let mut hits = Vec::new();
+    for rule in rules {
+        if rule
+            .unless
+            .iter()
+            .any(|id| out.iter().any(|e| e.rule == *id))
+        {
+            continue;
+        }
+        rule.signal.eval(&facts, &out, &mut hits);
+        for hit in hits.drain(..) {
+            let then = hit.then.unwrap_or(rule.then);
+            let finding = match (hit.finding, rule.signal) {
+                (Some(count), Pci { .. }) => format!("{count}{}", rule.then.finding),
+                (Some(f), _) => f,
+                (None, _) => rule.then.finding.to_string(),
             };
             out.push(Evidence {
-                rule: "smbios.vm-bit",
-                source,
-                raw,
+                rule: rule.id,
+                source: hit.source,
+                raw: hit.raw,
                 finding,
-                suggests,
-                strength,
-                identifies: Identity::NONE,
-                reference,
+                suggests: then.suggests,
+                strength: then.strength,
+                identifies: then.identifies,
+                reference: hit.reference.unwrap_or(rule.source),
             });
         }
     }
+    out
 }
 
 fn hex_prefix(b: &[u8]) -> String {
@@ -657,254 +1305,24 @@ pub fn malformed(rule: &'static str, source: String, raw: String, why: String) -
         suggests: Suggests::Malformed,
         strength: Strength::None,
         identifies: Identity::NONE,
-        reference: "vcap: malformed input counts for nothing",
+        reference: MALFORMED_REF,
     }
 }
 
-// ---------------------------------------------------------------- Xen, device tree, procfs
-
-const XEN_DOM0_BIT: u32 = 11;
-
-fn xen_evidence(c: &Capture, out: &mut Vec<Evidence>) {
-    let p = "/sys/hypervisor/type";
-    if let Some(t) = c.text(p) {
-        let xen = t == "xen";
-        out.push(Evidence {
-            rule: "xen.sys-hypervisor-type",
-            source: p.into(),
-            raw: t,
-            finding: "the kernel runs under a hypervisor that publishes /sys/hypervisor".into(),
-            suggests: VM,
-            strength: if xen { Strong } else { Moderate },
-            identifies: Identity::hv(if xen { "xen" } else { "other" }),
-            reference: "Linux drivers/xen/sys-hypervisor.c; systemd detect_vm_hypervisor()",
-        });
-    }
-    let p = "/sys/hypervisor/properties/features";
-    if let Some(t) = c.text(p) {
-        match u64::from_str_radix(t.trim_start_matches("0x"), 16) {
-            Ok(bits) if bits & (1 << XEN_DOM0_BIT) != 0 => out.push(Evidence {
-                rule: "xen.dom0-feature",
-                source: format!("{p} bit {XEN_DOM0_BIT}"),
-                raw: t,
-                finding: "XENFEAT_dom0: this is Xen's control domain, which drives the hardware"
-                    .into(),
-                suggests: Suggests::HostUnderHypervisor,
-                strength: Strong,
-                identifies: Identity::hv("xen"),
-                reference: "Xen public/features.h XENFEAT_dom0 (11); systemd detect_vm_xen_dom0()",
-            }),
-            Ok(_) => {}
-            Err(_) => out.push(malformed(
-                "xen.dom0-feature",
-                p.into(),
-                t,
-                "not a hex number".into(),
-            )),
-        }
-    }
-    let p = "/proc/xen/capabilities";
-    match c.text(p) {
-        Some(t) if t.split(',').any(|w| w.trim() == "control_d") => out.push(Evidence {
-            rule: "xen.control-domain",
-            source: p.into(),
-            raw: t,
-            finding: "control_d: this is Xen's control domain (dom0)".into(),
-            suggests: Suggests::HostUnderHypervisor,
-            strength: Strong,
-            identifies: Identity::hv("xen"),
-            reference: "Linux drivers/xen/xenfs/xenstored.c; systemd detect_vm_xen_dom0()",
-        }),
-        _ if c.exists("/proc/xen") => out.push(Evidence {
-            rule: "xen.xenfs",
-            source: "/proc/xen".into(),
-            raw: "present".into(),
-            finding: "xenfs is mounted: this kernel runs on Xen".into(),
-            suggests: VM,
-            strength: Moderate,
-            identifies: Identity::hv("xen"),
-            reference: "systemd detect_vm_xen()",
-        }),
-        _ => {}
-    }
-}
-
-/// Device-tree and procfs rules: (rule, source path, pattern, finding, strength, identity, reference).
-type TextRule = (
-    &'static str,
-    &'static str,
-    Match,
-    &'static str,
-    Strength,
-    Identity,
-    &'static str,
-);
-
-/// Text rules over single files (device tree strings are NUL-separated; each string is tried).
-#[rustfmt::skip]
-pub const TEXT_RULES: &[TextRule] = &[
-    ("dt.hypervisor-kvm", "/proc/device-tree/hypervisor/compatible", Match::Equals("linux,kvm"), "the device tree's hypervisor node is KVM", Strong, Identity::hv("kvm"), "systemd detect_vm_device_tree()"),
-    ("dt.hypervisor-xen", "/proc/device-tree/hypervisor/compatible", Match::Contains("xen"), "the device tree's hypervisor node is Xen", Strong, Identity::hv("xen"), "systemd detect_vm_device_tree(); Linux Documentation/devicetree/bindings/arm/xen.txt"),
-    ("dt.hypervisor-vmware", "/proc/device-tree/hypervisor/compatible", Match::Contains("vmware"), "the device tree's hypervisor node is VMware", Strong, Identity::hv("vmware"), "systemd detect_vm_device_tree()"),
-    ("dt.qemu-pseries", "/proc/device-tree/compatible", Match::Equals("qemu,pseries"), "QEMU's pseries machine", Strong, Identity::product(Some("qemu"), "QEMU"), "systemd detect_vm_device_tree()"),
-    ("dt.qemu-virt", "/proc/device-tree/compatible", Match::Equals("linux,dummy-virt"), "QEMU's Arm virt machine", Strong, Identity::product(Some("qemu"), "QEMU"), "QEMU hw/arm/virt.c compatible \"linux,dummy-virt\""),
-    ("dt.riscv-virtio", "/proc/device-tree/compatible", Match::Equals("riscv-virtio"), "QEMU's RISC-V virt machine", Strong, Identity::product(Some("qemu"), "QEMU"), "QEMU hw/riscv/virt.c compatible \"riscv-virtio\""),
-    ("cpuinfo.uml", "/proc/cpuinfo", Match::Contains("User Mode Linux"), "User Mode Linux (it passes the host's CPUID through)", Strong, Identity::hv("uml"), "systemd detect_vm_uml() (issue #17754)"),
-    ("cpuinfo.qemu-cpu", "/proc/cpuinfo", Match::Contains("QEMU Virtual CPU"), "QEMU's qemu32/qemu64 CPU model", Strong, Identity::product(Some("qemu"), "QEMU"), "QEMU target/i386/cpu.c model_id \"QEMU Virtual CPU version\""),
-    ("cpuinfo.kvm-cpu", "/proc/cpuinfo", Match::Contains("Common KVM processor"), "QEMU's kvm64 CPU model", Strong, Identity::hv("kvm"), "QEMU target/i386/cpu.c model_id \"Common KVM processor\""),
-    ("cpuinfo.qemu-pseries", "/proc/cpuinfo", Match::Contains("emulated by qemu"), "a PowerPC machine emulated by QEMU", Strong, Identity::product(Some("qemu"), "QEMU"), "Linux arch/powerpc/platforms/pseries/setup.c; virt-what"),
-    ("sysinfo.zvm", "/proc/sysinfo", Match::Contains("z/VM"), "z/VM is the control program", Strong, Identity::hv("zvm"), "systemd detect_vm_zvm() (VM00 Control Program)"),
-    ("sysinfo.kvm", "/proc/sysinfo", Match::Contains("KVM/Linux"), "KVM is the control program", Strong, Identity::hv("kvm"), "systemd detect_vm_zvm(); Linux arch/s390/kernel/sysinfo.c"),
-];
-
-fn text_evidence(c: &Capture, out: &mut Vec<Evidence>) {
-    // Each file is decoded and cut into the values its rules match once, however many rules
-    // read it (the rules of one file are adjacent).
-    for rules in TEXT_RULES.chunk_by(|a, b| a.1 == b.1) {
-        let path = rules[0].1;
-        let Some(bytes) = c.file(path).bytes() else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(bytes);
-        let values = text_values(path, &text);
-        for &(rule, _, pattern, finding, strength, identifies, reference) in rules {
-            if let Some(raw) = values.iter().find(|v| pattern.hit(v)) {
-                out.push(Evidence {
-                    rule,
-                    source: path.into(),
-                    raw: raw.trim().to_string(),
-                    finding: finding.into(),
-                    suggests: VM,
-                    strength,
-                    identifies,
-                    reference,
-                });
-            }
-        }
-    }
-    // A device-tree hypervisor node that none of the rules named.
-    if let Some(t) = c.text("/proc/device-tree/hypervisor/compatible")
-        && !out.iter().any(|e| e.rule.starts_with("dt.hypervisor-"))
-    {
-        out.push(Evidence {
-            rule: "dt.hypervisor-other",
-            source: "/proc/device-tree/hypervisor/compatible".into(),
-            raw: t.replace('\0', " "),
-            finding: "the device tree has a hypervisor node".into(),
-            suggests: VM,
-            strength: Moderate,
-            identifies: Identity::hv("other"),
-            reference: "systemd detect_vm_device_tree()",
-        });
-    }
-    // PowerVM: a partition name and HMC management, and not QEMU's device tree.
-    if c.exists("/proc/device-tree/ibm,partition-name")
-        && c.exists("/proc/device-tree/hmc-managed?")
-        && !c.exists("/proc/device-tree/chosen/qemu,graphic-width")
-    {
-        out.push(Evidence {
-            rule: "dt.powervm",
-            source: "/proc/device-tree/ibm,partition-name".into(),
-            raw: "present, with hmc-managed?".into(),
-            finding: "an HMC-managed logical partition".into(),
-            suggests: VM,
-            strength: Strong,
-            identifies: Identity::hv("powervm"),
-            reference: "systemd detect_vm_device_tree()",
-        });
-    }
-    if let Some(e) = c
-        .listing("/proc/device-tree")
-        .entries()
-        .iter()
-        .find(|e| e.name.contains("fw-cfg"))
-    {
-        out.push(Evidence {
-            rule: "dt.fw-cfg",
-            source: format!("/proc/device-tree/{}", e.name),
-            raw: "present".into(),
-            finding: "QEMU's fw_cfg device in the device tree".into(),
-            suggests: VM,
-            strength: Strong,
-            identifies: Identity::product(Some("qemu"), "QEMU"),
-            reference: "systemd detect_vm_device_tree()",
-        });
-    }
-    // Without CPUID (another architecture, or a snapshot without cpuid.txt), /proc/cpuinfo's
-    // flags still carry the hypervisor bit and VMX/SVM on x86.
-    if matches!(c.cpuid, CpuidRead::NotObserved)
-        && let Some(flags) = c.file("/proc/cpuinfo").bytes().and_then(|b| {
-            let t = String::from_utf8_lossy(b);
-            first_cpu_lines(&t)
-                .find(|l| l.starts_with("flags"))
-                .map(|l| l.split_once(':').map_or("", |x| x.1).to_string())
-        })
-    {
-        let has = |f: &str| flags.split_whitespace().any(|x| x == f);
-        if has("hypervisor") {
-            out.push(Evidence {
-                rule: "cpuinfo.hypervisor-flag",
-                source: "/proc/cpuinfo flags".into(),
-                raw: "hypervisor".into(),
-                finding: "the kernel saw CPUID.1:ECX[31] set".into(),
-                suggests: VM,
-                strength: Strong,
-                identifies: Identity::NONE,
-                reference: HV_BIT_REF,
-            });
-        }
-        for (f, what) in [("vmx", "VMX (Intel VT-x)"), ("svm", "SVM (AMD-V)")] {
-            if has(f) {
-                out.push(can_host(
-                    "/proc/cpuinfo flags",
-                    f,
-                    &format!("{what} is available to this OS"),
-                    "Linux arch/x86/include/asm/cpufeatures.h",
-                ));
-            }
-        }
-    }
-    for (path, rule, finding, identifies, reference) in [(
-        "/sys/firmware/qemu_fw_cfg",
-        "fw-cfg.sysfs",
-        "QEMU's fw_cfg interface",
-        Identity::product(Some("qemu"), "QEMU"),
-        "Linux drivers/firmware/qemu_fw_cfg.c",
-    )] {
-        if c.exists(path) {
-            out.push(Evidence {
-                rule,
-                source: path.into(),
-                raw: "present".into(),
-                finding: finding.into(),
-                suggests: VM,
-                strength: Strong,
-                identifies,
-                reference,
-            });
-        }
-    }
-    if c.exists("/dev/kvm") {
-        out.push(can_host(
-            "/dev/kvm",
-            "present",
-            "this kernel offers KVM",
-            "Linux virt/kvm/kvm_main.c",
-        ));
-    }
-}
+// ---------------------------------------------------------------- text files
 
 /// The values of a text file that its rules match: the strings of a device-tree property, the
 /// control-program lines of /proc/sysinfo, the lines [`cpuinfo_lines`] keeps of /proc/cpuinfo.
-fn text_values<'t>(path: &str, text: &'t str) -> Vec<&'t str> {
+fn text_values<'t>(path: &str, text: &'t str) -> Box<dyn Iterator<Item = &'t str> + 't> {
     if path.starts_with("/proc/device-tree") {
-        text.split('\0').collect()
+        Box::new(text.split('\0'))
     } else if path == "/proc/sysinfo" {
-        text.lines()
-            .filter(|l| l.starts_with("VM00 Control Program"))
-            .collect()
+        Box::new(
+            text.lines()
+                .filter(|l| l.starts_with("VM00 Control Program")),
+        )
     } else {
-        cpuinfo_lines(text).collect()
+        Box::new(cpuinfo_lines(text))
     }
 }
 
@@ -929,71 +1347,6 @@ fn cpuinfo_lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 // ---------------------------------------------------------------- buses
-
-/// One PCI ID rule: vendor, optional device, whether it is matched on the subsystem IDs instead.
-#[derive(Debug, Clone, Copy)]
-pub struct PciRule {
-    /// Stable rule id.
-    pub id: &'static str,
-    /// Vendor ID.
-    pub vendor: u16,
-    /// Device ID, or any.
-    pub device: Option<u16>,
-    /// Match subsystem_vendor/subsystem_device instead of vendor/device.
-    pub subsystem: bool,
-    /// What it is.
-    pub finding: &'static str,
-    /// What it suggests.
-    pub suggests: Suggests,
-    /// How strongly.
-    pub strength: Strength,
-    /// What it identifies.
-    pub identifies: Identity,
-    /// Source: the pci.ids entry or the emulator's source.
-    pub reference: &'static str,
-}
-
-#[allow(clippy::too_many_arguments)] // a table-row constructor: one argument per column
-const fn pci(
-    id: &'static str,
-    vendor: u16,
-    device: Option<u16>,
-    subsystem: bool,
-    finding: &'static str,
-    suggests: Suggests,
-    strength: Strength,
-    identifies: Identity,
-    reference: &'static str,
-) -> PciRule {
-    PciRule {
-        id,
-        vendor,
-        device,
-        subsystem,
-        finding,
-        suggests,
-        strength,
-        identifies,
-        reference,
-    }
-}
-
-/// PCI IDs of virtual hardware (and of cloud hardware that VMs and bare metal share).
-#[rustfmt::skip]
-pub const PCI_RULES: &[PciRule] = &[
-    pci("pci.qemu-subsystem", 0x1af4, Some(0x1100), true, "QEMU's default subsystem ID on emulated devices", VM, Strong, Identity::product(Some("qemu"), "QEMU"), "QEMU include/hw/pci/pci.h PCI_SUBVENDOR_ID_REDHAT_QUMRANET, PCI_SUBDEVICE_ID_QEMU"),
-    pci("pci.virtio", 0x1af4, None, false, "virtio devices (also emulated in hardware by some DPUs)", VM, Moderate, Identity::NONE, "pci.ids 1af4 Red Hat, Inc.; virtio 1.2 §4.1.2"),
-    pci("pci.qemu-device", 0x1b36, None, false, "QEMU's own emulated devices (PCIe bridges, pvpanic, xHCI…)", VM, Strong, Identity::product(Some("qemu"), "QEMU"), "pci.ids 1b36 Red Hat, Inc. (QEMU); QEMU docs/specs/pci-ids.rst"),
-    pci("pci.bochs-vga", 0x1234, Some(0x1111), false, "the Bochs/QEMU standard VGA", VM, Strong, Identity::product(Some("qemu"), "QEMU"), "QEMU docs/specs/standard-vga.rst"),
-    pci("pci.i440fx", 0x8086, Some(0x1237), false, "the i440FX host bridge, emulated by QEMU's pc machine and EC2 Nitro (no longer in real hardware)", VM, Moderate, Identity::NONE, "QEMU hw/pci-host/i440fx.c"),
-    pci("pci.vmware", 0x15ad, None, false, "VMware virtual hardware", VM, Strong, Identity::product(Some("vmware"), "VMware"), "pci.ids 15ad VMware"),
-    pci("pci.xen-platform", 0x5853, None, false, "the Xen platform device", VM, Strong, Identity::hv("xen"), "pci.ids 5853 XenSource, Inc.; Linux drivers/xen/platform-pci.c"),
-    pci("pci.virtualbox", 0x80ee, None, false, "VirtualBox virtual hardware", VM, Strong, Identity::product(Some("virtualbox"), "VirtualBox"), "pci.ids 80ee InnoTek Systemberatung GmbH"),
-    pci("pci.hyperv", 0x1414, Some(0x5353), false, "the Hyper-V synthetic video device", VM, Strong, Identity::hv("hyperv"), "pci.ids 1414:5353 Hyper-V virtual VGA"),
-    pci("pci.parallels", 0x1ab8, None, false, "Parallels virtual hardware", VM, Strong, Identity::product(Some("parallels"), "Parallels"), "pci.ids 1ab8 Parallels, Inc."),
-    pci("pci.amazon", 0x1d0f, None, false, "Amazon hardware (ENA, EBS NVMe): on EC2 VMs and bare metal alike", NEUTRAL, Strength::None, Identity::cloud("aws"), "pci.ids 1d0f Amazon.com, Inc."),
-    pci("pci.google", 0x1ae0, None, false, "Google hardware (gVNIC, NVMe): on GCE VMs and bare metal alike", NEUTRAL, Strength::None, Identity::cloud("gcp"), "pci.ids 1ae0 Google, Inc."),
-];
 
 /// A PCI device's IDs as read from sysfs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1131,60 +1484,6 @@ fn pci_id_files(
     })
 }
 
-fn pci_evidence(c: &Capture, out: &mut Vec<Evidence>) {
-    let devs = pci_devices(c, out);
-    for rule in PCI_RULES {
-        let hits: Vec<&PciFunction> = devs
-            .iter()
-            .filter(|f| {
-                let d = f.ids;
-                let (v, dv) = if rule.subsystem {
-                    (d.subsystem_vendor, d.subsystem_device)
-                } else {
-                    (Some(d.vendor), Some(d.device))
-                };
-                v == Some(rule.vendor) && rule.device.is_none_or(|want| dv == Some(want))
-            })
-            .collect();
-        if hits.is_empty() {
-            continue;
-        }
-        let shown: Vec<String> = hits
-            .iter()
-            .take(6)
-            .map(|f| format!("{} {:04x}:{:04x}", f.addr, f.ids.vendor, f.ids.device))
-            .collect();
-        let more = if hits.len() > 6 {
-            format!(" (+{} more)", hits.len() - 6)
-        } else {
-            String::new()
-        };
-        let files = if rule.subsystem {
-            "subsystem_{vendor,device}"
-        } else {
-            "{vendor,device}"
-        };
-        let source = match (
-            hits.iter().any(|f| !f.from_modalias),
-            hits.iter().any(|f| f.from_modalias),
-        ) {
-            (true, true) => format!("{PCI_DEVICES}/*/{files}, {PCI_DEVICES}/*/{PCI_MODALIAS}"),
-            (false, true) => format!("{PCI_DEVICES}/*/{PCI_MODALIAS}"),
-            _ => format!("{PCI_DEVICES}/*/{files}"),
-        };
-        out.push(Evidence {
-            rule: rule.id,
-            source,
-            raw: format!("{}{more}", shown.join(", ")),
-            finding: format!("{} device(s): {}", hits.len(), rule.finding),
-            suggests: rule.suggests,
-            strength: rule.strength,
-            identifies: rule.identifies,
-            reference: rule.reference,
-        });
-    }
-}
-
 /// A virtio device's transport, from where its sysfs link leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -1213,217 +1512,10 @@ pub fn virtio_transport(link: Option<&str>) -> VirtioTransport {
     }
 }
 
-fn bus_evidence(c: &Capture, out: &mut Vec<Evidence>) {
-    let entries = c.listing("/sys/bus/virtio/devices").entries();
-    for (t, finding, identifies, reference) in [
-        (
-            VirtioTransport::Mmio,
-            "virtio-mmio devices: a transport that exists only in virtual machines (Firecracker, QEMU microvm, cloud-hypervisor)",
-            Identity::NONE,
-            "virtio 1.2 §4.2; Linux drivers/virtio/virtio_mmio.c",
-        ),
-        (
-            VirtioTransport::Ccw,
-            "virtio-ccw devices: KVM on s390",
-            Identity::hv("kvm"),
-            "virtio 1.2 §4.3; Linux drivers/s390/virtio/virtio_ccw.c",
-        ),
-    ] {
-        let names: Vec<&str> = entries
-            .iter()
-            .filter(|e| virtio_transport(e.link.as_deref()) == t)
-            .map(|e| e.name.as_str())
-            .collect();
-        if !names.is_empty() {
-            out.push(Evidence {
-                rule: if t == VirtioTransport::Mmio {
-                    "virtio.mmio"
-                } else {
-                    "virtio.ccw"
-                },
-                source: "/sys/bus/virtio/devices".into(),
-                raw: names.join(", "),
-                finding: finding.into(),
-                suggests: VM,
-                strength: Strong,
-                identifies,
-                reference,
-            });
-        }
-    }
-    let vmbus = c.listing("/sys/bus/vmbus/devices").entries();
-    if !vmbus.is_empty() {
-        out.push(Evidence {
-            rule: "vmbus.devices",
-            source: "/sys/bus/vmbus/devices".into(),
-            raw: format!("{} device(s)", vmbus.len()),
-            finding: "Hyper-V VMBus devices".into(),
-            suggests: VM,
-            strength: Strong,
-            identifies: Identity::hv("hyperv"),
-            reference: "Linux drivers/hv/vmbus_drv.c",
-        });
-    }
-    for (prefix, rule, finding, identifies, reference) in [
-        (
-            "QEMU0002",
-            "acpi.qemu-fw-cfg",
-            "QEMU's fw_cfg ACPI device",
-            Identity::product(Some("qemu"), "QEMU"),
-            "Linux drivers/firmware/qemu_fw_cfg.c fw_cfg_sysfs_mod_acpi_match",
-        ),
-        (
-            "VMBUS",
-            "acpi.vmbus",
-            "Hyper-V's VMBus ACPI device",
-            Identity::hv("hyperv"),
-            "Linux drivers/hv/vmbus_drv.c vmbus_acpi_device_ids",
-        ),
-        (
-            "VMGENCTR",
-            "acpi.vmgenid",
-            "a VM generation ID device (exists only in VMs, for snapshot/clone detection)",
-            Identity::NONE,
-            "Linux drivers/virt/vmgenid.c vmgenid_ids",
-        ),
-        (
-            "VM_GEN_COUNTER",
-            "acpi.vmgenid",
-            "a VM generation ID device (exists only in VMs, for snapshot/clone detection)",
-            Identity::NONE,
-            "Linux drivers/virt/vmgenid.c vmgenid_ids",
-        ),
-        (
-            "AMZNC10C",
-            "acpi.vmclock",
-            "Amazon's VMClock device (a hypervisor-provided clock for VMs)",
-            Identity::NONE,
-            "Linux drivers/ptp/ptp_vmclock.c vmclock_acpi_ids",
-        ),
-        (
-            "LNRO0005",
-            "acpi.virtio-mmio",
-            "a virtio-mmio ACPI device",
-            Identity::NONE,
-            "Linux drivers/virtio/virtio_mmio.c virtio_mmio_acpi_match",
-        ),
-    ] {
-        if let Some(e) = c
-            .listing("/sys/bus/acpi/devices")
-            .entries()
-            .iter()
-            .find(|e| e.name.to_ascii_uppercase().starts_with(prefix))
-        {
-            out.push(Evidence {
-                rule,
-                source: format!("/sys/bus/acpi/devices/{}", e.name),
-                raw: "present".into(),
-                finding: finding.into(),
-                suggests: VM,
-                strength: Strong,
-                identifies,
-                reference,
-            });
-        }
-    }
-}
-
-// ---------------------------------------------------------------- IOMMU (seed 000: "when IOMMU is
-// present there is vendor specific way to detect whether it's real or virtual")
-
-/// Register bits that only emulated IOMMUs set: (file under the unit, bit, rule, finding,
-/// strength, reference).
-#[rustfmt::skip]
-pub const EMULATED_IOMMU_BITS: &[(&str, u32, &str, &str, Strength, &str)] = &[
-    ("intel-iommu/cap", 7, "iommu.vtd-caching-mode", "VT-d Caching Mode is set: an emulated unit (hardware leaves it clear; Linux keyed its virtual IR on it)", Strong, "Linux drivers/iommu/intel/iommu.h cap_caching_mode(); VT-d spec §11.4.2 CM"),
-    ("amd-iommu/cap", 26, "iommu.amd-npcache", "AMD IOMMU NpCache is set: the unit caches not-present entries, as emulated units do", Moderate, "Linux drivers/iommu/amd/amd_iommu_types.h IOMMU_CAP_NPCACHE; amd_iommu_np_cache"),
-];
-
-/// ACPI OEM IDs written by an emulator: (table, OEM ID or table ID, who, reference).
-#[rustfmt::skip]
-pub const EMULATOR_ACPI_IDS: &[(&str, &str, &str, &str)] = &[
-    ("DMAR", "BOCHS", "QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME6 \"BOCHS \""),
-    ("DMAR", "BXPC", "QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME8 \"BXPC    \""),
-    ("IVRS", "BOCHS", "QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME6 \"BOCHS \""),
-    ("IVRS", "BXPC", "QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME8 \"BXPC    \""),
-];
-
-fn iommu_evidence(c: &Capture, out: &mut Vec<Evidence>) {
-    for e in c.listing(crate::plan::IOMMU_CLASS).entries() {
-        for &(file, bit, rule, finding, strength, reference) in EMULATED_IOMMU_BITS {
-            let path = format!("{}/{}/{file}", crate::plan::IOMMU_CLASS, e.name);
-            let Some(text) = c.text(&path) else { continue };
-            match u64::from_str_radix(text.trim().trim_start_matches("0x"), 16) {
-                Ok(v) if v & (1 << bit) != 0 => out.push(Evidence {
-                    rule,
-                    source: format!("{path} bit {bit}"),
-                    raw: text,
-                    finding: finding.into(),
-                    suggests: VM,
-                    strength,
-                    identifies: Identity::NONE,
-                    reference,
-                }),
-                Ok(_) => {}
-                Err(_) => out.push(malformed(
-                    rule,
-                    path,
-                    text,
-                    "not a hex register value".into(),
-                )),
-            }
-        }
-    }
-    for &(table, id, who, reference) in EMULATOR_ACPI_IDS {
-        let path = format!("/sys/firmware/acpi/tables/{table}");
-        // ACPI table header: OEM ID at offset 10 (6 bytes), OEM table ID at 16 (8 bytes).
-        let Some(b) = c.file(&path).bytes().filter(|b| b.len() >= 24) else {
-            continue;
-        };
-        let oem = String::from_utf8_lossy(&b[10..16]).trim().to_string();
-        let tid = String::from_utf8_lossy(&b[16..24]).trim().to_string();
-        if oem == id || tid == id {
-            out.push(Evidence {
-                rule: "acpi.emulator-oem",
-                source: format!("{path} OEM ID / table ID"),
-                raw: format!("{oem:?} / {tid:?}"),
-                finding: format!("the {table} table was written by {who}"),
-                suggests: VM,
-                strength: Strong,
-                identifies: Identity::product(Some("qemu"), "QEMU"),
-                reference,
-            });
-            break;
-        }
-    }
-}
-
-/// Gathers every piece of evidence a capture holds, in a fixed order.
-pub fn gather(c: &Capture) -> Vec<Evidence> {
-    let mut out = Vec::new();
-    match &c.cpuid {
-        CpuidRead::Dump(d) => cpuid_evidence(d, &mut out),
-        CpuidRead::Malformed(why) => out.push(malformed(
-            "cpuid.dump",
-            "cpuid.txt".into(),
-            String::new(),
-            why.clone(),
-        )),
-        CpuidRead::NotObserved => {}
-    }
-    dmi_evidence(c, &mut out);
-    smbios_evidence(c, &mut out);
-    xen_evidence(c, &mut out);
-    text_evidence(c, &mut out);
-    pci_evidence(c, &mut out);
-    bus_evidence(c, &mut out);
-    iommu_evidence(c, &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::FileRead;
 
     fn with_cpuinfo(text: &str) -> Capture {
         let mut c = Capture::default();
@@ -1460,10 +1552,14 @@ mod tests {
         assert!(!Match::Equals("i").hit("İ"));
     }
 
+    /// The rows of one signal kind alone.
+    fn rows(pred: fn(&Signal) -> bool) -> Vec<Rule> {
+        RULES.iter().filter(|r| pred(&r.signal)).copied().collect()
+    }
+
     fn text_rules_hit(c: &Capture) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        text_evidence(c, &mut out);
-        out.iter().map(|e| e.rule).collect()
+        let text = rows(|s| matches!(s, Text { .. }));
+        gather_rules(c, &text).iter().map(|e| e.rule).collect()
     }
 
     /// A pseries guest under QEMU: the per-CPU blocks and the machine-wide summary after the
@@ -1588,11 +1684,8 @@ mod tests {
 
     #[test]
     fn a_modalias_finds_what_the_id_files_show_and_wins_where_both_were_read() {
-        let rule_hits = |c: &Capture| {
-            let mut out = Vec::new();
-            pci_evidence(c, &mut out);
-            out
-        };
+        let pci = rows(|s| matches!(s, Pci { .. } | PciMalformed));
+        let rule_hits = |c: &Capture| gather_rules(c, &pci);
         let files = rule_hits(&pci_capture(false, true));
         let alias = rule_hits(&pci_capture(true, false));
         let both = rule_hits(&pci_capture(true, true));

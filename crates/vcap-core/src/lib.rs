@@ -13,6 +13,7 @@ pub mod cpuid;
 pub mod detect;
 pub mod dmi;
 pub mod evidence;
+pub mod ids;
 pub mod interrupts;
 pub mod iofacts;
 pub mod iommu;

@@ -273,7 +273,11 @@ fn unit_realness(io: &IoFacts, verdict: &Verdict) -> (Vec<String>, Vec<String>) 
     if verdict.kind == Kind::VirtualMachine {
         virt.push(format!(
             "the verdict is a virtual machine ({}): any remapping unit here is provided by the hypervisor",
-            verdict.hypervisor.or(verdict.product).unwrap_or("hypervisor not named")
+            verdict
+                .hypervisor
+                .map(|h| h.id())
+                .or(verdict.product.map(|p| p.id()))
+                .unwrap_or("hypervisor not named")
         ));
     }
     (virt, real)

@@ -3,7 +3,7 @@
 //! enlightenments, Hyper-V root partitions): those follow from the verdict, not from a special case.
 
 use crate::detect::{Kind, Verdict};
-use crate::evidence::HYPERVISORS;
+use crate::ids::{Cloud, Hypervisor};
 
 /// Every identifier `vcap detect` can print (`systemd-detect-virt --vm`'s list).
 pub const IDS: &[&str] = &[
@@ -31,50 +31,38 @@ pub const IDS: &[&str] = &[
 
 /// Clouds with their own systemd id when they run KVM (systemd's "Amazon EC2 Nitro", "Google
 /// Compute Engine" entries); other hypervisors keep their id (EC2's Xen era reports `xen`).
-pub const CLOUD_IDS: &[(&str, &str)] = &[("aws", "amazon"), ("gcp", "google")];
-
-/// Products that name the systemd id when no hypervisor is known.
-pub const PRODUCT_IDS: &[(&str, &str)] = &[
-    ("QEMU", "qemu"),
-    ("Bochs", "bochs"),
-    ("VirtualBox", "oracle"),
-    ("VMware", "vmware"),
-    ("Parallels", "parallels"),
-];
+pub const CLOUD_IDS: &[(Cloud, &str)] = &[(Cloud::Aws, "amazon"), (Cloud::Gcp, "google")];
 
 /// The identifier for a verdict. Anything but a VM is `none`, as `systemd-detect-virt --vm`
-/// reports for bare metal and for a non-nested Xen dom0.
+/// reports for bare metal and for a non-nested Xen dom0. The hypervisor names it
+/// ([`Hypervisor::systemd_id`]), a product when no hypervisor is known
+/// ([`crate::ids::Product::systemd_id`]).
 pub fn id(v: &Verdict) -> &'static str {
     if v.kind != Kind::VirtualMachine {
         return "none";
     }
     if let Some(&(_, id)) = CLOUD_IDS.iter().find(|(c, _)| {
-        Some(*c) == v.cloud && matches!(v.hypervisor, Some("kvm") | Some("other") | None)
+        Some(*c) == v.cloud
+            && matches!(
+                v.hypervisor,
+                Some(Hypervisor::Kvm) | Some(Hypervisor::Other) | None
+            )
     }) {
         return id;
     }
-    if let Some(h) = v.hypervisor.filter(|h| *h != "other") {
-        return HYPERVISORS
-            .iter()
-            .find(|x| x.0 == h)
-            .map_or("vm-other", |x| x.2);
+    if let Some(h) = v.hypervisor.filter(|h| *h != Hypervisor::Other) {
+        return h.systemd_id();
     }
-    v.product
-        .and_then(|p| PRODUCT_IDS.iter().find(|x| x.0 == p))
-        .map_or("vm-other", |x| x.1)
+    v.product.and_then(|p| p.systemd_id()).unwrap_or("vm-other")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::HYPERVISORS;
 
     #[test]
-    fn every_mapped_id_is_a_systemd_id() {
-        for h in HYPERVISORS {
-            assert!(IDS.contains(&h.2), "{h:?}");
-        }
-        for (_, id) in CLOUD_IDS.iter().chain(PRODUCT_IDS) {
+    fn every_cloud_id_is_a_systemd_id() {
+        for (_, id) in CLOUD_IDS {
             assert!(IDS.contains(id));
         }
     }
