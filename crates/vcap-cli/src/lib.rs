@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod probe_cmd;
 mod protocol_cmd;
 mod regs_cmd;
+mod rules_cmd;
 
 /// Tells what the platform beneath really supports, from evidence.
 #[derive(Debug, Parser)]
@@ -41,6 +42,8 @@ pub enum Command {
     /// The guest↔hypervisor interrupt negotiation.
     #[command(subcommand)]
     Protocol(protocol_cmd::ProtocolCommand),
+    /// Print every detection rule, the signature rows and the naming precedence.
+    Rules(rules_cmd::RulesArgs),
 }
 
 /// Everything that can make a command fail; each variant names the step.
@@ -133,6 +136,7 @@ where
         Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(&a, cli.json, out)?),
         Some(Command::Compare(a)) => Ok(regs_cmd::compare(&a, cli.json, out)?),
         Some(Command::Protocol(c)) => Ok(protocol_cmd::run(&c, cli.json, out)?),
+        Some(Command::Rules(a)) => Ok(rules_cmd::run(&a, cli.json, out)?),
     }
 }
 
@@ -174,6 +178,7 @@ mod tests {
             &["vcap", "baseline", "a.json"],
             &["vcap", "compare", "a.json", "b.json"],
             &["vcap", "protocol", "check"],
+            &["vcap", "rules", "--json"],
         ];
         for args in lines {
             let os: Vec<OsString> = args.iter().map(OsString::from).collect();

@@ -89,8 +89,7 @@ pub const PRESENTS: &[Presents] = &[
 
 /// One step of naming the hypervisor of a VM or host partition. [`PRECEDENCE`] lists them in
 /// order; the first step that yields a hypervisor names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameStep {
     /// A product that presents the interface of the signature the next two steps would take
     /// ([`PRESENTS`]) is the hypervisor.
@@ -108,6 +107,20 @@ pub enum NameStep {
     EmulatedSignature,
     /// Nothing names the hypervisor: `other`.
     Unidentified,
+}
+
+impl NameStep {
+    /// The step's id (its JSON spelling).
+    pub const fn id(self) -> &'static str {
+        match self {
+            NameStep::PresentingProduct => "presenting-product",
+            NameStep::OwnSignature => "own-signature",
+            NameStep::CloudHypervisor => "cloud-hypervisor",
+            NameStep::OtherEvidence => "other-evidence",
+            NameStep::EmulatedSignature => "emulated-signature",
+            NameStep::Unidentified => "unidentified",
+        }
+    }
 }
 
 /// How the hypervisor is named: the steps in order, each with its source.

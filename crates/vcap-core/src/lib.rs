@@ -22,6 +22,7 @@ pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod report;
+pub mod rules;
 pub mod smbios;
 pub mod systemd;
 pub mod virtio;

@@ -1,0 +1,92 @@
+//! `vcap rules`: every detection rule, the signature rows and the naming precedence, as a table,
+//! as JSON, or as the Markdown `docs/detection.md` holds.
+
+use std::io::Write;
+
+use clap::Args;
+use vcap_core::rules::{self, Catalog};
+
+/// Arguments of `vcap rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Print the Markdown tables that docs/detection.md holds between its rule markers.
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+}
+
+/// The JSON shape: the catalog behind its schema name and vcap's version.
+#[derive(serde::Serialize)]
+struct RulesJson<'a> {
+    schema: &'static str,
+    vcap_version: &'static str,
+    #[serde(flatten)]
+    catalog: &'a Catalog,
+}
+
+/// Prints the catalog.
+pub fn run(a: &RulesArgs, json: bool, out: &mut dyn Write) -> std::io::Result<u8> {
+    let c = rules::catalog();
+    if a.markdown {
+        out.write_all(rules::markdown().as_bytes())?;
+    } else if json {
+        let doc = RulesJson {
+            schema: "vcap.rules/1",
+            vcap_version: env!("CARGO_PKG_VERSION"),
+            catalog: &c,
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "Detection rules ({} rows, walked in order):",
+            c.detection.len()
+        )?;
+        for r in &c.detection {
+            let s = serde_json::to_value(r).unwrap_or_default();
+            writeln!(
+                out,
+                "  {:<28} {:<9} {:<20} {}",
+                r.id,
+                s["strength"].as_str().unwrap_or(""),
+                s["suggests"].as_str().unwrap_or(""),
+                r.reads
+            )?;
+            writeln!(out, "  {:<28} matches: {}", "", r.matches)?;
+            writeln!(out, "  {:<28} source: {}", "", r.source)?;
+        }
+        writeln!(out, "\nCPUID signatures ({} rows):", c.signatures.len())?;
+        for r in &c.signatures {
+            writeln!(
+                out,
+                "  {:<22} {:<12} {}",
+                r.signature, r.hypervisor, r.source
+            )?;
+        }
+        writeln!(
+            out,
+            "\nNaming the hypervisor (the first step that names one):"
+        )?;
+        for (i, r) in c.naming.iter().enumerate() {
+            writeln!(out, "  {}. {:<20} {}", i + 1, r.step, r.source)?;
+        }
+        for (title, rows) in [
+            ("Products presenting other interfaces", &c.presents),
+            ("Clouds with one hypervisor", &c.cloud_hypervisors),
+            (
+                "Layers that name the same guest (DMI, CPUID)",
+                &c.same_guest,
+            ),
+            (
+                "Platforms whose VMs set the SMBIOS VM bit",
+                &c.vm_bit_setters,
+            ),
+        ] {
+            writeln!(out, "\n{title}:")?;
+            for r in rows {
+                writeln!(out, "  {:<28} {:<16} {}", r.key, r.value, r.source)?;
+            }
+        }
+    }
+    Ok(0)
+}
