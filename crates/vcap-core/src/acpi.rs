@@ -640,7 +640,7 @@ pub fn parse_iort(bytes: &[u8]) -> Result<Iort, AcpiError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Builds a table with a valid checksum.
@@ -661,7 +661,7 @@ mod tests {
         t
     }
 
-    fn dmar_body(flags: u8) -> Vec<u8> {
+    pub(crate) fn dmar_body(flags: u8) -> Vec<u8> {
         let mut b = vec![38, flags];
         b.extend_from_slice(&[0; 10]);
         // DRHD, INCLUDE_ALL, segment 0, base fed90000, one IOAPIC scope (id 2, bus f0, 1f.0).

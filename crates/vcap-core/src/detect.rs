@@ -99,8 +99,13 @@ pub enum NameStep {
     OwnSignature,
     /// The hypervisor every VM of the cloud runs ([`CLOUD_HYPERVISORS`]), for a VM.
     CloudHypervisor,
-    /// Other evidence naming a hypervisor (DMI, PCI IDs, device tree, buses), in gathering order.
+    /// Other evidence naming a hypervisor directly (DMI, the Xen platform device, VMBus, a
+    /// device-tree hypervisor node), in gathering order.
     OtherEvidence,
+    /// Evidence naming a product whose hypervisor it implies (QEMU's PCI IDs and tables): QEMU is
+    /// also Xen HVM's device model, so a product's IDs name the hypervisor only after direct
+    /// evidence.
+    ProductEvidence,
     /// A CPUID signature of an interface other hypervisors emulate (`Microsoft Hv`): KVM, QEMU,
     /// VirtualBox and Parallels present it too, so it names the hypervisor only when nothing
     /// else does.
@@ -117,6 +122,7 @@ impl NameStep {
             NameStep::OwnSignature => "own-signature",
             NameStep::CloudHypervisor => "cloud-hypervisor",
             NameStep::OtherEvidence => "other-evidence",
+            NameStep::ProductEvidence => "product-evidence",
             NameStep::EmulatedSignature => "emulated-signature",
             NameStep::Unidentified => "unidentified",
         }
@@ -130,6 +136,7 @@ pub const PRECEDENCE: &[(NameStep, &str)] = &[
     (NameStep::OwnSignature, "Linux arch/x86/kernel/cpu/hypervisor.c (first known base); virt-what (last signature wins when nested)"),
     (NameStep::CloudHypervisor, "CLOUD_HYPERVISORS rows"),
     (NameStep::OtherEvidence, "systemd src/basic/virt.c detect_vm(): DMI after CPUID"),
+    (NameStep::ProductEvidence, "Xen docs (qemu-xen is the device model of HVM guests): QEMU's IDs inside a Xen guest name the device model, not the hypervisor"),
     (NameStep::EmulatedSignature, "systemd src/basic/virt.c detect_vm(): \"QEMU sets the CPUID string to hyperv's, in case it provides hyperv enlightenments. Let's hence not return Microsoft here but just use the other mechanisms first\""),
     (NameStep::Unidentified, "vcap: a VM whose hypervisor nothing names is `other`, never a guess"),
 ];
@@ -261,11 +268,11 @@ pub const CLOUD_HYPERVISORS: &[(Cloud, Hypervisor, &str)] = &[
 /// Pairs that name the same guest from two layers: the first is the VMM or product seen in DMI,
 /// the second the hypervisor chosen from CPUID. Such a pair is not a conflict; the reverse is (a
 /// platform that claims KVM while CPUID shows QEMU's TCG is not what it claims).
-pub const SAME_GUEST: &[(Hypervisor, Hypervisor, &str)] = &[(
-    Hypervisor::Qemu,
-    Hypervisor::Kvm,
-    "QEMU is the VMM of most KVM guests: its DMI names QEMU, CPUID names KVM",
-)];
+#[rustfmt::skip]
+pub const SAME_GUEST: &[(Hypervisor, Hypervisor, &str)] = &[
+    (Hypervisor::Qemu, Hypervisor::Kvm, "QEMU is the VMM of most KVM guests: its DMI names QEMU, CPUID names KVM"),
+    (Hypervisor::Qemu, Hypervisor::Xen, "qemu-xen is the device model of Xen HVM guests: QEMU's PCI IDs (1af4:1100 subsystem) beside Xen's platform device 5853:0001"),
+];
 
 /// What the naming steps read: the CPUID signatures, the other claims and the cloud.
 struct Claims {
@@ -277,6 +284,8 @@ struct Claims {
     emulated: Vec<(usize, Hypervisor)>,
     /// Other evidence naming a hypervisor, in gathering order.
     others: Vec<(usize, Hypervisor)>,
+    /// The indices of `others` that name it through a product.
+    via_product: Vec<usize>,
     cloud: Option<Cloud>,
 }
 
@@ -306,8 +315,13 @@ impl NameStep {
             NameStep::OtherEvidence => k
                 .others
                 .iter()
-                .map(|x| x.1)
-                .find(|h| *h != Hypervisor::Other),
+                .find(|x| x.1 != Hypervisor::Other && !k.via_product.contains(&x.0))
+                .map(|x| x.1),
+            NameStep::ProductEvidence => k
+                .others
+                .iter()
+                .find(|x| x.1 != Hypervisor::Other && k.via_product.contains(&x.0))
+                .map(|x| x.1),
             NameStep::EmulatedSignature => k.emulated.first().map(|x| x.1),
             NameStep::Unidentified => Some(Hypervisor::Other),
         }
@@ -347,7 +361,13 @@ fn name_hypervisor(
         })
         .filter_map(|(i, e)| e.identifies.hypervisor.map(|h| (i, h)))
         .collect();
+    let via_product = others
+        .iter()
+        .filter(|(i, _)| ev[*i].identifies.product.is_some())
+        .map(|x| x.0)
+        .collect();
     let claims = Claims {
+        via_product,
         own: sigs.iter().copied().filter(|x| !emulated(x.1)).collect(),
         emulated: sigs.iter().copied().filter(|x| emulated(x.1)).collect(),
         sigs,
@@ -581,5 +601,111 @@ mod tests {
         assert!(pos(NameStep::OtherEvidence) < pos(NameStep::EmulatedSignature));
         // No CPUID signature, no other claim: a VM from the hypervisor bit alone is `other`.
         assert_eq!(named(&guest(&[], &[])).0, Some(Hypervisor::Other));
+    }
+
+    /// An SMBIOS type 0 structure (24 bytes, no strings) with extension byte 2 = `ext2`.
+    fn type0(ext2: u8) -> Vec<u8> {
+        let mut b = vec![0u8; 0x18];
+        b[1] = 0x18;
+        b[0x13] = ext2;
+        b.extend_from_slice(&[0, 0]);
+        b
+    }
+
+    fn put(c: &mut Capture, path: &str, bytes: Vec<u8>) {
+        c.files.insert(
+            path.to_string(),
+            FileRead::Data {
+                bytes,
+                truncated: false,
+            },
+        );
+    }
+
+    /// A physical desktop: CPUID leaf 1 with the hypervisor bit clear and VMX set.
+    fn desktop(vendor: &str, vm_bit: bool) -> Capture {
+        let text = "CPU:\n   0x00000001 0x00: eax=0x000906ea ebx=0x00100800 ecx=0x7ffafbbf edx=0xbfebfbff\n";
+        let mut c = Capture {
+            cpuid: CpuidRead::Dump(CpuidDump::parse(text).unwrap()),
+            ..Capture::default()
+        };
+        put(
+            &mut c,
+            "/sys/class/dmi/id/sys_vendor",
+            format!("{vendor}\n").into_bytes(),
+        );
+        put(
+            &mut c,
+            crate::plan::SMBIOS_TYPE0,
+            type0(if vm_bit { 0x1c } else { 0x0c }),
+        );
+        c
+    }
+
+    #[test]
+    fn a_vm_bit_against_a_clear_hypervisor_bit_and_a_hardware_vendor_is_unknown() {
+        let (v, conflicts) = decide(&crate::evidence::gather(&desktop("LENOVO", true)));
+        assert_eq!(v.kind, Kind::Unknown, "{}", v.summary);
+        assert!(!conflicts.is_empty());
+        // Without the bit: bare metal. With a vendor that is not hardware-only: the bit decides.
+        let (v, _) = decide(&crate::evidence::gather(&desktop("LENOVO", false)));
+        assert_eq!(v.kind, Kind::BareMetal);
+        let (v, _) = decide(&crate::evidence::gather(&desktop("Some Integrator", true)));
+        assert_eq!(v.kind, Kind::VirtualMachine);
+    }
+
+    #[test]
+    fn google_as_vendor_alone_is_not_compute_engine() {
+        let mut c = desktop("Google", false);
+        put(&mut c, "/sys/class/dmi/id/product_name", b"Eve\n".to_vec());
+        put(
+            &mut c,
+            "/sys/class/dmi/id/bios_vendor",
+            b"coreboot\n".to_vec(),
+        );
+        let (v, _) = decide(&crate::evidence::gather(&c));
+        assert_eq!(v.cloud, None);
+        put(
+            &mut c,
+            "/sys/class/dmi/id/product_name",
+            b"Google Compute Engine\n".to_vec(),
+        );
+        let (v, _) = decide(&crate::evidence::gather(&c));
+        assert_eq!(v.cloud, Some(Cloud::Gcp));
+    }
+
+    #[test]
+    fn virtualbox_with_the_hosts_dmi_is_named_by_its_board_vendor() {
+        let mut c = guest(
+            &["KVMKVMKVM\0\0\0"],
+            &[
+                ("sys_vendor", "Dell Inc."),
+                ("board_vendor", "Oracle Corporation"),
+            ],
+        );
+        assert_eq!(named(&c).0, Some(Hypervisor::Virtualbox));
+        // An Oracle server's board says Oracle under Oracle's own system vendor: nothing.
+        put(
+            &mut c,
+            "/sys/class/dmi/id/sys_vendor",
+            b"Oracle Corporation\n".to_vec(),
+        );
+        assert_eq!(named(&c).0, Some(Hypervisor::Kvm));
+    }
+
+    #[test]
+    fn xen_is_named_by_the_chassis_vendor_and_qemu_is_its_device_model() {
+        let mut c = Capture::default();
+        put(
+            &mut c,
+            "/sys/class/dmi/id/chassis_vendor",
+            b"Xen\n".to_vec(),
+        );
+        put(&mut c, "/sys/class/dmi/id/sys_vendor", b"QEMU\n".to_vec());
+        let (v, conflicts) = decide(&crate::evidence::gather(&c));
+        assert_eq!(v.kind, Kind::VirtualMachine);
+        assert_eq!(v.hypervisor, Some(Hypervisor::Xen), "{}", v.summary);
+        assert_eq!(v.product, Some(Product::Qemu));
+        assert!(conflicts.is_empty(), "{conflicts:?}");
     }
 }

@@ -174,6 +174,8 @@ pub enum Match {
     Equals(&'static str),
     /// The value contains this text.
     Contains(&'static str),
+    /// The value does not start with this text.
+    NotPrefix(&'static str),
 }
 
 impl Match {
@@ -185,6 +187,7 @@ impl Match {
                 .get(..p.len())
                 .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes())),
             Match::Equals(p) => v.eq_ignore_ascii_case(p.as_bytes()),
+            Match::NotPrefix(p) => !Match::Prefix(p).hit(value),
             Match::Contains(p) => {
                 let p = p.as_bytes();
                 let Some(first) = p.first() else {
@@ -205,6 +208,7 @@ impl Match {
             Match::Prefix(p) => format!("starts with {p:?}"),
             Match::Equals(p) => format!("equals {p:?}"),
             Match::Contains(p) => format!("contains {p:?}"),
+            Match::NotPrefix(p) => format!("does not start with {p:?}"),
         }
     }
 }
@@ -214,8 +218,12 @@ impl Match {
 pub enum VmBitCase {
     /// The structure could not be parsed.
     Malformed,
-    /// The bit is set.
+    /// The bit is set (and [`VmBitCase::SetOnPhysicalEvidence`] does not apply).
     Set,
+    /// The bit is set while the hypervisor bit was seen clear (CPUID, or /proc/cpuinfo's flags)
+    /// and the system vendor makes physical machines only: the firmware of some physical
+    /// machines sets it.
+    SetOnPhysicalEvidence,
     /// The bit is clear on a platform whose VMs all set it ([`VM_BIT_SETTERS`]).
     ClearWhereVmsSetIt,
     /// The bit is clear anywhere else.
@@ -420,7 +428,7 @@ const MALFORMED: Suggests = Suggests::Malformed;
 const NO_ID: Identity = Identity::NONE;
 use Cloud as C;
 use Hypervisor as H;
-use Match::{Contains, Equals, Prefix};
+use Match::{Contains, Equals, NotPrefix, Prefix};
 use Product as P;
 use Signal::*;
 use Strength::{Moderate, Strong, Weak};
@@ -456,9 +464,10 @@ pub const RULES: &[Rule] = &[
     row("dmi.qemu-machine-version", Dmi { fields: &["product_version"], pattern: Prefix("pc-"), and: Some(("product_version", Contains("-"))) }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "a QEMU machine type version (pc-q35-*, pc-i440fx-*)", "QEMU hw/smbios/smbios.c type 1 version defaults to the machine type (guestlab.md §3.2)"),
     row("dmi.virtualbox", Dmi { fields: &["sys_vendor", "bios_vendor", "product_name", "board_name"], pattern: Prefix("innotek GmbH"), and: None }, VM, Strong, Identity::product(Some(H::Virtualbox), P::Virtualbox), "VirtualBox's SMBIOS tables", "systemd virt.c \"innotek GmbH\""),
     row("dmi.virtualbox-name", Dmi { fields: &["product_name", "board_name", "bios_version"], pattern: Prefix("VirtualBox"), and: None }, VM, Strong, Identity::product(Some(H::Virtualbox), P::Virtualbox), "VirtualBox's product name", "systemd virt.c \"VirtualBox\" (PR #21127)"),
+    row("dmi.virtualbox-board", Dmi { fields: &["board_vendor"], pattern: Prefix("Oracle Corporation"), and: Some(("sys_vendor", NotPrefix("Oracle Corporation"))) }, VM, Moderate, Identity::product(Some(H::Virtualbox), P::Virtualbox), "VirtualBox's board vendor under another system vendor: a VirtualBox VM given the host's DMI strings keeps its own board", "systemd issue #13429 (VirtualBox with DmiUseHostInfo); VirtualBox src/VBox/Devices/PC/DevPcBios.cpp (board vendor \"Oracle Corporation\")"),
     row("dmi.vmware", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("VMware"), and: None }, VM, Strong, Identity::product(Some(H::Vmware), P::Vmware), "VMware's SMBIOS tables", "systemd virt.c \"VMware\""),
     row("dmi.vmware-vmw", Dmi { fields: &["product_name", "sys_vendor"], pattern: Prefix("VMW"), and: None }, VM, Strong, Identity::product(Some(H::Vmware), P::Vmware), "VMware's product name", "systemd virt.c \"VMW\""),
-    row("dmi.xen", Dmi { fields: &["sys_vendor", "product_name", "bios_vendor"], pattern: Prefix("Xen"), and: None }, VM, Strong, Identity::hv(H::Xen), "Xen HVM's SMBIOS tables", "systemd virt.c \"Xen\""),
+    row("dmi.xen", Dmi { fields: &["sys_vendor", "product_name", "bios_vendor", "chassis_vendor"], pattern: Prefix("Xen"), and: None }, VM, Strong, Identity::hv(H::Xen), "Xen HVM's SMBIOS tables", "systemd virt.c \"Xen\"; Xen tools/firmware/hvmloader/smbios.c (type 1 and type 3 manufacturer \"Xen\")"),
     row("dmi.xen-hvm", Dmi { fields: &["product_name"], pattern: Equals("HVM domU"), and: None }, VM, Strong, Identity::hv(H::Xen), "a Xen HVM guest's product name", "Xen tools/firmware/hvmloader/smbios.c"),
     row("dmi.bochs", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("Bochs"), and: None }, VM, Strong, Identity::product(None, P::Bochs), "Bochs's SMBIOS tables", "systemd virt.c \"Bochs\""),
     row("dmi.parallels", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("Parallels"), and: None }, VM, Strong, Identity::product(Some(H::Parallels), P::Parallels), "Parallels' SMBIOS tables", "systemd virt.c \"Parallels\""),
@@ -471,7 +480,7 @@ pub const RULES: &[Rule] = &[
     row("dmi.digitalocean", Dmi { fields: &["sys_vendor"], pattern: Prefix("DigitalOcean"), and: None }, VM, Strong, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Digitalocean), }, "a DigitalOcean droplet (always a KVM VM)", "DigitalOcean droplet DMI (sys_vendor \"DigitalOcean\", product \"Droplet\")"),
     row("dmi.ec2", Dmi { fields: &["sys_vendor", "bios_vendor", "board_vendor"], pattern: Prefix("Amazon EC2"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Aws), "Amazon EC2 (used by EC2 VMs and EC2 bare metal alike)", "systemd virt.c detect_vm_dmi() Amazon EC2 special case"),
     row("dmi.ec2-xen", Dmi { fields: &["bios_version"], pattern: Contains(".amazon"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Aws), "an EC2 Xen-era BIOS version", "virt-what (\"Version: 4.2.amazon\" → aws)"),
-    row("dmi.gce", Dmi { fields: &["product_name", "sys_vendor", "bios_vendor"], pattern: Prefix("Google"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Gcp), "Google Compute Engine (used by GCE VMs and GCE bare metal alike)", "systemd virt.c \"Google Compute Engine\"; PR #38125 (bare metal)"),
+    row("dmi.gce", Dmi { fields: &["product_name", "sys_vendor", "board_vendor", "bios_vendor"], pattern: Prefix("Google Compute Engine"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Gcp), "Google Compute Engine (used by GCE VMs and GCE bare metal alike)", "systemd virt.c dmi_vendor_table \"Google Compute Engine\"; PR #38125 (bare metal). Not the vendor alone: Chromebooks say sys_vendor \"Google\" too (coreboot firmware)"),
     row("dmi.azure", Dmi { fields: &["chassis_asset_tag"], pattern: Equals("7783-7084-3265-9085-8269-3286-77"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Azure), "Azure's chassis asset tag", "cloud-init cloudinit/sources/DataSourceAzure.py AZURE_CHASSIS_ASSET_TAG"),
     row("dmi.oracle-cloud", Dmi { fields: &["chassis_asset_tag"], pattern: Equals("OracleCloud.com"), and: None }, NEUTRAL, NIL, Identity::cloud(C::OracleCloud), "Oracle Cloud's chassis asset tag", "cloud-init cloudinit/sources/DataSourceOracle.py CHASSIS_ASSET_TAG"),
     row("dmi.alibaba", Dmi { fields: &["sys_vendor", "product_name"], pattern: Prefix("Alibaba Cloud"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Alibaba), "Alibaba Cloud ECS (VMs and bare metal alike)", "cloud-init DataSourceAliYun.py (\"Alibaba Cloud ECS\")"),
@@ -489,6 +498,7 @@ pub const RULES: &[Rule] = &[
     // ---- SMBIOS type 0
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Malformed), MALFORMED, NIL, NO_ID, "malformed: (the parse error)", MALFORMED_REF),
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Set), VM, Strong, NO_ID, "the firmware says this system is a virtual machine", SMBIOS_REF),
+    row("smbios.vm-bit", SmbiosVmBit(VmBitCase::SetOnPhysicalEvidence), VM, Moderate, NO_ID, "the firmware says this system is a virtual machine, but the hypervisor bit is clear and the system vendor makes physical machines only: the firmware of some physical machines sets this bit", "linux-hardware.org dmidecode dumps of Lenovo IdeaCentre all-in-ones and IBM SurePOS desktops (\"System is a virtual machine\"); DSP0134 §7.1.2.2"),
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::ClearWhereVmsSetIt), METAL, Moderate, NO_ID, "the VM bit is clear, and (platform) sets it on every VM", "VM_BIT_SETTERS (per platform)"),
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Clear), NEUTRAL, NIL, NO_ID, "the VM bit is clear; many hypervisors (QEMU with SeaBIOS, GCE) leave it clear, so this decides nothing", SMBIOS_REF),
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::NotPresent), NEUTRAL, NIL, NO_ID, "the structure (length) predates extension byte 2", SMBIOS_REF),
@@ -688,6 +698,24 @@ impl<'c> Facts<'c> {
         }
     }
 
+    /// Whether the hypervisor bit was seen clear: CPUID leaf 1 ECX[31], or (without CPUID) the
+    /// first `flags` line of /proc/cpuinfo without `hypervisor`.
+    fn hv_bit_clear(&self) -> bool {
+        match (self.dump, &self.c.cpuid) {
+            (Some(d), _) => d.get(1, 0).is_some_and(|r| r.ecx & (1 << 31) == 0),
+            (None, CpuidRead::NotObserved) => cpuinfo_flags(self.c)
+                .is_some_and(|f| !f.split_whitespace().any(|x| x == "hypervisor")),
+            (None, _) => false,
+        }
+    }
+
+    /// Whether the system vendor is one that makes physical machines only.
+    fn hardware_vendor(&self) -> bool {
+        self.dmi("sys_vendor")
+            .and_then(|v| dmi::vendor(&v))
+            .is_some_and(|r| r.kind == VendorKind::Hardware)
+    }
+
     fn is_ec2(&self) -> bool {
         ["sys_vendor", "bios_vendor"].iter().any(|f| {
             self.dmi(f)
@@ -859,6 +887,9 @@ impl Signal {
                     .iter()
                     .find(|(field, m, _, _)| f.dmi(field).is_some_and(|v| m.hit(&v)));
                 let this = match (t.vm_bit, setter) {
+                    (VmBit::Set, _) if f.hv_bit_clear() && f.hardware_vendor() => {
+                        VmBitCase::SetOnPhysicalEvidence
+                    }
                     (VmBit::Set, _) => VmBitCase::Set,
                     (VmBit::Clear, Some(_)) => VmBitCase::ClearWhereVmsSetIt,
                     (VmBit::Clear, None) => VmBitCase::Clear,
@@ -944,13 +975,7 @@ impl Signal {
                 if !matches!(c.cpuid, CpuidRead::NotObserved) {
                     return;
                 }
-                let Some(bytes) = c.file("/proc/cpuinfo").bytes() else {
-                    return;
-                };
-                let text = String::from_utf8_lossy(bytes);
-                let has = first_cpu_lines(&text)
-                    .find(|l| l.starts_with("flags"))
-                    .map(|l| l.split_once(':').map_or("", |x| x.1))
+                let has = cpuinfo_flags(c)
                     .is_some_and(|flags| flags.split_whitespace().any(|x| x == flag));
                 if has {
                     hits.push(Hit::at("/proc/cpuinfo flags", flag));
@@ -1324,6 +1349,14 @@ fn text_values<'t>(path: &str, text: &'t str) -> Box<dyn Iterator<Item = &'t str
     } else {
         Box::new(cpuinfo_lines(text))
     }
+}
+
+/// The first `flags` line of /proc/cpuinfo (x86), after its colon.
+fn cpuinfo_flags(c: &Capture) -> Option<String> {
+    let text = String::from_utf8_lossy(c.file("/proc/cpuinfo").bytes()?).into_owned();
+    first_cpu_lines(&text)
+        .find(|l| l.starts_with("flags"))
+        .map(|l| l.split_once(':').map_or("", |x| x.1).to_string())
 }
 
 /// The lines of the first processor block of /proc/cpuinfo (all lines on architectures without

@@ -22,7 +22,7 @@ use crate::detect::{Kind, Verdict};
 use crate::interrupts::ChipKind;
 use crate::iofacts::{self, Got, IoFacts, Malformed, PciDev};
 use crate::iommu::{Unit, UnitKind};
-use crate::plan::{ACPI_DMAR, ACPI_IVRS, PROC_INTERRUPTS};
+use crate::plan::{ACPI_DMAR, ACPI_IVRS, PCI_DEVICES, PROC_INTERRUPTS};
 use crate::virtio::{self, F_ACCESS_PLATFORM, F_VERSION_1};
 
 /// A verdict.
@@ -392,6 +392,25 @@ fn decide_ir(io: &IoFacts, verdict: &Verdict) -> InterruptRemapping {
             Tri::Unknown
         }
     };
+    // Intel IR needs the DMAR's INTR_REMAP flag; without it (and without an AMD IVRS, and
+    // outside Hyper-V, whose own remapping needs no DMAR) Linux cannot enable remapping at all.
+    let verdict_ir = match io.dmar.get() {
+        Some(d)
+            if verdict_ir == Tri::Unknown
+                && !d.intr_remap
+                && io.ivrs.get().is_none()
+                && verdict.hypervisor != Some(crate::ids::Hypervisor::Hyperv) =>
+        {
+            reasons.insert(
+                0,
+                format!(
+                    "{ACPI_DMAR}: INTR_REMAP = 0: Linux never enables Intel interrupt remapping then (intel_prepare_irq_remapping() returns -ENODEV when !dmar_ir_support()), there is no AMD IVRS, and this is not Hyper-V"
+                ),
+            );
+            Tri::No
+        }
+        _ => verdict_ir,
+    };
     let (virt, real) = unit_realness(io, verdict);
     let has_unit = verdict_ir == Tri::Yes || !io.units.is_empty() || io.dmar.get().is_some();
     let is_virtual = if !has_unit {
@@ -616,7 +635,11 @@ fn decide_ims(io: &IoFacts, verdict: &Verdict, ir: &InterruptRemapping) -> Ims {
         }
     };
     if candidates.is_empty() {
-        reasons.push("no device known to use IMS is present".into());
+        reasons.push(if io.pci_listed {
+            "no device known to use IMS is present".into()
+        } else {
+            format!("{PCI_DEVICES} could not be listed: whether a device known to use IMS is present is not known")
+        });
     }
     Ims {
         verdict: v,
@@ -1201,5 +1224,58 @@ mod tests {
             .build(Kind::BareMetal);
         assert_eq!(c.interrupt_remapping.verdict, Tri::No);
         assert!(c.interrupt_remapping.reasons[0].contains("ITS"));
+    }
+
+    #[test]
+    fn a_dmar_without_intr_remap_proves_no_remapping() {
+        use crate::acpi::tests::{dmar_body, table};
+        let with =
+            |flags: u8| B::default().file(ACPI_DMAR, &table(b"DMAR", &dmar_body(flags), b"INTEL "));
+        // /proc/interrupts not captured: INTR_REMAP = 0 still decides.
+        let ir = with(0x00).build(Kind::BareMetal).interrupt_remapping;
+        assert_eq!(ir.verdict, Tri::No, "{:?}", ir.reasons);
+        assert!(ir.reasons[0].contains("INTR_REMAP = 0"), "{:?}", ir.reasons);
+        assert_eq!(
+            with(0x01)
+                .build(Kind::BareMetal)
+                .interrupt_remapping
+                .verdict,
+            Tri::Unknown
+        );
+        // Hyper-V remaps without a DMAR flag (hyperv-iommu.c), and an AMD IVRS has its own.
+        let mut v = verdict(Kind::VirtualMachine);
+        v.hypervisor = Some(crate::ids::Hypervisor::Hyperv);
+        assert_eq!(
+            build(&with(0x00).0, &v).interrupt_remapping.verdict,
+            Tri::Unknown
+        );
+    }
+
+    #[test]
+    fn ims_does_not_claim_no_device_when_the_pci_list_was_not_read() {
+        let mut b = B::default();
+        b.0.dirs.insert(
+            PCI_DEVICES.into(),
+            Listing::Unreadable("permission denied".into()),
+        );
+        let ims = b.build(Kind::BareMetal).ims;
+        assert!(
+            ims.reasons
+                .iter()
+                .all(|r| r != "no device known to use IMS is present"),
+            "{:?}",
+            ims.reasons
+        );
+        assert!(
+            ims.reasons
+                .iter()
+                .any(|r| r.contains("could not be listed"))
+        );
+        let ims = B::default().build(Kind::BareMetal).ims;
+        assert!(
+            ims.reasons
+                .iter()
+                .any(|r| r == "no device known to use IMS is present")
+        );
     }
 }

@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(
             doc[start..end].trim(),
             markdown().trim(),
-            "docs/detection.md is stale: run `cargo run -q --bin vcap -- rules --markdown` and paste it between the markers"
+            "docs/detection.md is stale: run scripts/gen-rule-docs"
         );
     }
 }
