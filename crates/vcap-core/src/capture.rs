@@ -129,9 +129,21 @@ impl Default for Capture {
 static ABSENT_FILE: FileRead = FileRead::Absent;
 static ABSENT_DIR: Listing = Listing::Absent;
 
+/// In debug builds (every test), a lookup of a path the read plan does not contain is a bug in
+/// the caller: the probe never reads it, so its "absent" would be a fact about vcap, not about
+/// the machine.
+fn check_planned(path: &str) {
+    debug_assert!(
+        crate::plan::planned(path),
+        "{path} is not in the read plan (crates/vcap-core/src/plan.rs): the probe never reads it"
+    );
+}
+
 impl Capture {
-    /// The read outcome of `path`; a path the probe never asked for reads as absent.
+    /// The read outcome of `path`; a path the probe never asked for reads as absent (and, in
+    /// debug builds, one that is not in the read plan panics).
     pub fn file(&self, path: &str) -> &FileRead {
+        check_planned(path);
         self.files.get(path).unwrap_or(&ABSENT_FILE)
     }
 
@@ -142,6 +154,7 @@ impl Capture {
 
     /// Whether something exists at `path` (an existence check, a read file or a listed directory).
     pub fn exists(&self, path: &str) -> bool {
+        check_planned(path);
         match self.exists.get(path) {
             Some(Existence::File | Existence::Dir) => true,
             Some(Existence::Absent) => false,
@@ -156,11 +169,13 @@ impl Capture {
 
     /// The listing of `dir`.
     pub fn listing(&self, dir: &str) -> &Listing {
+        check_planned(dir);
         self.dirs.get(dir).unwrap_or(&ABSENT_DIR)
     }
 
     /// The target text of the link at `path`, when there is one.
     pub fn link(&self, path: &str) -> Option<&str> {
+        check_planned(path);
         self.links.get(path).and_then(|t| t.as_deref())
     }
 }

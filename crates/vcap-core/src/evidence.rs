@@ -1563,6 +1563,30 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "not in the read plan")]
+    fn a_rule_naming_a_path_the_plan_does_not_read_fails_in_tests() {
+        let typo = row(
+            "xen.typo",
+            File {
+                path: "/sys/hypervisor/typ",
+                test: FileTest::Is("xen"),
+            },
+            VM,
+            Strong,
+            NO_ID,
+            "a misspelt path",
+            "a test",
+        );
+        gather_rules(&Capture::default(), &[typo]);
+    }
+
+    #[test]
+    fn every_rule_reads_only_planned_inputs_on_every_kind_of_capture() {
+        // An empty capture walks every row (each looks its inputs up): no lookup panics.
+        assert!(gather(&Capture::default()).is_empty());
+    }
+
+    #[test]
     fn patterns_ignore_ascii_case_and_surrounding_space() {
         assert!(Match::Equals("QEMU").hit(" qemu\n"));
         assert!(!Match::Equals("QEMU").hit("QEMU Standard PC"));

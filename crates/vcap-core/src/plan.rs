@@ -313,6 +313,40 @@ impl Scope {
 /// Whether CPUID is executed (x86 only) and dumped to `cpuid.txt` in snapshots.
 pub const CPUID_FILE: &str = "cpuid.txt";
 
+/// Whether the plan reads `path` at all: a file row, a DMI field, an existence check, a listed
+/// directory, a walk directory or a file or link inside one of its entries. [`crate::capture`]
+/// checks every lookup against it in debug builds, so a rule naming a path the probe never
+/// reads fails its tests instead of reading as "absent".
+pub fn planned(path: &str) -> bool {
+    if path == CPUID_FILE
+        || FILES.iter().any(|s| s.path == path)
+        || EXISTS.iter().any(|(p, _)| *p == path)
+        || LISTS.iter().any(|(p, _)| *p == path)
+    {
+        return true;
+    }
+    if let Some(field) = path.strip_prefix(DMI_DIR).and_then(|r| r.strip_prefix('/')) {
+        return DMI_FIELDS.contains(&field);
+    }
+    WALKS.iter().any(|w| {
+        let Some(rest) = path.strip_prefix(w.dir) else {
+            return false;
+        };
+        let Some(rest) = rest.strip_prefix('/') else {
+            return rest.is_empty();
+        };
+        match rest.split_once('/') {
+            // An entry of the walk itself.
+            None => !rest.is_empty(),
+            Some((_, file)) => {
+                w.files.iter().any(|(f, _)| *f == file)
+                    || w.links.contains(&file)
+                    || w.summary.is_some_and(|s| s.file == file)
+            }
+        }
+    })
+}
+
 /// What `path` would tell if it could be read, from the plan's rows.
 pub fn tells(path: &str) -> Option<&'static str> {
     if let Some(s) = FILES.iter().find(|s| s.path == path) {
@@ -349,6 +383,33 @@ mod tests {
             // PCI IDs without a modalias are detection's evidence.
             assert!(Scope::Detect.reads_entry_file(pci, f, false), "{f}");
             assert!(!Scope::Detect.reads_entry_file(pci, f, true), "{f}");
+        }
+    }
+
+    #[test]
+    fn planned_paths_are_the_plans_rows() {
+        for p in [
+            "/proc/cpuinfo",
+            "/sys/class/dmi/id/sys_vendor",
+            "/dev/kvm",
+            "/sys/bus/acpi/devices",
+            "/sys/bus/pci/devices",
+            "/sys/bus/pci/devices/0000:00:01.0",
+            "/sys/bus/pci/devices/0000:00:01.0/modalias",
+            "/sys/bus/pci/devices/0000:00:01.0/driver",
+            "/sys/class/iommu/dmar0/intel-iommu/cap",
+        ] {
+            assert!(planned(p), "{p}");
+        }
+        for p in [
+            "/proc/cpuinf",
+            "/sys/class/dmi/id/sys_vendo",
+            "/sys/class/dmi/id",
+            "/sys/bus/pci/devices/0000:00:01.0/vendorx",
+            "/sys/class/iommu/dmar0/intel-iommu/capx",
+            "/sys/bus/pcix",
+        ] {
+            assert!(!planned(p), "{p}");
         }
     }
 
