@@ -645,6 +645,16 @@ pub fn regset(kind: Kind, values: &[u64]) -> RegSet {
     r
 }
 
+/// The general (serde) path alone, without the fast path (for the benchmark that weighs the two).
+#[doc(hidden)]
+pub fn parse_host_json_general(
+    text: &str,
+    origin: &str,
+    line: Option<usize>,
+) -> Result<RegSet, InputError> {
+    parse_host_json_serde(text, origin, line).map(|p| p.regs)
+}
+
 /// Whether the fast path accepts `text` and agrees with the general path (for tests).
 #[doc(hidden)]
 pub fn fast_path_agrees(text: &str) -> Option<bool> {
