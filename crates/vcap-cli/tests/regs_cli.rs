@@ -266,9 +266,13 @@ fn baseline_exact_mismatch_names_the_field_and_the_hosts() {
 
 #[test]
 fn baseline_rejects_an_empty_host_list_and_mixed_types() {
+    // No HOST: nothing is read (not even stdin), and the message says how to read stdin.
     let (code, err) = run(&["baseline"]);
     assert_eq!(code, 2);
-    assert!(err.contains("empty host list"), "{err}");
+    assert!(
+        err.contains("no HOST given") && err.contains("`-`"),
+        "{err}"
+    );
     let empty = tmp("empty.jsonl", "\n\n");
     let (code, err) = run(&["baseline", &empty]);
     assert_eq!(code, 2);
@@ -396,7 +400,10 @@ fn bad_inputs_name_file_line_and_field_with_exit_status_2() {
                 "bad7.json",
                 "{\"type\": \"amd\", \"efr\": \"0x0\", \"cap_reg\": \"0x1\"}",
             ),
-            vec!["bad7.json:1", "cap_reg", "not a key of a amd host file"],
+            vec![
+                "bad7.json:1:39",
+                "cap_reg: unknown field `cap_reg`, expected one of `type`, `name`, `efr`, `efr2`",
+            ],
         ),
         // cpuid -r text with a broken line.
         (
@@ -488,4 +495,253 @@ fn bad_inputs_name_file_line_and_field_with_exit_status_2() {
     let (code, err) = run(&["sanitize", "/nonexistent/host.json"]);
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/host.json"), "{err}");
+}
+
+/// Runs the vcap binary with `stdin` piped in; returns (exit status, stdout, stderr, seconds).
+fn run_bin(args: &[&str], stdin: &[u8]) -> (i32, String, String, f64) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let t = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vcap"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    // The child may stop reading early (an error): a failed write is then expected.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = writer.join();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        t.elapsed().as_secs_f64(),
+    )
+}
+
+/// Issue 16, register-input errors: each command line of the issue, with the new answer.
+#[test]
+fn a_json_array_on_stdin_is_named_as_not_a_host_file() {
+    // Before: "malformed cpuid -r line".
+    let (code, _, err, _) = run_bin(&["sanitize", "-"], b"[1,2,3]\n");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("stdin:1") && err.contains("not a host file") && err.contains("[1,2,3]"),
+        "{err}"
+    );
+    assert!(!err.contains("cpuid -r line"), "{err}");
+}
+
+#[test]
+fn an_unknown_key_lists_only_that_types_keys() {
+    let f = tmp(
+        "unknown.json",
+        "{\"type\": \"intel_vtd\",\n \"cap_reg\": \"0x0\", \"ecap_reg\": \"0x0\",\n \"efr\": \"0x1\"}",
+    );
+    let (code, err) = run(&["sanitize", &f]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown.json:3:"), "{err}");
+    assert!(
+        err.contains(
+            "efr: unknown field `efr`, expected one of `type`, `name`, `flags`, `__reserved`, `cap_reg`, `ecap_reg`"
+        ),
+        "{err}"
+    );
+    // Before: every type's keys (idr, iidr, aidr, efr2, cpuid ...) were listed.
+    for other in ["idr", "aidr", "efr2", "cpuid"] {
+        assert!(!err.contains(&format!("`{other}`")), "{err}");
+    }
+}
+
+#[test]
+fn a_type_error_names_the_field_and_the_expected_type() {
+    let f = tmp(
+        "typed.json",
+        "{\"type\": \"arm_smmuv3\",\n \"idr\": [\"0x0\", \"0x0\", true, \"0x0\", \"0x0\", \"0x0\"],\n \"iidr\": \"0x0\", \"aidr\": \"0x0\"}",
+    );
+    let (code, err) = run(&["sanitize", &f]);
+    assert_eq!(code, 2);
+    assert!(err.contains("typed.json:2:"), "{err}");
+    assert!(err.contains("idr[2]"), "{err}");
+    assert!(
+        err.contains("`true`, expected a \"0x...\" string or a non-negative integer"),
+        "{err}"
+    );
+    let f = tmp("typed2.json", "{\"type\": \"amd\", \"efr\": {\"lo\": 1}}");
+    let (_, err) = run(&["sanitize", &f]);
+    assert!(
+        err.contains("efr: invalid value: an object, expected a \"0x...\" string"),
+        "{err}"
+    );
+    let f = tmp("typed3.json", "{\"type\": 7, \"efr\": \"0x1\"}");
+    let (_, err) = run(&["sanitize", &f]);
+    assert!(
+        err.contains("typed3.json:1:") && err.contains("type: invalid type: integer `7`, expected"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_json_lines_error_gives_its_location_once() {
+    let f = tmp(
+        "loc.jsonl",
+        "{\"type\":\"amd\",\"efr\":\"0x1\"}\n{\"type\":\"amd\",\"efr\":\"0x1\",}\n",
+    );
+    let (code, err) = run(&["baseline", &f]);
+    assert_eq!(code, 2);
+    // Before: "loc.jsonl:2: malformed JSON: trailing comma at line 1 column 29".
+    assert!(
+        err.contains("loc.jsonl:2:27: malformed JSON: trailing comma"),
+        "{err}"
+    );
+    assert!(!err.contains("at line"), "{err}");
+    assert!(!err.contains("column"), "{err}");
+}
+
+#[test]
+fn an_integer_beyond_64_bits_is_quoted_as_written() {
+    let f = tmp(
+        "big.json",
+        "{\"type\": \"intel_vtd\", \"cap_reg\": 18446744073709551616, \"ecap_reg\": 0}",
+    );
+    let (code, err) = run(&["sanitize", &f]);
+    assert_eq!(code, 2);
+    // Before: "\"18446744073709552000\" is not a hex number".
+    assert!(
+        err.contains("cap_reg: the integer 18446744073709551616 does not fit in 64 bits"),
+        "{err}"
+    );
+    // 2^64 - 1 is a fine 64-bit value; 2^32 in a 32-bit register is too wide.
+    let f = tmp(
+        "max.json",
+        "{\"type\": \"intel_vtd\", \"cap_reg\": 18446744073709551615, \"ecap_reg\": 0}",
+    );
+    assert_eq!(run(&["sanitize", &f]).0, 0);
+    let f = tmp(
+        "wide.json",
+        "{\"type\": \"arm_smmuv3\", \"idr\": [0, 0, 0, 0, 0, 4294967296], \"iidr\": 0, \"aidr\": 0}",
+    );
+    let (_, err) = run(&["sanitize", &f]);
+    assert!(
+        err.contains("idr[5]: value 0x100000000 is wider than the 32-bit register"),
+        "{err}"
+    );
+}
+
+#[test]
+fn baseline_without_hosts_does_not_read_stdin_and_says_so() {
+    let line = std::fs::read_to_string(fixture("amd-zen-desktop.json")).unwrap();
+    // Before: "empty host list".
+    let (code, _, err, _) = run_bin(&["baseline"], line.as_bytes());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no HOST given") && err.contains("`-`"),
+        "{err}"
+    );
+    // With `-` it reads stdin.
+    let (code, out, err, _) = run_bin(&["baseline", "-"], line.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 host"), "{out}");
+}
+
+#[test]
+fn stdin_named_twice_is_refused_before_reading() {
+    let line = std::fs::read_to_string(fixture("amd-zen-desktop.json")).unwrap();
+    // Before: the second `-` read an exhausted stdin ("no host profile").
+    for args in [
+        &["compare", "-", "-"][..],
+        &["baseline", "-", "-"][..],
+        &["sanitize", "-", "--manifest", "-"][..],
+    ] {
+        let (code, _, err, _) = run_bin(args, line.as_bytes());
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("stdin") && err.contains("only once"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// 50 MB of zeros: before, 16.7 s and a 100 MB error message; now the first bytes say it is
+/// binary data, at byte offset 0.
+#[test]
+fn fifty_megabytes_of_zeros_is_named_binary_at_once() {
+    let dir = std::env::temp_dir().join(format!("vcap-regs-zeros-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let z = dir.join("z");
+    std::fs::write(&z, vec![0u8; 50_000_000]).unwrap();
+    let z = z.display().to_string();
+    for cmd in ["baseline", "sanitize"] {
+        let t = std::time::Instant::now();
+        let (code, err) = run(&[cmd, &z]);
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(code, 2);
+        assert!(
+            err.contains("binary data") && err.contains("byte offset 0"),
+            "{err}"
+        );
+        assert!(err.len() < 400, "{} bytes of error", err.len());
+        assert!(secs < 0.5, "{cmd}: {secs} s");
+    }
+    // The same through stdin, in the binary: the error is short and quick.
+    let (code, _, err, secs) = run_bin(&["baseline", "-"], &vec![0u8; 50_000_000]);
+    assert_eq!(code, 2);
+    assert!(err.contains("stdin:1: binary data"), "{err}");
+    assert!(
+        err.len() < 400 && secs < 0.9,
+        "{} bytes, {secs} s",
+        err.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn long_lines_and_non_utf8_are_cut_and_located() {
+    // A 3 MB line of text: named as too long, quoted cut, with its offset.
+    let mut text = String::from("{\"type\":\"amd\",\"efr\":\"0x1\"}\n");
+    text.push_str(&"x".repeat(3_000_000));
+    let f = tmp("long.jsonl", &text);
+    let t = std::time::Instant::now();
+    let (code, err) = run(&["baseline", &f]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("long.jsonl:2: line longer than 1048576 bytes")
+            && err.contains("byte offset 27"),
+        "{err}"
+    );
+    assert!(err.len() < 400, "{err}");
+    assert!(t.elapsed().as_secs_f64() < 0.5);
+    // A long broken cpuid -r line is quoted cut to 80 characters.
+    let f = tmp(
+        "cut.txt",
+        &format!("CPU 0:\n   0x00000001 0x00: {}\n", "q".repeat(5000)),
+    );
+    let (_, err) = run(&["sanitize", &f]);
+    assert!(
+        err.contains("cut.txt:2: malformed cpuid -r line") && err.contains("…"),
+        "{err}"
+    );
+    assert!(err.contains("byte offset 7"), "{err}");
+    assert!(err.len() < 300, "{err}");
+    // Latin-1 bytes: not UTF-8, at their offset.
+    let dir = std::env::temp_dir().join(format!("vcap-regs-latin1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("latin1.json");
+    std::fs::write(
+        &p,
+        b"{\"type\": \"amd\", \"name\": \"caf\xe9\", \"efr\": \"0x1\"}",
+    )
+    .unwrap();
+    let (_, err) = run(&["sanitize", &p.display().to_string()]);
+    assert!(
+        err.contains("latin1.json:1: not UTF-8 text (byte offset 28)"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -165,15 +165,6 @@ fn parse(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("smmuv3-json-line-serde-only", |b| {
-        b.iter(|| {
-            for (i, l) in lines.iter().enumerate() {
-                black_box(
-                    input::parse_host_json_general(black_box(l), "bench", Some(i + 1)).unwrap(),
-                );
-            }
-        })
-    });
     g.finish();
 }
 

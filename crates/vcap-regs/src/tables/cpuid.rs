@@ -686,3 +686,71 @@ pub fn register_of(leaf: u32, subleaf: u32, reg: usize) -> Option<usize> {
         .position(|&(l, s)| l == leaf && s == subleaf)
         .map(|i| i * 4 + reg)
 }
+
+/// The tracked leaves as text (`0x1.0x0, 0x7.0x0, …`), for error messages.
+pub fn leaf_list() -> String {
+    LEAVES
+        .iter()
+        .map(|(l, s)| format!("{l:#x}.{s:#x}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether a CPU implements `(leaf, subleaf)` by its own maximum leaves, when the dump tells:
+/// basic leaves up to leaf 0 EAX, extended leaves up to leaf 0x80000000 EAX, subleaf 1 of leaf 7
+/// up to leaf 7.0 EAX. `None` when the dump lacks the leaf that would tell.
+fn implemented(leaves: &crate::input::CpuidLeaves, leaf: u32, sub: u32) -> Option<bool> {
+    let max_of = |l: u32| leaves.get(&(l, 0)).map(|r| r[0]);
+    let in_range = if leaf >= 0x8000_0000 {
+        max_of(0x8000_0000).map(|m| leaf <= m)
+    } else {
+        max_of(0).map(|m| leaf <= m)
+    }?;
+    if !in_range {
+        return Some(false);
+    }
+    Some(match (leaf, sub) {
+        (0x7, s) if s > 0 => leaves.get(&(0x7, 0)).map(|r| s <= r[0])?,
+        _ => true,
+    })
+}
+
+/// The register set of one CPU from its `cpuid -r` leaves. A tracked leaf the dump lacks is zero
+/// only when the CPU's maximum leaf says it does not exist (the architectural meaning of an
+/// unimplemented leaf); a leaf within range, or one whose range the dump does not give, is an
+/// error naming the leaf and the fields it would have zeroed.
+pub fn regset_from_leaves(
+    leaves: &crate::input::CpuidLeaves,
+) -> Result<crate::model::RegSet, crate::input::Problem> {
+    let mut regs = crate::model::RegSet::zero(Kind::X86Cpuid);
+    for (i, &(leaf, sub)) in LEAVES.iter().enumerate() {
+        match leaves.get(&(leaf, sub)) {
+            Some(v) => {
+                for (j, x) in v.iter().enumerate() {
+                    regs.regs[i * 4 + j] = u64::from(*x);
+                }
+            }
+            None => match implemented(leaves, leaf, sub) {
+                Some(false) => {}
+                known => {
+                    let names: Vec<&str> = FIELDS
+                        .iter()
+                        .filter(|f| f.reg / 4 == i)
+                        .map(|f| f.name)
+                        .collect();
+                    return Err(crate::input::Problem::MissingLeaf {
+                        leaf,
+                        subleaf: sub,
+                        why: if known.is_some() {
+                            "the CPU's maximum leaf includes it"
+                        } else {
+                            "the dump lacks the leaf that gives the maximum (0x0 or 0x80000000), so absence cannot be told from a short dump"
+                        },
+                        fields: crate::input::excerpt(&names.join(", ")),
+                    });
+                }
+            },
+        }
+    }
+    Ok(regs)
+}
