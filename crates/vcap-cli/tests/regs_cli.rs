@@ -793,3 +793,24 @@ fn long_lines_and_non_utf8_are_cut_and_located() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A CPUID host file that leaves registers out is an error naming them (before: they read as
+/// 0, so a file without leaf 7 zeroed AVX2, AVX-512, SMEP and SMAP); the baseline's own profile
+/// writes all of them, so it reads back.
+#[test]
+fn cpuid_json_without_every_register_is_refused_and_the_profile_reads_back() {
+    let f = tmp(
+        "partial.json",
+        "{\"type\": \"x86_cpuid\", \"cpuid\": {\"CPUID.0x1.0x0.ECX\": \"0x7ffefbff\"}}",
+    );
+    let (code, err) = run(&["sanitize", &f]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cpuid: 31 register(s) missing") && err.contains("CPUID.0x7.0x0.EBX"),
+        "{err}"
+    );
+    let v = json(&["baseline", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);
+    let p = tmp("profile.json", &v["profile"].to_string());
+    let w = json(&["baseline", &p, "--json"]);
+    assert_eq!(w["profile"]["cpuid"], v["profile"]["cpuid"]);
+}

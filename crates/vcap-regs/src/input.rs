@@ -542,8 +542,29 @@ pub fn parse_host_json_lazy<'a>(
         }
         Kind::X86Cpuid => {
             let h: CpuidJson<'a> = from_json(text, origin, first)?;
+            let t = kind.table();
+            let mut seen = [false; MAX_REGS];
             for (CpuidReg(r), Hex(v)) in h.cpuid {
                 regs.regs[r] = v;
+                seen[r] = true;
+            }
+            // A register left out is unknown, not zero: every one must be written (a leaf the
+            // CPU lacks is written as zeros, the architectural value).
+            let missing: Vec<&str> = (0..t.registers.len())
+                .filter(|&r| !seen[r])
+                .map(|r| t.registers[r].name)
+                .collect();
+            if !missing.is_empty() {
+                return Err(err(
+                    origin,
+                    line.or_else(|| line_of(text, "cpuid")),
+                    Some("cpuid"),
+                    Problem::Shape(format!(
+                        "{} register(s) missing, which would read as unknown: {} (write a leaf the CPU lacks as zeros)",
+                        missing.len(),
+                        missing.join(", ")
+                    )),
+                ));
             }
             h.name
         }
