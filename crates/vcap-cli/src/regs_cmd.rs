@@ -214,6 +214,32 @@ fn for_each_host(path: &Path, sink: &mut HostSink<'_>) -> Result<(), Error> {
     let mut buf = Vec::new();
     let mut lineno = 0usize;
     let mut offset = 0u64;
+    // Binary data: a `struct kvm_cpuid2` (KVM_GET_CPUID2's buffer) or an error. The largest
+    // kvm_cpuid2 is 8 + 256 * 40 bytes, so no more than that is read.
+    if r.fill_buf().map_err(io_err(path))?.contains(&0) {
+        let max = (vcap_regs::kvm::HEADER_SIZE
+            + vcap_regs::kvm::MAX_ENTRIES * vcap_regs::kvm::ENTRY_SIZE) as u64;
+        let mut head = Vec::new();
+        (&mut *r)
+            .take(max + 1)
+            .read_to_end(&mut head)
+            .map_err(io_err(path))?;
+        if vcap_regs::kvm::looks_like_cpuid2(&head) {
+            let entries = vcap_regs::kvm::cpuid2_from_bytes(&head).map_err(|e| {
+                InputError::new(&name, None, None, input::Problem::Shape(e.to_string()))
+            })?;
+            let regs = vcap_regs::kvm::to_regset(&entries).map_err(|e| {
+                InputError::new(
+                    &name,
+                    None,
+                    Some("kvm_cpuid2"),
+                    input::Problem::Shape(e.to_string()),
+                )
+            })?;
+            return sink(&regs, &mut || name.clone());
+        }
+        input::check_text(&head, &name, 0, 1)?;
+    }
     // Find the first non-blank line to decide the format.
     let mut consumed = Vec::new();
     loop {

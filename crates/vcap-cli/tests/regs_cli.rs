@@ -814,3 +814,48 @@ fn cpuid_json_without_every_register_is_refused_and_the_profile_reads_back() {
     let w = json(&["baseline", &p, "--json"]);
     assert_eq!(w["profile"]["cpuid"], v["profile"]["cpuid"]);
 }
+
+/// A `struct kvm_cpuid2` (KVM_GET_CPUID2's buffer) and its JSON form are host files: both give
+/// the registers of the `cpuid -r` text they were made from.
+#[test]
+fn kvm_cpuid2_binary_and_json_are_host_files() {
+    let text = std::fs::read_to_string(fixture("cpuid-xeon-gold-6252.txt")).unwrap();
+    let cpus = vcap_regs::input::parse_cpuid_blocks(&text, "x").unwrap();
+    let entries: Vec<vcap_regs::kvm::CpuidEntry> = cpus[0]
+        .iter()
+        .map(|(&(function, index), r)| vcap_regs::kvm::CpuidEntry {
+            function,
+            index,
+            flags: u32::from(matches!(function, 7 | 0xd)),
+            eax: r[0],
+            ebx: r[1],
+            ecx: r[2],
+            edx: r[3],
+            padding: [0; 3],
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("vcap-regs-kvm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join("cpuid2.bin");
+    std::fs::write(&bin, vcap_regs::kvm::cpuid2_to_bytes(&entries)).unwrap();
+    let js = dir.join("cpuid2.json");
+    let doc = serde_json::json!({"type": "kvm_cpuid2", "entries": entries});
+    std::fs::write(&js, doc.to_string()).unwrap();
+    let want = json(&["sanitize", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);
+    for f in [&bin, &js] {
+        let got = json(&["sanitize", &f.display().to_string(), "--json"]);
+        assert_eq!(got["host"], want["host"], "{}", f.display());
+        assert_eq!(got["guest"], want["guest"], "{}", f.display());
+    }
+    // A binary file that is not a kvm_cpuid2 (nent says 3, two entries follow) is binary data.
+    let mut bad = vcap_regs::kvm::cpuid2_to_bytes(&entries[..2]);
+    bad[0] = 3;
+    std::fs::write(&bin, bad).unwrap();
+    let (code, err) = run(&["sanitize", &bin.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("binary data") && err.contains("byte offset 1"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

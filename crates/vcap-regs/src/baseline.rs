@@ -49,6 +49,14 @@ pub enum BaselineError {
         /// The hosts that took it there (with the bit each lacked, for bitmaps).
         hosts: String,
     },
+    /// A host register set that does not fit its registers (built in code without the checks).
+    #[error("host {host}: {error}")]
+    Register {
+        /// The host.
+        host: String,
+        /// What does not fit.
+        error: crate::model::RegError,
+    },
     /// A field whose values have no common value (an exact-match field that differs, or
     /// incompatible enum values).
     #[error(
@@ -202,6 +210,12 @@ impl Baseline {
         let mut take_name = move || name.take().map(|f| f()).unwrap_or_default();
         let mut got: Option<String> = None;
         let mut the_name = move || got.get_or_insert_with(&mut take_name).clone();
+        if let Err(error) = host.validate() {
+            return Err(BaselineError::Register {
+                host: the_name(),
+                error,
+            });
+        }
         if let Some(acc) = self.acc.as_ref()
             && acc.kind == host.kind
             && host.kind == Kind::X86Cpuid

@@ -102,6 +102,14 @@ pub enum CompareError {
         /// Host kind.
         host: Kind,
     },
+    /// A register set that does not fit its registers (built in code without the checks).
+    #[error("{side}: {error}")]
+    Register {
+        /// `profile` or `host`.
+        side: &'static str,
+        /// What does not fit.
+        error: crate::model::RegError,
+    },
 }
 
 /// Compares `profile` with `host`.
@@ -111,6 +119,10 @@ pub fn compare(profile: &RegSet, host: &RegSet) -> Result<Comparison, CompareErr
             profile: profile.kind,
             host: host.kind,
         });
+    }
+    for (side, r) in [("profile", profile), ("host", host)] {
+        r.validate()
+            .map_err(|error| CompareError::Register { side, error })?;
     }
     let t = profile.kind.table();
     let mut responsible = Vec::new();

@@ -64,7 +64,9 @@ pub enum Problem {
         bits: u8,
     },
     /// The `type` is not one vcap knows.
-    #[error("unknown register type {0:?} (expected arm_smmuv3, intel_vtd, amd or x86_cpuid)")]
+    #[error(
+        "unknown register type {0:?} (expected arm_smmuv3, intel_vtd, amd, x86_cpuid or kvm_cpuid2)"
+    )]
     UnknownType(String),
     /// Wrong number of entries.
     #[error("expected {expected} entries, found {found}")]
@@ -509,6 +511,18 @@ pub fn parse_host_json_lazy<'a>(
     let ty = tag
         .ty
         .ok_or_else(|| err(origin, Some(first), Some("type"), Problem::Missing))?;
+    if ty == "kvm_cpuid2" {
+        let doc: crate::kvm::Cpuid2Json = from_json(text, origin, first)?;
+        let regs = crate::kvm::to_regset(&doc.entries).map_err(|e| {
+            err(
+                origin,
+                line.or_else(|| line_of(text, "entries")),
+                Some("entries"),
+                Problem::Shape(e.to_string()),
+            )
+        })?;
+        return Ok((regs, doc.name.map(Cow::Owned)));
+    }
     let kind = Kind::from_type_name(&ty).ok_or_else(|| {
         err(
             origin,
