@@ -55,7 +55,7 @@ pub enum LiveSource {
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
     /// Host files: JSON, JSON lines (one host per line, streamed), or `cpuid -r` text; `-` reads
-    /// JSON lines from stdin.
+    /// stdin (named explicitly: without HOST, nothing is read).
     #[arg(value_name = "HOST")]
     pub hosts: Vec<PathBuf>,
 }
@@ -84,7 +84,7 @@ pub enum Error {
     },
     /// An input did not parse.
     #[error(transparent)]
-    Input(#[from] InputError),
+    Input(Box<InputError>),
     /// Sanitizing failed.
     #[error("sanitize: {0}")]
     Sanitize(#[from] SanitizeError),
@@ -105,6 +105,12 @@ pub enum Error {
     Output(#[from] std::io::Error),
 }
 
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        Error::Input(Box::new(e))
+    }
+}
+
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.display().to_string(),
@@ -120,78 +126,180 @@ fn origin(path: &Path) -> String {
     }
 }
 
-fn read_all(path: &Path) -> Result<String, Error> {
-    let mut s = String::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(io_err(path))?;
+/// The longest line any host format has (JSON lines are one host per line): 1 MiB.
+const LINE_LIMIT: usize = 1 << 20;
+/// The largest whole-file input (one JSON object, `cpuid -r` text of many CPUs, a manifest):
+/// 64 MiB. JSON lines stream without a total limit.
+const FILE_LIMIT: u64 = 64 << 20;
+
+fn open(path: &Path) -> Result<Box<dyn BufRead>, Error> {
+    Ok(if path == Path::new("-") {
+        Box::new(BufReader::new(std::io::stdin()))
     } else {
-        File::open(path)
-            .and_then(|mut f| f.read_to_string(&mut s))
-            .map_err(io_err(path))?;
+        Box::new(BufReader::new(File::open(path).map_err(io_err(path))?))
+    })
+}
+
+/// Reads one line (up to `\n`) of at most [`LINE_LIMIT`] bytes into `buf`; `false` at the end.
+fn read_line(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    path: &Path,
+    lineno: usize,
+    offset: u64,
+) -> Result<bool, Error> {
+    buf.clear();
+    let n = r
+        .take(LINE_LIMIT as u64 + 1)
+        .read_until(b'\n', buf)
+        .map_err(io_err(path))?;
+    if n > LINE_LIMIT {
+        // Say what it is before saying how long it is: binary data has no lines.
+        input::check_text(
+            &buf[..LINE_LIMIT.min(buf.len())],
+            &origin(path),
+            offset,
+            lineno,
+        )?;
+        let head = String::from_utf8_lossy(&buf[..buf.len().min(4 * input::EXCERPT)]);
+        return Err(InputError::new(
+            &origin(path),
+            Some(lineno),
+            None,
+            input::Problem::LineTooLong(LINE_LIMIT, input::excerpt(&head)),
+        )
+        .at_offset(offset)
+        .into());
     }
-    Ok(s)
+    Ok(n > 0)
+}
+
+/// Reads the rest of a whole-file input after `head` (the bytes already read), at most
+/// [`FILE_LIMIT`] bytes in all, and checks that it is text.
+fn read_rest(r: &mut dyn BufRead, mut head: Vec<u8>, path: &Path) -> Result<String, Error> {
+    let room = FILE_LIMIT.saturating_sub(head.len() as u64);
+    r.take(room + 1)
+        .read_to_end(&mut head)
+        .map_err(io_err(path))?;
+    if head.len() as u64 > FILE_LIMIT {
+        return Err(InputError::new(
+            &origin(path),
+            None,
+            None,
+            input::Problem::TooLarge(FILE_LIMIT),
+        )
+        .into());
+    }
+    input::check_text(&head, &origin(path), 0, 1)?;
+    String::from_utf8(head)
+        .map_err(|_| InputError::new(&origin(path), None, None, input::Problem::NotUtf8).into())
+}
+
+fn read_all(path: &Path) -> Result<String, Error> {
+    let mut r = open(path)?;
+    read_rest(&mut *r, Vec::new(), path)
 }
 
 /// What `for_each_host` hands on: the registers and a way to get the host's name, which is only
 /// built when asked for (the first host, or an error).
 type HostSink<'s> = dyn FnMut(&RegSet, &mut dyn FnMut() -> String) -> Result<(), Error> + 's;
 
-/// Streams the hosts of one input into `sink`: JSON lines one line at a time (flat memory),
-/// anything else whole.
+/// Streams the hosts of one input into `sink`: JSON lines one line at a time (flat memory, each
+/// line at most [`LINE_LIMIT`]), anything else whole (at most [`FILE_LIMIT`]). The format is
+/// decided by the first non-blank line; binary data and non-UTF-8 text are named as such with
+/// their byte offset.
 fn for_each_host(path: &Path, sink: &mut HostSink<'_>) -> Result<(), Error> {
     let name = origin(path);
-    let reader: Box<dyn Read> = if path == Path::new("-") {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(File::open(path).map_err(io_err(path))?)
-    };
-    let mut r = BufReader::new(reader);
-    let mut line = String::new();
+    let mut r = open(path)?;
+    let mut buf = Vec::new();
     let mut lineno = 0usize;
-    // Find the first non-empty line to decide the format.
+    let mut offset = 0u64;
+    // Binary data: a `struct kvm_cpuid2` (KVM_GET_CPUID2's buffer) or an error. The largest
+    // kvm_cpuid2 is 8 + 256 * 40 bytes, so no more than that is read.
+    if r.fill_buf().map_err(io_err(path))?.contains(&0) {
+        let max = (vcap_regs::kvm::HEADER_SIZE
+            + vcap_regs::kvm::MAX_ENTRIES * vcap_regs::kvm::ENTRY_SIZE) as u64;
+        let mut head = Vec::new();
+        (&mut *r)
+            .take(max + 1)
+            .read_to_end(&mut head)
+            .map_err(io_err(path))?;
+        if vcap_regs::kvm::looks_like_cpuid2(&head) {
+            let entries = vcap_regs::kvm::cpuid2_from_bytes(&head).map_err(|e| {
+                InputError::new(&name, None, None, input::Problem::Shape(e.to_string()))
+            })?;
+            let regs = vcap_regs::kvm::to_regset(&entries).map_err(|e| {
+                InputError::new(
+                    &name,
+                    None,
+                    Some("kvm_cpuid2"),
+                    input::Problem::Shape(e.to_string()),
+                )
+            })?;
+            return sink(&regs, &mut || name.clone());
+        }
+        input::check_text(&head, &name, 0, 1)?;
+    }
+    // Find the first non-blank line to decide the format.
+    let mut consumed = Vec::new();
     loop {
-        line.clear();
-        if r.read_line(&mut line).map_err(io_err(path))? == 0 {
-            return Err(InputError {
-                origin: name,
-                line: None,
-                field: None,
-                problem: input::Problem::Empty,
-            }
-            .into());
+        if !read_line(&mut *r, &mut buf, path, lineno + 1, offset)? {
+            return Err(InputError::new(&name, None, None, input::Problem::Empty).into());
         }
         lineno += 1;
-        if !line.trim().is_empty() {
+        let text = input::check_text(&buf, &name, offset, lineno)?;
+        if !text.trim().is_empty() {
             break;
         }
+        offset = offset.saturating_add(buf.len() as u64);
+        consumed.extend_from_slice(&buf);
+        if consumed.len() as u64 > FILE_LIMIT {
+            return Err(
+                InputError::new(&name, None, None, input::Problem::TooLarge(FILE_LIMIT)).into(),
+            );
+        }
     }
-    let first_is_json_line = line.trim_start().starts_with('{')
-        && serde_json::from_str::<serde_json::Value>(&line).is_ok();
-    if !first_is_json_line {
-        let mut rest = String::new();
-        r.read_to_string(&mut rest).map_err(io_err(path))?;
-        let text = format!("{}{line}{rest}", "\n".repeat(lineno - 1));
+    let first = input::check_text(&buf, &name, offset, lineno)?;
+    let format = input::detect_format(first, &name, lineno)?;
+    if format != input::Format::JsonLines {
+        consumed.extend_from_slice(&buf);
+        let text = read_rest(&mut *r, consumed, path)?;
         for h in input::parse_hosts(&text, &name)? {
             sink(&h.regs, &mut || h.name.clone())?;
         }
         return Ok(());
     }
     loop {
+        let line = input::check_text(&buf, &name, offset, lineno)?;
         if !line.trim().is_empty() {
-            let (regs, explicit) = input::parse_host_json_lazy(&line, &name, Some(lineno))?;
+            let (regs, explicit) = input::parse_host_json_lazy(line, &name, Some(lineno))?;
             sink(&regs, &mut || match &explicit {
                 Some(n) => n.to_string(),
                 None => format!("{name}:{lineno}"),
             })?;
         }
-        line.clear();
-        if r.read_line(&mut line).map_err(io_err(path))? == 0 {
+        offset = offset.saturating_add(buf.len() as u64);
+        if !read_line(&mut *r, &mut buf, path, lineno + 1, offset)? {
             return Ok(());
         }
         lineno += 1;
     }
+}
+
+/// Refuses a command line that names stdin (`-`) more than once: it can be read only once.
+fn stdin_once<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<(), Error> {
+    if paths
+        .into_iter()
+        .filter(|p| p.as_path() == Path::new("-"))
+        .count()
+        > 1
+    {
+        return Err(Error::Usage(
+            "`-` (stdin) is named more than once; stdin can be read only once: save it to a file"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads exactly one profile (several are folded into their baseline).
@@ -340,6 +448,7 @@ pub fn sanitize(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    stdin_once(a.host.iter().chain(a.manifest.iter()))?;
     let source = || crate::probe_cmd::open(root).map_err(|e| Error::Live("source", e.to_string()));
     let host = match (a.live, &a.host) {
         (Some(LiveSource::Vtd), _) => live_vtd(&source()?)?,
@@ -365,6 +474,12 @@ pub fn sanitize(
 
 /// Runs `vcap baseline`.
 pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    if a.hosts.is_empty() {
+        return Err(Error::Usage(
+            "baseline: no HOST given; name host files, or `-` to read them from stdin".into(),
+        ));
+    }
+    stdin_once(&a.hosts)?;
     let mut b = Baseline::new();
     for p in &a.hosts {
         for_each_host(p, &mut |regs, name| Ok(b.add_with(regs, name)?))?;
@@ -382,6 +497,7 @@ pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8,
 /// Runs `vcap compare`. Exit status 0 when the profile runs on the host (identical or subset),
 /// 1 when it does not (superset or incompatible).
 pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    stdin_once([&a.profile, &a.host])?;
     let p = one_profile(&a.profile)?;
     let h = one_profile(&a.host)?;
     let c = vcap_regs::compare(&p.regs, &h.regs)?;

@@ -127,7 +127,9 @@ fn sanitize_cpuid_text() {
     assert_eq!(v["type"], "x86_cpuid");
     assert_eq!(v["guest"]["CPUID.0x7.0x0.EBX"], "0xd19f27eb");
     assert_eq!(v["guest"]["CPUID.0x80000008.0x0.EAX"], "0x0000302e");
-    assert_eq!(v["guest"].as_object().unwrap().len(), 28);
+    // 8 leaves (0x0 included) x 4 registers.
+    assert_eq!(v["guest"].as_object().unwrap().len(), 32);
+    assert_eq!(v["guest"]["CPUID.0x0.0x0.EBX"], "0x756e6547");
 }
 
 #[test]
@@ -252,23 +254,52 @@ fn baseline_of_files_and_of_a_json_lines_stream() {
 }
 
 #[test]
-fn baseline_exact_mismatch_names_the_field_and_the_hosts() {
+fn baseline_of_intel_and_amd_is_an_error_that_says_so() {
+    // Before: an error on leaf 1 STEPPING (and, once models fold, a silent Intel+AMD fold).
     let (code, err) = run(&[
         "baseline",
         &fixture("cpuid-xeon-gold-6252.txt"),
         &fixture("cpuid-amd-epyc-m6a-t2a-guest.txt"),
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("CPUID.0x1.0x0.EAX.STEPPING"), "{err}");
+    assert!(
+        err.contains("is AuthenticAMD but host") && err.contains("is GenuineIntel"),
+        "{err}"
+    );
+    assert!(err.contains("never share a baseline"), "{err}");
     assert!(err.contains("cpuid-xeon-gold-6252.txt"), "{err}");
     assert!(err.contains("cpuid-amd-epyc-m6a-t2a-guest.txt"), "{err}");
+    // compare across vendors: incompatible, the vendor named as the reason.
+    let v = {
+        let (code, out) = run(&[
+            "compare",
+            &fixture("cpuid-xeon-gold-6252.txt"),
+            &fixture("cpuid-amd-epyc-m6a-t2a-guest.txt"),
+            "--json",
+        ]);
+        assert_eq!(code, 1);
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    assert_eq!(v["result"], "incompatible");
+    assert!(
+        v["responsible"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["field"] == "CPUID.0x0.0x0.EBX.VENDOR_0" && d["class"] == "vendor"),
+        "{v}"
+    );
 }
 
 #[test]
 fn baseline_rejects_an_empty_host_list_and_mixed_types() {
+    // No HOST: nothing is read (not even stdin), and the message says how to read stdin.
     let (code, err) = run(&["baseline"]);
     assert_eq!(code, 2);
-    assert!(err.contains("empty host list"), "{err}");
+    assert!(
+        err.contains("no HOST given") && err.contains("`-`"),
+        "{err}"
+    );
     let empty = tmp("empty.jsonl", "\n\n");
     let (code, err) = run(&["baseline", &empty]);
     assert_eq!(code, 2);
@@ -315,7 +346,9 @@ fn compare_verdicts_and_exit_status() {
     assert_eq!(code, 1);
     assert!(out.starts_with("superset"), "{out}");
     assert!(out.contains("IDR0.S2P"), "{out}");
-    // Sapphire Rapids vs the older Xeon: incompatible, with the fields responsible.
+    // Sapphire Rapids vs the older Xeon: superset (SAGAW and more), with the fields responsible.
+    // NFR (the number of fault-recording registers, 7 vs 0) is the emulated unit's own: before,
+    // it made the pair "incompatible"; now it is listed as vmm-owned and decides nothing.
     let (code, out) = run(&[
         "compare",
         &fixture("vtd-intel-m50fcp-sapphire-rapids.json"),
@@ -324,16 +357,35 @@ fn compare_verdicts_and_exit_status() {
     ]);
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["result"], "incompatible");
-    let fields: Vec<&str> = v["responsible"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    assert_eq!(v["result"], "superset");
+    let names = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{}",
+                    d["field"].as_str().unwrap(),
+                    d["class"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let resp = names("responsible");
     assert!(
-        fields.contains(&"CAP.SAGAW") && fields.contains(&"CAP.NFR"),
-        "{fields:?}"
+        resp.contains(&"CAP.SAGAW:capability".to_string()),
+        "{resp:?}"
+    );
+    assert!(resp.iter().all(|f| f.ends_with(":capability")), "{resp:?}");
+    let other = names("not_capabilities");
+    assert!(
+        other.contains(&"CAP.NFR:vmm-owned".to_string()),
+        "{other:?}"
+    );
+    assert!(
+        other.contains(&"CAP.FRO:vmm-owned".to_string()),
+        "{other:?}"
     );
     assert_eq!(v["runs"], false);
 }
@@ -396,7 +448,10 @@ fn bad_inputs_name_file_line_and_field_with_exit_status_2() {
                 "bad7.json",
                 "{\"type\": \"amd\", \"efr\": \"0x0\", \"cap_reg\": \"0x1\"}",
             ),
-            vec!["bad7.json:1", "cap_reg", "not a key of a amd host file"],
+            vec![
+                "bad7.json:1:39",
+                "cap_reg: unknown field `cap_reg`, expected one of `type`, `name`, `efr`, `efr2`",
+            ],
         ),
         // cpuid -r text with a broken line.
         (
@@ -488,4 +543,319 @@ fn bad_inputs_name_file_line_and_field_with_exit_status_2() {
     let (code, err) = run(&["sanitize", "/nonexistent/host.json"]);
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/host.json"), "{err}");
+}
+
+/// Runs the vcap binary with `stdin` piped in; returns (exit status, stdout, stderr, seconds).
+fn run_bin(args: &[&str], stdin: &[u8]) -> (i32, String, String, f64) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let t = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vcap"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    // The child may stop reading early (an error): a failed write is then expected.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = writer.join();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        t.elapsed().as_secs_f64(),
+    )
+}
+
+/// Issue 16, register-input errors: each command line of the issue, with the new answer.
+#[test]
+fn a_json_array_on_stdin_is_named_as_not_a_host_file() {
+    // Before: "malformed cpuid -r line".
+    let (code, _, err, _) = run_bin(&["sanitize", "-"], b"[1,2,3]\n");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("stdin:1") && err.contains("not a host file") && err.contains("[1,2,3]"),
+        "{err}"
+    );
+    assert!(!err.contains("cpuid -r line"), "{err}");
+}
+
+#[test]
+fn an_unknown_key_lists_only_that_types_keys() {
+    let f = tmp(
+        "unknown.json",
+        "{\"type\": \"intel_vtd\",\n \"cap_reg\": \"0x0\", \"ecap_reg\": \"0x0\",\n \"efr\": \"0x1\"}",
+    );
+    let (code, err) = run(&["sanitize", &f]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown.json:3:"), "{err}");
+    assert!(
+        err.contains(
+            "efr: unknown field `efr`, expected one of `type`, `name`, `flags`, `__reserved`, `cap_reg`, `ecap_reg`"
+        ),
+        "{err}"
+    );
+    // Before: every type's keys (idr, iidr, aidr, efr2, cpuid ...) were listed.
+    for other in ["idr", "aidr", "efr2", "cpuid"] {
+        assert!(!err.contains(&format!("`{other}`")), "{err}");
+    }
+}
+
+#[test]
+fn a_type_error_names_the_field_and_the_expected_type() {
+    let f = tmp(
+        "typed.json",
+        "{\"type\": \"arm_smmuv3\",\n \"idr\": [\"0x0\", \"0x0\", true, \"0x0\", \"0x0\", \"0x0\"],\n \"iidr\": \"0x0\", \"aidr\": \"0x0\"}",
+    );
+    let (code, err) = run(&["sanitize", &f]);
+    assert_eq!(code, 2);
+    assert!(err.contains("typed.json:2:"), "{err}");
+    assert!(err.contains("idr[2]"), "{err}");
+    assert!(
+        err.contains("`true`, expected a \"0x...\" string or a non-negative integer"),
+        "{err}"
+    );
+    let f = tmp("typed2.json", "{\"type\": \"amd\", \"efr\": {\"lo\": 1}}");
+    let (_, err) = run(&["sanitize", &f]);
+    assert!(
+        err.contains("efr: invalid value: an object, expected a \"0x...\" string"),
+        "{err}"
+    );
+    let f = tmp("typed3.json", "{\"type\": 7, \"efr\": \"0x1\"}");
+    let (_, err) = run(&["sanitize", &f]);
+    assert!(
+        err.contains("typed3.json:1:") && err.contains("type: invalid type: integer `7`, expected"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_json_lines_error_gives_its_location_once() {
+    let f = tmp(
+        "loc.jsonl",
+        "{\"type\":\"amd\",\"efr\":\"0x1\"}\n{\"type\":\"amd\",\"efr\":\"0x1\",}\n",
+    );
+    let (code, err) = run(&["baseline", &f]);
+    assert_eq!(code, 2);
+    // Before: "loc.jsonl:2: malformed JSON: trailing comma at line 1 column 29".
+    assert!(
+        err.contains("loc.jsonl:2:27: malformed JSON: trailing comma"),
+        "{err}"
+    );
+    assert!(!err.contains("at line"), "{err}");
+    assert!(!err.contains("column"), "{err}");
+}
+
+#[test]
+fn an_integer_beyond_64_bits_is_quoted_as_written() {
+    let f = tmp(
+        "big.json",
+        "{\"type\": \"intel_vtd\", \"cap_reg\": 18446744073709551616, \"ecap_reg\": 0}",
+    );
+    let (code, err) = run(&["sanitize", &f]);
+    assert_eq!(code, 2);
+    // Before: "\"18446744073709552000\" is not a hex number".
+    assert!(
+        err.contains("cap_reg: the integer 18446744073709551616 does not fit in 64 bits"),
+        "{err}"
+    );
+    // 2^64 - 1 is a fine 64-bit value; 2^32 in a 32-bit register is too wide.
+    let f = tmp(
+        "max.json",
+        "{\"type\": \"intel_vtd\", \"cap_reg\": 18446744073709551615, \"ecap_reg\": 0}",
+    );
+    assert_eq!(run(&["sanitize", &f]).0, 0);
+    let f = tmp(
+        "wide.json",
+        "{\"type\": \"arm_smmuv3\", \"idr\": [0, 0, 0, 0, 0, 4294967296], \"iidr\": 0, \"aidr\": 0}",
+    );
+    let (_, err) = run(&["sanitize", &f]);
+    assert!(
+        err.contains("idr[5]: value 0x100000000 is wider than the 32-bit register"),
+        "{err}"
+    );
+}
+
+#[test]
+fn baseline_without_hosts_does_not_read_stdin_and_says_so() {
+    let line = std::fs::read_to_string(fixture("amd-zen-desktop.json")).unwrap();
+    // Before: "empty host list".
+    let (code, _, err, _) = run_bin(&["baseline"], line.as_bytes());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no HOST given") && err.contains("`-`"),
+        "{err}"
+    );
+    // With `-` it reads stdin.
+    let (code, out, err, _) = run_bin(&["baseline", "-"], line.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 host"), "{out}");
+}
+
+#[test]
+fn stdin_named_twice_is_refused_before_reading() {
+    let line = std::fs::read_to_string(fixture("amd-zen-desktop.json")).unwrap();
+    // Before: the second `-` read an exhausted stdin ("no host profile").
+    for args in [
+        &["compare", "-", "-"][..],
+        &["baseline", "-", "-"][..],
+        &["sanitize", "-", "--manifest", "-"][..],
+    ] {
+        let (code, _, err, _) = run_bin(args, line.as_bytes());
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("stdin") && err.contains("only once"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// 50 MB of zeros: before, 16.7 s and a 100 MB error message; now the first bytes say it is
+/// binary data, at byte offset 0.
+#[test]
+fn fifty_megabytes_of_zeros_is_named_binary_at_once() {
+    let dir = std::env::temp_dir().join(format!("vcap-regs-zeros-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let z = dir.join("z");
+    std::fs::write(&z, vec![0u8; 50_000_000]).unwrap();
+    let z = z.display().to_string();
+    for cmd in ["baseline", "sanitize"] {
+        let t = std::time::Instant::now();
+        let (code, err) = run(&[cmd, &z]);
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(code, 2);
+        assert!(
+            err.contains("binary data") && err.contains("byte offset 0"),
+            "{err}"
+        );
+        assert!(err.len() < 400, "{} bytes of error", err.len());
+        assert!(secs < 0.5, "{cmd}: {secs} s");
+    }
+    // The same through stdin, in the binary: the error is short and quick.
+    let (code, _, err, secs) = run_bin(&["baseline", "-"], &vec![0u8; 50_000_000]);
+    assert_eq!(code, 2);
+    assert!(err.contains("stdin:1: binary data"), "{err}");
+    assert!(
+        err.len() < 400 && secs < 0.9,
+        "{} bytes, {secs} s",
+        err.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn long_lines_and_non_utf8_are_cut_and_located() {
+    // A 3 MB line of text: named as too long, quoted cut, with its offset.
+    let mut text = String::from("{\"type\":\"amd\",\"efr\":\"0x1\"}\n");
+    text.push_str(&"x".repeat(3_000_000));
+    let f = tmp("long.jsonl", &text);
+    let t = std::time::Instant::now();
+    let (code, err) = run(&["baseline", &f]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("long.jsonl:2: line longer than 1048576 bytes")
+            && err.contains("byte offset 27"),
+        "{err}"
+    );
+    assert!(err.len() < 400, "{err}");
+    assert!(t.elapsed().as_secs_f64() < 0.5);
+    // A long broken cpuid -r line is quoted cut to 80 characters.
+    let f = tmp(
+        "cut.txt",
+        &format!("CPU 0:\n   0x00000001 0x00: {}\n", "q".repeat(5000)),
+    );
+    let (_, err) = run(&["sanitize", &f]);
+    assert!(
+        err.contains("cut.txt:2: malformed cpuid -r line") && err.contains("…"),
+        "{err}"
+    );
+    assert!(err.contains("byte offset 7"), "{err}");
+    assert!(err.len() < 300, "{err}");
+    // Latin-1 bytes: not UTF-8, at their offset.
+    let dir = std::env::temp_dir().join(format!("vcap-regs-latin1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("latin1.json");
+    std::fs::write(
+        &p,
+        b"{\"type\": \"amd\", \"name\": \"caf\xe9\", \"efr\": \"0x1\"}",
+    )
+    .unwrap();
+    let (_, err) = run(&["sanitize", &p.display().to_string()]);
+    assert!(
+        err.contains("latin1.json:1: not UTF-8 text (byte offset 28)"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A CPUID host file that leaves registers out is an error naming them (before: they read as
+/// 0, so a file without leaf 7 zeroed AVX2, AVX-512, SMEP and SMAP); the baseline's own profile
+/// writes all of them, so it reads back.
+#[test]
+fn cpuid_json_without_every_register_is_refused_and_the_profile_reads_back() {
+    let f = tmp(
+        "partial.json",
+        "{\"type\": \"x86_cpuid\", \"cpuid\": {\"CPUID.0x1.0x0.ECX\": \"0x7ffefbff\"}}",
+    );
+    let (code, err) = run(&["sanitize", &f]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cpuid: 31 register(s) missing") && err.contains("CPUID.0x7.0x0.EBX"),
+        "{err}"
+    );
+    let v = json(&["baseline", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);
+    let p = tmp("profile.json", &v["profile"].to_string());
+    let w = json(&["baseline", &p, "--json"]);
+    assert_eq!(w["profile"]["cpuid"], v["profile"]["cpuid"]);
+}
+
+/// A `struct kvm_cpuid2` (KVM_GET_CPUID2's buffer) and its JSON form are host files: both give
+/// the registers of the `cpuid -r` text they were made from.
+#[test]
+fn kvm_cpuid2_binary_and_json_are_host_files() {
+    let text = std::fs::read_to_string(fixture("cpuid-xeon-gold-6252.txt")).unwrap();
+    let cpus = vcap_regs::input::parse_cpuid_blocks(&text, "x").unwrap();
+    let entries: Vec<vcap_regs::kvm::CpuidEntry> = cpus[0]
+        .iter()
+        .map(|(&(function, index), r)| vcap_regs::kvm::CpuidEntry {
+            function,
+            index,
+            flags: u32::from(matches!(function, 7 | 0xd)),
+            eax: r[0],
+            ebx: r[1],
+            ecx: r[2],
+            edx: r[3],
+            padding: [0; 3],
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("vcap-regs-kvm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join("cpuid2.bin");
+    std::fs::write(&bin, vcap_regs::kvm::cpuid2_to_bytes(&entries)).unwrap();
+    let js = dir.join("cpuid2.json");
+    let doc = serde_json::json!({"type": "kvm_cpuid2", "entries": entries});
+    std::fs::write(&js, doc.to_string()).unwrap();
+    let want = json(&["sanitize", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);
+    for f in [&bin, &js] {
+        let got = json(&["sanitize", &f.display().to_string(), "--json"]);
+        assert_eq!(got["host"], want["host"], "{}", f.display());
+        assert_eq!(got["guest"], want["guest"], "{}", f.display());
+    }
+    // A binary file that is not a kvm_cpuid2 (nent says 3, two entries follow) is binary data.
+    let mut bad = vcap_regs::kvm::cpuid2_to_bytes(&entries[..2]);
+    bad[0] = 3;
+    std::fs::write(&bin, bad).unwrap();
+    let (code, err) = run(&["sanitize", &bin.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("binary data") && err.contains("byte offset 1"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

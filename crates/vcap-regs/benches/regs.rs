@@ -142,5 +142,31 @@ fn baseline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sanitize, baseline);
+/// Parsing alone: one host JSON line into registers, 4096 distinct lines (the same lines as the
+/// JSON-lines fold above). This is the number that decides whether a hand-written parser beside
+/// serde earns its keep (docs/regs.md, "Input").
+fn parse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse");
+    let mut seed = 0x2545_f491_4f6c_dd1d;
+    let lines: Vec<String> = (0..4096)
+        .map(|_| {
+            let h = smmu_host(&mut seed);
+            format!(
+                r#"{{"type":"arm_smmuv3","idr":["{:#x}","{:#x}","{:#x}","{:#x}","{:#x}","{:#x}"],"iidr":"{:#x}","aidr":"{:#x}"}}"#,
+                h.regs[0], h.regs[1], h.regs[2], h.regs[3], h.regs[4], h.regs[5], h.regs[6], h.regs[7]
+            )
+        })
+        .collect();
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("smmuv3-json-line", |b| {
+        b.iter(|| {
+            for (i, l) in lines.iter().enumerate() {
+                black_box(input::parse_host_json_lazy(black_box(l), "bench", Some(i + 1)).unwrap());
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, sanitize, baseline, parse);
 criterion_main!(benches);

@@ -23,6 +23,40 @@ pub enum BaselineError {
         /// Its kind.
         kind: Kind,
     },
+    /// CPUs of different vendors: their CPUID leaves mean different things (AMD's 0x8000_0001
+    /// ECX is not Intel's), and a guest cannot move between them.
+    #[error(
+        "host {host} is {vendor} but host {first} is {first_vendor}: CPUs of different vendors (Intel and AMD) never share a baseline; fold each vendor's hosts separately"
+    )]
+    VendorMismatch {
+        /// The first host folded.
+        first: String,
+        /// Its vendor string.
+        first_vendor: String,
+        /// The host of the other vendor.
+        host: String,
+        /// Its vendor string.
+        vendor: String,
+    },
+    /// The fold left a field a usable profile needs at an unusable value (VT-d SAGAW = 0: no
+    /// page-table depth every host walks; no address width).
+    #[error("{field} = 0 in the baseline: {why}; caused by {hosts}")]
+    Unusable {
+        /// `REG.NAME`.
+        field: String,
+        /// What a 0 means.
+        why: &'static str,
+        /// The hosts that took it there (with the bit each lacked, for bitmaps).
+        hosts: String,
+    },
+    /// A host register set that does not fit its registers (built in code without the checks).
+    #[error("host {host}: {error}")]
+    Register {
+        /// The host.
+        host: String,
+        /// What does not fit.
+        error: crate::model::RegError,
+    },
     /// A field whose values have no common value (an exact-match field that differs, or
     /// incompatible enum values).
     #[error(
@@ -53,6 +87,41 @@ pub struct Baseline {
     count: u64,
     varied: [u64; MAX_REGS],
     dropped_unknown: [u64; MAX_REGS],
+    /// Per required field of this kind: the first host that lacked each bit (bitmaps) or that
+    /// reported 0 (bit 0 slot, other rules). At most 64 names per field.
+    culprits: Vec<Vec<(u8, String)>>,
+    /// Per required field, the bits some host had.
+    had: Vec<u64>,
+}
+
+/// Fields a usable profile cannot have at 0, with what a 0 means.
+pub const REQUIRED: &[(Kind, &str, &str)] = &[
+    (
+        Kind::IntelVtd,
+        "CAP.SAGAW",
+        "no second-level page-table depth is common to all hosts, so a guest cannot build page tables any host walks",
+    ),
+    (Kind::IntelVtd, "CAP.MGAW", "no guest address width"),
+    (
+        Kind::X86Cpuid,
+        "CPUID.0x80000008.0x0.EAX.PHYS_ADDR_BITS",
+        "no physical address width",
+    ),
+    (
+        Kind::X86Cpuid,
+        "CPUID.0x80000008.0x0.EAX.LIN_ADDR_BITS",
+        "no linear address width",
+    ),
+];
+
+fn required_of(
+    kind: Kind,
+) -> impl Iterator<Item = (&'static crate::model::Field, &'static str, &'static str)> {
+    let t = kind.table();
+    REQUIRED
+        .iter()
+        .filter(move |r| r.0 == kind)
+        .filter_map(move |&(_, name, why)| t.field(name).map(|f| (f, name, why)))
 }
 
 impl Default for Baseline {
@@ -83,6 +152,39 @@ impl Baseline {
             count: 0,
             varied: [0; MAX_REGS],
             dropped_unknown: [0; MAX_REGS],
+            culprits: Vec::new(),
+            had: Vec::new(),
+        }
+    }
+
+    /// Records, for each required field, the host that lacks a bit (or reports 0) first.
+    fn note_culprits(&mut self, host: &RegSet, name: &mut dyn FnMut() -> String) {
+        if self.culprits.is_empty() {
+            self.culprits = required_of(host.kind).map(|_| Vec::new()).collect();
+            self.had = vec![0; self.culprits.len()];
+        }
+        let mut cached: Option<String> = None;
+        for (i, (f, _, _)) in required_of(host.kind).enumerate() {
+            let v = f.get(host.regs[f.reg]);
+            let lacking: u64 = if matches!(f.rule, crate::model::Rule::Bitmap) {
+                !v & f.value_mask()
+            } else if v == 0 {
+                1
+            } else {
+                0
+            };
+            if let Some(h) = self.had.get_mut(i) {
+                *h |= v;
+            }
+            let Some(list) = self.culprits.get_mut(i) else {
+                continue;
+            };
+            for bit in 0..f.width.min(64) {
+                if lacking & (1u64 << bit) != 0 && !list.iter().any(|(b, _)| *b == bit) {
+                    let n = cached.get_or_insert_with(&mut *name).clone();
+                    list.push((bit, n));
+                }
+            }
         }
     }
 
@@ -104,6 +206,36 @@ impl Baseline {
         name: impl FnOnce() -> String,
     ) -> Result<(), BaselineError> {
         let t = host.kind.table();
+        let mut name = Some(name);
+        let mut take_name = move || name.take().map(|f| f()).unwrap_or_default();
+        let mut got: Option<String> = None;
+        let mut the_name = move || got.get_or_insert_with(&mut take_name).clone();
+        if let Err(error) = host.validate() {
+            return Err(BaselineError::Register {
+                host: the_name(),
+                error,
+            });
+        }
+        if let Some(acc) = self.acc.as_ref()
+            && acc.kind == host.kind
+            && host.kind == Kind::X86Cpuid
+        {
+            let (a, b) = (
+                crate::tables::cpuid::vendor(acc),
+                crate::tables::cpuid::vendor(host),
+            );
+            if a != b {
+                return Err(BaselineError::VendorMismatch {
+                    first: self.first.clone(),
+                    first_vendor: a,
+                    host: the_name(),
+                    vendor: b,
+                });
+            }
+        }
+        if self.acc.as_ref().is_none_or(|a| a.kind == host.kind) {
+            self.note_culprits(host, &mut the_name);
+        }
         let Some(acc) = self.acc.as_mut() else {
             let mut first = RegSet::zero(host.kind);
             for r in 0..t.registers.len() {
@@ -112,7 +244,7 @@ impl Baseline {
                 self.dropped_unknown[r] |= host.regs[r] & !known;
             }
             self.acc = Some(first);
-            self.first = name();
+            self.first = the_name();
             self.count = 1;
             return Ok(());
         };
@@ -120,12 +252,10 @@ impl Baseline {
             return Err(BaselineError::KindMismatch {
                 first: self.first.clone(),
                 first_kind: acc.kind,
-                host: name(),
+                host: the_name(),
                 kind: host.kind,
             });
         }
-        let mut name = Some(name);
-        let mut take_name = move || name.take().map(|f| f()).unwrap_or_default();
         let plan = fold_plan(host.kind);
         let mut next = *acc;
         for (r, fields) in plan.iter().enumerate() {
@@ -148,7 +278,7 @@ impl Baseline {
                         field: t.full_name(field),
                         first: self.first.clone(),
                         agreed: a,
-                        host: take_name(),
+                        host: the_name(),
                         value: b,
                         rule: f.rule.name(),
                     }
@@ -180,9 +310,49 @@ impl Baseline {
         Ok(())
     }
 
-    /// The result; an error when no host was folded.
+    /// The result; an error when no host was folded, or when a field a usable profile needs
+    /// ([`REQUIRED`]) folded to 0 (naming the hosts that took it there).
     pub fn finish(&self) -> Result<BaselineResult, BaselineError> {
         let profile = self.acc.ok_or(BaselineError::Empty)?;
+        for (i, (f, field, why)) in required_of(profile.kind).enumerate() {
+            if f.get(profile.regs[f.reg]) != 0 {
+                continue;
+            }
+            let bitmap = matches!(f.rule, crate::model::Rule::Bitmap);
+            let had = self.had.get(i).copied().unwrap_or(0);
+            let list: Vec<&(u8, String)> = self
+                .culprits
+                .get(i)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .filter(|(bit, _)| !bitmap || had & (1u64 << bit) != 0)
+                .collect();
+            let hosts = if list.is_empty() {
+                format!("every host ({} folded)", self.count)
+            } else {
+                list.iter()
+                    .take(8)
+                    .map(|(bit, h)| {
+                        if bitmap {
+                            let meaning = f
+                                .meaning(1 << bit)
+                                .map(|m| format!(" {m}"))
+                                .unwrap_or_default();
+                            format!("{h} (lacks bit {bit}{meaning})")
+                        } else {
+                            format!("{h} (reports 0)")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(BaselineError::Unusable {
+                field: field.to_string(),
+                why,
+                hosts,
+            });
+        }
         Ok(BaselineResult {
             profile,
             hosts: self.count,

@@ -1,11 +1,14 @@
 //! Compare a guest profile with a host: identical, subset, superset or incompatible (QEMU's
 //! `CpuModelCompareResult` vocabulary), with the fields responsible. A field passes when the
 //! profile's value is no more capable than the host's under its rule (KVM's writable-ID-register
-//! rule: `safe(profile, host) == profile`).
+//! rule: `safe(profile, host) == profile`). Only capabilities decide: identity fields (CPUID
+//! signature, SMMUv3 IIDR) and VMM-owned fields (APIC IDs, topology counts, register offsets,
+//! queue sizes) are listed with their class but never make a profile "incompatible"; the CPU
+//! vendor does (Intel and AMD never run each other's profiles).
 
 use serde::Serialize;
 
-use crate::model::{Kind, RegSet, Rule};
+use crate::model::{Kind, Provenance, RegSet, Rule};
 
 /// The overall answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,6 +54,30 @@ pub struct FieldDiff {
     pub rule: &'static str,
     /// `profile-less-capable`, `profile-more-capable` or `incomparable`.
     pub direction: &'static str,
+    /// What the field is: `capability` (decides the verdict), `vendor` (decides: differing
+    /// vendors are incompatible), `identity` or `vmm-owned` (reported, never decide).
+    pub class: &'static str,
+}
+
+/// VMM-owned fields that the host still bounds (the VMM chooses a value no larger than the
+/// host's): compared as capabilities. SMMUv3 IDR5.OAS: QEMU's accelerated SMMUv3 refuses a
+/// guest OAS above the host's.
+const HOST_BOUNDED: &[(Kind, &str)] = &[(Kind::ArmSmmuV3, "IDR5.OAS")];
+
+/// The class of a field for compare (see [`FieldDiff::class`]).
+pub fn class_of(kind: Kind, f: &crate::model::Field) -> &'static str {
+    let t = kind.table();
+    let name = t.full_name(f);
+    if kind == Kind::X86Cpuid && f.name.starts_with("VENDOR_") {
+        return "vendor";
+    }
+    match f.prov {
+        Provenance::Identity => "identity",
+        Provenance::VmmOwned { .. } if !HOST_BOUNDED.contains(&(kind, name.as_str())) => {
+            "vmm-owned"
+        }
+        _ => "capability",
+    }
 }
 
 /// The answer with its reasons.
@@ -58,8 +85,10 @@ pub struct FieldDiff {
 pub struct Comparison {
     /// Overall verdict.
     pub verdict: Verdict,
-    /// Every field that differs.
+    /// Every capability (or vendor) field that differs: the reasons for the verdict.
     pub responsible: Vec<FieldDiff>,
+    /// Identity and VMM-owned fields that differ: reported, not reasons.
+    pub not_capabilities: Vec<FieldDiff>,
 }
 
 /// Why a comparison could not be made.
@@ -73,6 +102,14 @@ pub enum CompareError {
         /// Host kind.
         host: Kind,
     },
+    /// A register set that does not fit its registers (built in code without the checks).
+    #[error("{side}: {error}")]
+    Register {
+        /// `profile` or `host`.
+        side: &'static str,
+        /// What does not fit.
+        error: crate::model::RegError,
+    },
 }
 
 /// Compares `profile` with `host`.
@@ -83,41 +120,60 @@ pub fn compare(profile: &RegSet, host: &RegSet) -> Result<Comparison, CompareErr
             host: host.kind,
         });
     }
+    for (side, r) in [("profile", profile), ("host", host)] {
+        r.validate()
+            .map_err(|error| CompareError::Register { side, error })?;
+    }
     let t = profile.kind.table();
     let mut responsible = Vec::new();
+    let mut not_capabilities = Vec::new();
     let mut any_more = false;
     let mut any_less = false;
     let mut any_incomparable = false;
-    let mut push = |field: String, p: u64, h: u64, rule: &Rule, signed: bool, width: u8| {
+    let mut push = |field: String,
+                    p: u64,
+                    h: u64,
+                    rule: &Rule,
+                    signed: bool,
+                    width: u8,
+                    class: &'static str| {
         let p_ok = rule.no_more_capable(p, h, signed, width);
         let h_ok = rule.no_more_capable(h, p, signed, width);
         let direction = match (p_ok, h_ok) {
-            (true, _) => {
-                any_less = true;
-                "profile-less-capable"
-            }
-            (false, true) => {
-                any_more = true;
-                "profile-more-capable"
-            }
-            (false, false) => {
-                any_incomparable = true;
-                "incomparable"
-            }
+            (true, _) => "profile-less-capable",
+            (false, true) => "profile-more-capable",
+            (false, false) => "incomparable",
         };
-        responsible.push(FieldDiff {
+        let d = FieldDiff {
             field,
             profile: p,
             host: h,
             rule: rule.name(),
-            direction,
-        });
+            direction: if class == "vendor" {
+                "incomparable"
+            } else {
+                direction
+            },
+            class,
+        };
+        match class {
+            "capability" | "vendor" => {
+                match d.direction {
+                    "profile-less-capable" => any_less = true,
+                    "profile-more-capable" => any_more = true,
+                    _ => any_incomparable = true,
+                }
+                responsible.push(d);
+            }
+            _ => not_capabilities.push(d),
+        }
     };
     for f in t.fields {
         let p = f.get(profile.regs[f.reg]);
         let h = f.get(host.regs[f.reg]);
         if p != h {
-            push(t.full_name(f), p, h, &f.rule, f.signed, f.width);
+            let class = class_of(profile.kind, f);
+            push(t.full_name(f), p, h, &f.rule, f.signed, f.width, class);
         }
     }
     for (r, reg) in t.registers.iter().enumerate() {
@@ -134,6 +190,7 @@ pub fn compare(profile: &RegSet, host: &RegSet) -> Result<Comparison, CompareErr
                     &Rule::Bitmap,
                     false,
                     1,
+                    "capability",
                 );
             }
         }
@@ -150,5 +207,6 @@ pub fn compare(profile: &RegSet, host: &RegSet) -> Result<Comparison, CompareErr
     Ok(Comparison {
         verdict,
         responsible,
+        not_capabilities,
     })
 }

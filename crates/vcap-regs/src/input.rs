@@ -1,15 +1,22 @@
 //! Parsing the input formats (pure: text in, values out). Every error names the origin (file),
-//! the line and the field at fault.
+//! the line (and column, for JSON), the field at fault and what was expected; an offending line is
+//! quoted cut to [`EXCERPT`] characters.
 //!
 //! * Host JSON, shaped like the kernel structs: `{"type": "arm_smmuv3", "idr": ["0x…" ×6],
 //!   "iidr": "0x…", "aidr": "0x…"}`, `{"type": "intel_vtd", "cap_reg": "0x…", "ecap_reg":
 //!   "0x…"}`, `{"type": "amd", "efr": "0x…", "efr2": "0x…"}`, `{"type": "x86_cpuid", "cpuid":
 //!   {"CPUID.0x1.0x0.ECX": "0x…", …}}`; an optional `"name"`. One object per file, or one per
-//!   line (JSON lines).
-//! * `cpuid -r` text (the first CPU's block).
+//!   line (JSON lines). Parsed by serde in two passes (the `type`, then that type's own struct
+//!   with `deny_unknown_fields`), located by `serde_path_to_error`.
+//! * `cpuid -r` text: every CPU block, folded into one host.
 //! * sysfs hex (`/sys/class/iommu/*/intel-iommu/{cap,ecap}`: hex digits without `0x`).
 //! * The VMM manifest: `{"type": …, "base": "baseline" | "none", "fields": {"IDR0.ATS": 1 |
 //!   "0x1" | "host"}}`.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "an InputError carries its coordinates (origin, line, column, offset, field) by value; errors are the cold path"
+)]
 
 use std::borrow::Cow;
 use std::fmt;
@@ -21,18 +28,33 @@ use crate::model::{Kind, MAX_REGS, RegSet};
 use crate::sanitize::{Manifest, ManifestValue};
 use crate::tables;
 
+/// How many characters of an offending line or value an error quotes.
+pub const EXCERPT: usize = 80;
+
+/// `s` cut to [`EXCERPT`] characters (on a character boundary), with `…` when cut.
+pub fn excerpt(s: &str) -> String {
+    excerpt_n(s, EXCERPT)
+}
+
 /// What is wrong with an input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
-    /// Not JSON.
+    /// Not JSON (a syntax error).
     #[error("malformed JSON: {0}")]
     Json(String),
+    /// JSON of the wrong shape: a value of the wrong type, an unknown or missing key (serde's
+    /// words, which name what was expected).
+    #[error("{0}")]
+    Shape(String),
     /// A required key is missing.
     #[error("missing")]
     Missing,
     /// Not a hex number.
     #[error("{0:?} is not a hex number (expected \"0x...\")")]
     BadHex(String),
+    /// A JSON integer beyond 64 bits.
+    #[error("the integer {0} does not fit in 64 bits")]
+    NumberTooBig(String),
     /// More bits than the register has.
     #[error("value {value:#x} is wider than the {bits}-bit register")]
     TooWide {
@@ -42,7 +64,9 @@ pub enum Problem {
         bits: u8,
     },
     /// The `type` is not one vcap knows.
-    #[error("unknown register type {0:?} (expected arm_smmuv3, intel_vtd, amd or x86_cpuid)")]
+    #[error(
+        "unknown register type {0:?} (expected arm_smmuv3, intel_vtd, amd, x86_cpuid or kvm_cpuid2)"
+    )]
     UnknownType(String),
     /// Wrong number of entries.
     #[error("expected {expected} entries, found {found}")]
@@ -61,6 +85,25 @@ pub enum Problem {
     /// A `cpuid -r` line that does not parse.
     #[error("malformed cpuid -r line: {0:?}")]
     CpuidLine(String),
+    /// Text in no format vcap reads.
+    #[error("not a host file: expected a JSON object, JSON lines or `cpuid -r` text, found {0:?}")]
+    NotHostFormat(String),
+    /// Binary data where text was expected.
+    #[error(
+        "binary data (a NUL byte), not a host file: expected JSON, JSON lines or `cpuid -r` text"
+    )]
+    Binary,
+    /// Bytes that are not UTF-8.
+    #[error("not UTF-8 text")]
+    NotUtf8,
+    /// A line longer than the limit.
+    #[error("line longer than {0} bytes (no host file has such lines): {1:?}")]
+    LineTooLong(usize, String),
+    /// An input bigger than the limit for its format.
+    #[error(
+        "more than {0} bytes (the limit for a whole-file host format; JSON lines stream without a limit)"
+    )]
+    TooLarge(u64),
     /// A manifest field name the table does not have.
     #[error("no such field in the {0} table")]
     UnknownField(Kind),
@@ -78,6 +121,23 @@ pub enum Problem {
     /// A manifest `base` that is neither "baseline" nor "none".
     #[error("expected \"baseline\" or \"none\", found {0:?}")]
     BadBase(String),
+    /// A tracked CPUID leaf the dump lacks although the CPU has it (or may have it).
+    #[error(
+        "leaf {leaf:#x} subleaf {subleaf:#x} is missing from the dump ({why}); it would leave unknown: {fields}"
+    )]
+    MissingLeaf {
+        /// Leaf.
+        leaf: u32,
+        /// Subleaf.
+        subleaf: u32,
+        /// Why its absence is not "unsupported".
+        why: &'static str,
+        /// The fields it carries.
+        fields: String,
+    },
+    /// The CPUs of one `cpuid -r` dump do not fold into one host.
+    #[error("the CPUs of this dump have no common profile: {0}")]
+    CpusDiffer(String),
 }
 
 /// An input error with its coordinates.
@@ -87,7 +147,11 @@ pub struct InputError {
     pub origin: String,
     /// 1-based line, when known.
     pub line: Option<usize>,
-    /// The field or key at fault, when known.
+    /// 1-based column, when known (JSON).
+    pub column: Option<usize>,
+    /// Byte offset in the input, when it helps (binary data, a bad line).
+    pub offset: Option<u64>,
+    /// The field or key at fault, when known (`idr[2]`, `cpuid.CPUID.0x1.0x0.EAX`).
     pub field: Option<String>,
     /// What is wrong.
     pub problem: Problem,
@@ -98,59 +162,43 @@ impl fmt::Display for InputError {
         f.write_str(&self.origin)?;
         if let Some(l) = self.line {
             write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
         }
         if let Some(k) = &self.field {
             write!(f, ": {k}")?;
         }
-        write!(f, ": {}", self.problem)
+        write!(f, ": {}", self.problem)?;
+        if let Some(o) = self.offset {
+            write!(f, " (byte offset {o})")?;
+        }
+        Ok(())
+    }
+}
+
+impl InputError {
+    /// An error at `origin`, optionally at a line and a field.
+    pub fn new(origin: &str, line: Option<usize>, field: Option<&str>, problem: Problem) -> Self {
+        InputError {
+            origin: origin.to_string(),
+            line,
+            column: None,
+            offset: None,
+            field: field.map(str::to_string),
+            problem,
+        }
+    }
+
+    /// The same error at byte offset `offset`.
+    pub fn at_offset(mut self, offset: u64) -> Self {
+        self.offset = Some(offset);
+        self
     }
 }
 
 fn err(origin: &str, line: Option<usize>, field: Option<&str>, problem: Problem) -> InputError {
-    InputError {
-        origin: origin.to_string(),
-        line,
-        field: field.map(str::to_string),
-        problem,
-    }
-}
-
-/// A hex string or a JSON number, as written (borrowed from the input when possible).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum HexVal<'a> {
-    Str(Cow<'a, str>),
-    Num(u64),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for HexVal<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = HexVal<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a \"0x...\" string or a non-negative integer")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<HexVal<'de>, E> {
-                Ok(HexVal::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<HexVal<'de>, E> {
-                Ok(HexVal::Str(Cow::Owned(v.to_string())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HexVal<'de>, E> {
-                Ok(HexVal::Num(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<HexVal<'de>, E> {
-                Ok(HexVal::Str(Cow::Owned(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<HexVal<'de>, E> {
-                Ok(HexVal::Str(Cow::Owned(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<HexVal<'de>, E> {
-                Ok(HexVal::Str(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_any(V)
-    }
+    InputError::new(origin, line, field, problem)
 }
 
 /// Parses `"0x…"` (or bare hex digits when `allow_bare`) into a number.
@@ -177,31 +225,176 @@ pub fn parse_hex(s: &str, allow_bare: bool) -> Option<u64> {
     any.then_some(n)
 }
 
+/// A register value in JSON: a `"0x…"` string or a non-negative integer, at most `BITS` wide.
+/// Read through the raw JSON text, so an integer beyond 64 bits is quoted as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hex<const BITS: u8>(u64);
+
+/// Checks a register value against the register width.
+fn fits(value: u64, bits: u8) -> Result<u64, Problem> {
+    if bits < 64 && value >> bits != 0 {
+        Err(Problem::TooWide { value, bits })
+    } else {
+        Ok(value)
+    }
+}
+
+/// Reads a register value from its raw JSON text.
+fn hex_from_raw(raw: &str, bits: u8) -> Result<u64, Problem> {
+    let t = raw.trim();
+    if t.starts_with('"') {
+        let s: Cow<'_, str> = serde_json::from_str(t).map_err(|e| Problem::Shape(e.to_string()))?;
+        let n = parse_hex(&s, false).ok_or_else(|| Problem::BadHex(excerpt(&s)))?;
+        return fits(n, bits);
+    }
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        // JSON forbids leading zeros; serde_json has already refused them before we get here.
+        return match t.parse::<u64>() {
+            Ok(n) => fits(n, bits),
+            Err(_) => Err(Problem::NumberTooBig(excerpt(t))),
+        };
+    }
+    let what = match t.as_bytes().first() {
+        Some(b'{') => "an object".to_string(),
+        Some(b'[') => "an array".to_string(),
+        _ => format!("`{}`", excerpt(t)),
+    };
+    Err(Problem::Shape(format!(
+        "invalid value: {what}, expected a \"0x...\" string or a non-negative integer"
+    )))
+}
+
+impl<'de, const BITS: u8> Deserialize<'de> for Hex<BITS> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&serde_json::value::RawValue>::deserialize(d)?;
+        hex_from_raw(raw.get(), BITS)
+            .map(Hex)
+            .map_err(|p| de::Error::custom(Marked(p)))
+    }
+}
+
+/// A [`Problem`] carried through serde's error string: `\u{1}` + the problem's JSON-free text.
+/// The error mapping turns the message back into the problem (see [`problem_of`]).
+struct Marked(Problem);
+
+impl fmt::Display for Marked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\u{1}{}", self.0)
+    }
+}
+
+/// The six SMMUv3 IDRs: exactly six entries.
+#[derive(Debug)]
+struct Idr([u64; 6]);
+
+impl<'de> Deserialize<'de> for Idr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Idr;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of six \"0x...\" register values (IDR0..IDR5)")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Idr, A::Error> {
+                let mut out = [0u64; 6];
+                let mut n = 0usize;
+                while let Some(Hex(v)) = seq.next_element::<Hex<32>>()? {
+                    if let Some(slot) = out.get_mut(n) {
+                        *slot = v;
+                    }
+                    n = n.saturating_add(1);
+                }
+                if n != 6 {
+                    return Err(de::Error::custom(Marked(Problem::Count {
+                        expected: 6,
+                        found: n,
+                    })));
+                }
+                Ok(Idr(out))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+/// A CPUID register name of the table (`CPUID.0x1.0x0.ECX`), as its index.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct CpuidReg(usize);
+
+impl<'de> Deserialize<'de> for CpuidReg {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<'de, str>::deserialize(d)?;
+        tables::cpuid::TABLE
+            .register_index(&s)
+            .map(CpuidReg)
+            .ok_or_else(|| {
+                de::Error::custom(Marked(Problem::Shape(format!(
+                    "unknown register {:?}, expected one of `CPUID.<leaf>.<subleaf>.<EAX|EBX|ECX|EDX>` for the leaves {}",
+                    excerpt(&s),
+                    tables::cpuid::leaf_list()
+                ))))
+            })
+    }
+}
+
+/// Only the `type` (the first pass; every other key is skipped).
+#[derive(Debug, Deserialize)]
+struct TypeTag<'a> {
+    #[serde(rename = "type", borrow, default)]
+    ty: Option<Cow<'a, str>>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HostJson<'a> {
+struct SmmuJson<'a> {
     #[serde(rename = "type")]
-    ty: Option<String>,
-    name: Option<String>,
-    flags: Option<u64>,
-    #[serde(rename = "__reserved")]
-    reserved: Option<u64>,
-    #[serde(borrow)]
-    idr: Option<Vec<HexVal<'a>>>,
-    #[serde(borrow)]
-    iidr: Option<HexVal<'a>>,
-    #[serde(borrow)]
-    aidr: Option<HexVal<'a>>,
-    #[serde(borrow)]
-    cap_reg: Option<HexVal<'a>>,
-    #[serde(borrow)]
-    ecap_reg: Option<HexVal<'a>>,
-    #[serde(borrow)]
-    efr: Option<HexVal<'a>>,
-    #[serde(borrow)]
-    efr2: Option<HexVal<'a>>,
-    #[serde(borrow)]
-    cpuid: Option<std::collections::BTreeMap<Cow<'a, str>, HexVal<'a>>>,
+    _ty: de::IgnoredAny,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    flags: Option<Hex<32>>,
+    #[serde(rename = "__reserved", default)]
+    reserved: Option<Hex<32>>,
+    idr: Idr,
+    iidr: Hex<32>,
+    aidr: Hex<32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VtdJson<'a> {
+    #[serde(rename = "type")]
+    _ty: de::IgnoredAny,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    flags: Option<Hex<32>>,
+    #[serde(rename = "__reserved", default)]
+    reserved: Option<Hex<32>>,
+    cap_reg: Hex<64>,
+    ecap_reg: Hex<64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AmdJson<'a> {
+    #[serde(rename = "type")]
+    _ty: de::IgnoredAny,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    efr: Hex<64>,
+    #[serde(default)]
+    efr2: Option<Hex<64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CpuidJson<'a> {
+    #[serde(rename = "type")]
+    _ty: de::IgnoredAny,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    cpuid: std::collections::BTreeMap<CpuidReg, Hex<32>>,
 }
 
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
@@ -220,8 +413,83 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
         .map(|i| text[..i].bytes().filter(|&b| b == b'\n').count() + 1)
 }
 
+/// Turns a serde error message back into a [`Problem`]: ours (marked), a syntax error, or
+/// serde's own words about the shape. Messages are cut to a readable length.
+fn problem_of(msg: &str, syntax: bool) -> Problem {
+    if let Some(i) = msg.find('\u{1}') {
+        let rest = &msg[i + 1..];
+        // Our problems display the same text we would build again; keep it.
+        return Problem::Shape(rest.to_string());
+    }
+    let cut = if msg.chars().count() > 4 * EXCERPT {
+        excerpt_n(msg, 4 * EXCERPT)
+    } else {
+        msg.to_string()
+    };
+    if syntax {
+        Problem::Json(cut)
+    } else {
+        Problem::Shape(cut)
+    }
+}
+
+/// `s` cut to `n` characters.
+fn excerpt_n(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Deserializes `text` as `T`, locating any error: line (offset by `first_line - 1`), column,
+/// the path of the field (`idr[2]`), and the problem without serde's own "at line … column …".
+/// (Valid input is parsed once; invalid input twice.)
+fn from_json<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    origin: &str,
+    first_line: usize,
+) -> Result<T, InputError> {
+    // The common case, valid input, without the path bookkeeping; only an error is parsed again
+    // with `serde_path_to_error` to name the field.
+    if let Ok(v) = serde_json::from_str::<T>(text) {
+        return Ok(v);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = serde_path_to_error::deserialize::<_, T>(&mut de)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            (Some(path), e.into_inner())
+        })
+        .and_then(|v| de.end().map(|()| v).map_err(|e| (None, e)));
+    result.map_err(|(path, e)| {
+        let msg = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let msg = msg.strip_suffix(&suffix).unwrap_or(&msg);
+        let syntax = e.is_syntax() || e.is_eof();
+        let mut field = path.filter(|p| p != "." && p != "?");
+        // serde names unknown and missing keys in its message, not in the path.
+        for pre in ["unknown field `", "missing field `"] {
+            if let Some(k) = msg.strip_prefix(pre).and_then(|s| s.split('`').next()) {
+                field = Some(match field {
+                    Some(p) if p == k || p.ends_with(&format!(".{k}")) => p,
+                    Some(p) => format!("{p}.{k}"),
+                    None => k.to_string(),
+                });
+            }
+        }
+        InputError {
+            origin: origin.to_string(),
+            line: (e.line() > 0).then(|| first_line + e.line() - 1),
+            column: (e.line() > 0).then_some(e.column()),
+            offset: None,
+            field: field.map(|f| excerpt(&f)),
+            problem: problem_of(msg, syntax),
+        }
+    })
+}
+
 /// Parses one host JSON object. `line` is the line the object starts on (JSON lines) or `None`
-/// for a whole file, in which case errors locate the offending key in `text`.
+/// for a whole file.
 pub fn parse_host_json(text: &str, origin: &str, line: Option<usize>) -> Result<Host, InputError> {
     let (regs, name) = parse_host_json_lazy(text, origin, line)?;
     let name = name.map(Cow::into_owned).unwrap_or_else(|| match line {
@@ -238,223 +506,127 @@ pub fn parse_host_json_lazy<'a>(
     origin: &str,
     line: Option<usize>,
 ) -> Result<(RegSet, Option<Cow<'a, str>>), InputError> {
-    if let Some((regs, name)) = fast_host(text) {
-        return Ok((regs, name.map(Cow::Borrowed)));
+    let first = line.unwrap_or(1);
+    let tag: TypeTag<'a> = from_json(text, origin, first)?;
+    let ty = tag
+        .ty
+        .ok_or_else(|| err(origin, Some(first), Some("type"), Problem::Missing))?;
+    if ty == "kvm_cpuid2" {
+        let doc: crate::kvm::Cpuid2Json = from_json(text, origin, first)?;
+        let regs = crate::kvm::to_regset(&doc.entries).map_err(|e| {
+            err(
+                origin,
+                line.or_else(|| line_of(text, "entries")),
+                Some("entries"),
+                Problem::Shape(e.to_string()),
+            )
+        })?;
+        return Ok((regs, doc.name.map(Cow::Owned)));
     }
-    let h = parse_host_json_serde(text, origin, line)?;
-    Ok((h.regs, h.explicit_name.map(Cow::Owned)))
-}
-
-/// The general path (and the source of every error message).
-fn parse_host_json_serde(
-    text: &str,
-    origin: &str,
-    line: Option<usize>,
-) -> Result<Parsed, InputError> {
-    let h: HostJson = serde_json::from_str(text).map_err(|e| {
-        let l = line
-            .map(|l| l + e.line().saturating_sub(1))
-            .unwrap_or(e.line());
-        let msg = e.to_string();
-        // serde reports unknown keys as "unknown field `x`, expected ..."
-        let field = msg
-            .strip_prefix("unknown field `")
-            .and_then(|s| s.split('`').next())
-            .map(str::to_string);
-        InputError {
-            origin: origin.to_string(),
-            line: Some(l),
-            field,
-            problem: Problem::Json(msg),
-        }
-    })?;
-    let at = |key: &str| line.or_else(|| line_of(text, key));
-    let ty =
-        h.ty.as_deref()
-            .ok_or_else(|| err(origin, line.or(Some(1)), Some("type"), Problem::Missing))?;
-    let kind = Kind::from_type_name(ty).ok_or_else(|| {
+    let kind = Kind::from_type_name(&ty).ok_or_else(|| {
         err(
             origin,
-            at("type"),
+            line.or_else(|| line_of(text, "type")),
             Some("type"),
-            Problem::UnknownType(ty.into()),
+            Problem::UnknownType(excerpt(&ty)),
         )
     })?;
-    let table = kind.table();
     let mut regs = RegSet::zero(kind);
-    let value =
-        |key: &str, v: &Option<HexVal>, bits: u8, required: bool| -> Result<u64, InputError> {
-            let Some(v) = v else {
-                return if required {
-                    Err(err(origin, line.or(Some(1)), Some(key), Problem::Missing))
-                } else {
-                    Ok(0)
-                };
-            };
-            hexval(v, bits).map_err(|p| {
-                err(
-                    origin,
-                    at(key.split('[').next().unwrap_or(key)),
-                    Some(key),
-                    p,
-                )
-            })
-        };
-    let unexpected = |key: &str, present: bool| -> Result<(), InputError> {
-        if present {
-            Err(err(
-                origin,
-                at(key),
-                Some(key),
-                Problem::UnexpectedKey(kind),
-            ))
-        } else {
-            Ok(())
-        }
-    };
-    let _ = (h.flags, h.reserved);
-    match kind {
+    let name = match kind {
         Kind::ArmSmmuV3 => {
-            unexpected("cap_reg", h.cap_reg.is_some())?;
-            unexpected("ecap_reg", h.ecap_reg.is_some())?;
-            unexpected("efr", h.efr.is_some())?;
-            unexpected("efr2", h.efr2.is_some())?;
-            unexpected("cpuid", h.cpuid.is_some())?;
-            let idr = h
-                .idr
-                .as_ref()
-                .ok_or_else(|| err(origin, line.or(Some(1)), Some("idr"), Problem::Missing))?;
-            if idr.len() != 6 {
-                return Err(err(
-                    origin,
-                    at("idr"),
-                    Some("idr"),
-                    Problem::Count {
-                        expected: 6,
-                        found: idr.len(),
-                    },
-                ));
-            }
-            for (i, v) in idr.iter().enumerate() {
-                regs.regs[i] = hexval(v, 32)
-                    .map_err(|p| err(origin, at("idr"), Some(&format!("idr[{i}]")), p))?;
-            }
-            regs.regs[tables::smmuv3::IIDR] = value("iidr", &h.iidr, 32, true)?;
-            regs.regs[tables::smmuv3::AIDR] = value("aidr", &h.aidr, 32, true)?;
+            let h: SmmuJson<'a> = from_json(text, origin, first)?;
+            let _ = (h.flags, h.reserved);
+            regs.regs[..6].copy_from_slice(&h.idr.0);
+            regs.regs[tables::smmuv3::IIDR] = h.iidr.0;
+            regs.regs[tables::smmuv3::AIDR] = h.aidr.0;
+            h.name
         }
         Kind::IntelVtd => {
-            unexpected("idr", h.idr.is_some())?;
-            unexpected("iidr", h.iidr.is_some())?;
-            unexpected("aidr", h.aidr.is_some())?;
-            unexpected("efr", h.efr.is_some())?;
-            unexpected("efr2", h.efr2.is_some())?;
-            unexpected("cpuid", h.cpuid.is_some())?;
-            regs.regs[tables::vtd::CAP] = value("cap_reg", &h.cap_reg, 64, true)?;
-            regs.regs[tables::vtd::ECAP] = value("ecap_reg", &h.ecap_reg, 64, true)?;
+            let h: VtdJson<'a> = from_json(text, origin, first)?;
+            let _ = (h.flags, h.reserved);
+            regs.regs[tables::vtd::CAP] = h.cap_reg.0;
+            regs.regs[tables::vtd::ECAP] = h.ecap_reg.0;
+            h.name
         }
         Kind::Amd => {
-            unexpected("idr", h.idr.is_some())?;
-            unexpected("iidr", h.iidr.is_some())?;
-            unexpected("aidr", h.aidr.is_some())?;
-            unexpected("cap_reg", h.cap_reg.is_some())?;
-            unexpected("ecap_reg", h.ecap_reg.is_some())?;
-            unexpected("cpuid", h.cpuid.is_some())?;
-            regs.regs[tables::amd::EFR] = value("efr", &h.efr, 64, true)?;
-            regs.regs[tables::amd::EFR2] = value("efr2", &h.efr2, 64, false)?;
+            let h: AmdJson<'a> = from_json(text, origin, first)?;
+            regs.regs[tables::amd::EFR] = h.efr.0;
+            regs.regs[tables::amd::EFR2] = h.efr2.map_or(0, |v| v.0);
+            h.name
         }
         Kind::X86Cpuid => {
-            unexpected("idr", h.idr.is_some())?;
-            unexpected("cap_reg", h.cap_reg.is_some())?;
-            unexpected("efr", h.efr.is_some())?;
-            let map = h
-                .cpuid
-                .as_ref()
-                .ok_or_else(|| err(origin, line.or(Some(1)), Some("cpuid"), Problem::Missing))?;
-            for (k, v) in map {
-                let r = table.register_index(k).ok_or_else(|| {
-                    err(
-                        origin,
-                        at(k),
-                        Some(k),
-                        Problem::UnexpectedKey(Kind::X86Cpuid),
-                    )
-                })?;
-                regs.regs[r] = hexval(v, 32).map_err(|p| err(origin, at(k), Some(k), p))?;
+            let h: CpuidJson<'a> = from_json(text, origin, first)?;
+            let t = kind.table();
+            let mut seen = [false; MAX_REGS];
+            for (CpuidReg(r), Hex(v)) in h.cpuid {
+                regs.regs[r] = v;
+                seen[r] = true;
             }
+            // A register left out is unknown, not zero: every one must be written (a leaf the
+            // CPU lacks is written as zeros, the architectural value).
+            let missing: Vec<&str> = (0..t.registers.len())
+                .filter(|&r| !seen[r])
+                .map(|r| t.registers[r].name)
+                .collect();
+            if !missing.is_empty() {
+                return Err(err(
+                    origin,
+                    line.or_else(|| line_of(text, "cpuid")),
+                    Some("cpuid"),
+                    Problem::Shape(format!(
+                        "{} register(s) missing, which would read as unknown: {} (write a leaf the CPU lacks as zeros)",
+                        missing.len(),
+                        missing.join(", ")
+                    )),
+                ));
+            }
+            h.name
         }
-    }
-    Ok(Parsed {
-        regs,
-        explicit_name: h.name,
-    })
-}
-
-/// What the general path found.
-struct Parsed {
-    regs: RegSet,
-    explicit_name: Option<String>,
-}
-
-fn hexval(v: &HexVal<'_>, bits: u8) -> Result<u64, Problem> {
-    let n = match v {
-        HexVal::Num(n) => *n,
-        HexVal::Str(s) => parse_hex(s, false).ok_or_else(|| Problem::BadHex(s.to_string()))?,
     };
-    if bits < 64 && n >> bits != 0 {
-        return Err(Problem::TooWide { value: n, bits });
-    }
-    Ok(n)
+    Ok((regs, name))
 }
 
-/// Parses `cpuid -r` output: lines `0x00000007 0x00: eax=0x… ebx=0x… ecx=0x… edx=0x…` of the first
-/// CPU block. Leaves vcap does not track are skipped; missing ones read as zero.
-pub fn parse_cpuid_text(text: &str, origin: &str) -> Result<Host, InputError> {
-    let mut regs = RegSet::zero(Kind::X86Cpuid);
-    let mut seen_cpu = false;
-    let mut any = false;
-    for (i, raw) in text.lines().enumerate() {
+/// One CPU's leaves as a `cpuid -r` dump gives them: `(leaf, subleaf) -> [eax, ebx, ecx, edx]`.
+pub type CpuidLeaves = std::collections::BTreeMap<(u32, u32), [u32; 4]>;
+
+/// Parses `cpuid -r` output into its CPU blocks (`CPU:` or `CPU n:` headers; a dump without a
+/// header is one CPU), each the leaves it lists. Lines are `0x00000007 0x00: eax=0x… ebx=0x…
+/// ecx=0x… edx=0x…`; a bad line is quoted (cut) with its line number and byte offset.
+pub fn parse_cpuid_blocks(text: &str, origin: &str) -> Result<Vec<CpuidLeaves>, InputError> {
+    let mut cpus: Vec<CpuidLeaves> = Vec::new();
+    let mut offset = 0u64;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let at = offset;
+        offset = offset.saturating_add(raw.len() as u64);
+        let raw = raw.trim_end_matches(['\n', '\r']);
         let lineno = i + 1;
         let line = raw.trim();
         if line.is_empty() {
             continue;
         }
+        let bad =
+            || err(origin, Some(lineno), None, Problem::CpuidLine(excerpt(raw))).at_offset(at);
         if line.starts_with("CPU") {
-            if seen_cpu {
-                break;
-            }
-            seen_cpu = true;
+            cpus.push(CpuidLeaves::new());
             continue;
         }
         if !line.starts_with("0x") {
-            return Err(err(
-                origin,
-                Some(lineno),
-                None,
-                Problem::CpuidLine(raw.to_string()),
-            ));
-        }
-        let bad = || {
-            err(
-                origin,
-                Some(lineno),
-                None,
-                Problem::CpuidLine(raw.to_string()),
-            )
-        };
-        let (head, rest) = line.split_once(':').ok_or_else(bad)?;
-        let mut hp = head.split_whitespace();
-        let leaf = hp
-            .next()
-            .and_then(|s| parse_hex(s, false))
-            .ok_or_else(bad)?;
-        let sub = hp
-            .next()
-            .and_then(|s| parse_hex(s, false))
-            .ok_or_else(bad)?;
-        if hp.next().is_some() || leaf > u64::from(u32::MAX) || sub > u64::from(u32::MAX) {
             return Err(bad());
         }
-        let mut vals = [None::<u64>; 4];
+        let (head, rest) = line.split_once(':').ok_or_else(bad)?;
+        let mut hp = head.split_whitespace();
+        let mut num = || {
+            hp.next()
+                .and_then(|s| parse_hex(s, false))
+                .and_then(|n| u32::try_from(n).ok())
+        };
+        let (Some(leaf), Some(sub)) = (num(), num()) else {
+            return Err(bad());
+        };
+        if hp.next().is_some() {
+            return Err(bad());
+        }
+        let mut vals = [None::<u32>; 4];
         for tok in rest.split_whitespace() {
             let (k, v) = tok.split_once('=').ok_or_else(bad)?;
             let idx = match k {
@@ -465,39 +637,58 @@ pub fn parse_cpuid_text(text: &str, origin: &str) -> Result<Host, InputError> {
                 _ => return Err(bad()),
             };
             let n = parse_hex(v, false).ok_or_else(|| {
+                err(origin, Some(lineno), Some(k), Problem::BadHex(excerpt(v))).at_offset(at)
+            })?;
+            let n = u32::try_from(n).map_err(|_| {
                 err(
                     origin,
                     Some(lineno),
                     Some(k),
-                    Problem::BadHex(v.to_string()),
+                    Problem::TooWide { value: n, bits: 32 },
                 )
             })?;
-            if n >> 32 != 0 {
-                return Err(err(
-                    origin,
-                    Some(lineno),
-                    Some(k),
-                    Problem::TooWide { value: n, bits: 32 },
-                ));
-            }
             vals[idx] = Some(n);
         }
-        if vals.iter().any(Option::is_none) {
+        let [Some(a), Some(b), Some(c), Some(d)] = vals else {
             return Err(bad());
+        };
+        if cpus.is_empty() {
+            cpus.push(CpuidLeaves::new());
         }
-        any = true;
-        for (j, v) in vals.iter().enumerate() {
-            if let Some(r) = tables::cpuid::register_of(leaf as u32, sub as u32, j) {
-                regs.regs[r] = v.unwrap_or(0);
-            }
+        if let Some(cpu) = cpus.last_mut() {
+            cpu.insert((leaf, sub), [a, b, c, d]);
         }
     }
-    if !any {
+    cpus.retain(|c| !c.is_empty());
+    if cpus.is_empty() {
         return Err(err(origin, None, None, Problem::Empty));
     }
+    Ok(cpus)
+}
+
+/// Parses `cpuid -r` output and folds every CPU block into one host (a machine offers what all
+/// its CPUs offer; see [`parse_cpuid_blocks`] for the lines). Leaves vcap does not track are
+/// skipped; see [`crate::tables::cpuid::regset_from_leaves`] for the leaves it needs.
+pub fn parse_cpuid_text(text: &str, origin: &str) -> Result<Host, InputError> {
+    let cpus = parse_cpuid_blocks(text, origin)?;
+    let n = cpus.len();
+    let mut fold = crate::Baseline::new();
+    for (i, leaves) in cpus.iter().enumerate() {
+        let regs = tables::cpuid::regset_from_leaves(leaves)
+            .map_err(|p| err(origin, None, Some(&format!("CPU {i}")), p))?;
+        fold.add(&regs, &format!("CPU {i}"))
+            .map_err(|e| err(origin, None, None, Problem::CpusDiffer(e.to_string())))?;
+    }
+    let r = fold
+        .finish()
+        .map_err(|e| err(origin, None, None, Problem::CpusDiffer(e.to_string())))?;
     Ok(Host {
-        name: origin.to_string(),
-        regs,
+        name: if n == 1 {
+            origin.to_string()
+        } else {
+            format!("{origin} ({n} CPUs folded)")
+        },
+        regs: r.profile,
     })
 }
 
@@ -513,19 +704,70 @@ pub fn parse_sysfs_hex(text: &str, origin: &str) -> Result<u64, InputError> {
     })
 }
 
+/// Which host format a text is in, from its first non-blank line (see [`detect_format`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object (possibly over several lines).
+    JsonObject,
+    /// One JSON object per line.
+    JsonLines,
+    /// `cpuid -r` text.
+    CpuidText,
+}
+
+/// Decides the format of a host file from its first non-blank line: `{` starts JSON (JSON lines
+/// when that line is a whole JSON value), `CPU` or `0x` starts `cpuid -r` text; anything else
+/// (a JSON array, prose, binary) is an error that quotes the line.
+pub fn detect_format(first_line: &str, origin: &str, lineno: usize) -> Result<Format, InputError> {
+    let t = first_line.trim();
+    if t.starts_with('{') {
+        return Ok(if serde_json::from_str::<de::IgnoredAny>(t).is_ok() {
+            Format::JsonLines
+        } else {
+            Format::JsonObject
+        });
+    }
+    if t.starts_with("CPU") || t.starts_with("0x") {
+        return Ok(Format::CpuidText);
+    }
+    Err(err(
+        origin,
+        Some(lineno),
+        None,
+        Problem::NotHostFormat(excerpt(t)),
+    ))
+}
+
+/// Checks that `bytes` are text: no NUL byte (binary data) and valid UTF-8; errors give the byte
+/// offset (`base` is the offset of `bytes` in the input) and the 1-based line.
+pub fn check_text<'a>(
+    bytes: &'a [u8],
+    origin: &str,
+    base: u64,
+    first_line: usize,
+) -> Result<&'a str, InputError> {
+    let line_at = |i: usize| first_line + bytes[..i].iter().filter(|&&b| b == b'\n').count();
+    if let Some(i) = bytes.iter().position(|&b| b == 0) {
+        return Err(err(origin, Some(line_at(i)), None, Problem::Binary)
+            .at_offset(base.saturating_add(i as u64)));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let i = e.valid_up_to();
+        err(origin, Some(line_at(i)), None, Problem::NotUtf8)
+            .at_offset(base.saturating_add(i as u64))
+    })
+}
+
 /// Parses a host file: one JSON object, JSON lines (one object per line), or `cpuid -r` text.
 pub fn parse_hosts(text: &str, origin: &str) -> Result<Vec<Host>, InputError> {
-    let trimmed = text.trim_start();
-    if trimmed.is_empty() {
+    let Some((i, first)) = text.lines().enumerate().find(|(_, l)| !l.trim().is_empty()) else {
         return Err(err(origin, None, None, Problem::Empty));
-    }
-    if !trimmed.starts_with('{') {
-        return Ok(vec![parse_cpuid_text(text, origin)?]);
-    }
-    // A whole-file object first; if that fails on trailing data, try JSON lines.
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(_) => Ok(vec![parse_host_json(text, origin, None)?]),
-        Err(_) if is_json_lines(text) => {
+    };
+    check_text(text.as_bytes(), origin, 0, 1)?;
+    match detect_format(first, origin, i + 1)? {
+        Format::CpuidText => Ok(vec![parse_cpuid_text(text, origin)?]),
+        Format::JsonObject => Ok(vec![parse_host_json(text, origin, None)?]),
+        Format::JsonLines => {
             let mut out = Vec::new();
             for (i, l) in text.lines().enumerate() {
                 if l.trim().is_empty() {
@@ -535,15 +777,7 @@ pub fn parse_hosts(text: &str, origin: &str) -> Result<Vec<Host>, InputError> {
             }
             Ok(out)
         }
-        Err(_) => Err(parse_host_json(text, origin, None).unwrap_err()),
     }
-}
-
-/// Whether `text` looks like JSON lines: its first non-empty line is a complete JSON value.
-pub fn is_json_lines(text: &str) -> bool {
-    text.lines()
-        .find(|l| !l.trim().is_empty())
-        .is_some_and(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
 }
 
 #[derive(Debug, Deserialize)]
@@ -560,8 +794,7 @@ struct ManifestJson {
 
 /// Parses a VMM manifest.
 pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest, InputError> {
-    let m: ManifestJson = serde_json::from_str(text)
-        .map_err(|e| err(origin, Some(e.line()), None, Problem::Json(e.to_string())))?;
+    let m: ManifestJson = from_json(text, origin, 1)?;
     let ty =
         m.ty.as_deref()
             .ok_or_else(|| err(origin, Some(1), Some("type"), Problem::Missing))?;
@@ -643,198 +876,4 @@ pub fn regset(kind: Kind, values: &[u64]) -> RegSet {
         r.regs[i] = *v;
     }
     r
-}
-
-/// Whether the fast path accepts `text` and agrees with the general path (for tests).
-#[doc(hidden)]
-pub fn fast_path_agrees(text: &str) -> Option<bool> {
-    let (regs, name) = fast_host(text)?;
-    Some(match parse_host_json_serde(text, "x", Some(1)) {
-        Ok(slow) => slow.regs == regs && name == slow.explicit_name.as_deref(),
-        Err(_) => false,
-    })
-}
-
-/// A fast path for the common case: one flat host object (no escapes, no `cpuid` map) that is
-/// entirely valid. Anything else returns `None` and goes through serde, which also produces the
-/// error messages; the two agree on every input the fast path accepts (property-tested).
-fn fast_host(text: &str) -> Option<(RegSet, Option<&str>)> {
-    let b = text.as_bytes();
-    let mut i = 0usize;
-    let ws = |i: &mut usize| {
-        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
-            *i += 1;
-        }
-    };
-    let string = |i: &mut usize| -> Option<&str> {
-        if b.get(*i) != Some(&b'"') {
-            return None;
-        }
-        let start = *i + 1;
-        let mut j = start;
-        while j < b.len() && b[j] != b'"' {
-            if b[j] == b'\\' || b[j] < 0x20 {
-                return None;
-            }
-            j += 1;
-        }
-        if j >= b.len() {
-            return None;
-        }
-        *i = j + 1;
-        text.get(start..j)
-    };
-    #[derive(Clone, Copy)]
-    enum Val<'a> {
-        S(&'a str),
-        N(u64),
-    }
-    let scalar = |i: &mut usize| -> Option<Val<'_>> {
-        match b.get(*i)? {
-            b'"' => string(i).map(Val::S),
-            b'0'..=b'9' => {
-                let start = *i;
-                while *i < b.len() && b[*i].is_ascii_digit() {
-                    *i += 1;
-                }
-                // JSON forbids leading zeros ("09633"): decline, and let serde name the error.
-                if matches!(b.get(*i), Some(b'.' | b'e' | b'E'))
-                    || (b[start] == b'0' && *i - start > 1)
-                {
-                    return None;
-                }
-                text[start..*i].parse().ok().map(Val::N)
-            }
-            _ => None,
-        }
-    };
-    ws(&mut i);
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    let mut ty = None;
-    let mut name = None;
-    let mut idr: [Option<Val<'_>>; 6] = [None; 6];
-    let mut nidr = None;
-    let mut one: [Option<Val<'_>>; 6] = [None; 6]; // iidr aidr cap_reg ecap_reg efr efr2
-    let mut seen = 0u32;
-    loop {
-        ws(&mut i);
-        let key = string(&mut i)?;
-        ws(&mut i);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        i += 1;
-        ws(&mut i);
-        let slot = match key {
-            "type" => 0,
-            "name" => 1,
-            "idr" => 2,
-            "iidr" => 3,
-            "aidr" => 4,
-            "cap_reg" => 5,
-            "ecap_reg" => 6,
-            "efr" => 7,
-            "efr2" => 8,
-            "flags" => 9,
-            "__reserved" => 10,
-            _ => return None,
-        };
-        if seen & (1 << slot) != 0 {
-            return None;
-        }
-        seen |= 1 << slot;
-        match slot {
-            0 => ty = Some(string(&mut i)?),
-            1 => name = Some(string(&mut i)?),
-            2 => {
-                if b.get(i) != Some(&b'[') {
-                    return None;
-                }
-                i += 1;
-                let mut n = 0;
-                ws(&mut i);
-                if b.get(i) == Some(&b']') {
-                    return None;
-                }
-                loop {
-                    ws(&mut i);
-                    let v = scalar(&mut i)?;
-                    if n >= 6 {
-                        return None;
-                    }
-                    idr[n] = Some(v);
-                    n += 1;
-                    ws(&mut i);
-                    match b.get(i)? {
-                        b',' => i += 1,
-                        b']' => {
-                            i += 1;
-                            break;
-                        }
-                        _ => return None,
-                    }
-                }
-                nidr = Some(n);
-            }
-            9 | 10 => match scalar(&mut i)? {
-                Val::N(_) => {}
-                Val::S(_) => return None,
-            },
-            s => one[s - 3] = Some(scalar(&mut i)?),
-        }
-        ws(&mut i);
-        match b.get(i)? {
-            b',' => i += 1,
-            b'}' => {
-                i += 1;
-                break;
-            }
-            _ => return None,
-        }
-    }
-    ws(&mut i);
-    if i != b.len() {
-        return None;
-    }
-    let num = |v: Option<Val<'_>>, bits: u8| -> Option<u64> {
-        let n = match v? {
-            Val::N(n) => n,
-            Val::S(s) => parse_hex(s, false)?,
-        };
-        (bits >= 64 || n >> bits == 0).then_some(n)
-    };
-    let kind = Kind::from_type_name(ty?)?;
-    let mut regs = RegSet::zero(kind);
-    let has = |s: usize| seen & (1 << s) != 0;
-    match kind {
-        Kind::ArmSmmuV3 => {
-            if has(5) || has(6) || has(7) || has(8) || nidr != Some(6) {
-                return None;
-            }
-            for (k, v) in idr.iter().enumerate() {
-                regs.regs[k] = num(*v, 32)?;
-            }
-            regs.regs[tables::smmuv3::IIDR] = num(one[0], 32)?;
-            regs.regs[tables::smmuv3::AIDR] = num(one[1], 32)?;
-        }
-        Kind::IntelVtd => {
-            if has(2) || has(3) || has(4) || has(7) || has(8) {
-                return None;
-            }
-            regs.regs[tables::vtd::CAP] = num(one[2], 64)?;
-            regs.regs[tables::vtd::ECAP] = num(one[3], 64)?;
-        }
-        Kind::Amd => {
-            if has(2) || has(3) || has(4) || has(5) || has(6) {
-                return None;
-            }
-            regs.regs[tables::amd::EFR] = num(one[4], 64)?;
-            regs.regs[tables::amd::EFR2] = if has(8) { num(one[5], 64)? } else { 0 };
-        }
-        Kind::X86Cpuid => return None,
-    }
-    Some((regs, name))
 }

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// The largest number of registers any table has (CPUID: 7 leaves × 4 registers).
-pub const MAX_REGS: usize = 28;
+/// The largest number of registers any table has (CPUID: 8 leaves × 4 registers).
+pub const MAX_REGS: usize = 32;
 
 /// Which register file a table (and a register set) describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -458,7 +458,85 @@ impl Table {
     }
 }
 
+/// Why a register set built in code is refused: the same checks the JSON input makes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegError {
+    /// A register name the table does not have.
+    #[error("{kind} has no register {name:?}")]
+    UnknownRegister {
+        /// The register file.
+        kind: Kind,
+        /// The name given.
+        name: String,
+    },
+    /// A field name the table does not have.
+    #[error("{kind} has no field {name:?} (names are REG.FIELD, e.g. IDR0.ATS)")]
+    UnknownField {
+        /// The register file.
+        kind: Kind,
+        /// The name given.
+        name: String,
+    },
+    /// A value with more bits than its register.
+    #[error("{register}: value {value:#x} is wider than the {bits}-bit register")]
+    TooWide {
+        /// The register.
+        register: &'static str,
+        /// The value.
+        value: u64,
+        /// Register width.
+        bits: u8,
+    },
+    /// A value with more bits than its field.
+    #[error("{field}: value {value:#x} does not fit the {width}-bit field")]
+    FieldTooWide {
+        /// `REG.NAME`.
+        field: String,
+        /// The value.
+        value: u64,
+        /// Field width.
+        width: u8,
+    },
+    /// Not one value per register.
+    #[error("{kind} has {expected} registers, {found} values given")]
+    Count {
+        /// The register file.
+        kind: Kind,
+        /// Registers in the table.
+        expected: usize,
+        /// Values given.
+        found: usize,
+    },
+    /// A slot beyond the table's registers is not 0.
+    #[error("{kind} has {registers} registers, but slot {slot} holds {value:#x}")]
+    Stray {
+        /// The register file.
+        kind: Kind,
+        /// Registers in the table.
+        registers: usize,
+        /// The slot.
+        slot: usize,
+        /// Its value.
+        value: u64,
+    },
+}
+
 /// A set of register values of one kind (host registers, a guest profile, a baseline).
+///
+/// Build one with the validating constructors ([`RegSet::from_values`],
+/// [`RegSet::with_register`], [`RegSet::with_field`]); `sanitize`, `Baseline::add` and `compare`
+/// refuse a set whose values do not fit (see [`RegSet::validate`]), as the JSON input does.
+///
+/// ```
+/// use vcap_regs::{Kind, RegSet};
+/// let r = RegSet::zero(Kind::ArmSmmuV3)
+///     .with_register("IDR5", 0x74)?
+///     .with_field("IDR0.ATS", 1)?;
+/// assert_eq!(r.get("IDR0"), Some(1 << 10));
+/// assert!(RegSet::zero(Kind::ArmSmmuV3).with_register("IDR0", 1 << 32).is_err());
+/// assert!(RegSet::zero(Kind::ArmSmmuV3).with_field("IDR0.ATS", 2).is_err());
+/// # Ok::<(), vcap_regs::RegError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegSet {
     /// Which register file.
@@ -479,5 +557,87 @@ impl RegSet {
     /// The value of the register called `name`.
     pub fn get(&self, name: &str) -> Option<u64> {
         self.kind.table().register_index(name).map(|i| self.regs[i])
+    }
+
+    /// One value per register, in table order, each checked against its register's width.
+    pub fn from_values(kind: Kind, values: &[u64]) -> Result<RegSet, RegError> {
+        let t = kind.table();
+        if values.len() != t.registers.len() {
+            return Err(RegError::Count {
+                kind,
+                expected: t.registers.len(),
+                found: values.len(),
+            });
+        }
+        let mut r = RegSet::zero(kind);
+        r.regs[..values.len()].copy_from_slice(values);
+        r.validate()?;
+        Ok(r)
+    }
+
+    /// The same set with register `name` set to `value` (checked against the register width).
+    pub fn with_register(mut self, name: &str, value: u64) -> Result<RegSet, RegError> {
+        let t = self.kind.table();
+        let i = t
+            .register_index(name)
+            .ok_or_else(|| RegError::UnknownRegister {
+                kind: self.kind,
+                name: name.to_string(),
+            })?;
+        let reg = &t.registers[i];
+        if value & !reg.mask() != 0 {
+            return Err(RegError::TooWide {
+                register: reg.name,
+                value,
+                bits: reg.bits,
+            });
+        }
+        self.regs[i] = value;
+        Ok(self)
+    }
+
+    /// The same set with field `REG.NAME` set to `value` (checked against the field width).
+    pub fn with_field(mut self, name: &str, value: u64) -> Result<RegSet, RegError> {
+        let t = self.kind.table();
+        let f = t.field(name).ok_or_else(|| RegError::UnknownField {
+            kind: self.kind,
+            name: name.to_string(),
+        })?;
+        if value & !f.value_mask() != 0 {
+            return Err(RegError::FieldTooWide {
+                field: name.to_string(),
+                value,
+                width: f.width,
+            });
+        }
+        self.regs[f.reg] = (self.regs[f.reg] & !f.reg_mask()) | (value << f.shift);
+        Ok(self)
+    }
+
+    /// Checks that every value fits its register and that slots beyond the table are 0.
+    #[inline]
+    pub fn validate(&self) -> Result<(), RegError> {
+        let t = self.kind.table();
+        for (i, v) in self.regs.iter().enumerate() {
+            match t.registers.get(i) {
+                Some(reg) if v & !reg.mask() != 0 => {
+                    return Err(RegError::TooWide {
+                        register: reg.name,
+                        value: *v,
+                        bits: reg.bits,
+                    });
+                }
+                None if *v != 0 => {
+                    return Err(RegError::Stray {
+                        kind: self.kind,
+                        registers: t.registers.len(),
+                        slot: i,
+                        value: *v,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }

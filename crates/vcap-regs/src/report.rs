@@ -164,13 +164,30 @@ pub fn sanitize_text(host: &RegSet, manifest: &str, e: &Explanation) -> String {
     s
 }
 
-fn varied_fields(r: &BaselineResult) -> Vec<(String, u64)> {
+fn varied_fields(r: &BaselineResult) -> Vec<(String, u64, &'static str)> {
     let t = r.profile.kind.table();
     t.fields
         .iter()
         .filter(|f| r.varied[f.reg] & f.reg_mask() != 0)
-        .map(|f| (t.full_name(f), f.get(r.profile.regs[f.reg])))
+        .map(|f| {
+            (
+                t.full_name(f),
+                f.get(r.profile.regs[f.reg]),
+                crate::compare::class_of(r.profile.kind, f),
+            )
+        })
         .collect()
+}
+
+/// What a varied field of a class means for the profile, in the human report.
+fn class_note(class: &str) -> &'static str {
+    match class {
+        "identity" => {
+            " (identity, not a capability: hosts differ, so the VMM presents the signature of a named model)"
+        }
+        "vmm-owned" => " (vmm-owned: the VMM sets it per guest)",
+        _ => "",
+    }
 }
 
 fn dropped_bits(r: &BaselineResult) -> Vec<String> {
@@ -190,7 +207,7 @@ fn dropped_bits(r: &BaselineResult) -> Vec<String> {
 pub fn baseline_json(r: &BaselineResult) -> Value {
     let varied: Vec<Value> = varied_fields(r)
         .into_iter()
-        .map(|(f, v)| json!({"field": f, "value": v}))
+        .map(|(f, v, class)| json!({"field": f, "value": v, "class": class}))
         .collect();
     json!({
         "schema": "vcap.baseline/1",
@@ -215,8 +232,8 @@ pub fn baseline_text(r: &BaselineResult) -> String {
         let _ = writeln!(s, "every field agreed across the hosts");
     } else {
         let _ = writeln!(s, "fields that differed (value in the baseline):");
-        for (f, v) in varied {
-            let _ = writeln!(s, "  {f} = {v:#x}");
+        for (f, v, class) in varied {
+            let _ = writeln!(s, "  {f} = {v:#x}{}", class_note(class));
         }
     }
     let dropped = dropped_bits(r);
@@ -235,6 +252,7 @@ pub fn compare_json(c: &Comparison, kind: Kind) -> Value {
         "result": c.verdict.name(),
         "runs": c.verdict.runs(),
         "responsible": c.responsible,
+        "not_capabilities": c.not_capabilities,
     })
 }
 
@@ -257,6 +275,19 @@ pub fn compare_text(c: &Comparison) -> String {
             "  {:<36} profile {:#x} host {:#x} ({}, {})",
             d.field, d.profile, d.host, d.direction, d.rule
         );
+    }
+    if !c.not_capabilities.is_empty() {
+        let _ = writeln!(
+            s,
+            "differing, not capabilities (never a reason for the verdict):"
+        );
+        for d in &c.not_capabilities {
+            let _ = writeln!(
+                s,
+                "  {:<36} profile {:#x} host {:#x} ({})",
+                d.field, d.profile, d.host, d.class
+            );
+        }
     }
     s
 }

@@ -154,6 +154,9 @@ pub enum SanitizeError {
         /// Rule name.
         rule: &'static str,
     },
+    /// The host register set does not fit its registers (built in code without the checks).
+    #[error("host registers: {0}")]
+    Register(#[from] crate::model::RegError),
 }
 
 /// What happens to one field, independent of the host value.
@@ -394,6 +397,13 @@ impl Plan {
     /// Sanitizes one register set into `out` (no allocation on success).
     #[inline]
     pub fn apply(&self, host: &RegSet, out: &mut RegSet) -> Result<(), SanitizeError> {
+        if host.kind != self.kind {
+            return Err(SanitizeError::ManifestKind {
+                manifest: self.kind,
+                host: host.kind,
+            });
+        }
+        host.validate()?;
         out.kind = self.kind;
         for r in 0..self.nregs {
             out.regs[r] = (host.regs[r] & self.pass[r]) | self.konst[r];
@@ -440,6 +450,7 @@ pub struct Explanation {
 
 /// Sanitizes `host` under `ctx` and explains every field.
 pub fn explain(host: &RegSet, ctx: &Context) -> Result<Explanation, SanitizeError> {
+    host.validate()?;
     let kind = host.kind;
     if ctx.manifest.kind != kind {
         return Err(SanitizeError::ManifestKind {

@@ -529,7 +529,7 @@ fn baseline_of_two_vtd_servers() {
     }
     // The Sapphire Rapids host is not a subset of the Xeon: SAGAW 0xc has 57-bit the Xeon lacks.
     let c = compare(&a.regs, &b.regs).unwrap();
-    assert_eq!(c.verdict, Verdict::Incompatible);
+    assert_eq!(c.verdict, Verdict::Superset);
     let sagaw = c
         .responsible
         .iter()
@@ -537,21 +537,182 @@ fn baseline_of_two_vtd_servers() {
         .unwrap();
     // 0xc (48- and 57-bit) contains 0x4 (48-bit): the profile is more capable in SAGAW...
     assert_eq!(sagaw.direction, "profile-more-capable");
-    // ...and less capable elsewhere (NFR 0 < 7), hence incompatible.
-    let nfr = c.responsible.iter().find(|d| d.field == "CAP.NFR").unwrap();
-    assert_eq!(nfr.direction, "profile-less-capable");
+    // NFR (0 < 7) is less capable, but it is the emulated unit's count (vmm-owned): listed, not
+    // a reason, so the pair is a superset, not incompatible (it was before the field classes).
+    assert!(c.responsible.iter().all(|d| d.class == "capability"));
+    let nfr = c
+        .not_capabilities
+        .iter()
+        .find(|d| d.field == "CAP.NFR")
+        .unwrap();
+    assert_eq!(
+        (nfr.direction, nfr.class),
+        ("profile-less-capable", "vmm-owned")
+    );
 }
 
 #[test]
-fn baseline_of_two_different_cpus_fails_on_identity() {
+fn baseline_of_intel_and_amd_fails_on_the_vendor() {
     let a = load("cpuid-xeon-gold-6252.txt");
     let b = load("cpuid-amd-epyc-m6a-t2a-guest.txt");
     let mut bl = Baseline::new();
     bl.add(&a.regs, "xeon").unwrap();
-    let err = bl.add(&b.regs, "epyc").unwrap_err().to_string();
-    // First identity field in table order that differs: leaf 1 EAX STEPPING 7 vs 2.
-    assert!(err.contains("CPUID.0x1.0x0.EAX.STEPPING"), "{err}");
-    assert!(err.contains("xeon") && err.contains("epyc"), "{err}");
+    let err = bl.add(&b.regs, "epyc").unwrap_err();
+    assert_eq!(
+        err,
+        vcap_regs::BaselineError::VendorMismatch {
+            first: "xeon".into(),
+            first_vendor: "GenuineIntel".into(),
+            host: "epyc".into(),
+            vendor: "AuthenticAMD".into(),
+        }
+    );
+}
+
+/// Two Intel CPUs of different models fold into a feature set: the signature (identity, not a
+/// capability) folds to 0 and is reported as varied; features fold by their rules. The second
+/// CPU is constructed from the Xeon Gold 6252 dump: model 0x55 stepping 4 (Skylake-SP's
+/// signature 0x50654) and without AVX512_VNNI (leaf 7 ECX bit 11), which Skylake-SP lacks.
+#[test]
+fn baseline_across_intel_models_is_a_feature_set() {
+    let a = load("cpuid-xeon-gold-6252.txt");
+    let mut b = a.clone();
+    let t = Kind::X86Cpuid.table();
+    let eax1 = t.register_index("CPUID.0x1.0x0.EAX").unwrap();
+    let ecx7 = t.register_index("CPUID.0x7.0x0.ECX").unwrap();
+    assert_eq!(a.regs.regs[eax1], 0x50657);
+    b.regs.regs[eax1] = 0x50654;
+    b.regs.regs[ecx7] &= !(1 << 11);
+    let mut bl = Baseline::new();
+    bl.add(&a.regs, "cascade-lake").unwrap();
+    bl.add(&b.regs, "skylake").unwrap();
+    let r = bl.finish().unwrap();
+    let get = |f: &str| {
+        let x = t.field(f).unwrap();
+        x.get(r.profile.regs[x.reg])
+    };
+    assert_eq!(
+        get("CPUID.0x1.0x0.EAX.STEPPING"),
+        0,
+        "stepping 7 vs 4: no common signature"
+    );
+    assert_eq!(get("CPUID.0x1.0x0.EAX.MODEL"), 5, "model agrees");
+    assert_eq!(get("CPUID.0x7.0x0.ECX.AVX512_VNNI"), 0);
+    assert_eq!(get("CPUID.0x7.0x0.EBX.AVX512F"), 1);
+    let varied = vcap_regs::report::baseline_json(&r)["varied"].clone();
+    assert!(
+        varied
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["field"] == "CPUID.0x1.0x0.EAX.STEPPING" && v["class"] == "identity"),
+        "{varied}"
+    );
+    // Each host compared with the baseline: the baseline runs on both.
+    for h in [&a.regs, &b.regs] {
+        assert!(compare(&r.profile, h).unwrap().verdict.runs());
+    }
+}
+
+/// Topology fields are not capabilities: the same CPU seen from two vCPUs (APIC IDs 0 and 3)
+/// is identical in every capability, so compare says identical in neither direction is it
+/// "subset" (issue 18: two Broadwell dumps differing only in INITIAL_APIC_ID).
+#[test]
+fn compare_ignores_apic_ids_and_says_what_they_are() {
+    let a = load("cpuid-xeon-gold-6252.txt");
+    let mut b = a.clone();
+    let t = Kind::X86Cpuid.table();
+    let f = t.field("CPUID.0x1.0x0.EBX.INITIAL_APIC_ID").unwrap();
+    b.regs.regs[f.reg] = (b.regs.regs[f.reg] & !f.reg_mask()) | (3 << f.shift);
+    for (p, h) in [(&a, &b), (&b, &a)] {
+        let c = compare(&p.regs, &h.regs).unwrap();
+        assert_eq!(c.verdict, Verdict::Identical, "{c:?}");
+        assert_eq!(c.not_capabilities.len(), 1);
+        assert_eq!(
+            c.not_capabilities[0].field,
+            "CPUID.0x1.0x0.EBX.INITIAL_APIC_ID"
+        );
+        assert_eq!(c.not_capabilities[0].class, "vmm-owned");
+    }
+}
+
+/// A multi-CPU dump folds every CPU (before: CPU 0 only); a leaf missing inside the CPU's range
+/// is an error naming it (before: its fields silently read as 0).
+#[test]
+fn cpuid_dumps_fold_every_cpu_and_refuse_missing_leaves() {
+    let text = std::fs::read_to_string(path("cpuid-xeon-gold-6252.txt")).unwrap();
+    let body: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    // CPU 1 lacks AVX2 (leaf 7 EBX bit 5): constructed, to see that CPU 1 counts.
+    let cpu1 = body.replace("ebx=0xd39ff7eb", "ebx=0xd39ff7cb");
+    let two = format!("CPU 0:\n{body}CPU 1:\n{cpu1}");
+    let h = input::parse_cpuid_text(&two, "two").unwrap();
+    assert_eq!(h.name, "two (2 CPUs folded)");
+    let t = Kind::X86Cpuid.table();
+    let avx2 = t.field("CPUID.0x7.0x0.EBX.AVX2").unwrap();
+    assert_eq!(avx2.get(h.regs.regs[avx2.reg]), 0);
+    // Leaf 7 removed: leaf 0 says the maximum basic leaf is 0x16, so leaf 7 exists.
+    let no7: String = body
+        .lines()
+        .filter(|l| !l.contains("0x00000007 0x00"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let e = input::parse_cpuid_text(&no7, "no7")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("leaf 0x7 subleaf 0x0 is missing") && e.contains("maximum leaf includes it"),
+        "{e}"
+    );
+    assert!(e.contains("AVX2"), "{e}");
+    // Leaf 0 removed too: absence cannot be told, still an error.
+    let no0: String = no7
+        .lines()
+        .filter(|l| !l.contains("0x00000000 0x00"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let e = input::parse_cpuid_text(&no0, "no0")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing"), "{e}");
+    // A CPU whose maximum basic leaf is 6 has no leaf 7: its features are 0 by the architecture.
+    let old = no7.replace(
+        "eax=0x00000016 ebx=0x756e6547",
+        "eax=0x00000006 ebx=0x756e6547",
+    );
+    let old: String = old
+        .lines()
+        .filter(|l| !l.contains("0x0000000d"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let h = input::parse_cpuid_text(&old, "old").unwrap();
+    assert_eq!(avx2.get(h.regs.regs[avx2.reg]), 0);
+}
+
+/// A VT-d baseline that ends with SAGAW = 0 is an error naming the field and the hosts.
+#[test]
+fn baseline_with_no_common_sagaw_names_the_hosts() {
+    let t = Kind::IntelVtd.table();
+    let sagaw = t.field("CAP.SAGAW").unwrap();
+    let mgaw = t.field("CAP.MGAW").unwrap();
+    // Constructed: host a walks only 4-level tables (SAGAW bit 2), host b only 5-level (bit 3).
+    let mk = |bits: u64| {
+        let mut r = vcap_regs::RegSet::zero(Kind::IntelVtd);
+        r.regs[sagaw.reg] |= bits << sagaw.shift;
+        r.regs[mgaw.reg] |= 47 << mgaw.shift;
+        r
+    };
+    let mut bl = Baseline::new();
+    bl.add(&mk(0b0100), "four-level").unwrap();
+    bl.add(&mk(0b1000), "five-level").unwrap();
+    let e = bl.finish().unwrap_err().to_string();
+    assert!(e.starts_with("CAP.SAGAW = 0 in the baseline"), "{e}");
+    assert!(e.contains("five-level (lacks bit 2"), "{e}");
+    assert!(e.contains("four-level (lacks bit 3"), "{e}");
+    // Bits no host had are not blamed on anyone.
+    assert!(
+        !e.contains("bit 0") && !e.contains("bit 1") && !e.contains("bit 4"),
+        "{e}"
+    );
 }
 
 /// Arm's FVP SMMUv3: our decode must agree with the field values the dump's own program printed.

@@ -1,5 +1,5 @@
 //! x86 CPUID leaves that migration cares about: 0x1, 0x7.0, 0x7.1, 0xD.0, 0xD.1, 0x80000001,
-//! 0x80000008. Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
+//! 0x80000008, and leaf 0x0 (the maximum basic leaf and the vendor string, registers 28..31). Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
 //! word's comment names its leaf and register). Multi-bit fields no Linux header defines (version
 //! information, XSAVE sizes and bitmaps, address sizes) cite the Intel SDM / AMD APM. A bit Linux
 //! does not define is unknown and cleared. `cpufeatures.h` read at torvalds/linux
@@ -44,7 +44,12 @@ const fn spec(doc: &'static str, section: &'static str) -> Src {
 
 const HOST: Provenance = never("host-only, debug, power-management or monitoring feature");
 const NV: Provenance = Provenance::VmFlag(VmFlag::NestedVirt);
-const IDENT: Rule = Rule::Exact { safe: None };
+/// Identity fields (the version signature): not capabilities. Hosts that differ fold to 0 (no
+/// common signature: the VMM presents a named model's), as arm64 `FTR_EXACT` with a safe value.
+const IDENT: Rule = Rule::Exact { safe: Some(0) };
+/// The vendor string: hosts of different vendors have no common profile (see
+/// `BaselineError::VendorMismatch`).
+const VENDOR: Rule = Rule::Exact { safe: None };
 
 /// Register indices: leaf 0x1 EAX..EDX.
 pub const L1_EAX: usize = 0;
@@ -70,9 +75,17 @@ const X1_EDX: usize = 23;
 const X8_EAX: usize = 24;
 const X8_EBX: usize = 25;
 const X8_ECX: usize = 26;
+/// Leaf 0x0 EAX (maximum basic leaf), then the vendor string in EBX, EDX, ECX order.
+pub const L0_EAX: usize = 28;
+/// Leaf 0x0 EBX: vendor string bytes 0..4.
+pub const L0_EBX: usize = 29;
+/// Leaf 0x0 ECX: vendor string bytes 8..12.
+pub const L0_ECX: usize = 30;
+/// Leaf 0x0 EDX: vendor string bytes 4..8.
+pub const L0_EDX: usize = 31;
 
 /// The (leaf, subleaf) pairs in register order; each has EAX, EBX, ECX, EDX.
-pub const LEAVES: [(u32, u32); 7] = [
+pub const LEAVES: [(u32, u32); 8] = [
     (0x1, 0),
     (0x7, 0),
     (0x7, 1),
@@ -80,6 +93,7 @@ pub const LEAVES: [(u32, u32); 7] = [
     (0xd, 1),
     (0x8000_0001, 0),
     (0x8000_0008, 0),
+    (0x0, 0),
 ];
 
 macro_rules! regs4 {
@@ -105,8 +119,8 @@ macro_rules! regs4 {
     };
 }
 
-const fn flatten() -> [Register; 28] {
-    let groups: [[Register; 4]; 7] = [
+const fn flatten() -> [Register; 32] {
+    let groups: [[Register; 4]; 8] = [
         regs4!("0x1.0x0"),
         regs4!("0x7.0x0"),
         regs4!("0x7.0x1"),
@@ -114,19 +128,70 @@ const fn flatten() -> [Register; 28] {
         regs4!("0xd.0x1"),
         regs4!("0x80000001.0x0"),
         regs4!("0x80000008.0x0"),
+        regs4!("0x0.0x0"),
     ];
-    let mut out = [Register { name: "", bits: 32 }; 28];
+    let mut out = [Register { name: "", bits: 32 }; 32];
     let mut i = 0;
-    while i < 28 {
+    while i < 32 {
         out[i] = groups[i / 4][i % 4];
         i += 1;
     }
     out
 }
 
-const REGS: [Register; 28] = flatten();
+const REGS: [Register; 32] = flatten();
 
 const FIELDS: &[Field] = &[
+    // ---- leaf 0x0: maximum basic leaf and vendor ----
+    row(
+        L0_EAX,
+        "MAX_LEAF",
+        0,
+        32,
+        LS,
+        Provenance::Identity,
+        spec(SDM, "EAX=00H: EAX maximum input value for basic CPUID"),
+        "Maximum basic leaf",
+    ),
+    row(
+        L0_EBX,
+        "VENDOR_0",
+        0,
+        32,
+        VENDOR,
+        Provenance::Identity,
+        spec(
+            SDM,
+            "EAX=00H: EBX \"Genu\" / AMD APM Fn0000_0000_EBX \"Auth\"",
+        ),
+        "Vendor string, bytes 0..4",
+    ),
+    row(
+        L0_EDX,
+        "VENDOR_1",
+        0,
+        32,
+        VENDOR,
+        Provenance::Identity,
+        spec(
+            SDM,
+            "EAX=00H: EDX \"ineI\" / AMD APM Fn0000_0000_EDX \"enti\"",
+        ),
+        "Vendor string, bytes 4..8",
+    ),
+    row(
+        L0_ECX,
+        "VENDOR_2",
+        0,
+        32,
+        VENDOR,
+        Provenance::Identity,
+        spec(
+            SDM,
+            "EAX=00H: ECX \"ntel\" / AMD APM Fn0000_0000_ECX \"cAMD\"",
+        ),
+        "Vendor string, bytes 8..12",
+    ),
     // ---- leaf 0x1 EAX: version information (identity) ----
     row(
         L1_EAX,
@@ -674,7 +739,7 @@ const FIELDS: &[Field] = &[
 /// The CPUID table.
 pub static TABLE: Table = Table {
     kind: Kind::X86Cpuid,
-    title: "x86 CPUID leaves 0x1, 0x7.0, 0x7.1, 0xD.0, 0xD.1, 0x80000001, 0x80000008",
+    title: "x86 CPUID leaves 0x0, 0x1, 0x7.0, 0x7.1, 0xD.0, 0xD.1, 0x80000001, 0x80000008",
     registers: &REGS,
     fields: FIELDS,
 };
@@ -685,4 +750,82 @@ pub fn register_of(leaf: u32, subleaf: u32, reg: usize) -> Option<usize> {
         .iter()
         .position(|&(l, s)| l == leaf && s == subleaf)
         .map(|i| i * 4 + reg)
+}
+
+/// The tracked leaves as text (`0x1.0x0, 0x7.0x0, …`), for error messages.
+pub fn leaf_list() -> String {
+    LEAVES
+        .iter()
+        .map(|(l, s)| format!("{l:#x}.{s:#x}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether a CPU implements `(leaf, subleaf)` by its own maximum leaves, when the dump tells:
+/// basic leaves up to leaf 0 EAX, extended leaves up to leaf 0x80000000 EAX, subleaf 1 of leaf 7
+/// up to leaf 7.0 EAX. `None` when the dump lacks the leaf that would tell.
+fn implemented(leaves: &crate::input::CpuidLeaves, leaf: u32, sub: u32) -> Option<bool> {
+    let max_of = |l: u32| leaves.get(&(l, 0)).map(|r| r[0]);
+    let in_range = if leaf >= 0x8000_0000 {
+        max_of(0x8000_0000).map(|m| leaf <= m)
+    } else {
+        max_of(0).map(|m| leaf <= m)
+    }?;
+    if !in_range {
+        return Some(false);
+    }
+    Some(match (leaf, sub) {
+        (0x7, s) if s > 0 => leaves.get(&(0x7, 0)).map(|r| s <= r[0])?,
+        _ => true,
+    })
+}
+
+/// The register set of one CPU from its `cpuid -r` leaves. A tracked leaf the dump lacks is zero
+/// only when the CPU's maximum leaf says it does not exist (the architectural meaning of an
+/// unimplemented leaf); a leaf within range, or one whose range the dump does not give, is an
+/// error naming the leaf and the fields it would have zeroed.
+pub fn regset_from_leaves(
+    leaves: &crate::input::CpuidLeaves,
+) -> Result<crate::model::RegSet, crate::input::Problem> {
+    let mut regs = crate::model::RegSet::zero(Kind::X86Cpuid);
+    for (i, &(leaf, sub)) in LEAVES.iter().enumerate() {
+        match leaves.get(&(leaf, sub)) {
+            Some(v) => {
+                for (j, x) in v.iter().enumerate() {
+                    regs.regs[i * 4 + j] = u64::from(*x);
+                }
+            }
+            None => match implemented(leaves, leaf, sub) {
+                Some(false) => {}
+                known => {
+                    let names: Vec<&str> = FIELDS
+                        .iter()
+                        .filter(|f| f.reg / 4 == i)
+                        .map(|f| f.name)
+                        .collect();
+                    return Err(crate::input::Problem::MissingLeaf {
+                        leaf,
+                        subleaf: sub,
+                        why: if known.is_some() {
+                            "the CPU's maximum leaf includes it"
+                        } else {
+                            "the dump lacks the leaf that gives the maximum (0x0 or 0x80000000), so absence cannot be told from a short dump"
+                        },
+                        fields: crate::input::excerpt(&names.join(", ")),
+                    });
+                }
+            },
+        }
+    }
+    Ok(regs)
+}
+
+/// The vendor string of a CPUID register set (`GenuineIntel`, `AuthenticAMD`, ...), from leaf 0
+/// EBX, EDX, ECX; non-printable bytes as `?`.
+pub fn vendor(r: &crate::model::RegSet) -> String {
+    [L0_EBX, L0_EDX, L0_ECX]
+        .iter()
+        .flat_map(|&i| (r.regs[i] as u32).to_le_bytes())
+        .map(|b| if b.is_ascii_graphic() { b as char } else { '?' })
+        .collect()
 }
