@@ -38,9 +38,23 @@ pub enum Error {
     /// The snapshot could not be written.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    /// `--json` was asked for a directory whose name JSON cannot carry (checked before anything
+    /// is written).
+    #[error(
+        "snapshot {}: the directory's name is not UTF-8, which JSON strings cannot carry; nothing was written (name the directory in UTF-8, or drop --json)",
+        shell_quote(.0)
+    )]
+    JsonPath(PathBuf),
     /// Output could not be written.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+/// `path` as one shell word that bash, zsh and POSIX sh read back as the same bytes: bare when
+/// it has no special characters, in single quotes when it is printable UTF-8, and as `$'…'` with
+/// `\xHH` escapes otherwise (a name that is not UTF-8, or holds control characters).
+pub fn shell_quote(path: &Path) -> String {
+    <shell_quote::Bash as shell_quote::Quote<String>>::quote(path.as_os_str())
 }
 
 /// Opens the source named by `--root`, or the live system.
@@ -116,21 +130,22 @@ pub fn run_snapshot(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    let dir_text = a.dir.to_str();
+    if json && dir_text.is_none() {
+        return Err(Error::JsonPath(a.dir.clone()));
+    }
     let src = open(root)?;
     let cap = vcap_probe::probe_with(&src, Scope::Snapshot, helper);
     let w = snapshot::write(&src, &cap, &a.dir)?;
-    if json {
-        let v = serde_json::json!({"dir": a.dir, "files": w.files, "links": w.links, "unreadable": w.unreadable});
+    if let (true, Some(dir)) = (json, dir_text) {
+        let v = serde_json::json!({"dir": dir, "files": w.files, "links": w.links, "unreadable": w.unreadable});
         writeln!(out, "{v}")?;
     } else {
+        let dir = shell_quote(&a.dir);
         writeln!(
             out,
-            "wrote {}: {} files, {} links, {} unreadable; replay with `vcap --root {}`",
-            a.dir.display(),
-            w.files,
-            w.links,
-            w.unreadable,
-            a.dir.display()
+            "wrote {dir}: {} files, {} links, {} unreadable; replay with `vcap --root {dir}`",
+            w.files, w.links, w.unreadable,
         )?;
     }
     Ok(0)

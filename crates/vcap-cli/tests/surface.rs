@@ -1,0 +1,87 @@
+//! The command line's surface as a user meets it: file names that are not UTF-8, output streams
+//! that close early, `--root` misuse, help, and the machine-readable outputs. Each test runs the
+//! command (in process, or the built binary where the process's streams matter) and checks what a
+//! user would see.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("vcap-surface-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn os(args: &[&[u8]]) -> Vec<OsString> {
+    args.iter()
+        .map(|a| OsString::from_vec(a.to_vec()))
+        .collect()
+}
+
+/// Runs vcap in process: (exit status, standard output, error message).
+fn run_os(args: Vec<OsString>) -> (u8, Vec<u8>, String) {
+    let mut out = Vec::new();
+    match vcap_cli::run(args, &mut out) {
+        Ok(code) => (code, out, String::new()),
+        Err(e) => (e.exit_code(), out, e.to_string()),
+    }
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_vcap")
+}
+
+#[test]
+fn snapshot_json_refuses_a_name_json_cannot_carry_before_writing() {
+    let t = tmp("json-name");
+    let dir = t.join(std::ffi::OsStr::from_bytes(b"snap\xfd"));
+    let (code, out, err) = run_os(os(&[
+        b"vcap",
+        b"--json",
+        b"snapshot",
+        dir.as_os_str().as_bytes(),
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("not UTF-8"), "{err}");
+    // The name in the message is the one a shell reads back: $'…\xfd'.
+    assert!(err.to_lowercase().contains(r"snap\xfd'"), "{err}");
+    assert!(
+        !dir.exists(),
+        "the snapshot was written although the command failed"
+    );
+}
+
+#[test]
+fn snapshot_replay_hint_can_be_pasted_back_into_a_shell() {
+    let t = tmp("hint");
+    let dir = t.join(std::ffi::OsStr::from_bytes(b"s\xff 'x"));
+    let (code, out, err) = run_os(os(&[b"vcap", b"snapshot", dir.as_os_str().as_bytes()]));
+    assert_eq!(code, 0, "{err}");
+    let out = String::from_utf8(out).expect("the hint is text, with the bytes escaped");
+    let hint = out
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no `command` in {out:?}"));
+    assert!(hint.starts_with("vcap --root "), "{hint}");
+    // Pasted into bash (with this build's binary for `vcap`), the hint replays the snapshot.
+    let pasted = Command::new("bash")
+        .arg("-c")
+        .arg(hint.replacen("vcap", bin(), 1) + " detect")
+        .output()
+        .unwrap();
+    assert!(
+        pasted.status.code() == Some(0) || pasted.status.code() == Some(1),
+        "{pasted:?}"
+    );
+    let (_, live, _) = run_os(vec![
+        "vcap".into(),
+        "--root".into(),
+        dir.clone().into_os_string(),
+        "detect".into(),
+    ]);
+    assert_eq!(pasted.stdout, live);
+}
