@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod probe_cmd;
 mod protocol_cmd;
 mod regs_cmd;
+pub mod stream;
 
 /// Tells what the platform beneath really supports, from evidence.
 #[derive(Debug, Parser)]

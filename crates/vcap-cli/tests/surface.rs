@@ -85,3 +85,78 @@ fn snapshot_replay_hint_can_be_pasted_back_into_a_shell() {
     ]);
     assert_eq!(pasted.stdout, live);
 }
+
+/// Runs the built binary with standard output on a pipe whose reader is already gone.
+fn into_closed_pipe(args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Command::new(bin())
+        .args(args)
+        .stdout(writer)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_reader_that_goes_away_is_quiet_success() {
+    let o = into_closed_pipe(&["--json"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // detect keeps its own answer as the exit status (0: a VM, 1: not).
+    let mut out = Vec::new();
+    let want = vcap_cli::run(["vcap", "detect"], &mut out).unwrap();
+    let o = into_closed_pipe(&["detect"]);
+    assert_eq!(o.status.code(), Some(i32::from(want)), "{o:?}");
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // So is help, which is written the same way.
+    let o = into_closed_pipe(&["--help"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn sh(script: &str, args: &[&str]) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(bin())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_is_an_error_like_a_full_disk() {
+    for script in [r#"exec "$0" "$@" >&-"#, r#"exec "$0" "$@" >/dev/full"#] {
+        let o = sh(script, &["detect"]);
+        assert_eq!(o.status.code(), Some(2), "{script}: {o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.starts_with("vcap: writing output: "), "{script}: {err}");
+    }
+    let o = sh(r#"exec "$0" "$@" >&-"#, &["detect"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("standard output is closed"),
+        "{o:?}"
+    );
+    // `>/dev/null` is a reader that wants nothing, not a closed output.
+    let o = sh(r#"exec "$0" "$@" >/dev/null"#, &["--json"]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(o.stderr.is_empty(), "{o:?}");
+    // A command that writes nothing does not fail for want of standard output.
+    let mut out = Vec::new();
+    let want = vcap_cli::run(["vcap", "detect"], &mut out).unwrap();
+    let o = sh(r#"exec "$0" "$@" >&-"#, &["detect", "--quiet"]);
+    assert_eq!(o.status.code(), Some(i32::from(want)), "{o:?}");
+    assert!(o.stderr.is_empty(), "{o:?}");
+}
