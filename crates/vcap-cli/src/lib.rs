@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -15,9 +16,10 @@ pub mod stream;
 #[derive(Debug, Parser)]
 #[command(name = "vcap", version, about, long_about = None)]
 pub struct Cli {
-    /// Read a snapshot directory instead of the live system.
-    #[arg(long, global = true, value_name = "DIR")]
-    pub root: Option<std::path::PathBuf>,
+    /// Read a snapshot directory instead of the live system (`/` is the live system). Also
+    /// taken by detect, snapshot and sanitize --live, the other commands that read a system.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Print JSON (schema in docs/) instead of the human report.
     #[arg(long, global = true)]
     pub json: bool,
@@ -34,7 +36,14 @@ pub enum Command {
     /// Capture every input the probe reads into DIR, so the report can be reproduced anywhere.
     Snapshot(probe_cmd::SnapshotArgs),
     /// Sanitize host ID registers into guest-visible ones.
-    Sanitize(regs_cmd::SanitizeArgs),
+    Sanitize {
+        /// What to sanitize.
+        #[command(flatten)]
+        args: regs_cmd::SanitizeArgs,
+        /// With --live: read a snapshot directory instead of this system.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
     /// Fold many host profiles into a migration-safe baseline.
     Baseline(regs_cmd::BaselineArgs),
     /// Can this guest profile run on that host?
@@ -125,15 +134,56 @@ where
             return Err(CliError::Usage(e.to_string().trim_end().to_string()));
         }
     };
-    let root = cli.root.as_deref();
-    match cli.command {
+    let root = match &cli.command {
+        None => cli.root.as_deref(),
+        Some(c) => c.root(cli.root.as_deref())?,
+    };
+    match &cli.command {
         None => Ok(probe_cmd::run_report(root, helper, cli.json, out)?),
-        Some(Command::Detect(a)) => Ok(probe_cmd::run_detect(&a, root, helper, cli.json, out)?),
-        Some(Command::Snapshot(a)) => Ok(probe_cmd::run_snapshot(&a, root, helper, cli.json, out)?),
-        Some(Command::Sanitize(a)) => Ok(regs_cmd::sanitize(&a, root, cli.json, out)?),
-        Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(&a, cli.json, out)?),
-        Some(Command::Compare(a)) => Ok(regs_cmd::compare(&a, cli.json, out)?),
-        Some(Command::Protocol(c)) => Ok(protocol_cmd::run(&c, cli.json, out)?),
+        Some(Command::Detect(a)) => Ok(probe_cmd::run_detect(a, root, helper, cli.json, out)?),
+        Some(Command::Snapshot(a)) => Ok(probe_cmd::run_snapshot(a, root, helper, cli.json, out)?),
+        Some(Command::Sanitize { args, .. }) => Ok(regs_cmd::sanitize(args, root, cli.json, out)?),
+        Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(a, cli.json, out)?),
+        Some(Command::Compare(a)) => Ok(regs_cmd::compare(a, cli.json, out)?),
+        Some(Command::Protocol(c)) => Ok(protocol_cmd::run(c, cli.json, out)?),
+    }
+}
+
+impl Command {
+    /// The `--root` given after the command, and whether the command reads a system at all
+    /// (with the name to say so when it does not).
+    fn own_root(&self) -> (Option<&Path>, Result<(), &'static str>) {
+        match self {
+            Command::Detect(a) if a.list => (a.root.as_deref(), Err("detect --list")),
+            Command::Detect(a) => (a.root.as_deref(), Ok(())),
+            Command::Snapshot(a) => (a.root.as_deref(), Ok(())),
+            Command::Sanitize { args, root } => (
+                root.as_deref(),
+                if args.live.is_some() {
+                    Ok(())
+                } else {
+                    Err("sanitize HOST")
+                },
+            ),
+            Command::Baseline(_) => (None, Err("baseline")),
+            Command::Compare(_) => (None, Err("compare")),
+            Command::Protocol(_) => (None, Err("protocol")),
+        }
+    }
+
+    /// The one `--root` of the command line: given before the command (`vcap --root DIR
+    /// detect`) or after it (`vcap detect --root DIR`), not both; with a command that reads no
+    /// system it is refused rather than ignored.
+    fn root<'a>(&'a self, before: Option<&'a Path>) -> Result<Option<&'a Path>, CliError> {
+        match (before, self.own_root()) {
+            (Some(_), (Some(_), _)) => Err(CliError::Usage(
+                "--root is given twice (before and after the command); give it once".into(),
+            )),
+            (Some(_), (_, Err(name))) | (_, (Some(_), Err(name))) => Err(CliError::Usage(format!(
+                "--root: `vcap {name}` reads no system (only what it is given); --root goes with vcap, detect, snapshot and sanitize --live"
+            ))),
+            (before, (after, _)) => Ok(before.or(after)),
+        }
     }
 }
 
@@ -148,8 +198,9 @@ mod tests {
         };
         cli.root.is_none()
             && match cli.command {
-                None | Some(Command::Snapshot(_)) => true,
-                Some(Command::Detect(a)) => !a.list,
+                None => true,
+                Some(Command::Snapshot(a)) => a.root.is_none(),
+                Some(Command::Detect(a)) => !a.list && a.root.is_none(),
                 Some(_) => false,
             }
     }

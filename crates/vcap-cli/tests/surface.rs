@@ -160,3 +160,104 @@ fn a_closed_stdout_is_an_error_like_a_full_disk() {
     assert_eq!(o.status.code(), Some(i32::from(want)), "{o:?}");
     assert!(o.stderr.is_empty(), "{o:?}");
 }
+
+fn run(args: &[&str]) -> (u8, String, String) {
+    let (code, out, err) = run_os(args.iter().map(OsString::from).collect());
+    (code, String::from_utf8(out).unwrap(), err)
+}
+
+#[test]
+fn root_slash_is_the_live_system() {
+    let same = |a: &[&str], b: &[&str]| {
+        let (x, y) = (run(a), run(b));
+        assert!(x == y, "{a:?} and {b:?} differ:\n{x:?}\n{y:?}");
+    };
+    same(&["vcap", "--json"], &["vcap", "--json", "--root", "/"]);
+    same(&["vcap", "detect"], &["vcap", "--root", "/", "detect"]);
+    // Spelled differently, or after the command, it is still the root directory.
+    same(&["vcap", "detect"], &["vcap", "detect", "--root", "/."]);
+    same(&["vcap", "detect"], &["vcap", "detect", "--root", "//"]);
+}
+
+#[test]
+fn root_that_is_not_a_snapshot_is_an_error_saying_what_it_is() {
+    let empty = tmp("not-a-snapshot");
+    for args in [
+        vec!["vcap", "--root", empty.to_str().unwrap()],
+        vec!["vcap", "detect", "--root", empty.to_str().unwrap()],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains("not a snapshot"), "{err}");
+        assert!(err.contains(empty.to_str().unwrap()), "{err}");
+    }
+    let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    let (code, _, err) = run(&["vcap", "--root", readme]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is a file, not a directory"), "{err}");
+    let (code, _, err) = run(&["vcap", "detect", "--root", "/nonexistent/vcap-x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such file or directory"), "{err}");
+    // A snapshot vcap wrote is, of course, accepted.
+    let snap = empty.join("snap");
+    assert_eq!(run(&["vcap", "snapshot", snap.to_str().unwrap()]).0, 0);
+    assert_eq!(
+        run(&["vcap", "--root", snap.to_str().unwrap(), "detect"]).1,
+        run(&["vcap", "detect"]).1
+    );
+}
+
+#[test]
+fn root_belongs_only_to_the_commands_that_read_a_system() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vcap-regs/tests/fixtures/smmuv3-qemu-default.json"
+    );
+    let refused: &[&[&str]] = &[
+        &["baseline", f],
+        &["compare", f, f],
+        &["protocol", "check"],
+        &["protocol", "run"],
+        &["sanitize", f],
+        &["detect", "--list"],
+    ];
+    for args in refused {
+        for before in [true, false] {
+            let mut line = vec!["vcap"];
+            if before {
+                line.extend(["--root", "/tmp"]);
+                line.extend_from_slice(args);
+            } else {
+                line.extend_from_slice(args);
+                line.extend(["--root", "/tmp"]);
+            }
+            let (code, out, err) = run(&line);
+            assert_eq!(code, 2, "{line:?}: {out}");
+            assert!(err.contains("--root"), "{line:?}: {err}");
+        }
+        // Nor is it offered in their help (sanitize offers it for --live, detect without --list).
+        if args[0] == "sanitize" || args[0] == "detect" {
+            continue;
+        }
+        let mut help = vec!["vcap"];
+        help.extend(
+            args.iter()
+                .take_while(|a| !a.starts_with('/') && !a.starts_with('-')),
+        );
+        help.push("--help");
+        let (_, text, _) = run(&help);
+        assert!(!text.contains("--root"), "{help:?}: {text}");
+    }
+    for args in [
+        &["vcap", "--help"][..],
+        &["vcap", "detect", "--help"],
+        &["vcap", "snapshot", "--help"],
+        &["vcap", "sanitize", "--help"],
+    ] {
+        assert!(run(args).1.contains("--root"), "{args:?}");
+    }
+    let (code, _, err) = run(&["vcap", "--root", "/", "detect", "--root", "/"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("twice"), "{err}");
+}
