@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+pub mod json;
 mod probe_cmd;
 mod protocol_cmd;
 mod regs_cmd;
@@ -140,6 +141,9 @@ where
     };
     match &cli.command {
         None => Ok(probe_cmd::run_report(root, helper, cli.json, out)?),
+        Some(Command::Detect(a)) if a.quiet && cli.json => Err(CliError::Usage(
+            "detect: --quiet prints nothing and --json prints JSON; give one of them".into(),
+        )),
         Some(Command::Detect(a)) => Ok(probe_cmd::run_detect(a, root, helper, cli.json, out)?),
         Some(Command::Snapshot(a)) => Ok(probe_cmd::run_snapshot(a, root, helper, cli.json, out)?),
         Some(Command::Sanitize { args, .. }) => Ok(regs_cmd::sanitize(args, root, cli.json, out)?),

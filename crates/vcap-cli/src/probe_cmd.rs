@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+
+use crate::json::Layout;
 use vcap_core::capture::Capture;
 use vcap_core::plan::{CPUID_FILE, Scope};
 use vcap_core::report::{self, Report};
@@ -174,6 +176,15 @@ pub fn run_detect(
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
     if a.list {
+        if json {
+            #[derive(serde::Serialize)]
+            struct List {
+                ids: &'static [&'static str],
+            }
+            let list = List { ids: systemd::IDS };
+            crate::json::write(out, crate::json::DETECT_LIST, &list, Layout::Line)?;
+            return Ok(0);
+        }
         for id in systemd::IDS {
             writeln!(out, "{id}")?;
         }
@@ -211,8 +222,21 @@ pub fn run_snapshot(
     let cap = probe(&src, Scope::Snapshot, helper, root)?;
     let w = snapshot::write(&src, &cap, &a.dir)?;
     if let (true, Some(dir)) = (json, dir_text) {
-        let v = serde_json::json!({"dir": dir, "files": w.files, "links": w.links, "unreadable": w.unreadable});
-        writeln!(out, "{v}")?;
+        /// `vcap snapshot --json` (docs/json.md).
+        #[derive(serde::Serialize)]
+        struct Written<'a> {
+            dir: &'a str,
+            files: usize,
+            links: usize,
+            unreadable: usize,
+        }
+        let body = Written {
+            dir,
+            files: w.files,
+            links: w.links,
+            unreadable: w.unreadable,
+        };
+        crate::json::write(out, crate::json::SNAPSHOT, &body, Layout::Line)?;
     } else {
         let dir = shell_quote(&a.dir);
         writeln!(

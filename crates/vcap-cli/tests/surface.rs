@@ -261,3 +261,72 @@ fn root_belongs_only_to_the_commands_that_read_a_system() {
     assert_eq!(code, 2);
     assert!(err.contains("twice"), "{err}");
 }
+
+/// The envelope's two keys, first and in this order, as the text shows them.
+fn assert_envelope(text: &str, schema: &str) {
+    let v = vcap_cli::json::VCAP_VERSION;
+    let line = format!("{{\"schema\":\"{schema}\",\"vcap_version\":\"{v}\",");
+    let pretty = format!("{{\n  \"schema\": \"{schema}\",\n  \"vcap_version\": \"{v}\",\n");
+    assert!(
+        text.starts_with(&line) || text.starts_with(&pretty),
+        "not in the {schema} envelope: {}",
+        &text[..text.len().min(200)]
+    );
+    serde_json::from_str::<serde_json::Value>(text).expect("one JSON object");
+}
+
+#[test]
+fn json_outputs_start_with_schema_and_vcap_version() {
+    assert_eq!(vcap_cli::json::VCAP_VERSION, env!("CARGO_PKG_VERSION"));
+    let t = tmp("json");
+    let dir = t.join("snap");
+    let (code, out, err) = run(&["vcap", "--json", "snapshot", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_envelope(&out, "vcap.snapshot/1");
+    assert!(out.ends_with("}\n") && out.lines().count() == 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["dir"], dir.to_str().unwrap());
+    assert!(v["files"].as_u64().unwrap() > 0, "{out}");
+    // Keys in the documented order: dir, files, links, unreadable.
+    let at = |k: &str| out.find(&format!("\"{k}\":")).unwrap();
+    assert!(at("dir") < at("files") && at("files") < at("links") && at("links") < at("unreadable"));
+
+    let (code, out, _) = run(&["vcap", "--json", "detect", "--list"]);
+    assert_eq!(code, 0);
+    assert_envelope(&out, "vcap.detect-list/1");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (_, text, _) = run(&["vcap", "detect", "--list"]);
+    let ids: Vec<&str> = v["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert_eq!(ids, text.lines().collect::<Vec<_>>());
+
+    let (code, out, _) = run(&["vcap", "protocol", "run", "--json"]);
+    assert_eq!(code, 0);
+    assert_envelope(&out, "vcap.protocol-run/1");
+}
+
+#[test]
+fn protocol_check_json_is_in_the_envelope() {
+    let (code, out, err) = run(&["vcap", "protocol", "check", "--json"]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert_envelope(&out, "vcap.protocol-check/1");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["states"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn detect_quiet_and_json_together_are_refused() {
+    for args in [
+        &["vcap", "--json", "detect", "--quiet"][..],
+        &["vcap", "detect", "-q", "--json"],
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty());
+        assert!(err.contains("--quiet") && err.contains("--json"), "{err}");
+    }
+}
