@@ -15,19 +15,47 @@ pub mod stream;
 
 /// Tells what the platform beneath really supports, from evidence.
 #[derive(Debug, Parser)]
-#[command(name = "vcap", version, about, long_about = None)]
+#[command(
+    name = "vcap",
+    version,
+    about = "Tells what the platform beneath this OS really supports, from evidence",
+    long_about = LONG_ABOUT,
+    after_help = "Without a command, vcap prints the full report. Exit status: 0 yes or done, 1 no, 2 error.",
+    after_long_help = EXIT_STATUS,
+)]
 pub struct Cli {
     /// Read a snapshot directory instead of the live system (`/` is the live system). Also
     /// taken by detect, snapshot and sanitize --live, the other commands that read a system.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// Print JSON (schema in docs/) instead of the human report.
+    /// Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`.
     #[arg(long, global = true)]
     pub json: bool,
     /// The command; without one, vcap probes and prints the full report.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+/// `vcap --help`'s description.
+const LONG_ABOUT: &str =
+    "vcap tells what the platform beneath this OS really supports: bare metal or \
+virtual machine, which hypervisor, product and cloud, which interrupt remapping, IMS, PASID and \
+DMA paths, from evidence, and says what it could not read. It grants nothing on a guess: \"looks \
+like bare metal\" never enables a capability.
+
+Without a command, vcap probes this system and prints the full report: the verdict, every piece \
+of evidence with its source and raw value, conflicts, what could not be read (and what root would \
+reveal), and the capabilities.";
+
+/// The exit statuses, as `vcap --help` and the manual page list them (the table in docs/cli.md):
+/// a heading, one line per status (`  N  meaning`), then a closing paragraph.
+pub const EXIT_STATUS: &str = "\
+Exit status:
+  0  done, or yes (detect: a VM; compare: it runs there; protocol: all holds)
+  1  no (detect: not a VM; compare: it does not run there; protocol: a failure)
+  2  error (bad arguments or input, not a snapshot, output not written)
+A reader that closes the pipe early (vcap | head) is no error: the rest of
+the output is dropped, and the exit status is the command's own.";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -132,7 +160,10 @@ where
                 write!(out, "{e}")?;
                 return Ok(0);
             }
-            return Err(CliError::Usage(e.to_string().trim_end().to_string()));
+            // One error style: `vcap: what went wrong`, then clap's usage lines.
+            let text = e.to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            return Err(CliError::Usage(text.trim_end().to_string()));
         }
     };
     let root = match &cli.command {

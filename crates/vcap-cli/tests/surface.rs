@@ -330,3 +330,59 @@ fn detect_quiet_and_json_together_are_refused() {
         assert!(err.contains("--quiet") && err.contains("--json"), "{err}");
     }
 }
+
+#[test]
+fn help_is_for_users_and_wraps_to_the_terminal() {
+    let mut lines = vec![vec!["--help"], vec!["-h"]];
+    for c in [
+        "detect", "snapshot", "sanitize", "baseline", "compare", "protocol",
+    ] {
+        lines.push(vec![c, "--help"]);
+    }
+    lines.push(vec!["protocol", "check", "--help"]);
+    for args in &lines {
+        for width in [60usize, 80] {
+            let o = Command::new(bin())
+                .args(args)
+                .env("COLUMNS", width.to_string())
+                .env("LINES", "24")
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(0), "{args:?}");
+            let text = String::from_utf8(o.stdout).unwrap();
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{args:?} at COLUMNS={width}: {} columns: {line}",
+                    line.chars().count()
+                );
+            }
+            for dev in ["thin layer", "docs/", "parses arguments"] {
+                assert!(!text.contains(dev), "{args:?}: {dev:?} in\n{text}");
+            }
+        }
+    }
+    let (_, text, _) = run(&["vcap", "--help"]);
+    assert!(text.contains("Exit status:"), "{text}");
+}
+
+#[test]
+fn every_error_is_one_style() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vcap-regs/tests/fixtures/none.json"
+    );
+    for args in [
+        &["--hlep"][..],
+        &["detect", "--nope"],
+        &["--root", "/nonexistent"],
+        &["compare", f, f],
+    ] {
+        let o = Command::new(bin()).args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert!(err.starts_with("vcap: "), "{args:?}: {err}");
+        assert!(!err.starts_with("vcap: error:"), "{args:?}: {err}");
+        assert!(!err.contains("\nerror:"), "{args:?}: {err}");
+    }
+}
