@@ -89,7 +89,7 @@ _vcap() {
 
     case "${cmd}" in
         vcap)
-            opts="-h -V --root --json --help --version detect snapshot sanitize baseline compare protocol help"
+            opts="-h -V --root --json --format --help --version detect snapshot sanitize baseline compare protocol help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,6 +97,10 @@ _vcap() {
             case "${prev}" in
                 --root)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json prometheus facts" -- "${cur}"))
                     return 0
                     ;;
                 *)

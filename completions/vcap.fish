@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_vcap_global_optspecs
-    string join \n root= json h/help V/version
+    string join \n root= json format= h/help V/version
 end
 
 function __fish_vcap_needs_command
@@ -25,6 +25,10 @@ function __fish_vcap_using_subcommand
 end
 
 complete -c vcap -n "__fish_vcap_needs_command" -l root -d 'Read a snapshot directory instead of the live system (`/` is the live system). Also taken by detect, snapshot and sanitize --live, the other commands that read a system' -r -F
+complete -c vcap -n "__fish_vcap_needs_command" -l format -d 'How the report (vcap without a command) is printed: text, json (as --json), prometheus (node_exporter textfile-collector metrics) or facts (one flat JSON object for Ansible and Salt)' -r -f -a "text\t'The human report'
+json\t'The JSON report (as --json)'
+prometheus\t'Prometheus text exposition format, for node_exporter\'s textfile collector'
+facts\t'One flat JSON object, for Ansible\'s facts.d and Salt\'s grains'"
 complete -c vcap -n "__fish_vcap_needs_command" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vcap -n "__fish_vcap_needs_command" -s V -l version -d 'Print version'

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+pub mod fleet;
 pub mod json;
 mod probe_cmd;
 mod protocol_cmd;
@@ -31,6 +32,11 @@ pub struct Cli {
     /// Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`.
     #[arg(long, global = true)]
     pub json: bool,
+    /// How the report (vcap without a command) is printed: text, json (as --json), prometheus
+    /// (node_exporter textfile-collector metrics) or facts (one flat JSON object for Ansible and
+    /// Salt).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// The command; without one, vcap probes and prints the full report.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -56,6 +62,19 @@ Exit status:
   2  error (bad arguments or input, not a snapshot, output not written)
 A reader that closes the pipe early (vcap | head) is no error: the rest of
 the output is dropped, and the exit status is the command's own.";
+
+/// The report's output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The human report.
+    Text,
+    /// The JSON report (as --json).
+    Json,
+    /// Prometheus text exposition format, for node_exporter's textfile collector.
+    Prometheus,
+    /// One flat JSON object, for Ansible's facts.d and Salt's grains.
+    Facts,
+}
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -118,7 +137,13 @@ pub fn probes_live(args: &[OsString]) -> bool {
     if words().any(|w| elsewhere(&w)) {
         return false;
     }
-    match words().find(|w| !w.starts_with('-')) {
+    // The first word that is neither an option nor `--format`'s value is the command.
+    let mut after_format = false;
+    let command = words().find(|w| {
+        let value = std::mem::replace(&mut after_format, w == "--format");
+        !w.starts_with('-') && !value
+    });
+    match command {
         None => true,
         Some(c) => c == "detect" || c == "snapshot",
     }
@@ -166,12 +191,28 @@ where
             return Err(CliError::Usage(text.trim_end().to_string()));
         }
     };
+    let format = match (cli.format, cli.json) {
+        (None, false) => Format::Text,
+        (None, true) | (Some(Format::Json), _) => Format::Json,
+        (Some(f), false) => f,
+        (Some(_), true) => {
+            return Err(CliError::Usage(
+                "--json and --format: give one of them (--json is --format json)".into(),
+            ));
+        }
+    };
+    if let (Some(_), Some(c)) = (cli.format, &cli.command) {
+        return Err(CliError::Usage(format!(
+            "--format goes with the report (vcap without a command), not `vcap {}`; its JSON is --json",
+            c.own_root().1.err().unwrap_or(c.name())
+        )));
+    }
     let root = match &cli.command {
         None => cli.root.as_deref(),
         Some(c) => c.root(cli.root.as_deref())?,
     };
     match &cli.command {
-        None => Ok(probe_cmd::run_report(root, helper, cli.json, out)?),
+        None => Ok(probe_cmd::run_report(root, helper, format, out)?),
         Some(Command::Detect(a)) if a.quiet && cli.json => Err(CliError::Usage(
             "detect: --quiet prints nothing and --json prints JSON; give one of them".into(),
         )),
@@ -185,6 +226,18 @@ where
 }
 
 impl Command {
+    /// The command's name as typed.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Detect(_) => "detect",
+            Command::Snapshot(_) => "snapshot",
+            Command::Sanitize { .. } => "sanitize",
+            Command::Baseline(_) => "baseline",
+            Command::Compare(_) => "compare",
+            Command::Protocol(_) => "protocol",
+        }
+    }
+
     /// The `--root` given after the command, and whether the command reads a system at all
     /// (with the name to say so when it does not).
     fn own_root(&self) -> (Option<&Path>, Result<(), &'static str>) {
@@ -261,6 +314,9 @@ mod tests {
             &["vcap", "baseline", "a.json"],
             &["vcap", "compare", "a.json", "b.json"],
             &["vcap", "protocol", "check"],
+            &["vcap", "--format", "prometheus"],
+            &["vcap", "--format=facts"],
+            &["vcap", "--format", "facts", "--root", "/tmp/s"],
         ];
         for args in lines {
             let os: Vec<OsString> = args.iter().map(OsString::from).collect();

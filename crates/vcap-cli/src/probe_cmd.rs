@@ -150,19 +150,26 @@ pub fn report(root: Option<&Path>, helper: Option<Helper>) -> Result<Report, Err
     Ok(report::build(&probe(&src, Scope::Full, helper, root)?))
 }
 
-/// `vcap [--json]`: the full report.
+/// `vcap [--json | --format F]`: the full report.
 pub fn run_report(
     root: Option<&Path>,
     helper: Option<Helper>,
-    json: bool,
+    format: crate::Format,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    use crate::Format;
     let r = report(root, helper)?;
-    if json {
-        serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-    } else {
-        out.write_all(render::human(&r).as_bytes())?;
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        }
+        Format::Text => out.write_all(render::human(&r).as_bytes())?,
+        Format::Prometheus => out.write_all(crate::fleet::prometheus(&r).as_bytes())?,
+        Format::Facts => {
+            let facts = crate::fleet::facts(&r);
+            crate::json::write(out, crate::json::FACTS, &facts, Layout::Pretty)?;
+        }
     }
     Ok(0)
 }
