@@ -18,8 +18,8 @@ pub fn stdout_is_open() -> bool {
     let dev_null = rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::CharacterDevice
         && rfs::major(st.st_rdev) == 1
         && rfs::minor(st.st_rdev) == 3;
-    let read_write = rfs::fcntl_getfl(&fd).is_ok_and(|f| f & OFlags::RWMODE == OFlags::RDWR);
-    !(dev_null && read_write)
+    // Asked only of /dev/null: one system call (fstat) in the usual case.
+    !(dev_null && rfs::fcntl_getfl(&fd).is_ok_and(|f| f & OFlags::RWMODE == OFlags::RDWR))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
