@@ -45,7 +45,7 @@ pub enum Error {
     #[error(transparent)]
     Source(#[from] SourceError),
     /// The snapshot could not be written.
-    #[error(transparent)]
+    #[error("{}", snapshot_message(.0))]
     Snapshot(#[from] SnapshotError),
     /// `--root` names something that is not a snapshot directory.
     #[error("--root {}: {why}", shell_quote(.dir))]
@@ -65,6 +65,19 @@ pub enum Error {
     /// Output could not be written.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+/// A snapshot error with its path shell-quoted, as every path vcap names (not UTF-8 included).
+fn snapshot_message(e: &SnapshotError) -> String {
+    match e {
+        SnapshotError::NotEmpty(dir) => format!(
+            "snapshot {}: exists and is not an empty directory; choose a new one",
+            shell_quote(dir)
+        ),
+        SnapshotError::Write { path, source } => {
+            format!("snapshot: writing {}: {source}", shell_quote(path))
+        }
+    }
 }
 
 /// `path` as one shell word that bash, zsh and POSIX sh read back as the same bytes: bare when

@@ -86,6 +86,32 @@ fn snapshot_replay_hint_can_be_pasted_back_into_a_shell() {
     assert_eq!(pasted.stdout, live);
 }
 
+#[test]
+fn paths_that_are_not_utf8_are_named_as_a_shell_reads_them() {
+    let t = tmp("not-utf8");
+    let dir = t.join(std::ffi::OsStr::from_bytes(b"d\xfe"));
+    // A snapshot there replays, by --root, to the live answer.
+    let (code, _, err) = run_os(os(&[b"vcap", b"snapshot", dir.as_os_str().as_bytes()]));
+    assert_eq!(code, 0, "{err}");
+    let detect = |root: &[u8]| run_os(os(&[b"vcap", b"detect", b"--root", root]));
+    let (_, live, _) = run_os(os(&[b"vcap", b"detect"]));
+    assert_eq!(detect(dir.as_os_str().as_bytes()).1, live);
+    // Errors name such a path as $'…\xFE', never with a replacement character.
+    let (code, _, err) = run_os(os(&[b"vcap", b"snapshot", dir.as_os_str().as_bytes()]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("not an empty directory") && err.contains(r"d\xFE'"),
+        "{err}"
+    );
+    let missing = t.join(std::ffi::OsStr::from_bytes(b"m\xfd"));
+    let (code, _, err) = detect(missing.as_os_str().as_bytes());
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(r"m\xFD'") && !err.contains('\u{fffd}'),
+        "{err}"
+    );
+}
+
 /// Runs the built binary with standard output on a pipe whose reader is already gone.
 fn into_closed_pipe(args: &[&str]) -> std::process::Output {
     let (reader, writer) = std::io::pipe().unwrap();
