@@ -202,7 +202,7 @@ fn flush(s: &mut String, lines: &mut Vec<String>) {
 
 /// `vcap --format facts`: one flat JSON object (every value a string, number, boolean or null),
 /// the shape Ansible's `facts.d` and Salt's grains take. Keys in this order (docs/fleet.md).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Facts {
     /// `bare-metal`, `virtual-machine`, `host-under-hypervisor` or `unknown`.
     pub verdict: &'static str,

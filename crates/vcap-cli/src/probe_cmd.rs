@@ -197,11 +197,7 @@ pub fn run_detect(
 ) -> Result<u8, Error> {
     if a.list {
         if json {
-            #[derive(serde::Serialize)]
-            struct List {
-                ids: &'static [&'static str],
-            }
-            let list = List { ids: systemd::IDS };
+            let list = crate::json::DetectList { ids: systemd::IDS };
             crate::json::write(out, crate::json::DETECT_LIST, &list, Layout::Line)?;
             return Ok(0);
         }
@@ -242,15 +238,7 @@ pub fn run_snapshot(
     let cap = probe(&src, Scope::Snapshot, helper, root)?;
     let w = snapshot::write(&src, &cap, &a.dir)?;
     if let (true, Some(dir)) = (json, dir_text) {
-        /// `vcap snapshot --json` (docs/json.md).
-        #[derive(serde::Serialize)]
-        struct Written<'a> {
-            dir: &'a str,
-            files: usize,
-            links: usize,
-            unreadable: usize,
-        }
-        let body = Written {
+        let body = crate::json::Snapshot {
             dir,
             files: w.files,
             links: w.links,
