@@ -7,8 +7,10 @@ use std::io::{self, ErrorKind, Write};
 
 /// Whether standard output was open when vcap started. Rust's runtime, before `main`, opens
 /// `/dev/null` read-write on each of descriptors 0–2 that is closed, so a closed standard output
-/// shows as `/dev/null` open for reading and writing; a shell's `>/dev/null` opens it write-only
-/// (only `1<>/dev/null` looks the same, and is taken as closed).
+/// shows as `/dev/null` open for reading and writing; a shell's `>/dev/null`, Rust's
+/// `Stdio::null()` and Go's `os/exec` open it write-only. Whoever opens it read-write (Python's
+/// `subprocess.DEVNULL`, Node's `stdio: "ignore"`, a shell's `1<>/dev/null`) looks the same as a
+/// closed descriptor 1 and is taken as one: the error says so (docs/cli.md).
 pub fn stdout_is_open() -> bool {
     use rustix::fs::{self as rfs, OFlags};
     let fd = io::stdout();
@@ -64,7 +66,9 @@ impl<W: Write> Output<W> {
 }
 
 fn closed() -> io::Error {
-    io::Error::other("standard output is closed (descriptor 1 was not open when vcap started)")
+    io::Error::other(
+        "standard output is closed (descriptor 1 was closed, or is /dev/null open for reading and writing, which is how a closed one looks to vcap: to discard the output open /dev/null write-only, or use --quiet where there is one)",
+    )
 }
 
 impl<W: Write> Write for Output<W> {

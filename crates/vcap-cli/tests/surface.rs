@@ -179,6 +179,13 @@ fn a_closed_stdout_is_an_error_like_a_full_disk() {
     let o = sh(r#"exec "$0" "$@" >/dev/null"#, &["--json"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert!(o.stderr.is_empty(), "{o:?}");
+    // Nor is Rust's Stdio::null() (write-only).
+    let o = Command::new(bin())
+        .arg("--json")
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
     // A command that writes nothing does not fail for want of standard output.
     let mut out = Vec::new();
     let want = vcap_cli::run(["vcap", "detect"], &mut out).unwrap();
