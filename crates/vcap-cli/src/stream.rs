@@ -67,7 +67,7 @@ impl<W: Write> Output<W> {
 
 fn closed() -> io::Error {
     io::Error::other(
-        "standard output is closed (descriptor 1 was closed, or is /dev/null open for reading and writing, which is how a closed one looks to vcap: to discard the output open /dev/null write-only, or use --quiet where there is one)",
+        "standard output is closed (or is /dev/null opened read-write, which looks the same; to discard the output, open /dev/null write-only)",
     )
 }
 
