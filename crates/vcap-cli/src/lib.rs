@@ -3,27 +3,78 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+pub mod fleet;
+pub mod json;
 mod probe_cmd;
 mod protocol_cmd;
 mod regs_cmd;
 mod rules_cmd;
+pub mod stream;
 
 /// Tells what the platform beneath really supports, from evidence.
 #[derive(Debug, Parser)]
-#[command(name = "vcap", version, about, long_about = None)]
+#[command(
+    name = "vcap",
+    version,
+    about = "Tells what the platform beneath this OS really supports, from evidence",
+    long_about = LONG_ABOUT,
+    after_help = "Without a command, vcap prints the full report. Exit status: 0 yes or done, 1 no, 2 error.",
+    after_long_help = EXIT_STATUS,
+)]
 pub struct Cli {
-    /// Read a snapshot directory instead of the live system.
-    #[arg(long, global = true, value_name = "DIR")]
-    pub root: Option<std::path::PathBuf>,
-    /// Print JSON (schema in docs/) instead of the human report.
+    /// Read a snapshot directory instead of the live system (`/` is the live system). Also
+    /// taken by detect, snapshot and sanitize --live, the other commands that read a system.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`.
     #[arg(long, global = true)]
     pub json: bool,
+    /// How the report (vcap without a command) is printed: text, json (as --json), prometheus
+    /// (node_exporter textfile-collector metrics) or facts (one flat JSON object for Ansible and
+    /// Salt).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// The command; without one, vcap probes and prints the full report.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `vcap --help`'s description.
+const LONG_ABOUT: &str =
+    "vcap tells what the platform beneath this OS really supports: bare metal or \
+virtual machine, which hypervisor, product and cloud, which interrupt remapping, IMS, PASID and \
+DMA paths, from evidence, and says what it could not read. It grants nothing on a guess: \"looks \
+like bare metal\" never enables a capability.
+
+Without a command, vcap probes this system and prints the full report: the verdict, every piece \
+of evidence with its source and raw value, conflicts, what could not be read (and what root would \
+reveal), and the capabilities.";
+
+/// The exit statuses, as `vcap --help` and the manual page list them (the table in docs/cli.md):
+/// a heading, one line per status (`  N  meaning`), then a closing paragraph.
+pub const EXIT_STATUS: &str = "\
+Exit status:
+  0  done, or yes (detect: a VM; compare: it runs there; protocol: all holds)
+  1  no (detect: not a VM; compare: it does not run there; protocol: a failure)
+  2  error (bad arguments or input, not a snapshot, output not written)
+A reader that closes the pipe early (vcap | head) is no error: the rest of
+the output is dropped, and the exit status is the command's own.";
+
+/// The report's output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The human report.
+    Text,
+    /// The JSON report (as --json).
+    Json,
+    /// Prometheus text exposition format, for node_exporter's textfile collector.
+    Prometheus,
+    /// One flat JSON object, for Ansible's facts.d and Salt's grains.
+    Facts,
 }
 
 /// The subcommands.
@@ -34,7 +85,14 @@ pub enum Command {
     /// Capture every input the probe reads into DIR, so the report can be reproduced anywhere.
     Snapshot(probe_cmd::SnapshotArgs),
     /// Sanitize host ID registers into guest-visible ones.
-    Sanitize(regs_cmd::SanitizeArgs),
+    Sanitize {
+        /// What to sanitize.
+        #[command(flatten)]
+        args: regs_cmd::SanitizeArgs,
+        /// With --live: read a snapshot directory instead of this system.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
     /// Fold many host profiles into a migration-safe baseline.
     Baseline(regs_cmd::BaselineArgs),
     /// Can this guest profile run on that host?
@@ -82,7 +140,13 @@ pub fn probes_live(args: &[OsString]) -> bool {
     if words().any(|w| elsewhere(&w)) {
         return false;
     }
-    match words().find(|w| !w.starts_with('-')) {
+    // The first word that is neither an option nor `--format`'s value is the command.
+    let mut after_format = false;
+    let command = words().find(|w| {
+        let value = std::mem::replace(&mut after_format, w == "--format");
+        !w.starts_with('-') && !value
+    });
+    match command {
         None => true,
         Some(c) => c == "detect" || c == "snapshot",
     }
@@ -124,19 +188,96 @@ where
                 write!(out, "{e}")?;
                 return Ok(0);
             }
-            return Err(CliError::Usage(e.to_string().trim_end().to_string()));
+            // One error style: `vcap: what went wrong`, then clap's usage lines.
+            let text = e.to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            return Err(CliError::Usage(text.trim_end().to_string()));
         }
     };
-    let root = cli.root.as_deref();
-    match cli.command {
-        None => Ok(probe_cmd::run_report(root, helper, cli.json, out)?),
-        Some(Command::Detect(a)) => Ok(probe_cmd::run_detect(&a, root, helper, cli.json, out)?),
-        Some(Command::Snapshot(a)) => Ok(probe_cmd::run_snapshot(&a, root, helper, cli.json, out)?),
-        Some(Command::Sanitize(a)) => Ok(regs_cmd::sanitize(&a, root, cli.json, out)?),
-        Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(&a, cli.json, out)?),
-        Some(Command::Compare(a)) => Ok(regs_cmd::compare(&a, cli.json, out)?),
-        Some(Command::Protocol(c)) => Ok(protocol_cmd::run(&c, cli.json, out)?),
-        Some(Command::Rules(a)) => Ok(rules_cmd::run(&a, cli.json, out)?),
+    let format = match (cli.format, cli.json) {
+        (None, false) => Format::Text,
+        (None, true) | (Some(Format::Json), _) => Format::Json,
+        (Some(f), false) => f,
+        (Some(_), true) => {
+            return Err(CliError::Usage(
+                "--json and --format: give one of them (--json is --format json)".into(),
+            ));
+        }
+    };
+    if let (Some(_), Some(c)) = (cli.format, &cli.command) {
+        return Err(CliError::Usage(format!(
+            "--format goes with the report (vcap without a command), not `vcap {}`; its JSON is --json",
+            c.own_root().1.err().unwrap_or(c.name())
+        )));
+    }
+    let root = match &cli.command {
+        None => cli.root.as_deref(),
+        Some(c) => c.root(cli.root.as_deref())?,
+    };
+    match &cli.command {
+        None => Ok(probe_cmd::run_report(root, helper, format, out)?),
+        Some(Command::Detect(a)) if a.quiet && cli.json => Err(CliError::Usage(
+            "detect: --quiet prints nothing and --json prints JSON; give one of them".into(),
+        )),
+        Some(Command::Detect(a)) => Ok(probe_cmd::run_detect(a, root, helper, cli.json, out)?),
+        Some(Command::Snapshot(a)) => Ok(probe_cmd::run_snapshot(a, root, helper, cli.json, out)?),
+        Some(Command::Sanitize { args, .. }) => Ok(regs_cmd::sanitize(args, root, cli.json, out)?),
+        Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(a, cli.json, out)?),
+        Some(Command::Compare(a)) => Ok(regs_cmd::compare(a, cli.json, out)?),
+        Some(Command::Protocol(c)) => Ok(protocol_cmd::run(c, cli.json, out)?),
+        Some(Command::Rules(a)) => Ok(rules_cmd::run(a, cli.json, out)?),
+    }
+}
+
+impl Command {
+    /// The command's name as typed.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Detect(_) => "detect",
+            Command::Snapshot(_) => "snapshot",
+            Command::Sanitize { .. } => "sanitize",
+            Command::Baseline(_) => "baseline",
+            Command::Compare(_) => "compare",
+            Command::Protocol(_) => "protocol",
+            Command::Rules(_) => "rules",
+        }
+    }
+
+    /// The `--root` given after the command, and whether the command reads a system at all
+    /// (with the name to say so when it does not).
+    fn own_root(&self) -> (Option<&Path>, Result<(), &'static str>) {
+        match self {
+            Command::Detect(a) if a.list => (a.root.as_deref(), Err("detect --list")),
+            Command::Detect(a) => (a.root.as_deref(), Ok(())),
+            Command::Snapshot(a) => (a.root.as_deref(), Ok(())),
+            Command::Sanitize { args, root } => (
+                root.as_deref(),
+                if args.live.is_some() {
+                    Ok(())
+                } else {
+                    Err("sanitize HOST")
+                },
+            ),
+            Command::Baseline(_) => (None, Err("baseline")),
+            Command::Compare(_) => (None, Err("compare")),
+            Command::Protocol(_) => (None, Err("protocol")),
+            Command::Rules(_) => (None, Err("rules")),
+        }
+    }
+
+    /// The one `--root` of the command line: given before the command (`vcap --root DIR
+    /// detect`) or after it (`vcap detect --root DIR`), not both; with a command that reads no
+    /// system it is refused rather than ignored.
+    fn root<'a>(&'a self, before: Option<&'a Path>) -> Result<Option<&'a Path>, CliError> {
+        match (before, self.own_root()) {
+            (Some(_), (Some(_), _)) => Err(CliError::Usage(
+                "--root is given twice (before and after the command); give it once".into(),
+            )),
+            (Some(_), (_, Err(name))) | (_, (Some(_), Err(name))) => Err(CliError::Usage(format!(
+                "--root: `vcap {name}` reads no system (only what it is given); --root goes with vcap, detect, snapshot and sanitize --live"
+            ))),
+            (before, (after, _)) => Ok(before.or(after)),
+        }
     }
 }
 
@@ -151,8 +292,9 @@ mod tests {
         };
         cli.root.is_none()
             && match cli.command {
-                None | Some(Command::Snapshot(_)) => true,
-                Some(Command::Detect(a)) => !a.list,
+                None => true,
+                Some(Command::Snapshot(a)) => a.root.is_none(),
+                Some(Command::Detect(a)) => !a.list && a.root.is_none(),
                 Some(_) => false,
             }
     }
@@ -179,6 +321,9 @@ mod tests {
             &["vcap", "compare", "a.json", "b.json"],
             &["vcap", "protocol", "check"],
             &["vcap", "rules", "--json"],
+            &["vcap", "--format", "prometheus"],
+            &["vcap", "--format=facts"],
+            &["vcap", "--format", "facts", "--root", "/tmp/s"],
         ];
         for args in lines {
             let os: Vec<OsString> = args.iter().map(OsString::from).collect();

@@ -5,7 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use vcap_core::plan::Scope;
+
+use crate::json::Layout;
+use vcap_core::capture::Capture;
+use vcap_core::plan::{CPUID_FILE, Scope};
 use vcap_core::report::{self, Report};
 use vcap_core::{render, systemd};
 use vcap_probe::snapshot::{self, SnapshotError};
@@ -20,6 +23,9 @@ pub struct DetectArgs {
     /// List every identifier vcap detect can print, and exit.
     #[arg(long)]
     pub list: bool,
+    /// Read a snapshot directory instead of the live system (`/` is the live system).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 /// Arguments of `vcap snapshot`.
@@ -27,6 +33,9 @@ pub struct DetectArgs {
 pub struct SnapshotArgs {
     /// The directory to write (created; must be new or empty).
     pub dir: PathBuf,
+    /// Copy a snapshot directory instead of the live system (`/` is the live system).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 /// Why a probe command failed.
@@ -36,44 +45,144 @@ pub enum Error {
     #[error(transparent)]
     Source(#[from] SourceError),
     /// The snapshot could not be written.
-    #[error(transparent)]
+    #[error("{}", snapshot_message(.0))]
     Snapshot(#[from] SnapshotError),
+    /// `--root` names something that is not a snapshot directory.
+    #[error("--root {}: {why}", shell_quote(.dir))]
+    Root {
+        /// What `--root` named.
+        dir: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// `--json` was asked for a directory whose name JSON cannot carry (checked before anything
+    /// is written).
+    #[error(
+        "snapshot {}: the directory's name is not UTF-8, which JSON strings cannot carry; nothing was written (name the directory in UTF-8, or drop --json)",
+        shell_quote(.0)
+    )]
+    JsonPath(PathBuf),
     /// Output could not be written.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
 }
 
-/// Opens the source named by `--root`, or the live system.
+/// A snapshot error with its path shell-quoted, as every path vcap names (not UTF-8 included).
+fn snapshot_message(e: &SnapshotError) -> String {
+    match e {
+        SnapshotError::NotEmpty(dir) => format!(
+            "snapshot {}: exists and is not an empty directory; choose a new one",
+            shell_quote(dir)
+        ),
+        SnapshotError::Write { path, source } => {
+            format!("snapshot: writing {}: {source}", shell_quote(path))
+        }
+    }
+}
+
+/// `path` as one shell word that bash, zsh and POSIX sh read back as the same bytes: bare when
+/// it has no special characters, in single quotes when it is printable UTF-8, and as `$'…'` with
+/// `\xHH` escapes otherwise (a name that is not UTF-8, or holds control characters).
+pub fn shell_quote(path: &Path) -> String {
+    <shell_quote::Bash as shell_quote::Quote<String>>::quote(path.as_os_str())
+}
+
+/// Opens the source named by `--root`, or the live system. `--root` naming the root directory
+/// (`/`, `/.`, a link to `/`) is the live system: a snapshot reader there would see sysfs and
+/// procfs but no `cpuid.txt`, and would silently report CPUID as not observed.
 pub fn open(root: Option<&Path>) -> Result<Source, Error> {
-    Ok(match root {
-        Some(dir) => Source::snapshot(dir)?,
-        None => Source::live(),
-    })
+    let Some(dir) = root else {
+        return Ok(Source::live());
+    };
+    let refuse = |why: String| Error::Root {
+        dir: dir.to_path_buf(),
+        why,
+    };
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(refuse("no such file or directory".into()));
+        }
+        Err(e) => return Err(refuse(e.to_string())),
+        Ok(m) if m.is_file() => {
+            return Err(refuse(
+                "is a file, not a directory (a snapshot is the directory `vcap snapshot DIR` writes)"
+                    .into(),
+            ));
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(refuse(
+                "is not a directory (a snapshot is the directory `vcap snapshot DIR` writes)"
+                    .into(),
+            ));
+        }
+        Ok(_) => {}
+    }
+    if std::fs::canonicalize(dir).is_ok_and(|c| c == Path::new("/")) {
+        return Ok(Source::live());
+    }
+    Ok(Source::snapshot(dir)?)
+}
+
+/// Whether a snapshot source gave the probe nothing at all: no file, directory, link or
+/// existence check found anything, no `cpuid.txt` and no recorded unreadable file. Every real
+/// system has `/proc/cpuinfo`, so such a directory is not a snapshot (a mistyped path, most
+/// likely), and reporting it would read as "not a VM".
+fn found_nothing(src: &Source, cap: &Capture) -> bool {
+    use vcap_core::capture::{CpuidRead, Existence, FileRead, Listing};
+    src.is_snapshot()
+        && src.recorded_unreadable().is_empty()
+        && cap.cpuid == CpuidRead::NotObserved
+        && cap.files.values().all(|f| *f == FileRead::Absent)
+        && cap.exists.values().all(|e| *e == Existence::Absent)
+        && cap.dirs.values().all(|d| *d == Listing::Absent)
+        && cap.links.values().all(Option::is_none)
+}
+
+/// Probes `src` for `scope`; a snapshot directory in which nothing was found is an error.
+fn probe(
+    src: &Source,
+    scope: Scope,
+    helper: Option<Helper>,
+    root: Option<&Path>,
+) -> Result<Capture, Error> {
+    let cap = vcap_probe::probe_with(src, scope, helper);
+    if found_nothing(src, &cap) {
+        return Err(Error::Root {
+            dir: root.unwrap_or(src.root()).to_path_buf(),
+            why: format!(
+                "not a snapshot: none of the files vcap reads is there (no {CPUID_FILE}, nothing under proc/ or sys/); `vcap snapshot DIR` writes one"
+            ),
+        });
+    }
+    Ok(cap)
 }
 
 /// Probes (with `helper`, when one was started) and builds the report.
 pub fn report(root: Option<&Path>, helper: Option<Helper>) -> Result<Report, Error> {
     let src = open(root)?;
-    Ok(report::build(&vcap_probe::probe_with(
-        &src,
-        Scope::Full,
-        helper,
-    )))
+    Ok(report::build(&probe(&src, Scope::Full, helper, root)?))
 }
 
-/// `vcap [--json]`: the full report.
+/// `vcap [--json | --format F]`: the full report.
 pub fn run_report(
     root: Option<&Path>,
     helper: Option<Helper>,
-    json: bool,
+    format: crate::Format,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    use crate::Format;
     let r = report(root, helper)?;
-    if json {
-        serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-    } else {
-        out.write_all(render::human(&r).as_bytes())?;
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        }
+        Format::Text => out.write_all(render::human(&r).as_bytes())?,
+        Format::Prometheus => out.write_all(crate::fleet::prometheus(&r).as_bytes())?,
+        Format::Facts => {
+            let facts = crate::fleet::facts(&r);
+            crate::json::write(out, crate::json::FACTS, &facts, Layout::Pretty)?;
+        }
     }
     Ok(0)
 }
@@ -87,13 +196,18 @@ pub fn run_detect(
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
     if a.list {
+        if json {
+            let list = crate::json::DetectList { ids: systemd::IDS };
+            crate::json::write(out, crate::json::DETECT_LIST, &list, Layout::Line)?;
+            return Ok(0);
+        }
         for id in systemd::IDS {
             writeln!(out, "{id}")?;
         }
         return Ok(0);
     }
     let src = open(root)?;
-    let (verdict, id) = report::detect_only(&vcap_probe::probe_with(&src, Scope::Detect, helper));
+    let (verdict, id) = report::detect_only(&probe(&src, Scope::Detect, helper, root)?);
     let code = u8::from(id == "none");
     if json {
         let v = serde_json::json!({
@@ -116,21 +230,27 @@ pub fn run_snapshot(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
+    let dir_text = a.dir.to_str();
+    if json && dir_text.is_none() {
+        return Err(Error::JsonPath(a.dir.clone()));
+    }
     let src = open(root)?;
-    let cap = vcap_probe::probe_with(&src, Scope::Snapshot, helper);
+    let cap = probe(&src, Scope::Snapshot, helper, root)?;
     let w = snapshot::write(&src, &cap, &a.dir)?;
-    if json {
-        let v = serde_json::json!({"dir": a.dir, "files": w.files, "links": w.links, "unreadable": w.unreadable});
-        writeln!(out, "{v}")?;
+    if let (true, Some(dir)) = (json, dir_text) {
+        let body = crate::json::Snapshot {
+            dir,
+            files: w.files,
+            links: w.links,
+            unreadable: w.unreadable,
+        };
+        crate::json::write(out, crate::json::SNAPSHOT, &body, Layout::Line)?;
     } else {
+        let dir = shell_quote(&a.dir);
         writeln!(
             out,
-            "wrote {}: {} files, {} links, {} unreadable; replay with `vcap --root {}`",
-            a.dir.display(),
-            w.files,
-            w.links,
-            w.unreadable,
-            a.dir.display()
+            "wrote {dir}: {} files, {} links, {} unreadable; replay with `vcap --root {dir}`",
+            w.files, w.links, w.unreadable,
         )?;
     }
     Ok(0)

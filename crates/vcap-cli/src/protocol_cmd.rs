@@ -208,14 +208,13 @@ fn run_scenario(a: &RunArgs, json: bool, out: &mut dyn Write) -> Result<u8, Erro
     let all_ok = interrupts.iter().all(|r| r.delivered == Some(r.expected));
     let outcome = world::matrix_row(s);
     if json {
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &RunJson {
-                trace,
-                interrupts,
-                outcome,
-            },
-        )?;
+        let body = RunJson {
+            trace,
+            interrupts,
+            outcome,
+        };
+        let doc = crate::json::envelope(crate::json::PROTOCOL_RUN, &body);
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)?;
     } else {
         let [g, h, hw, env, dev] = s.labels();
@@ -292,7 +291,10 @@ fn run_check(a: &CheckArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error
                 .collect(),
             matrix: &r.matrix,
         };
-        serde_json::to_writer_pretty(&mut *out, &j)?;
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &crate::json::envelope(crate::json::PROTOCOL_CHECK, &j),
+        )?;
         writeln!(out)?;
     } else {
         print_check(&r, a, out)?;

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::Args;
-use vcap_core::rules::{self, Catalog};
+use vcap_core::rules;
 
 /// Arguments of `vcap rules`.
 #[derive(Debug, Args)]
@@ -14,28 +14,13 @@ pub struct RulesArgs {
     pub markdown: bool,
 }
 
-/// The JSON shape: the catalog behind its schema name and vcap's version.
-#[derive(serde::Serialize)]
-struct RulesJson<'a> {
-    schema: &'static str,
-    vcap_version: &'static str,
-    #[serde(flatten)]
-    catalog: &'a Catalog,
-}
-
 /// Prints the catalog.
 pub fn run(a: &RulesArgs, json: bool, out: &mut dyn Write) -> std::io::Result<u8> {
     let c = rules::catalog();
     if a.markdown {
         out.write_all(rules::markdown().as_bytes())?;
     } else if json {
-        let doc = RulesJson {
-            schema: "vcap.rules/1",
-            vcap_version: env!("CARGO_PKG_VERSION"),
-            catalog: &c,
-        };
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
-        writeln!(out)?;
+        crate::json::write(out, crate::json::RULES, &c, crate::json::Layout::Pretty)?;
     } else {
         writeln!(
             out,

@@ -185,7 +185,10 @@ fn malformed_inputs_become_malformed_evidence() {
 
 #[test]
 fn an_empty_snapshot_is_unknown_not_bare_metal() {
+    // A directory with nothing vcap reads is not a snapshot at all (an error, tested in
+    // surface.rs); one whose only input is an empty /proc/cpuinfo says next to nothing.
     let d = tmp("empty");
+    put(&d, "/proc/cpuinfo", b"");
     let r = report(&d);
     assert_eq!(r["verdict"]["kind"], "unknown");
     assert_eq!(r["systemd_id"], "none");

@@ -14,7 +14,11 @@ fn check_json_has_exactly_the_documented_shape() {
     let obj = v.as_object().unwrap();
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["matrix", "properties", "states"]);
+    assert_eq!(
+        keys,
+        ["matrix", "properties", "schema", "states", "vcap_version"]
+    );
+    assert_eq!(v["schema"], "vcap.protocol-check/1");
     assert_eq!(v["states"], 5283);
     let props = v["properties"].as_array().unwrap();
     let names: Vec<&str> = props.iter().map(|p| p["name"].as_str().unwrap()).collect();

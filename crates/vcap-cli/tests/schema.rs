@@ -1,0 +1,114 @@
+//! The JSON Schemas under `docs/schema/` are generated from the output types (schemars, through
+//! `vcap_cli::json::schemas`); this test fails when a committed one differs from the generated
+//! one, and validates real outputs against them (jsonschema). After changing an output type, run
+//! `VCAP_REGENERATE=1 cargo test -p vcap-cli --test schema` and commit the result.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema")
+}
+
+/// `vcap.snapshot/1` → `vcap.snapshot-1.json`.
+fn file_name(schema: &str) -> String {
+    format!("{}.json", schema.replace('/', "-"))
+}
+
+fn schema(name: &str) -> Value {
+    vcap_cli::json::schemas()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .unwrap()
+        .1
+}
+
+fn run(args: &[&str]) -> Value {
+    let mut out = Vec::new();
+    let code = vcap_cli::run(args.iter().copied(), &mut out).unwrap();
+    assert_eq!(code, 0, "{args:?}");
+    serde_json::from_slice(&out).unwrap()
+}
+
+fn assert_valid(name: &str, instance: &Value) {
+    let v = jsonschema::validator_for(&schema(name)).unwrap();
+    let errors: Vec<String> = v.iter_errors(instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{name}: {errors:?}\n{instance}");
+}
+
+#[test]
+fn committed_schemas_are_the_generated_ones() {
+    let all = vcap_cli::json::schemas();
+    if std::env::var_os("VCAP_REGENERATE").is_some() {
+        std::fs::create_dir_all(dir()).unwrap();
+        for (name, s) in &all {
+            let text = serde_json::to_string_pretty(s).unwrap() + "\n";
+            std::fs::write(dir().join(file_name(name)), text).unwrap();
+        }
+    }
+    for (name, s) in &all {
+        let path = dir().join(file_name(name));
+        let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; regenerate: VCAP_REGENERATE=1 cargo test -p vcap-cli --test schema",
+                path.display()
+            )
+        });
+        let committed: Value = serde_json::from_str(&committed).unwrap();
+        assert!(
+            committed == *s,
+            "{} is stale; regenerate: VCAP_REGENERATE=1 cargo test -p vcap-cli --test schema",
+            path.display()
+        );
+        assert_eq!(s["properties"]["schema"]["const"], *name);
+    }
+}
+
+#[test]
+fn real_outputs_follow_their_schemas() {
+    let t = std::env::temp_dir().join(format!("vcap-schema-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&t);
+    let snap = t.join("snap");
+    let v = run(&["vcap", "--json", "snapshot", snap.to_str().unwrap()]);
+    assert_valid("vcap.snapshot/1", &v);
+    assert_valid(
+        "vcap.detect-list/1",
+        &run(&["vcap", "detect", "--list", "--json"]),
+    );
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let mut n = 0;
+    for e in std::fs::read_dir(fixtures).unwrap().flatten() {
+        if e.path().join("expected.json").is_file() {
+            let d = e.path();
+            assert_valid(
+                "vcap.facts/1",
+                &run(&["vcap", "--format", "facts", "--root", d.to_str().unwrap()]),
+            );
+            n += 1;
+        }
+    }
+    assert!(n > 10);
+    let _ = std::fs::remove_dir_all(&t);
+}
+
+#[test]
+fn the_schemas_reject_what_the_contract_forbids() {
+    let good = run(&["vcap", "detect", "--list", "--json"]);
+    let v = jsonschema::validator_for(&schema("vcap.detect-list/1")).unwrap();
+    assert!(v.is_valid(&good));
+    let mut wrong_schema = good.clone();
+    wrong_schema["schema"] = "vcap.detect-list/2".into();
+    assert!(!v.is_valid(&wrong_schema));
+    let mut no_version = good.clone();
+    no_version.as_object_mut().unwrap().remove("vcap_version");
+    assert!(!v.is_valid(&no_version));
+    let mut bad_type = good;
+    bad_type["ids"] = "kvm".into();
+    assert!(!v.is_valid(&bad_type));
+    let facts = jsonschema::validator_for(&schema("vcap.facts/1")).unwrap();
+    let mut f = run(&["vcap", "--format", "facts"]);
+    assert!(facts.is_valid(&f));
+    f["dma_devices"] = (-1).into();
+    assert!(!facts.is_valid(&f), "a count below zero passed");
+}
