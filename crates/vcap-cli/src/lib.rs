@@ -207,7 +207,7 @@ where
     if let (Some(_), Some(c)) = (cli.format, &cli.command) {
         return Err(CliError::Usage(format!(
             "--format goes with the report (vcap without a command), not `vcap {}`; its JSON is --json",
-            c.own_root().1.err().unwrap_or(c.name())
+            c.name()
         )));
     }
     let root = match &cli.command {

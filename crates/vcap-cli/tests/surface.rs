@@ -70,7 +70,7 @@ fn snapshot_replay_hint_can_be_pasted_back_into_a_shell() {
     // Pasted into bash (with this build's binary for `vcap`), the hint replays the snapshot.
     let pasted = Command::new("bash")
         .arg("-c")
-        .arg(hint.replacen("vcap", bin(), 1) + " detect")
+        .arg(hint.replacen("vcap", &format!("'{}'", bin()), 1) + " detect")
         .output()
         .unwrap();
     assert!(
