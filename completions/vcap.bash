@@ -145,7 +145,7 @@ _vcap() {
             return 0
             ;;
         vcap__subcmd__detect)
-            opts="-q -h --quiet --list --root --json --help"
+            opts="-c -v -r -q -h -V --container --vm --chroot --private-users --cvm --quiet --list --list-cvm --root --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

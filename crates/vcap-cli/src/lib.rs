@@ -134,7 +134,17 @@ pub fn probes_live(args: &[OsString]) -> bool {
     let elsewhere = |w: &str| {
         matches!(
             w,
-            "--root" | "--list" | "--help" | "-h" | "--version" | "-V" | "help"
+            "--root"
+                | "--list"
+                | "--list-cvm"
+                | "--cvm"
+                | "--chroot"
+                | "-r"
+                | "--help"
+                | "-h"
+                | "--version"
+                | "-V"
+                | "help"
         ) || w.starts_with("--root=")
     };
     if words().any(|w| elsewhere(&w)) {
@@ -149,6 +159,28 @@ pub fn probes_live(args: &[OsString]) -> bool {
     match command {
         None => true,
         Some(c) => c == "detect" || c == "snapshot",
+    }
+}
+
+/// Which tool vcap was invoked as, from the name it was run by (a link named after the tool).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Personality {
+    /// `vcap`.
+    Vcap,
+    /// `systemd-detect-virt`: `vcap detect` with its options, and exit status 1 for every error
+    /// (systemd-detect-virt's convention).
+    SystemdDetectVirt,
+}
+
+/// The personality of a command line: the file name of its first word.
+pub fn invoked_as(args: &[OsString]) -> Personality {
+    let name = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str());
+    match name {
+        Some("systemd-detect-virt") => Personality::SystemdDetectVirt,
+        _ => Personality::Vcap,
     }
 }
 
@@ -180,6 +212,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if invoked_as(&args) == Personality::SystemdDetectVirt {
+        // `systemd-detect-virt ARGS` is `vcap detect ARGS`.
+        args.splice(0..1.min(args.len()), ["vcap".into(), "detect".into()]);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -294,7 +331,9 @@ mod tests {
             && match cli.command {
                 None => true,
                 Some(Command::Snapshot(a)) => a.root.is_none(),
-                Some(Command::Detect(a)) => !a.list && a.root.is_none(),
+                Some(Command::Detect(a)) => {
+                    !(a.list || a.list_cvm || a.chroot || a.cvm) && a.root.is_none()
+                }
                 Some(_) => false,
             }
     }
@@ -312,6 +351,10 @@ mod tests {
             &["vcap", "--root=/tmp/s", "detect"],
             &["vcap", "detect", "--root", "/tmp/s"],
             &["vcap", "detect", "--list"],
+            &["vcap", "detect", "--list-cvm"],
+            &["vcap", "detect", "-r"],
+            &["vcap", "detect", "--vm", "-q"],
+            &["vcap", "detect", "-c"],
             &["vcap", "--help"],
             &["vcap", "detect", "-h"],
             &["vcap", "-V"],

@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         std::io::stdout().lock(),
     ));
     let args: Vec<_> = std::env::args_os().collect();
+    let personality = vcap_cli::invoked_as(&args);
     // The probe's helper thread starts before the arguments are parsed, so that it is scanning
     // CPUID on another CPU by the time they are (`vcap detect` 2.06 -> 2.00 ms on a 2-vCPU KVM
     // guest).
@@ -25,6 +26,10 @@ fn main() -> ExitCode {
     let result = result.and_then(|code| flushed.map(|()| code).map_err(vcap_cli::CliError::from));
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(e) if personality == vcap_cli::Personality::SystemdDetectVirt => {
+            eprintln!("systemd-detect-virt: {e}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("vcap: {e}");
             ExitCode::from(e.exit_code())

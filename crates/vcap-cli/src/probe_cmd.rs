@@ -14,15 +14,36 @@ use vcap_core::{render, systemd};
 use vcap_probe::snapshot::{self, SnapshotError};
 use vcap_probe::{Helper, Source, SourceError};
 
-/// Arguments of `vcap detect`.
+/// Arguments of `vcap detect`: systemd-detect-virt's options (v252 and later), with the same
+/// output and exit statuses. Of the modes (`-c`, `-v`, `-r`, `--private-users`, `--cvm`) the last
+/// one given counts, as in systemd-detect-virt.
 #[derive(Debug, Args)]
+#[command(version)]
 pub struct DetectArgs {
-    /// Print nothing; only the exit status tells (0: virtual machine, 1: not).
+    /// Only detect whether this runs in a container (exit 0: in one).
+    #[arg(short = 'c', long, overrides_with_all = ["vm", "chroot", "private_users", "cvm"])]
+    pub container: bool,
+    /// Only detect whether this runs in a virtual machine (exit 0: in one).
+    #[arg(short = 'v', long, overrides_with_all = ["container", "chroot", "private_users", "cvm"])]
+    pub vm: bool,
+    /// Detect whether this runs in a chroot (exit 0: in one; prints nothing; live system only).
+    #[arg(short = 'r', long, overrides_with_all = ["container", "vm", "private_users", "cvm"])]
+    pub chroot: bool,
+    /// Detect whether this runs in a user namespace (exit 0: in one; prints nothing).
+    #[arg(long, overrides_with_all = ["container", "vm", "chroot", "cvm"])]
+    pub private_users: bool,
+    /// Detect a confidential VM (not implemented yet: an error, never a guess).
+    #[arg(long, overrides_with_all = ["container", "vm", "chroot", "private_users"])]
+    pub cvm: bool,
+    /// Print nothing; only the exit status tells (0: found, 1: not).
     #[arg(long, short)]
     pub quiet: bool,
-    /// List every identifier vcap detect can print, and exit.
+    /// List every identifier (machine and container ids), and exit.
     #[arg(long)]
     pub list: bool,
+    /// List every confidential-VM identifier, and exit.
+    #[arg(long)]
+    pub list_cvm: bool,
     /// Read a snapshot directory instead of the live system (`/` is the live system).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
@@ -41,6 +62,12 @@ pub struct SnapshotArgs {
 /// Why a probe command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The option cannot be answered here; the message says why.
+    #[error("{0}")]
+    Unsupported(&'static str),
+    /// The chroot check could not read a root.
+    #[error("failed to check for a chroot() environment: {0}")]
+    Chroot(String),
     /// The source could not be opened.
     #[error(transparent)]
     Source(#[from] SourceError),
@@ -187,7 +214,10 @@ pub fn run_report(
     Ok(0)
 }
 
-/// `vcap detect`: one systemd-detect-virt identifier; exit 0 for a VM, 1 otherwise.
+/// systemd's confidential-VM identifiers (src/basic/confidential-virt.c, v254 and later).
+pub const CVM_IDS: &[&str] = &["none", "sev", "sev-es", "sev-snp", "tdx", "protvirt", "cca"];
+
+/// `vcap detect`: systemd-detect-virt's answer; exit 0 when something was found, 1 when not.
 pub fn run_detect(
     a: &DetectArgs,
     root: Option<&Path>,
@@ -195,31 +225,79 @@ pub fn run_detect(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    if a.list {
-        if json {
-            let list = crate::json::DetectList { ids: systemd::IDS };
+    if a.list || a.list_cvm {
+        let ids: Vec<&'static str> = if a.list_cvm {
+            CVM_IDS.to_vec()
+        } else {
+            systemd::IDS
+                .iter()
+                .chain(systemd::CONTAINER_IDS)
+                .copied()
+                .collect()
+        };
+        if json && !a.list_cvm {
+            let list = crate::json::DetectList { ids: &ids };
             crate::json::write(out, crate::json::DETECT_LIST, &list, Layout::Line)?;
             return Ok(0);
         }
-        for id in systemd::IDS {
+        for id in ids {
             writeln!(out, "{id}")?;
         }
         return Ok(0);
     }
+    if a.cvm {
+        return Err(Error::Unsupported(
+            "--cvm: confidential-VM detection is not implemented yet; vcap does not guess `none`",
+        ));
+    }
+    if a.chroot {
+        if root.is_some() {
+            return Err(Error::Unsupported(
+                "--chroot compares the live system's / with PID 1's root; a snapshot does not record it",
+            ));
+        }
+        return Ok(u8::from(!in_chroot()?));
+    }
     let src = open(root)?;
-    let (verdict, id) = report::detect_only(&probe(&src, Scope::Detect, helper, root)?);
+    let cap = probe(&src, Scope::Detect, helper, root)?;
+    if a.private_users {
+        return match vcap_core::detect::private_users(&cap) {
+            Some(yes) => Ok(u8::from(!yes)),
+            None => Err(Error::Unsupported(
+                "--private-users: /proc/self/uid_map, gid_map or setgroups could not be read",
+            )),
+        };
+    }
+    let d = report::detect_only(&cap);
+    let id = if a.vm {
+        d.vm_id
+    } else if a.container {
+        d.container.systemd_id
+    } else {
+        d.innermost_id()
+    };
     let code = u8::from(id == "none");
     if json {
         let v = serde_json::json!({
             "schema_version": report::SCHEMA_VERSION,
             "systemd_id": id,
-            "kind": verdict.kind.as_str(),
+            "kind": d.verdict.kind.as_str(),
+            "container": d.container.runtime.map(|c| c.id()),
         });
         writeln!(out, "{v}")?;
     } else if !a.quiet {
         writeln!(out, "{id}")?;
     }
     Ok(code)
+}
+
+/// Whether `/` is another directory than PID 1's root (systemd's `running_in_chroot()`: the
+/// two are compared by device and inode).
+fn in_chroot() -> Result<bool, Error> {
+    use std::os::unix::fs::MetadataExt;
+    let stat = |p: &str| std::fs::metadata(p).map_err(|e| Error::Chroot(format!("{p}: {e}")));
+    let (one, me) = (stat("/proc/1/root")?, stat("/")?);
+    Ok((one.dev(), one.ino()) != (me.dev(), me.ino()))
 }
 
 /// `vcap snapshot DIR`: capture every input the probe reads.

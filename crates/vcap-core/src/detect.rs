@@ -12,7 +12,7 @@
 use serde::Serialize;
 
 use crate::evidence::{Evidence, Strength, Suggests};
-use crate::ids::{Cloud, Hypervisor, Product};
+use crate::ids::{Cloud, Container, Hypervisor, Product};
 
 /// Where this OS runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -66,6 +66,107 @@ pub struct Conflict {
     pub summary: String,
     /// Indices into the evidence list.
     pub evidence: Vec<usize>,
+}
+
+/// The container layer: whether this OS runs in a container, and which runtime. It sits above
+/// the machine layer ([`Verdict`]): a container on a VM is both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContainerVerdict {
+    /// True when a container row matched.
+    pub container: bool,
+    /// The runtime, when one matched.
+    pub runtime: Option<Container>,
+    /// `systemd-detect-virt --container`'s identifier (`none` outside a container).
+    pub systemd_id: &'static str,
+    /// One sentence.
+    pub summary: String,
+    /// Indices into the evidence list of the items that decided (the first container row that
+    /// matched, in systemd's `detect_container()` order).
+    pub decided_by: Vec<usize>,
+}
+
+/// Decides the container layer: the first container evidence in the rows' order names the
+/// runtime, as systemd's `detect_container()` takes the first check that answers; later
+/// evidence naming another runtime is a conflict.
+pub fn decide_container(ev: &[Evidence], conflicts: &mut Vec<Conflict>) -> ContainerVerdict {
+    let items: Vec<(usize, Container)> = ev
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.suggests == Suggests::Container)
+        .filter_map(|(i, e)| e.identifies.container.map(|c| (i, c)))
+        .collect();
+    let Some(&(first, runtime)) = items.first() else {
+        return ContainerVerdict {
+            container: false,
+            runtime: None,
+            systemd_id: "none",
+            summary: "not in a container: no container evidence".into(),
+            decided_by: Vec::new(),
+        };
+    };
+    let others: Vec<usize> = items
+        .iter()
+        .filter(|(_, c)| *c != runtime && *c != Container::Other)
+        .map(|x| x.0)
+        .collect();
+    if !others.is_empty() {
+        conflicts.push(Conflict {
+            summary: format!(
+                "evidence names another container runtime than {runtime}: {}",
+                others
+                    .iter()
+                    .map(|&i| format!(
+                        "{} ({})",
+                        ev[i].source,
+                        ev[i].identifies.container.map_or("?", Container::id)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            evidence: others,
+        });
+    }
+    ContainerVerdict {
+        container: true,
+        runtime: Some(runtime),
+        systemd_id: runtime.id(),
+        summary: format!(
+            "in a container: {} — decided by {}",
+            runtime.name(),
+            ev[first].finding
+        ),
+        decided_by: vec![first],
+    }
+}
+
+/// Whether this process runs in a user namespace, as systemd's `running_in_userns()` decides:
+/// a `uid_map` or `gid_map` other than the full 1:1 map `0 0 4294967295` (an empty one is a
+/// namespace not yet set up), else `setgroups` saying `deny`. `None` when a map could not be
+/// read (a snapshot taken before they were in the plan, or an unreadable file). The files are the
+/// capturing process's own, so a snapshot tells about the process that took it.
+pub fn private_users(c: &crate::capture::Capture) -> Option<bool> {
+    use crate::capture::FileRead;
+    for map in ["/proc/self/uid_map", "/proc/self/gid_map"] {
+        match c.file(map) {
+            FileRead::Absent => {}
+            FileRead::Unreadable(_) => return None,
+            FileRead::Data { bytes, .. } => {
+                let text = String::from_utf8_lossy(bytes);
+                let Some(first) = text.lines().next() else {
+                    return Some(true);
+                };
+                let nums: Vec<&str> = first.split_whitespace().collect();
+                if nums != ["0", "0", "4294967295"] {
+                    return Some(true);
+                }
+            }
+        }
+    }
+    match c.file("/proc/self/setgroups") {
+        FileRead::Data { bytes, .. } => Some(String::from_utf8_lossy(bytes).trim() == "deny"),
+        FileRead::Absent => Some(false),
+        FileRead::Unreadable(_) => None,
+    }
 }
 
 /// A product that presents another hypervisor's paravirtual interface: when CPUID shows one of
@@ -707,5 +808,159 @@ mod tests {
         assert_eq!(v.hypervisor, Some(Hypervisor::Xen), "{}", v.summary);
         assert_eq!(v.product, Some(Product::Qemu));
         assert!(conflicts.is_empty(), "{conflicts:?}");
+    }
+
+    fn exists(c: &mut Capture, paths: &[&str]) {
+        for p in paths {
+            c.exists
+                .insert(p.to_string(), crate::capture::Existence::File);
+        }
+    }
+
+    fn container_of(c: &Capture) -> (Option<Container>, usize) {
+        let ev = crate::evidence::gather(c);
+        let mut conflicts = Vec::new();
+        let v = decide_container(&ev, &mut conflicts);
+        assert_eq!(v.container, v.runtime.is_some());
+        assert_eq!(v.systemd_id, v.runtime.map_or("none", Container::id));
+        (v.runtime, conflicts.len())
+    }
+
+    #[test]
+    fn containers_are_named_in_systemds_order() {
+        let mut c = Capture::default();
+        assert_eq!(container_of(&c), (None, 0));
+        exists(&mut c, &["/.dockerenv"]);
+        assert_eq!(container_of(&c), (Some(Container::Docker), 0));
+        // Podman's file is checked before Docker's.
+        exists(&mut c, &["/run/.containerenv"]);
+        assert_eq!(container_of(&c).0, Some(Container::Podman));
+        // A manager's own name outranks both files, which are a conflict when they disagree.
+        put(
+            &mut c,
+            "/run/systemd/container",
+            b"systemd-nspawn\n".to_vec(),
+        );
+        assert_eq!(container_of(&c), (Some(Container::SystemdNspawn), 1));
+        // `oci` is not a runtime: the files name it.
+        put(&mut c, "/run/systemd/container", b"oci\n".to_vec());
+        assert_eq!(container_of(&c).0, Some(Container::Podman));
+        // An unknown name is container-other.
+        put(
+            &mut c,
+            "/run/host/container-manager",
+            b"bubblewrap\n".to_vec(),
+        );
+        assert_eq!(container_of(&c).0, Some(Container::Other));
+    }
+
+    #[test]
+    fn pid1s_environment_names_the_container_and_nothing_else_is_kept() {
+        let mut c = Capture::default();
+        let env = b"HOME=/root\0SECRET=hunter2\0container=lxc\0PATH=/bin\0".to_vec();
+        let kept = crate::plan::redact(
+            crate::evidence::PID1_ENVIRON,
+            FileRead::Data {
+                bytes: env,
+                truncated: false,
+            },
+        );
+        assert_eq!(kept.bytes(), Some(&b"container=lxc\0"[..]));
+        c.files.insert(crate::evidence::PID1_ENVIRON.into(), kept);
+        assert_eq!(container_of(&c).0, Some(Container::Lxc));
+        // Without the entry nothing is kept at all.
+        let none = crate::plan::redact(
+            crate::evidence::PID1_ENVIRON,
+            FileRead::Data {
+                bytes: b"A=b\0".to_vec(),
+                truncated: false,
+            },
+        );
+        assert_eq!(none.bytes(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn wsl_openvz_and_cgroup_namespaces() {
+        let mut c = Capture::default();
+        put(
+            &mut c,
+            "/proc/sys/kernel/osrelease",
+            b"5.15.153.1-microsoft-standard-WSL2\n".to_vec(),
+        );
+        assert_eq!(container_of(&c).0, Some(Container::Wsl));
+        // Case matters, as with systemd's strstr: Microsoft's cloud kernels say "microsoft".
+        put(
+            &mut c,
+            "/proc/sys/kernel/osrelease",
+            b"6.6.0-1-microsoft-cloud\n".to_vec(),
+        );
+        assert_eq!(container_of(&c).0, None);
+        put(
+            &mut c,
+            "/proc/sys/kernel/osrelease",
+            b"4.4.0-19041-Microsoft\n".to_vec(),
+        );
+        assert_eq!(container_of(&c).0, Some(Container::Wsl));
+
+        let mut c = Capture::default();
+        exists(&mut c, &["/proc/vz", "/proc/bc"]);
+        assert_eq!(container_of(&c).0, None, "the OpenVZ host has both");
+        c.exists
+            .insert("/proc/bc".into(), crate::capture::Existence::Absent);
+        assert_eq!(container_of(&c).0, Some(Container::Openvz));
+
+        let mut c = Capture::default();
+        exists(
+            &mut c,
+            &[
+                "/sys/fs/cgroup/cgroup.events",
+                "/sys/kernel/cgroup/features",
+            ],
+        );
+        assert_eq!(container_of(&c).0, None, "the root cgroup");
+        exists(&mut c, &["/sys/fs/cgroup/cgroup.type"]);
+        assert_eq!(container_of(&c).0, Some(Container::Other));
+    }
+
+    #[test]
+    fn user_namespaces_as_systemd_reads_the_maps() {
+        let mut c = Capture::default();
+        assert_eq!(
+            private_users(&c),
+            Some(false),
+            "no maps: no user namespaces"
+        );
+        put(
+            &mut c,
+            "/proc/self/uid_map",
+            b"         0          0 4294967295\n".to_vec(),
+        );
+        put(
+            &mut c,
+            "/proc/self/gid_map",
+            b"         0          0 4294967295\n".to_vec(),
+        );
+        put(&mut c, "/proc/self/setgroups", b"allow\n".to_vec());
+        assert_eq!(private_users(&c), Some(false));
+        put(&mut c, "/proc/self/setgroups", b"deny\n".to_vec());
+        assert_eq!(private_users(&c), Some(true));
+        put(&mut c, "/proc/self/setgroups", b"allow\n".to_vec());
+        put(
+            &mut c,
+            "/proc/self/uid_map",
+            b"         0       1000          1\n".to_vec(),
+        );
+        assert_eq!(private_users(&c), Some(true));
+        put(&mut c, "/proc/self/uid_map", Vec::new());
+        assert_eq!(
+            private_users(&c),
+            Some(true),
+            "an empty map: a namespace not set up yet"
+        );
+        c.files.insert(
+            "/proc/self/uid_map".into(),
+            FileRead::Unreadable("permission denied".into()),
+        );
+        assert_eq!(private_users(&c), None);
     }
 }

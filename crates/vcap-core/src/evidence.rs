@@ -29,7 +29,7 @@ use serde::Serialize;
 use crate::capture::{Capture, CpuidRead};
 use crate::cpuid::{CpuidDump, HypervisorBase};
 use crate::dmi::{self, VendorKind};
-use crate::ids::{Cloud, Hypervisor, Product};
+use crate::ids::{Cloud, Container, Hypervisor, Product};
 use crate::plan::{DMI_DIR, PCI_DEVICES, PCI_MODALIAS, SMBIOS_TYPE0};
 use crate::smbios::{self, SmbiosError, Type0, VmBit};
 
@@ -49,6 +49,8 @@ pub enum Suggests {
     Neutral,
     /// The input was malformed; it counts for nothing.
     Malformed,
+    /// This OS runs in a container (the layer above the machine: says nothing of VM or metal).
+    Container,
 }
 
 /// How much an observation weighs. Ordered: a stronger item outweighs any number of weaker ones.
@@ -74,6 +76,9 @@ pub struct Identity {
     pub product: Option<Product>,
     /// The cloud.
     pub cloud: Option<Cloud>,
+    /// The container runtime (only container evidence names one; absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
 }
 
 impl Identity {
@@ -82,6 +87,7 @@ impl Identity {
         hypervisor: None,
         product: None,
         cloud: None,
+        container: None,
     };
     /// A hypervisor.
     pub const fn hv(h: Hypervisor) -> Identity {
@@ -89,6 +95,7 @@ impl Identity {
             hypervisor: Some(h),
             product: None,
             cloud: None,
+            container: None,
         }
     }
     /// A product, and the hypervisor it implies when it implies one.
@@ -97,6 +104,16 @@ impl Identity {
             hypervisor: h,
             product: Some(p),
             cloud: None,
+            container: None,
+        }
+    }
+    /// A container runtime.
+    pub const fn container(c: Container) -> Identity {
+        Identity {
+            hypervisor: None,
+            product: None,
+            cloud: None,
+            container: Some(c),
         }
     }
     /// A cloud.
@@ -105,6 +122,7 @@ impl Identity {
             hypervisor: None,
             product: None,
             cloud: Some(c),
+            container: None,
         }
     }
 }
@@ -176,6 +194,8 @@ pub enum Match {
     Contains(&'static str),
     /// The value does not start with this text.
     NotPrefix(&'static str),
+    /// The value contains this text, in this case (as C's `strstr`).
+    ContainsCase(&'static str),
 }
 
 impl Match {
@@ -188,6 +208,7 @@ impl Match {
                 .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes())),
             Match::Equals(p) => v.eq_ignore_ascii_case(p.as_bytes()),
             Match::NotPrefix(p) => !Match::Prefix(p).hit(value),
+            Match::ContainsCase(p) => value.contains(p),
             Match::Contains(p) => {
                 let p = p.as_bytes();
                 let Some(first) = p.first() else {
@@ -209,6 +230,7 @@ impl Match {
             Match::Equals(p) => format!("equals {p:?}"),
             Match::Contains(p) => format!("contains {p:?}"),
             Match::NotPrefix(p) => format!("does not start with {p:?}"),
+            Match::ContainsCase(p) => format!("contains {p:?} (case-sensitive)"),
         }
     }
 }
@@ -348,6 +370,19 @@ pub enum Signal {
         /// The bit.
         bit: u8,
     },
+    /// A container manager's name for itself: the first line of a file, or the value of the
+    /// `container=` entry of a NUL-separated environment file; `oci` is translated by the
+    /// runtime files (`/run/.containerenv` podman, `/.dockerenv` docker) or is `container-other`.
+    ContainerName {
+        /// The file.
+        path: &'static str,
+        /// Whether it is an environment file (`/proc/1/environ`).
+        environ: bool,
+    },
+    /// A cgroup namespace: cgroup v2 with `cgroup.events` at the mount's top and a
+    /// `cgroup.type` there (or a kernel without `/sys/kernel/cgroup/features`), as systemd's
+    /// `running_in_cgroupns()` decides for cgroup v2 (its cgroup v1 branch is not read).
+    CgroupNamespace,
     /// An ACPI table whose OEM ID or OEM table ID is this emulator's.
     AcpiOem {
         /// The table signature.
@@ -428,7 +463,7 @@ const MALFORMED: Suggests = Suggests::Malformed;
 const NO_ID: Identity = Identity::NONE;
 use Cloud as C;
 use Hypervisor as H;
-use Match::{Contains, Equals, NotPrefix, Prefix};
+use Match::{Contains, ContainsCase, Equals, NotPrefix, Prefix};
 use Product as P;
 use Signal::*;
 use Strength::{Moderate, Strong, Weak};
@@ -477,7 +512,7 @@ pub const RULES: &[Rule] = &[
     row("dmi.apple-vz", Dmi { fields: &["product_name"], pattern: Prefix("Apple Virtualization"), and: None }, VM, Strong, Identity::hv(H::Apple), "Apple Virtualization.framework's product name", "systemd PR #24419"),
     row("dmi.openstack", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("OpenStack"), and: None }, VM, Strong, Identity::product(Some(H::Kvm), P::Openstack), "an OpenStack Nova instance", "systemd virt.c \"OpenStack\" (issue #23116)"),
     row("dmi.kubevirt", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("KubeVirt"), and: None }, VM, Strong, Identity::product(Some(H::Kvm), P::Kubevirt), "a KubeVirt VM", "systemd virt.c \"KubeVirt\""),
-    row("dmi.digitalocean", Dmi { fields: &["sys_vendor"], pattern: Prefix("DigitalOcean"), and: None }, VM, Strong, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Digitalocean), }, "a DigitalOcean droplet (always a KVM VM)", "DigitalOcean droplet DMI (sys_vendor \"DigitalOcean\", product \"Droplet\")"),
+    row("dmi.digitalocean", Dmi { fields: &["sys_vendor"], pattern: Prefix("DigitalOcean"), and: None }, VM, Strong, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Digitalocean), container: None }, "a DigitalOcean droplet (always a KVM VM)", "DigitalOcean droplet DMI (sys_vendor \"DigitalOcean\", product \"Droplet\")"),
     row("dmi.ec2", Dmi { fields: &["sys_vendor", "bios_vendor", "board_vendor"], pattern: Prefix("Amazon EC2"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Aws), "Amazon EC2 (used by EC2 VMs and EC2 bare metal alike)", "systemd virt.c detect_vm_dmi() Amazon EC2 special case"),
     row("dmi.ec2-xen", Dmi { fields: &["bios_version"], pattern: Contains(".amazon"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Aws), "an EC2 Xen-era BIOS version", "virt-what (\"Version: 4.2.amazon\" → aws)"),
     row("dmi.gce", Dmi { fields: &["product_name", "sys_vendor", "board_vendor", "bios_vendor"], pattern: Prefix("Google Compute Engine"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Gcp), "Google Compute Engine (used by GCE VMs and GCE bare metal alike)", "systemd virt.c dmi_vendor_table \"Google Compute Engine\"; PR #38125 (bare metal). Not the vendor alone: Chromebooks say sys_vendor \"Google\" too (coreboot firmware)"),
@@ -494,7 +529,7 @@ pub const RULES: &[Rule] = &[
     // a VM. Instances whose DMI says "Amazon EC2" are Nitro instances (the Xen era says "Xen"),
     // and Nitro's hypervisor is based on KVM.
     row("dmi.ec2-instance-type", Ec2InstanceType { metal: true }, METAL, Moderate, Identity::cloud(C::Aws), "an EC2 bare-metal instance type (*.metal, *.metal-<size>)", EC2_TYPE_REF),
-    row("dmi.ec2-instance-type", Ec2InstanceType { metal: false }, VM, Moderate, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Aws) }, "an EC2 virtualised instance type (not *.metal)", EC2_TYPE_REF),
+    row("dmi.ec2-instance-type", Ec2InstanceType { metal: false }, VM, Moderate, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Aws), container: None }, "an EC2 virtualised instance type (not *.metal)", EC2_TYPE_REF),
     // ---- SMBIOS type 0
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Malformed), MALFORMED, NIL, NO_ID, "malformed: (the parse error)", MALFORMED_REF),
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Set), VM, Strong, NO_ID, "the firmware says this system is a virtual machine", SMBIOS_REF),
@@ -563,7 +598,35 @@ pub const RULES: &[Rule] = &[
     row("acpi.emulator-oem", AcpiOem { table: "DMAR", id: "BXPC", who: "QEMU" }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "the DMAR table was written by QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME8 \"BXPC    \"").unless(&["acpi.emulator-oem"]),
     row("acpi.emulator-oem", AcpiOem { table: "IVRS", id: "BOCHS", who: "QEMU" }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "the IVRS table was written by QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME6 \"BOCHS \"").unless(&["acpi.emulator-oem"]),
     row("acpi.emulator-oem", AcpiOem { table: "IVRS", id: "BXPC", who: "QEMU" }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "the IVRS table was written by QEMU", "QEMU include/hw/acpi/aml-build.h ACPI_BUILD_APPNAME8 \"BXPC    \"").unless(&["acpi.emulator-oem"]),
+    // ---- the container layer, in systemd's detect_container() order: the first row that
+    // matches names the runtime (detect::decide_container)
+    row("container.openvz", Exists { all: &["/proc/vz"], none: &["/proc/bc"] }, CONTAINER, Strong, Identity::container(Container::Openvz), "/proc/vz without /proc/bc: an OpenVZ container (the host has both)", "systemd src/basic/virt.c detect_container(); virt-what (openvz)"),
+    row("container.wsl", Text { path: OSRELEASE, pattern: ContainsCase("Microsoft") }, CONTAINER, Strong, Identity::container(Container::Wsl), "the kernel release names Microsoft: Windows Subsystem for Linux", WSL_REF),
+    row("container.wsl", Text { path: OSRELEASE, pattern: ContainsCase("WSL") }, CONTAINER, Strong, Identity::container(Container::Wsl), "the kernel release names WSL: Windows Subsystem for Linux", WSL_REF).unless(&["container.wsl"]),
+    row("container.manager", ContainerName { path: "/run/host/container-manager", environ: false }, CONTAINER, Strong, NO_ID, "the container manager's name for itself", "systemd src/basic/virt.c detect_container(): /run/host/container-manager (systemd's container interface)"),
+    row("container.systemd", ContainerName { path: "/run/systemd/container", environ: false }, CONTAINER, Strong, NO_ID, "PID 1 (systemd) recorded the container manager's name", "systemd src/basic/virt.c detect_container(): /run/systemd/container"),
+    row("container.pid1-environ", ContainerName { path: PID1_ENVIRON, environ: true }, CONTAINER, Strong, NO_ID, "PID 1's environment names the container manager", "systemd src/basic/virt.c detect_container(): getenv_for_pid(1, \"container\") (CAP_SYS_PTRACE); systemd's CONTAINER_INTERFACE"),
+    row("container.podman", Exists { all: &[PODMAN_FILE], none: &[] }, CONTAINER, Moderate, Identity::container(Container::Podman), "Podman's /run/.containerenv", "systemd detect_container_files(); containers/podman issues 6192, 3586"),
+    row("container.docker", Exists { all: &[DOCKER_FILE], none: &[] }, CONTAINER, Moderate, Identity::container(Container::Docker), "Docker's /.dockerenv (checked last: it can be left in an image)", "systemd detect_container_files(); moby/moby issue 18355"),
+    row("container.cgroup-namespace", CgroupNamespace, CONTAINER, Weak, Identity::container(Container::Other), "this process is in a cgroup namespace: a container whose runtime does not say which", "systemd src/basic/virt.c running_in_cgroupns()"),
 ];
+
+const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
+const WSL_REF: &str = "Microsoft/WSL issue 423 (the \"official\" way); systemd PRs 11932, 15325, 15614 (case-sensitive: Microsoft's own cloud kernels say \"microsoft\")";
+/// PID 1's environment (only its `container=` entry is kept: [`crate::plan::redact`]).
+pub const PID1_ENVIRON: &str = "/proc/1/environ";
+const PODMAN_FILE: &str = "/run/.containerenv";
+const DOCKER_FILE: &str = "/.dockerenv";
+const CGROUP_EVENTS: &str = "/sys/fs/cgroup/cgroup.events";
+const CGROUP_TYPE: &str = "/sys/fs/cgroup/cgroup.type";
+const CGROUP_FEATURES: &str = "/sys/kernel/cgroup/features";
+const CONTAINER: Suggests = Suggests::Container;
+const CONTAINER_THEN: Then = Then {
+    suggests: CONTAINER,
+    strength: Strong,
+    identifies: NO_ID,
+    finding: "",
+};
 
 const EC2_TYPE_REF: &str = "systemd detect_vm_dmi() PRs #20628, #27267; systemd virt.c \"Amazon EC2 Nitro using Linux KVM\"";
 const SYS_HYPERVISOR_REF: &str =
@@ -1040,6 +1103,45 @@ impl Signal {
                     }
                 }
             }
+            ContainerName { path, environ } => {
+                let Some(bytes) = c.file(path).bytes() else {
+                    return;
+                };
+                let text = String::from_utf8_lossy(bytes);
+                let value = if environ {
+                    text.split('\0').find_map(|e| e.strip_prefix("container="))
+                } else {
+                    text.lines().next()
+                };
+                let Some(name) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+                    return;
+                };
+                let runtime = match name {
+                    "oci" if c.exists(PODMAN_FILE) => Container::Podman,
+                    "oci" if c.exists(DOCKER_FILE) => Container::Docker,
+                    n => Container::from_name(n),
+                };
+                let mut hit = Hit::at(path, format!("container={name}"));
+                hit.then = Some(Then {
+                    identifies: Identity::container(runtime),
+                    ..CONTAINER_THEN
+                });
+                hits.push(hit.finding(format!(
+                    "the container manager names itself {name:?}: {}",
+                    runtime.name()
+                )));
+            }
+            CgroupNamespace => {
+                // cgroup v1 (the systemd hierarchy without release_agent) is not read: a snapshot
+                // stores an existence-only directory as a file, which cannot hold the child.
+                if c.exists(CGROUP_EVENTS) && (c.exists(CGROUP_TYPE) || !c.exists(CGROUP_FEATURES))
+                {
+                    hits.push(Hit::at(
+                        CGROUP_TYPE,
+                        "cgroup v2: cgroup.events and cgroup.type at the top of /sys/fs/cgroup",
+                    ));
+                }
+            }
             AcpiOem { table, id, .. } => {
                 let path = format!("/sys/firmware/acpi/tables/{table}");
                 // ACPI table header: OEM ID at offset 10 (6 bytes), OEM table ID at 16 (8 bytes).
@@ -1104,6 +1206,12 @@ impl Signal {
             AcpiOem { table, .. } => {
                 format!("/sys/firmware/acpi/tables/{table} header bytes 10..24")
             }
+            ContainerName {
+                path,
+                environ: true,
+            } => format!("{path} (the container= entry)"),
+            ContainerName { path, .. } => format!("{path} (first line)"),
+            CgroupNamespace => format!("{CGROUP_EVENTS}, {CGROUP_TYPE}, {CGROUP_FEATURES}"),
         }
     }
 
@@ -1167,6 +1275,8 @@ impl Signal {
             AcpiHid(p) => format!("an entry starting with {p:?}"),
             IommuBit { .. } => "set (the file is a hex register value)".into(),
             AcpiOem { id, who, .. } => format!("OEM ID or OEM table ID {id:?} ({who})"),
+            ContainerName { .. } => "a non-empty name: systemd's container ids, `oci` by the runtime files, anything else container-other".into(),
+            CgroupNamespace => "the top of /sys/fs/cgroup is not the root cgroup".into(),
         }
     }
 }

@@ -183,6 +183,46 @@ id_enum! {
     }
 }
 
+id_enum! {
+    /// A container runtime, with systemd-detect-virt's ids (`container-other` for one that does
+    /// not say which it is).
+    Container {
+        /// systemd-nspawn.
+        SystemdNspawn => ("systemd-nspawn", "systemd-nspawn"),
+        /// LXC through libvirt.
+        LxcLibvirt => ("lxc-libvirt", "libvirt LXC"),
+        /// LXC.
+        Lxc => ("lxc", "LXC"),
+        /// OpenVZ / Virtuozzo.
+        Openvz => ("openvz", "OpenVZ"),
+        /// Docker.
+        Docker => ("docker", "Docker"),
+        /// Podman.
+        Podman => ("podman", "Podman"),
+        /// rkt.
+        Rkt => ("rkt", "rkt"),
+        /// Windows Subsystem for Linux.
+        Wsl => ("wsl", "Windows Subsystem for Linux"),
+        /// PRoot.
+        Proot => ("proot", "PRoot"),
+        /// Alibaba PouchContainer.
+        Pouch => ("pouch", "PouchContainer"),
+        /// A container whose runtime does not name itself.
+        Other => ("container-other", "an unidentified container runtime"),
+    }
+}
+
+impl Container {
+    /// The runtime a `container=` value names, as systemd's `container_from_string()` reads it:
+    /// its own names; anything else is `container-other` (`oci` is decided by the caller).
+    pub fn from_name(name: &str) -> Container {
+        match Container::from_id(name) {
+            Some(Container::Openvz | Container::Other) | None => Container::Other,
+            Some(c) => c,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +241,15 @@ mod tests {
             assert_eq!(Cloud::from_id(c.id()), Some(*c));
         }
         assert_eq!(Hypervisor::from_id("KVM"), None);
+        for c in Container::ALL {
+            assert_eq!(Container::from_id(c.id()), Some(*c));
+            assert!(crate::systemd::CONTAINER_IDS.contains(&c.id()), "{c:?}");
+        }
+        // systemd's container_table has no openvz or container-other: those are not names a
+        // container manager gives itself.
+        assert_eq!(Container::from_name("openvz"), Container::Other);
+        assert_eq!(Container::from_name("lxc-libvirt"), Container::LxcLibvirt);
+        assert_eq!(Container::from_name("Docker"), Container::Other);
     }
 
     #[test]

@@ -105,6 +105,34 @@ pub const FILES: &[FileSpec] = &[
         tells: "CPU vendor and model names, UML and PowerVM markers, vmx/svm flags",
     },
     f("/proc/sysinfo", "the z/VM control program (s390)"),
+    f(
+        "/proc/sys/kernel/osrelease",
+        "the kernel release, which names Microsoft or WSL under Windows Subsystem for Linux",
+    ),
+    f(
+        "/run/host/container-manager",
+        "the container manager's name for itself (systemd's container interface)",
+    ),
+    f(
+        "/run/systemd/container",
+        "the container manager's name, recorded by systemd as PID 1",
+    ),
+    f(
+        "/proc/self/uid_map",
+        "this process's user-ID mapping: anything but the full 1:1 map means a user namespace",
+    ),
+    f(
+        "/proc/self/gid_map",
+        "this process's group-ID mapping (user namespaces)",
+    ),
+    f(
+        "/proc/self/setgroups",
+        "\"deny\" in a user namespace whose creator dropped setgroups",
+    ),
+    f(
+        crate::evidence::PID1_ENVIRON,
+        "PID 1's container= variable, which names the container manager (needs CAP_SYS_PTRACE; only that entry is kept)",
+    ),
     FileSpec {
         path: PROC_INTERRUPTS,
         // One column per CPU: hundreds of CPUs times a thousand lines exceed 1 MiB.
@@ -177,7 +205,49 @@ pub const EXISTS: &[(&str, &str)] = &[
         "/proc/device-tree/chosen/qemu,graphic-width",
         "QEMU's device tree (pseries emulated by QEMU)",
     ),
+    (
+        "/proc/vz",
+        "OpenVZ: present in its containers and on its host",
+    ),
+    ("/proc/bc", "OpenVZ: present on its host only"),
+    ("/run/.containerenv", "a Podman container"),
+    (
+        "/.dockerenv",
+        "a Docker container (or an image built in one)",
+    ),
+    (
+        "/sys/fs/cgroup/cgroup.events",
+        "cgroup v2: absent only at the root cgroup of old kernels",
+    ),
+    (
+        "/sys/fs/cgroup/cgroup.type",
+        "cgroup v2: absent in the root cgroup, so present under a cgroup namespace",
+    ),
+    (
+        "/sys/kernel/cgroup/features",
+        "a kernel new enough to have cgroup.type in every non-root cgroup",
+    ),
 ];
+
+/// What the probe keeps of a file it read: everything, but for PID 1's environment, of which
+/// only the `container=` entry is kept (the rest can hold secrets, and a snapshot is shared).
+pub fn redact(path: &str, read: crate::capture::FileRead) -> crate::capture::FileRead {
+    use crate::capture::FileRead;
+    match read {
+        FileRead::Data { bytes, truncated } if path == crate::evidence::PID1_ENVIRON => {
+            let kept: Vec<u8> = bytes
+                .split(|b| *b == 0)
+                .find(|e| e.starts_with(b"container="))
+                .map(|e| [e, b"\0"].concat())
+                .unwrap_or_default();
+            FileRead::Data {
+                bytes: kept,
+                truncated,
+            }
+        }
+        other => other,
+    }
+}
 
 /// Directories that are only listed (entry names and link targets).
 pub const LISTS: &[(&str, &str)] = &[

@@ -15,6 +15,7 @@ fn tag(s: Suggests) -> &'static str {
         Suggests::CanHostVms => "can-host",
         Suggests::Neutral => "info",
         Suggests::Malformed => "MALFORMED",
+        Suggests::Container => "container",
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::capture::{Capture, CpuidRead, FileRead, Listing};
-use crate::detect::{self, Conflict, Verdict};
+use crate::detect::{self, Conflict, ContainerVerdict, Verdict};
 use crate::evidence::{self, Evidence, Suggests};
 use crate::plan;
 use crate::policy::{self, Capabilities};
@@ -40,7 +40,7 @@ pub struct Report {
     pub schema_version: u32,
     /// Where this OS runs.
     pub verdict: Verdict,
-    /// The systemd-detect-virt identifier.
+    /// The systemd-detect-virt identifier of the machine layer (`systemd-detect-virt --vm`).
     pub systemd_id: &'static str,
     /// Every piece of evidence.
     pub evidence: Vec<Evidence>,
@@ -54,13 +54,41 @@ pub struct Report {
     pub capabilities: Capabilities,
 }
 
-/// The verdict and systemd identifier alone, without the capability decisions: what
-/// `vcap detect` needs, from a capture of [`crate::plan::Scope::Detect`].
-pub fn detect_only(c: &Capture) -> (Verdict, &'static str) {
+/// What `vcap detect` needs, without the capability decisions, from a capture of
+/// [`crate::plan::Scope::Detect`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    /// The machine layer.
+    pub verdict: Verdict,
+    /// Its systemd identifier (`systemd-detect-virt --vm`).
+    pub vm_id: &'static str,
+    /// The container layer.
+    pub container: ContainerVerdict,
+}
+
+impl Detection {
+    /// The innermost layer's identifier, as `systemd-detect-virt` without options prints it:
+    /// the container's when in one, else the machine's.
+    pub fn innermost_id(&self) -> &'static str {
+        if self.container.container {
+            self.container.systemd_id
+        } else {
+            self.vm_id
+        }
+    }
+}
+
+/// The verdicts and systemd identifiers alone, without the capability decisions.
+pub fn detect_only(c: &Capture) -> Detection {
     let evidence = evidence::gather(c);
-    let (verdict, _) = detect::decide(&evidence);
-    let id = systemd::id(&verdict);
-    (verdict, id)
+    let (verdict, mut conflicts) = detect::decide(&evidence);
+    let container = detect::decide_container(&evidence, &mut conflicts);
+    let vm_id = systemd::id(&verdict);
+    Detection {
+        verdict,
+        vm_id,
+        container,
+    }
 }
 
 /// Builds the report for a capture.

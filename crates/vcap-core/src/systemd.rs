@@ -29,6 +29,22 @@ pub const IDS: &[&str] = &[
     "vm-other",
 ];
 
+/// Every container identifier (`systemd-detect-virt --container --list`'s part of `--list`), in
+/// systemd's order (src/basic/virt.c virtualization_table).
+pub const CONTAINER_IDS: &[&str] = &[
+    "systemd-nspawn",
+    "lxc-libvirt",
+    "lxc",
+    "openvz",
+    "docker",
+    "podman",
+    "rkt",
+    "wsl",
+    "proot",
+    "pouch",
+    "container-other",
+];
+
 /// Clouds with their own systemd id when they run KVM (systemd's "Amazon EC2 Nitro", "Google
 /// Compute Engine" entries); other hypervisors keep their id (EC2's Xen era reports `xen`).
 pub const CLOUD_IDS: &[(Cloud, &str)] = &[(Cloud::Aws, "amazon"), (Cloud::Gcp, "google")];

@@ -252,8 +252,9 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
         c.files.insert(p, r);
     }
     for spec in FILES.iter().filter(|s| scope.reads(s.path)) {
+        let read = src.read_file(spec.path, spec.limit);
         c.files
-            .insert(spec.path.into(), src.read_file(spec.path, spec.limit));
+            .insert(spec.path.into(), vcap_core::plan::redact(spec.path, read));
     }
     for (p, _) in EXISTS {
         c.exists.insert((*p).into(), src.exists(p));
