@@ -167,15 +167,27 @@ pub enum KernelCap {
     PciPasidExec,
     /// `IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2`.
     PciPasidPriv,
+    /// `IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3`: a *negative* bit. Set, ATS cannot be used
+    /// for this device; clear, ATS may be used — so a kernel from before the bit existed reads
+    /// as "ATS allowed" (the kernel sets it when `!device_iommu_capable(dev,
+    /// IOMMU_CAP_PCI_ATS_SUPPORTED)`, `drivers/iommu/iommufd/device.c`).
+    PciAtsNotSupported,
 }
 
 impl KernelCap {
     /// Every capability bit the UAPI header defines.
-    pub const ALL: [KernelCap; 3] = [
+    pub const ALL: [KernelCap; 4] = [
         KernelCap::DirtyTracking,
         KernelCap::PciPasidExec,
         KernelCap::PciPasidPriv,
+        KernelCap::PciAtsNotSupported,
     ];
+
+    /// Whether a set bit takes a capability away (`PCI_ATS_NOT_SUPPORTED`) rather than grants
+    /// one.
+    pub fn is_negative(self) -> bool {
+        matches!(self, KernelCap::PciAtsNotSupported)
+    }
 
     /// The UAPI enumerator name.
     pub fn name(self) -> &'static str {
@@ -183,6 +195,7 @@ impl KernelCap {
             KernelCap::DirtyTracking => "IOMMU_HW_CAP_DIRTY_TRACKING",
             KernelCap::PciPasidExec => "IOMMU_HW_CAP_PCI_PASID_EXEC",
             KernelCap::PciPasidPriv => "IOMMU_HW_CAP_PCI_PASID_PRIV",
+            KernelCap::PciAtsNotSupported => "IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED",
         }
     }
 
@@ -192,6 +205,7 @@ impl KernelCap {
             KernelCap::DirtyTracking => 1 << 0,
             KernelCap::PciPasidExec => 1 << 1,
             KernelCap::PciPasidPriv => 1 << 2,
+            KernelCap::PciAtsNotSupported => 1 << 3,
         }
     }
 

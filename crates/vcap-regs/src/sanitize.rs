@@ -177,6 +177,7 @@ enum Cause {
     NeedsFirmware(&'static str),
     NeedsVmFlag(VmFlag),
     PerDeviceMissing(VmFlag),
+    KernelDenies(KernelCap),
     Enabled(&'static str),
     Owned { note: &'static str, manifest: bool },
     Derived(&'static str),
@@ -210,6 +211,11 @@ impl fmt::Display for Cause {
                 f,
                 "per-device: exposed only when the VMM describes such devices (per-VM flag {})",
                 fl.name()
+            ),
+            Cause::KernelDenies(c) => write!(
+                f,
+                "the kernel reports {} (a set bit forbids it for this device)",
+                c.name()
             ),
             Cause::Enabled(what) => write!(f, "enabled: {what} and the VMM implements it"),
             Cause::Owned { note, manifest } => write!(
@@ -309,6 +315,11 @@ fn field_action(i: usize, f: &Field, ctx: &Context) -> (Action, Cause) {
                 (Action::Const(f.safe), Cause::NotImplemented)
             } else if !ctx.vm_flags.contains(&flag) {
                 (Action::Const(f.safe), Cause::PerDeviceMissing(flag))
+            } else if flag == VmFlag::AtsDevices && ctx.has_cap(KernelCap::PciAtsNotSupported) {
+                (
+                    Action::Const(f.safe),
+                    Cause::KernelDenies(KernelCap::PciAtsNotSupported),
+                )
             } else {
                 (limit(m), Cause::Enabled(flag.name()))
             }
