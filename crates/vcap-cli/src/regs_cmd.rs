@@ -40,6 +40,37 @@ pub struct SanitizeArgs {
     /// A per-VM enable flag: ats-devices, iopf, nested-virt. Repeatable.
     #[arg(long = "vm-flag", value_name = "FLAG")]
     pub vm_flags: Vec<String>,
+    /// Print the guest registers in a VMM's own format instead of the report: `firecracker`
+    /// (a custom CPU template, CPUID only).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub emit: Option<Emit>,
+}
+
+/// VMM-native output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps).
+    Firecracker,
+}
+
+/// Writes `regs` in the `emit` format.
+fn emit_native(out: &mut dyn Write, emit: Emit, regs: &RegSet) -> Result<(), Error> {
+    match emit {
+        Emit::Firecracker => {
+            let t = vcap_regs::firecracker::from_profile(regs).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--emit firecracker: a Firecracker CPU template holds CPUID, not {}",
+                    regs.kind
+                ))
+            })?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&t).unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Where `--live` reads from.
@@ -58,6 +89,10 @@ pub struct BaselineArgs {
     /// stdin (named explicitly: without HOST, nothing is read).
     #[arg(value_name = "HOST")]
     pub hosts: Vec<PathBuf>,
+    /// Print the baseline profile in a VMM's own format instead of the report: `firecracker`
+    /// (a custom CPU template, CPUID only).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub emit: Option<Emit>,
 }
 
 /// Arguments of `vcap compare`.
@@ -458,6 +493,10 @@ pub fn sanitize(
     };
     let (ctx, label) = context(a, host.regs.kind)?;
     let e = vcap_regs::explain(&host.regs, &ctx)?;
+    if let Some(f) = a.emit {
+        emit_native(out, f, &e.guest)?;
+        return Ok(0);
+    }
     if json {
         let v = report::sanitize_json(&host.regs, &ctx, &label, &e);
         writeln!(
@@ -485,6 +524,10 @@ pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8,
         for_each_host(p, &mut |regs, name| Ok(b.add_with(regs, name)?))?;
     }
     let r = b.finish()?;
+    if let Some(f) = a.emit {
+        emit_native(out, f, &r.profile)?;
+        return Ok(0);
+    }
     emit(
         out,
         json,

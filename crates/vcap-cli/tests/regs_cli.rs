@@ -859,3 +859,55 @@ fn kvm_cpuid2_binary_and_json_are_host_files() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--emit firecracker`: the sanitized guest (or the baseline) as a Firecracker custom CPU
+/// template, which reads back as a template and forces leaf 7 EBX to the guest's value.
+#[test]
+fn emit_firecracker_template() {
+    let v = json(&["sanitize", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);
+    let (code, out) = run(&[
+        "sanitize",
+        &fixture("cpuid-xeon-gold-6252.txt"),
+        "--emit",
+        "firecracker",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let t: vcap_regs::firecracker::CpuTemplate = serde_json::from_str(&out).unwrap();
+    let m = t
+        .cpuid_modifiers
+        .iter()
+        .find(|m| m.leaf.0 == 7 && m.subleaf.0 == 0)
+        .unwrap();
+    assert_eq!(m.flags, 1);
+    let ebx = m
+        .modifiers
+        .iter()
+        .find(|r| r.register == vcap_regs::firecracker::CpuidRegister::Ebx)
+        .unwrap();
+    let guest = u64::from_str_radix(
+        v["guest"]["CPUID.0x7.0x0.EBX"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    assert_eq!(ebx.bitmap.value, guest & ebx.bitmap.filter);
+    let (code, out) = run(&[
+        "baseline",
+        &fixture("cpuid-xeon-gold-6252.txt"),
+        "--emit",
+        "firecracker",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"cpuid_modifiers\""), "{out}");
+    // Not CPUID: an error that says why.
+    let (code, err) = run(&[
+        "sanitize",
+        &fixture("vtd-qemu-guest.json"),
+        "--emit",
+        "firecracker",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("holds CPUID, not intel_vtd"), "{err}");
+}

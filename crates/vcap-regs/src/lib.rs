@@ -51,6 +51,7 @@
 pub mod baseline;
 pub mod compare;
 pub mod decode;
+pub mod firecracker;
 pub mod hwinfo;
 pub mod input;
 pub mod kvm;
