@@ -347,6 +347,8 @@ pub struct Plan {
     nregs: usize,
     pass: [u64; MAX_REGS],
     konst: [u64; MAX_REGS],
+    /// Per slot, the bits its register has (0 beyond the table): what `apply` accepts.
+    width: [u64; MAX_REGS],
     slow: Vec<Slow>,
 }
 
@@ -365,8 +367,12 @@ impl Plan {
             nregs: t.registers.len(),
             pass: [0; MAX_REGS],
             konst: [0; MAX_REGS],
+            width: [0; MAX_REGS],
             slow: Vec::new(),
         };
+        for (w, reg) in p.width.iter_mut().zip(t.registers) {
+            *w = reg.mask();
+        }
         for (i, f) in t.fields.iter().enumerate() {
             let (action, _) = field_action(i, f, ctx);
             let vmask = f.value_mask();
@@ -414,7 +420,17 @@ impl Plan {
                 host: host.kind,
             });
         }
-        host.validate()?;
+        // One pass over every slot: a bit outside its register (or a slot beyond the table)
+        // is refused, with the details from `validate`.
+        if host
+            .regs
+            .iter()
+            .zip(&self.width)
+            .fold(0, |acc, (v, w)| acc | (v & !w))
+            != 0
+        {
+            host.validate()?;
+        }
         out.kind = self.kind;
         for r in 0..self.nregs {
             out.regs[r] = (host.regs[r] & self.pass[r]) | self.konst[r];
