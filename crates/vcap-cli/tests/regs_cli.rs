@@ -127,8 +127,8 @@ fn sanitize_cpuid_text() {
     assert_eq!(v["type"], "x86_cpuid");
     assert_eq!(v["guest"]["CPUID.0x7.0x0.EBX"], "0xd19f27eb");
     assert_eq!(v["guest"]["CPUID.0x80000008.0x0.EAX"], "0x0000302e");
-    // 8 leaves (0x0 included) x 4 registers.
-    assert_eq!(v["guest"].as_object().unwrap().len(), 32);
+    // 11 leaves (0x0 included) x 4 registers.
+    assert_eq!(v["guest"].as_object().unwrap().len(), 44);
     assert_eq!(v["guest"]["CPUID.0x0.0x0.EBX"], "0x756e6547");
 }
 
@@ -806,7 +806,7 @@ fn cpuid_json_without_every_register_is_refused_and_the_profile_reads_back() {
     let (code, err) = run(&["sanitize", &f]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("cpuid: 31 register(s) missing") && err.contains("CPUID.0x7.0x0.EBX"),
+        err.contains("cpuid: 43 register(s) missing") && err.contains("CPUID.0x7.0x0.EBX"),
         "{err}"
     );
     let v = json(&["baseline", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);

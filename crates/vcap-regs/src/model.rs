@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// The largest number of registers any table has (CPUID: 8 leaves × 4 registers).
-pub const MAX_REGS: usize = 32;
+/// The largest number of registers any table has (CPUID: 11 leaves × 4 registers).
+pub const MAX_REGS: usize = 44;
 
 /// Which register file a table (and a register set) describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
