@@ -44,6 +44,78 @@ pub struct SanitizeArgs {
     /// (a custom CPU template, CPUID only).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub emit: Option<Emit>,
+    /// HOST is the raw struct the kernel wrote for IOMMU_GET_HW_INFO of this type (the bytes at
+    /// `data_uptr`, `data_len` long); pass `out_capabilities` with `--kernel-cap 0x…`.
+    #[arg(long, value_enum, value_name = "TYPE", conflicts_with = "live")]
+    pub hw_info: Option<HwInfoKind>,
+}
+
+/// `enum iommu_hw_info_type`, as `--hw-info` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HwInfoKind {
+    /// IOMMU_HW_INFO_TYPE_INTEL_VTD (struct iommu_hw_info_vtd).
+    IntelVtd,
+    /// IOMMU_HW_INFO_TYPE_ARM_SMMUV3 (struct iommu_hw_info_arm_smmuv3).
+    ArmSmmuv3,
+    /// IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV (struct iommu_hw_info_tegra241_cmdqv).
+    Tegra241Cmdqv,
+    /// IOMMU_HW_INFO_TYPE_AMD (struct iommu_hw_info_amd).
+    Amd,
+}
+
+impl HwInfoKind {
+    fn ty(self) -> vcap_regs::hwinfo::HwInfoType {
+        use vcap_regs::hwinfo::HwInfoType as T;
+        match self {
+            HwInfoKind::IntelVtd => T::IntelVtd,
+            HwInfoKind::ArmSmmuv3 => T::ArmSmmuV3,
+            HwInfoKind::Tegra241Cmdqv => T::Tegra241Cmdqv,
+            HwInfoKind::Amd => T::Amd,
+        }
+    }
+}
+
+/// Reads a raw hw_info struct (at most 4 KiB: no hw_info struct comes near) and decodes it.
+fn read_hw_info(path: &Path, kind: HwInfoKind) -> Result<vcap_regs::hwinfo::HwInfo, Error> {
+    const LIMIT: u64 = 4096;
+    let mut bytes = Vec::new();
+    open(path)?
+        .take(LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(path))?;
+    if bytes.len() as u64 > LIMIT {
+        return Err(
+            InputError::new(&origin(path), None, None, input::Problem::TooLarge(LIMIT)).into(),
+        );
+    }
+    vcap_regs::hwinfo::parse(kind.ty().value(), &bytes).map_err(|e| {
+        InputError::new(
+            &origin(path),
+            None,
+            None,
+            input::Problem::Shape(e.to_string()),
+        )
+        .into()
+    })
+}
+
+/// What the raw struct held beyond what vcap knows, as report lines.
+fn hw_info_notes(h: &vcap_regs::hwinfo::HwInfo) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (name, v) in &h.nonzero_reserved {
+        notes.push(format!(
+            "{}: {name} = {v:#x} (must be 0 as vcap knows the struct; a newer kernel may use it)",
+            h.ty.name()
+        ));
+    }
+    for (off, v) in &h.trailing {
+        notes.push(format!(
+            "{}: byte {off}: {v:#018x} after the {}-byte struct vcap knows (a field a newer kernel appended; read, not used)",
+            h.ty.name(),
+            h.ty.size()
+        ));
+    }
+    notes
 }
 
 /// VMM-native output formats.
@@ -485,12 +557,68 @@ pub fn sanitize(
 ) -> Result<u8, Error> {
     stdin_once(a.host.iter().chain(a.manifest.iter()))?;
     let source = || crate::probe_cmd::open(root).map_err(|e| Error::Live("source", e.to_string()));
+    let mut notes = Vec::new();
+    if let (Some(kind), Some(p)) = (a.hw_info, &a.host) {
+        let h = read_hw_info(p, kind)?;
+        notes = hw_info_notes(&h);
+        match h.data {
+            vcap_regs::hwinfo::HwInfoData::Tegra241(t) => {
+                // Not a register table: the kdoc says the VMM uses the fields directly.
+                let v = serde_json::json!({
+                    "schema": "vcap.hw_info/1",
+                    "type": h.ty.name(),
+                    "version": t.version,
+                    "log2vcmdqs": t.log2vcmdqs,
+                    "log2vsids": t.log2vsids,
+                    "guest_param": format!("{:#010x}", t.param()),
+                    "notes": notes,
+                });
+                let text = format!(
+                    "{}: version {}, log2vcmdqs {}, log2vsids {}\nguest CMDQV PARAM {:#010x} (one VINTF: bits 11:8 = 0)\n{}",
+                    h.ty.name(),
+                    t.version,
+                    t.log2vcmdqs,
+                    t.log2vsids,
+                    t.param(),
+                    notes
+                        .iter()
+                        .map(|n| format!("note: {n}\n"))
+                        .collect::<String>()
+                );
+                emit(out, json, &v, &text)?;
+                return Ok(0);
+            }
+            vcap_regs::hwinfo::HwInfoData::Registers(r) => {
+                return sanitize_host(
+                    a,
+                    Host {
+                        name: origin(p),
+                        regs: r,
+                    },
+                    &notes,
+                    json,
+                    out,
+                );
+            }
+        }
+    }
     let host = match (a.live, &a.host) {
         (Some(LiveSource::Vtd), _) => live_vtd(&source()?)?,
         (Some(LiveSource::Cpuid), _) => live_cpuid(&source()?)?,
         (None, Some(p)) => one_profile(p)?,
         (None, None) => return Err(Error::Usage("sanitize: give HOST or --live".into())),
     };
+    sanitize_host(a, host, &notes, json, out)
+}
+
+/// The sanitize report for one host, with `notes` (what a raw struct held beyond vcap's).
+fn sanitize_host(
+    a: &SanitizeArgs,
+    host: Host,
+    notes: &[String],
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     let (ctx, label) = context(a, host.regs.kind)?;
     let e = vcap_regs::explain(&host.regs, &ctx)?;
     if let Some(f) = a.emit {
@@ -498,7 +626,12 @@ pub fn sanitize(
         return Ok(0);
     }
     if json {
-        let v = report::sanitize_json(&host.regs, &ctx, &label, &e);
+        let mut v = report::sanitize_json(&host.regs, &ctx, &label, &e);
+        if !notes.is_empty()
+            && let Some(m) = v.as_object_mut()
+        {
+            m.insert("notes".into(), serde_json::json!(notes));
+        }
         writeln!(
             out,
             "{}",
@@ -506,6 +639,9 @@ pub fn sanitize(
         )?;
     } else {
         writeln!(out, "host: {}", host.name)?;
+        for n in notes {
+            writeln!(out, "note: {n}")?;
+        }
         out.write_all(report::sanitize_text(&host.regs, &label, &e).as_bytes())?;
     }
     Ok(0)

@@ -911,3 +911,86 @@ fn emit_firecracker_template() {
     assert_eq!(code, 2);
     assert!(err.contains("holds CPUID, not intel_vtd"), "{err}");
 }
+
+/// `--hw-info TYPE`: HOST is the raw IOMMU_GET_HW_INFO struct. A longer struct (a field a newer
+/// kernel appended) is read and the extra bytes reported; a shorter one names what it lacks;
+/// `--kernel-cap 0x8` (IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED) is taken with its negative polarity.
+#[test]
+fn raw_hw_info_structs_are_host_files() {
+    let dir = std::env::temp_dir().join(format!("vcap-regs-hwinfo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let w = |name: &str, b: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, b).unwrap();
+        p.display().to_string()
+    };
+    // AMD: efr, efr2 (amd-epyc-snp-host.json's values), then an appended control_register.
+    let mut amd = 0xa5bf_7320_a229_4aeeu64.to_le_bytes().to_vec();
+    amd.extend_from_slice(&0x1du64.to_le_bytes());
+    amd.extend_from_slice(&0x7u64.to_le_bytes());
+    let f = w("amd.bin", &amd);
+    let v = json(&["sanitize", "--hw-info", "amd", &f, "--json"]);
+    let want = json(&["sanitize", &fixture("amd-epyc-snp-host.json"), "--json"]);
+    assert_eq!(v["guest"], want["guest"]);
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("byte 16: 0x0000000000000007 after the 16-byte struct"),
+        "{v}"
+    );
+    let (code, err) = run(&["sanitize", "--hw-info", "amd", &w("short.bin", &amd[..8])]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("IOMMU_HW_INFO_TYPE_AMD: 8 bytes, but the struct is 16; missing: efr2"),
+        "{err}"
+    );
+    // SMMUv3 (the FVP dump, ATS = 1): ATS kept with a manifest that implements it and
+    // ats-devices, cleared when out_capabilities has ATS_NOT_SUPPORTED.
+    let mut smmu = vec![0u8; 8];
+    for r in [0x080f_e6bfu32, 0x0e73_9d10, 0, 0x14, 0, 0x1005d, 0, 1] {
+        smmu.extend_from_slice(&r.to_le_bytes());
+    }
+    let f = w("smmu.bin", &smmu);
+    let m = tmp(
+        "ats.json",
+        "{\"type\": \"arm_smmuv3\", \"fields\": {\"IDR0.ATS\": 1}}",
+    );
+    let ats = |caps: &str| {
+        let v = json(&[
+            "sanitize",
+            "--hw-info",
+            "arm-smmuv3",
+            &f,
+            "--manifest",
+            &m,
+            "--vm-flag",
+            "ats-devices",
+            "--kernel-cap",
+            caps,
+            "--json",
+        ]);
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["field"] == "IDR0.ATS")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(ats("0x0")["guest"], 1);
+    let d = ats("0x8");
+    assert_eq!(d["guest"], 0);
+    assert!(
+        d["reason"]
+            .as_str()
+            .unwrap()
+            .contains("PCI_ATS_NOT_SUPPORTED"),
+        "{d}"
+    );
+    // Tegra241 CMDQV: decoded, with the guest PARAM value.
+    let f = w("cmdqv.bin", &[0, 0, 0, 0, 1, 7, 4, 0]);
+    let v = json(&["sanitize", "--hw-info", "tegra241-cmdqv", &f, "--json"]);
+    assert_eq!(v["guest_param"], "0x00004071");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
