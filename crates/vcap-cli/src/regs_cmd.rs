@@ -176,6 +176,10 @@ pub struct CompareArgs {
     /// The host.
     #[arg(value_name = "HOST")]
     pub host: PathBuf,
+    /// Instead of vcap's rules, report what this VMM would refuse, in its check order and
+    /// words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU's IDRs), qemu-intel-iommu-x-flts.
+    #[arg(long, value_name = "NAME")]
+    pub vmm: Option<String>,
 }
 
 /// Why a register command failed.
@@ -679,6 +683,9 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
     stdin_once([&a.profile, &a.host])?;
     let p = one_profile(&a.profile)?;
     let h = one_profile(&a.host)?;
+    if let Some(name) = &a.vmm {
+        return compare_vmm(name, &p, &h, json, out);
+    }
     let c = vcap_regs::compare(&p.regs, &h.regs)?;
     emit(
         out,
@@ -687,4 +694,58 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
         &report::compare_text(&c),
     )?;
     Ok(if c.verdict.runs() { 0 } else { 1 })
+}
+
+/// `vcap compare --vmm NAME`: exit 0 when the VMM would accept the host, 1 when it would refuse.
+fn compare_vmm(
+    name: &str,
+    p: &Host,
+    h: &Host,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let vmm = vcap_regs::vmm::profile(name).ok_or_else(|| {
+        Error::Usage(format!(
+            "--vmm {name}: unknown (expected one of: {})",
+            vcap_regs::vmm::PROFILES
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let refusals = vcap_regs::vmm::check(vmm, &p.regs, &h.regs)
+        .map_err(|e| Error::Usage(format!("--vmm {name}: {e}")))?;
+    let v = serde_json::json!({
+        "schema": "vcap.compare-vmm/1",
+        "vmm": vmm.name,
+        "source": vmm.source,
+        "accepts": refusals.is_empty(),
+        "checks": vmm.checks.len(),
+        "refusals": refusals,
+    });
+    let mut text = String::new();
+    match refusals.first() {
+        None => text.push_str(&format!(
+            "{}: accepts the host ({} checks of {})\n",
+            vmm.name,
+            vmm.checks.len(),
+            vmm.source
+        )),
+        Some(first) => {
+            text.push_str(&format!(
+                "{}: refuses the host: {}\n",
+                vmm.name, first.message
+            ));
+            for r in &refusals {
+                text.push_str(&format!(
+                    "  check {:>2} {:<14} host {:#x} vIOMMU {:#x}: {}\n",
+                    r.order, r.field, r.host, r.guest, r.message
+                ));
+            }
+            text.push_str(&format!("(checks in the order of {})\n", vmm.source));
+        }
+    }
+    emit(out, json, &v, &text)?;
+    Ok(if refusals.is_empty() { 0 } else { 1 })
 }

@@ -994,3 +994,45 @@ fn raw_hw_info_structs_are_host_files() {
     assert_eq!(v["guest_param"], "0x00004071");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `compare --vmm qemu-arm-smmuv3-accel`: QEMU's first refusal in its words, then every failing
+/// check in QEMU's order; exit 1 when refused, 0 when accepted.
+#[test]
+fn compare_vmm_speaks_qemus_words() {
+    let (code, out) = run(&[
+        "compare",
+        "--vmm",
+        "qemu-arm-smmuv3-accel",
+        &fixture("smmuv3-qemu-default.json"),
+        &fixture("smmuv3-arm-fvp-base.json"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(
+            "qemu-arm-smmuv3-accel: refuses the host: Host SMMUv3 doesn't support Range Invalidation"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("check 10 IDR5.GRAN16K"), "{out}");
+    let (code, out) = run(&[
+        "compare",
+        "--vmm",
+        "qemu-arm-smmuv3-accel",
+        &fixture("smmuv3-qemu-default.json"),
+        &fixture("smmuv3-qemu-default.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["accepts"], true);
+    assert_eq!(v["checks"], 11);
+    let (code, err) = run(&[
+        "compare",
+        "--vmm",
+        "bochs",
+        &fixture("smmuv3-qemu-default.json"),
+        &fixture("smmuv3-qemu-default.json"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("qemu-intel-iommu-x-flts"), "{err}");
+}

@@ -60,6 +60,7 @@ pub mod model;
 pub mod report;
 pub mod sanitize;
 pub mod tables;
+pub mod vmm;
 
 pub use baseline::{Baseline, BaselineError, BaselineResult};
 pub use compare::{CompareError, Comparison, FieldDiff, Verdict, compare};
