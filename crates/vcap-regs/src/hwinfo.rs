@@ -297,7 +297,7 @@ pub fn to_bytes(r: &RegSet) -> Option<(HwInfoType, Vec<u8>)> {
             out.extend_from_slice(&r.regs[tables::amd::EFR2].to_le_bytes());
             HwInfoType::Amd
         }
-        Kind::X86Cpuid => return None,
+        Kind::X86Cpuid | Kind::Arm64Id => return None,
     };
     Some((ty, out))
 }

@@ -17,6 +17,8 @@ pub enum Kind {
     Amd,
     /// x86 CPUID leaves that migration cares about.
     X86Cpuid,
+    /// arm64 ID registers (ID_AA64PFR0/ISAR0/MMFR0_EL1) under cpufeature.c's rules.
+    Arm64Id,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
             Kind::IntelVtd => "intel_vtd",
             Kind::Amd => "amd",
             Kind::X86Cpuid => "x86_cpuid",
+            Kind::Arm64Id => "arm64_id",
         }
     }
 
@@ -37,6 +40,7 @@ impl Kind {
             "intel_vtd" => Some(Kind::IntelVtd),
             "amd" => Some(Kind::Amd),
             "x86_cpuid" => Some(Kind::X86Cpuid),
+            "arm64_id" => Some(Kind::Arm64Id),
             _ => None,
         }
     }
@@ -48,11 +52,18 @@ impl Kind {
             Kind::IntelVtd => &crate::tables::vtd::TABLE,
             Kind::Amd => &crate::tables::amd::TABLE,
             Kind::X86Cpuid => &crate::tables::cpuid::TABLE,
+            Kind::Arm64Id => &crate::tables::arm64::TABLE,
         }
     }
 
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 4] = [Kind::ArmSmmuV3, Kind::IntelVtd, Kind::Amd, Kind::X86Cpuid];
+    pub const ALL: [Kind; 5] = [
+        Kind::ArmSmmuV3,
+        Kind::IntelVtd,
+        Kind::Amd,
+        Kind::X86Cpuid,
+        Kind::Arm64Id,
+    ];
 }
 
 impl fmt::Display for Kind {
