@@ -90,7 +90,7 @@ pub enum Problem {
     NotHostFormat(String),
     /// Binary data where text was expected.
     #[error(
-        "binary data (a NUL byte), not a host file: expected JSON, JSON lines or `cpuid -r` text"
+        "binary data (a NUL byte), not a host file: expected JSON, JSON lines, `cpuid -r` text or a struct kvm_cpuid2 (raw iommufd hw_info needs --hw-info TYPE)"
     )]
     Binary,
     /// Bytes that are not UTF-8.
