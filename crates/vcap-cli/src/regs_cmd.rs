@@ -177,7 +177,8 @@ pub struct CompareArgs {
     #[arg(value_name = "HOST")]
     pub host: PathBuf,
     /// Instead of vcap's rules, report what this VMM would refuse, in its check order and
-    /// words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU's IDRs), qemu-intel-iommu-x-flts.
+    /// words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU's IDRs), iommufd-tegra241-cmdqv,
+    /// qemu-intel-iommu-x-flts.
     #[arg(long, value_name = "NAME")]
     pub vmm: Option<String>,
 }

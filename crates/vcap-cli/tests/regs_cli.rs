@@ -1034,5 +1034,8 @@ fn compare_vmm_speaks_qemus_words() {
         &fixture("smmuv3-qemu-default.json"),
     ]);
     assert_eq!(code, 2);
-    assert!(err.contains("qemu-intel-iommu-x-flts"), "{err}");
+    assert!(
+        err.contains("qemu-intel-iommu-x-flts") && err.contains("iommufd-tegra241-cmdqv"),
+        "{err}"
+    );
 }

@@ -9,6 +9,12 @@
 //!   `vtd_check_hiod_accel()` (read at 0686ac68e1ddab26914e51a4e7b58c79dcabe161): the register
 //!   check there is first-stage 1 GB pages (`s->fs1gp && !(cap_reg & VTD_CAP_FS1GP)`); its other
 //!   checks (iommufd backend, hw_info type, device behind a PCI bridge) are not register checks.
+//! * `iommufd-tegra241-cmdqv`: the kernel's rule for a guest command queue a VMM hands to a
+//!   Tegra241 CMDQV (`IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV` kdoc in `include/uapi/linux/iommufd.h`:
+//!   the queue is at most `2 ^ idr[1].CMDQS * 16` bytes, idr[1] read from the host's
+//!   `iommu_hw_info_arm_smmuv3`, and the VMM limits the emulated vSMMU's IDR1.CMDQS): the vSMMU's
+//!   IDR1.CMDQS must not exceed the host's. Outside the SMMUv3 baseline list, so only this profile
+//!   checks it (an emulated queue in guest memory has no such bound).
 
 use crate::model::{Kind, RegSet};
 
@@ -123,6 +129,18 @@ pub const PROFILES: &[VmmProfile] = &[
         ],
     },
     VmmProfile {
+        name: "iommufd-tegra241-cmdqv",
+        kind: Kind::ArmSmmuV3,
+        source: "linux include/uapi/linux/iommufd.h IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV",
+        checks: &[c(
+            "IDR1.CMDQS",
+            Op::HostNotBelow,
+            Words::HostQemu(
+                "a guest command queue of 2^CMDQS entries exceeds the host's 2^idr[1].CMDQS x 16 bytes",
+            ),
+        )],
+    },
+    VmmProfile {
         name: "qemu-intel-iommu-x-flts",
         kind: Kind::IntelVtd,
         source: "qemu hw/i386/intel_iommu_accel.c vtd_check_hiod_accel()",
@@ -207,7 +225,10 @@ pub fn check(vmm: &VmmProfile, guest: &RegSet, host: &RegSet) -> Result<Vec<Refu
         if refused {
             let message = match ch.words {
                 Words::Plain(m) => m.to_string(),
-                Words::HostQemu(m) => format!("{m} (host={h}, QEMU={g})"),
+                Words::HostQemu(m) if vmm.name.starts_with("qemu-") => {
+                    format!("{m} (host={h}, QEMU={g})")
+                }
+                Words::HostQemu(m) => format!("{m} (host={h}, vSMMU={g})"),
                 Words::StLevel => format!(
                     "Host SMMUv3 Stream Table format mismatch (host STLEVEL={h}, QEMU STLEVEL={g})"
                 ),

@@ -87,3 +87,25 @@ fn qemu_intel_iommu_flts_fs1gp() {
     );
     assert!(vmm::check(p, &host, &host).unwrap().is_empty());
 }
+
+/// Tegra241 CMDQV: the vSMMU's IDR1.CMDQS is capped by the host's (uAPI kdoc). QEMU's vSMMU
+/// has CMDQS 19 (IDR1 0x02730010 bits 25:21); Arm's FVP has 19 too (0x0e739d10): accepted; a
+/// host with CMDQS 8 (constructed) refuses it.
+#[test]
+fn tegra241_cmdqv_caps_cmdqs() {
+    let p = vmm::profile("iommufd-tegra241-cmdqv").unwrap();
+    let q = load("smmuv3-qemu-default.json");
+    assert!(
+        vmm::check(p, &q, &load("smmuv3-arm-fvp-base.json"))
+            .unwrap()
+            .is_empty()
+    );
+    let small = q.with_field("IDR1.CMDQS", 8).unwrap();
+    let r = vmm::check(p, &q, &small).unwrap();
+    assert_eq!(r.len(), 1);
+    assert!(
+        r[0].message.ends_with("(host=8, vSMMU=19)"),
+        "{}",
+        r[0].message
+    );
+}
