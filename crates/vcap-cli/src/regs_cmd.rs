@@ -40,6 +40,109 @@ pub struct SanitizeArgs {
     /// A per-VM enable flag: ats-devices, iopf, nested-virt. Repeatable.
     #[arg(long = "vm-flag", value_name = "FLAG")]
     pub vm_flags: Vec<String>,
+    /// Print the guest registers in a VMM's own format instead of the report: `firecracker`
+    /// (a custom CPU template, CPUID only).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub emit: Option<Emit>,
+    /// HOST is the raw struct the kernel wrote for IOMMU_GET_HW_INFO of this type (the bytes at
+    /// `data_uptr`, `data_len` long); pass `out_capabilities` with `--kernel-cap 0x…`.
+    #[arg(long, value_enum, value_name = "TYPE", conflicts_with = "live")]
+    pub hw_info: Option<HwInfoKind>,
+}
+
+/// `enum iommu_hw_info_type`, as `--hw-info` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HwInfoKind {
+    /// IOMMU_HW_INFO_TYPE_INTEL_VTD (struct iommu_hw_info_vtd).
+    IntelVtd,
+    /// IOMMU_HW_INFO_TYPE_ARM_SMMUV3 (struct iommu_hw_info_arm_smmuv3).
+    ArmSmmuv3,
+    /// IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV (struct iommu_hw_info_tegra241_cmdqv).
+    Tegra241Cmdqv,
+    /// IOMMU_HW_INFO_TYPE_AMD (struct iommu_hw_info_amd).
+    Amd,
+}
+
+impl HwInfoKind {
+    fn ty(self) -> vcap_regs::hwinfo::HwInfoType {
+        use vcap_regs::hwinfo::HwInfoType as T;
+        match self {
+            HwInfoKind::IntelVtd => T::IntelVtd,
+            HwInfoKind::ArmSmmuv3 => T::ArmSmmuV3,
+            HwInfoKind::Tegra241Cmdqv => T::Tegra241Cmdqv,
+            HwInfoKind::Amd => T::Amd,
+        }
+    }
+}
+
+/// Reads a raw hw_info struct (at most 4 KiB: no hw_info struct comes near) and decodes it.
+fn read_hw_info(path: &Path, kind: HwInfoKind) -> Result<vcap_regs::hwinfo::HwInfo, Error> {
+    const LIMIT: u64 = 4096;
+    let mut bytes = Vec::new();
+    open(path)?
+        .take(LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(path))?;
+    if bytes.len() as u64 > LIMIT {
+        return Err(
+            InputError::new(&origin(path), None, None, input::Problem::TooLarge(LIMIT)).into(),
+        );
+    }
+    vcap_regs::hwinfo::parse(kind.ty().value(), &bytes).map_err(|e| {
+        InputError::new(
+            &origin(path),
+            None,
+            None,
+            input::Problem::Shape(e.to_string()),
+        )
+        .into()
+    })
+}
+
+/// What the raw struct held beyond what vcap knows, as report lines.
+fn hw_info_notes(h: &vcap_regs::hwinfo::HwInfo) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (name, v) in &h.nonzero_reserved {
+        notes.push(format!(
+            "{}: {name} = {v:#x} (must be 0 as vcap knows the struct; a newer kernel may use it)",
+            h.ty.name()
+        ));
+    }
+    for (off, v) in &h.trailing {
+        notes.push(format!(
+            "{}: byte {off}: {v:#018x} after the {}-byte struct vcap knows (a field a newer kernel appended; read, not used)",
+            h.ty.name(),
+            h.ty.size()
+        ));
+    }
+    notes
+}
+
+/// VMM-native output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps).
+    Firecracker,
+}
+
+/// Writes `regs` in the `emit` format.
+fn emit_native(out: &mut dyn Write, emit: Emit, regs: &RegSet) -> Result<(), Error> {
+    match emit {
+        Emit::Firecracker => {
+            let t = vcap_regs::firecracker::from_profile(regs).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--emit firecracker: a Firecracker CPU template holds CPUID, not {}",
+                    regs.kind
+                ))
+            })?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&t).unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Where `--live` reads from.
@@ -58,6 +161,10 @@ pub struct BaselineArgs {
     /// stdin (named explicitly: without HOST, nothing is read).
     #[arg(value_name = "HOST")]
     pub hosts: Vec<PathBuf>,
+    /// Print the baseline profile in a VMM's own format instead of the report: `firecracker`
+    /// (a custom CPU template, CPUID only).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub emit: Option<Emit>,
 }
 
 /// Arguments of `vcap compare`.
@@ -69,6 +176,11 @@ pub struct CompareArgs {
     /// The host.
     #[arg(value_name = "HOST")]
     pub host: PathBuf,
+    /// Instead of vcap's rules, report what this VMM would refuse, in its check order and
+    /// words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU's IDRs), iommufd-tegra241-cmdqv,
+    /// qemu-intel-iommu-x-flts.
+    #[arg(long, value_name = "NAME")]
+    pub vmm: Option<String>,
 }
 
 /// Why a register command failed.
@@ -450,16 +562,81 @@ pub fn sanitize(
 ) -> Result<u8, Error> {
     stdin_once(a.host.iter().chain(a.manifest.iter()))?;
     let source = || crate::probe_cmd::open(root).map_err(|e| Error::Live("source", e.to_string()));
+    let mut notes = Vec::new();
+    if let (Some(kind), Some(p)) = (a.hw_info, &a.host) {
+        let h = read_hw_info(p, kind)?;
+        notes = hw_info_notes(&h);
+        match h.data {
+            vcap_regs::hwinfo::HwInfoData::Tegra241(t) => {
+                // Not a register table: the kdoc says the VMM uses the fields directly.
+                let v = serde_json::json!({
+                    "schema": "vcap.hw_info/1",
+                    "type": h.ty.name(),
+                    "version": t.version,
+                    "log2vcmdqs": t.log2vcmdqs,
+                    "log2vsids": t.log2vsids,
+                    "guest_param": format!("{:#010x}", t.param()),
+                    "notes": notes,
+                });
+                let text = format!(
+                    "{}: version {}, log2vcmdqs {}, log2vsids {}\nguest CMDQV PARAM {:#010x} (one VINTF: bits 11:8 = 0)\n{}",
+                    h.ty.name(),
+                    t.version,
+                    t.log2vcmdqs,
+                    t.log2vsids,
+                    t.param(),
+                    notes
+                        .iter()
+                        .map(|n| format!("note: {n}\n"))
+                        .collect::<String>()
+                );
+                emit(out, json, &v, &text)?;
+                return Ok(0);
+            }
+            vcap_regs::hwinfo::HwInfoData::Registers(r) => {
+                return sanitize_host(
+                    a,
+                    Host {
+                        name: origin(p),
+                        regs: r,
+                    },
+                    &notes,
+                    json,
+                    out,
+                );
+            }
+        }
+    }
     let host = match (a.live, &a.host) {
         (Some(LiveSource::Vtd), _) => live_vtd(&source()?)?,
         (Some(LiveSource::Cpuid), _) => live_cpuid(&source()?)?,
         (None, Some(p)) => one_profile(p)?,
         (None, None) => return Err(Error::Usage("sanitize: give HOST or --live".into())),
     };
+    sanitize_host(a, host, &notes, json, out)
+}
+
+/// The sanitize report for one host, with `notes` (what a raw struct held beyond vcap's).
+fn sanitize_host(
+    a: &SanitizeArgs,
+    host: Host,
+    notes: &[String],
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     let (ctx, label) = context(a, host.regs.kind)?;
     let e = vcap_regs::explain(&host.regs, &ctx)?;
+    if let Some(f) = a.emit {
+        emit_native(out, f, &e.guest)?;
+        return Ok(0);
+    }
     if json {
-        let v = report::sanitize_json(&host.regs, &ctx, &label, &e);
+        let mut v = report::sanitize_json(&host.regs, &ctx, &label, &e);
+        if !notes.is_empty()
+            && let Some(m) = v.as_object_mut()
+        {
+            m.insert("notes".into(), serde_json::json!(notes));
+        }
         writeln!(
             out,
             "{}",
@@ -467,6 +644,9 @@ pub fn sanitize(
         )?;
     } else {
         writeln!(out, "host: {}", host.name)?;
+        for n in notes {
+            writeln!(out, "note: {n}")?;
+        }
         out.write_all(report::sanitize_text(&host.regs, &label, &e).as_bytes())?;
     }
     Ok(0)
@@ -485,6 +665,10 @@ pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8,
         for_each_host(p, &mut |regs, name| Ok(b.add_with(regs, name)?))?;
     }
     let r = b.finish()?;
+    if let Some(f) = a.emit {
+        emit_native(out, f, &r.profile)?;
+        return Ok(0);
+    }
     emit(
         out,
         json,
@@ -500,6 +684,9 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
     stdin_once([&a.profile, &a.host])?;
     let p = one_profile(&a.profile)?;
     let h = one_profile(&a.host)?;
+    if let Some(name) = &a.vmm {
+        return compare_vmm(name, &p, &h, json, out);
+    }
     let c = vcap_regs::compare(&p.regs, &h.regs)?;
     emit(
         out,
@@ -508,4 +695,58 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
         &report::compare_text(&c),
     )?;
     Ok(if c.verdict.runs() { 0 } else { 1 })
+}
+
+/// `vcap compare --vmm NAME`: exit 0 when the VMM would accept the host, 1 when it would refuse.
+fn compare_vmm(
+    name: &str,
+    p: &Host,
+    h: &Host,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let vmm = vcap_regs::vmm::profile(name).ok_or_else(|| {
+        Error::Usage(format!(
+            "--vmm {name}: unknown (expected one of: {})",
+            vcap_regs::vmm::PROFILES
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let refusals = vcap_regs::vmm::check(vmm, &p.regs, &h.regs)
+        .map_err(|e| Error::Usage(format!("--vmm {name}: {e}")))?;
+    let v = serde_json::json!({
+        "schema": "vcap.compare-vmm/1",
+        "vmm": vmm.name,
+        "source": vmm.source,
+        "accepts": refusals.is_empty(),
+        "checks": vmm.checks.len(),
+        "refusals": refusals,
+    });
+    let mut text = String::new();
+    match refusals.first() {
+        None => text.push_str(&format!(
+            "{}: accepts the host ({} checks of {})\n",
+            vmm.name,
+            vmm.checks.len(),
+            vmm.source
+        )),
+        Some(first) => {
+            text.push_str(&format!(
+                "{}: refuses the host: {}\n",
+                vmm.name, first.message
+            ));
+            for r in &refusals {
+                text.push_str(&format!(
+                    "  check {:>2} {:<14} host {:#x} vIOMMU {:#x}: {}\n",
+                    r.order, r.field, r.host, r.guest, r.message
+                ));
+            }
+            text.push_str(&format!("(checks in the order of {})\n", vmm.source));
+        }
+    }
+    emit(out, json, &v, &text)?;
+    Ok(if refusals.is_empty() { 0 } else { 1 })
 }

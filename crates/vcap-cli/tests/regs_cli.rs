@@ -127,8 +127,8 @@ fn sanitize_cpuid_text() {
     assert_eq!(v["type"], "x86_cpuid");
     assert_eq!(v["guest"]["CPUID.0x7.0x0.EBX"], "0xd19f27eb");
     assert_eq!(v["guest"]["CPUID.0x80000008.0x0.EAX"], "0x0000302e");
-    // 8 leaves (0x0 included) x 4 registers.
-    assert_eq!(v["guest"].as_object().unwrap().len(), 32);
+    // 11 leaves (0x0 included) x 4 registers.
+    assert_eq!(v["guest"].as_object().unwrap().len(), 44);
     assert_eq!(v["guest"]["CPUID.0x0.0x0.EBX"], "0x756e6547");
 }
 
@@ -806,7 +806,7 @@ fn cpuid_json_without_every_register_is_refused_and_the_profile_reads_back() {
     let (code, err) = run(&["sanitize", &f]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("cpuid: 31 register(s) missing") && err.contains("CPUID.0x7.0x0.EBX"),
+        err.contains("cpuid: 43 register(s) missing") && err.contains("CPUID.0x7.0x0.EBX"),
         "{err}"
     );
     let v = json(&["baseline", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);
@@ -858,4 +858,184 @@ fn kvm_cpuid2_binary_and_json_are_host_files() {
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--emit firecracker`: the sanitized guest (or the baseline) as a Firecracker custom CPU
+/// template, which reads back as a template and forces leaf 7 EBX to the guest's value.
+#[test]
+fn emit_firecracker_template() {
+    let v = json(&["sanitize", &fixture("cpuid-xeon-gold-6252.txt"), "--json"]);
+    let (code, out) = run(&[
+        "sanitize",
+        &fixture("cpuid-xeon-gold-6252.txt"),
+        "--emit",
+        "firecracker",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let t: vcap_regs::firecracker::CpuTemplate = serde_json::from_str(&out).unwrap();
+    let m = t
+        .cpuid_modifiers
+        .iter()
+        .find(|m| m.leaf.0 == 7 && m.subleaf.0 == 0)
+        .unwrap();
+    assert_eq!(m.flags, 1);
+    let ebx = m
+        .modifiers
+        .iter()
+        .find(|r| r.register == vcap_regs::firecracker::CpuidRegister::Ebx)
+        .unwrap();
+    let guest = u64::from_str_radix(
+        v["guest"]["CPUID.0x7.0x0.EBX"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    assert_eq!(ebx.bitmap.value, guest & ebx.bitmap.filter);
+    let (code, out) = run(&[
+        "baseline",
+        &fixture("cpuid-xeon-gold-6252.txt"),
+        "--emit",
+        "firecracker",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"cpuid_modifiers\""), "{out}");
+    // Not CPUID: an error that says why.
+    let (code, err) = run(&[
+        "sanitize",
+        &fixture("vtd-qemu-guest.json"),
+        "--emit",
+        "firecracker",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("holds CPUID, not intel_vtd"), "{err}");
+}
+
+/// `--hw-info TYPE`: HOST is the raw IOMMU_GET_HW_INFO struct. A longer struct (a field a newer
+/// kernel appended) is read and the extra bytes reported; a shorter one names what it lacks;
+/// `--kernel-cap 0x8` (IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED) is taken with its negative polarity.
+#[test]
+fn raw_hw_info_structs_are_host_files() {
+    let dir = std::env::temp_dir().join(format!("vcap-regs-hwinfo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let w = |name: &str, b: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, b).unwrap();
+        p.display().to_string()
+    };
+    // AMD: efr, efr2 (amd-epyc-snp-host.json's values), then an appended control_register.
+    let mut amd = 0xa5bf_7320_a229_4aeeu64.to_le_bytes().to_vec();
+    amd.extend_from_slice(&0x1du64.to_le_bytes());
+    amd.extend_from_slice(&0x7u64.to_le_bytes());
+    let f = w("amd.bin", &amd);
+    let v = json(&["sanitize", "--hw-info", "amd", &f, "--json"]);
+    let want = json(&["sanitize", &fixture("amd-epyc-snp-host.json"), "--json"]);
+    assert_eq!(v["guest"], want["guest"]);
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("byte 16: 0x0000000000000007 after the 16-byte struct"),
+        "{v}"
+    );
+    let (code, err) = run(&["sanitize", "--hw-info", "amd", &w("short.bin", &amd[..8])]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("IOMMU_HW_INFO_TYPE_AMD: 8 bytes, but the struct is 16; missing: efr2"),
+        "{err}"
+    );
+    // SMMUv3 (the FVP dump, ATS = 1): ATS kept with a manifest that implements it and
+    // ats-devices, cleared when out_capabilities has ATS_NOT_SUPPORTED.
+    let mut smmu = vec![0u8; 8];
+    for r in [0x080f_e6bfu32, 0x0e73_9d10, 0, 0x14, 0, 0x1005d, 0, 1] {
+        smmu.extend_from_slice(&r.to_le_bytes());
+    }
+    let f = w("smmu.bin", &smmu);
+    let m = tmp(
+        "ats.json",
+        "{\"type\": \"arm_smmuv3\", \"fields\": {\"IDR0.ATS\": 1}}",
+    );
+    let ats = |caps: &str| {
+        let v = json(&[
+            "sanitize",
+            "--hw-info",
+            "arm-smmuv3",
+            &f,
+            "--manifest",
+            &m,
+            "--vm-flag",
+            "ats-devices",
+            "--kernel-cap",
+            caps,
+            "--json",
+        ]);
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["field"] == "IDR0.ATS")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(ats("0x0")["guest"], 1);
+    let d = ats("0x8");
+    assert_eq!(d["guest"], 0);
+    assert!(
+        d["reason"]
+            .as_str()
+            .unwrap()
+            .contains("PCI_ATS_NOT_SUPPORTED"),
+        "{d}"
+    );
+    // Tegra241 CMDQV: decoded, with the guest PARAM value.
+    let f = w("cmdqv.bin", &[0, 0, 0, 0, 1, 7, 4, 0]);
+    let v = json(&["sanitize", "--hw-info", "tegra241-cmdqv", &f, "--json"]);
+    assert_eq!(v["guest_param"], "0x00004071");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `compare --vmm qemu-arm-smmuv3-accel`: QEMU's first refusal in its words, then every failing
+/// check in QEMU's order; exit 1 when refused, 0 when accepted.
+#[test]
+fn compare_vmm_speaks_qemus_words() {
+    let (code, out) = run(&[
+        "compare",
+        "--vmm",
+        "qemu-arm-smmuv3-accel",
+        &fixture("smmuv3-qemu-default.json"),
+        &fixture("smmuv3-arm-fvp-base.json"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(
+            "qemu-arm-smmuv3-accel: refuses the host: Host SMMUv3 doesn't support Range Invalidation"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("check 10 IDR5.GRAN16K"), "{out}");
+    let (code, out) = run(&[
+        "compare",
+        "--vmm",
+        "qemu-arm-smmuv3-accel",
+        &fixture("smmuv3-qemu-default.json"),
+        &fixture("smmuv3-qemu-default.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["accepts"], true);
+    assert_eq!(v["checks"], 11);
+    let (code, err) = run(&[
+        "compare",
+        "--vmm",
+        "bochs",
+        &fixture("smmuv3-qemu-default.json"),
+        &fixture("smmuv3-qemu-default.json"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("qemu-intel-iommu-x-flts") && err.contains("iommufd-tegra241-cmdqv"),
+        "{err}"
+    );
 }

@@ -378,9 +378,9 @@ struct FoldPlan {
     fields: Vec<Vec<FoldField>>,
 }
 
-fn plans() -> &'static [FoldPlan; 4] {
+fn plans() -> &'static [FoldPlan; 5] {
     use std::sync::OnceLock;
-    static PLANS: OnceLock<[FoldPlan; 4]> = OnceLock::new();
+    static PLANS: OnceLock<[FoldPlan; 5]> = OnceLock::new();
     PLANS.get_or_init(|| {
         Kind::ALL.map(|kind| {
             let t = kind.table();
@@ -410,6 +410,7 @@ fn kind_index(kind: Kind) -> usize {
         Kind::IntelVtd => 1,
         Kind::Amd => 2,
         Kind::X86Cpuid => 3,
+        Kind::Arm64Id => 4,
     }
 }
 

@@ -65,7 +65,7 @@ pub enum Problem {
     },
     /// The `type` is not one vcap knows.
     #[error(
-        "unknown register type {0:?} (expected arm_smmuv3, intel_vtd, amd, x86_cpuid or kvm_cpuid2)"
+        "unknown register type {0:?} (expected arm_smmuv3, intel_vtd, amd, x86_cpuid, arm64_id or kvm_cpuid2)"
     )]
     UnknownType(String),
     /// Wrong number of entries.
@@ -90,7 +90,7 @@ pub enum Problem {
     NotHostFormat(String),
     /// Binary data where text was expected.
     #[error(
-        "binary data (a NUL byte), not a host file: expected JSON, JSON lines or `cpuid -r` text"
+        "binary data (a NUL byte), not a host file: expected JSON, JSON lines, `cpuid -r` text or a struct kvm_cpuid2 (raw iommufd hw_info needs --hw-info TYPE)"
     )]
     Binary,
     /// Bytes that are not UTF-8.
@@ -397,6 +397,25 @@ struct CpuidJson<'a> {
     cpuid: std::collections::BTreeMap<CpuidReg, Hex<32>>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Arm64Json<'a> {
+    #[serde(rename = "type")]
+    _ty: de::IgnoredAny,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    regs: Arm64Regs,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case, reason = "the architectural register names")]
+struct Arm64Regs {
+    ID_AA64PFR0_EL1: Hex<64>,
+    ID_AA64ISAR0_EL1: Hex<64>,
+    ID_AA64MMFR0_EL1: Hex<64>,
+}
+
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
@@ -533,6 +552,13 @@ pub fn parse_host_json_lazy<'a>(
     })?;
     let mut regs = RegSet::zero(kind);
     let name = match kind {
+        Kind::Arm64Id => {
+            let h: Arm64Json<'a> = from_json(text, origin, first)?;
+            regs.regs[tables::arm64::PFR0] = h.regs.ID_AA64PFR0_EL1.0;
+            regs.regs[tables::arm64::ISAR0] = h.regs.ID_AA64ISAR0_EL1.0;
+            regs.regs[tables::arm64::MMFR0] = h.regs.ID_AA64MMFR0_EL1.0;
+            h.name
+        }
         Kind::ArmSmmuV3 => {
             let h: SmmuJson<'a> = from_json(text, origin, first)?;
             let _ = (h.flags, h.reserved);

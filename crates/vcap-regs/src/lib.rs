@@ -31,6 +31,7 @@
 //!     e(0xd, 1, SIG, [0xf, 0xa08, 0x100, 0]),
 //!     e(0x8000_0000, 0, 0, [0x8000_0008, 0, 0, 0]),
 //!     e(0x8000_0001, 0, 0, [0, 0, 0x121, 0x2c10_0800]),
+//!     e(0x8000_0007, 0, 0, [0, 0, 0, 0x100]),
 //!     e(0x8000_0008, 0, 0, [0x302e, 0, 0, 0]),
 //!     e(0x4000_0000, 0, 0, [0x4000_0001, 0x4b4d_564b, 0x564b_4d56, 0x4d]), // KVM's own leaf
 //! ];
@@ -40,7 +41,7 @@
 //! // Leaf 7 EBX: host-only bits (e.g. Intel PT, bit 25) cleared; the rest kept.
 //! assert_eq!(entries[2].ebx, 0xd19f_27eb);
 //! // A leaf vcap does not track is left as the VMM had it.
-//! assert_eq!(entries[8].ebx, 0x4b4d_564b);
+//! assert_eq!(entries[9].ebx, 0x4b4d_564b);
 //! // The buffer for KVM_SET_CPUID2: struct kvm_cpuid2 { nent, padding, entries[] }.
 //! let bytes = kvm::cpuid2_to_bytes(&entries);
 //! assert_eq!(bytes.len(), 8 + entries.len() * kvm::ENTRY_SIZE);
@@ -51,12 +52,15 @@
 pub mod baseline;
 pub mod compare;
 pub mod decode;
+pub mod firecracker;
+pub mod hwinfo;
 pub mod input;
 pub mod kvm;
 pub mod model;
 pub mod report;
 pub mod sanitize;
 pub mod tables;
+pub mod vmm;
 
 pub use baseline::{Baseline, BaselineError, BaselineResult};
 pub use compare::{CompareError, Comparison, FieldDiff, Verdict, compare};

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// The largest number of registers any table has (CPUID: 8 leaves × 4 registers).
-pub const MAX_REGS: usize = 32;
+/// The largest number of registers any table has (CPUID: 11 leaves × 4 registers).
+pub const MAX_REGS: usize = 44;
 
 /// Which register file a table (and a register set) describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,6 +17,8 @@ pub enum Kind {
     Amd,
     /// x86 CPUID leaves that migration cares about.
     X86Cpuid,
+    /// arm64 ID registers (ID_AA64PFR0/ISAR0/MMFR0_EL1) under cpufeature.c's rules.
+    Arm64Id,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
             Kind::IntelVtd => "intel_vtd",
             Kind::Amd => "amd",
             Kind::X86Cpuid => "x86_cpuid",
+            Kind::Arm64Id => "arm64_id",
         }
     }
 
@@ -37,6 +40,7 @@ impl Kind {
             "intel_vtd" => Some(Kind::IntelVtd),
             "amd" => Some(Kind::Amd),
             "x86_cpuid" => Some(Kind::X86Cpuid),
+            "arm64_id" => Some(Kind::Arm64Id),
             _ => None,
         }
     }
@@ -48,11 +52,18 @@ impl Kind {
             Kind::IntelVtd => &crate::tables::vtd::TABLE,
             Kind::Amd => &crate::tables::amd::TABLE,
             Kind::X86Cpuid => &crate::tables::cpuid::TABLE,
+            Kind::Arm64Id => &crate::tables::arm64::TABLE,
         }
     }
 
     /// Every kind, in a fixed order.
-    pub const ALL: [Kind; 4] = [Kind::ArmSmmuV3, Kind::IntelVtd, Kind::Amd, Kind::X86Cpuid];
+    pub const ALL: [Kind; 5] = [
+        Kind::ArmSmmuV3,
+        Kind::IntelVtd,
+        Kind::Amd,
+        Kind::X86Cpuid,
+        Kind::Arm64Id,
+    ];
 }
 
 impl fmt::Display for Kind {
@@ -167,15 +178,27 @@ pub enum KernelCap {
     PciPasidExec,
     /// `IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2`.
     PciPasidPriv,
+    /// `IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3`: a *negative* bit. Set, ATS cannot be used
+    /// for this device; clear, ATS may be used — so a kernel from before the bit existed reads
+    /// as "ATS allowed" (the kernel sets it when `!device_iommu_capable(dev,
+    /// IOMMU_CAP_PCI_ATS_SUPPORTED)`, `drivers/iommu/iommufd/device.c`).
+    PciAtsNotSupported,
 }
 
 impl KernelCap {
     /// Every capability bit the UAPI header defines.
-    pub const ALL: [KernelCap; 3] = [
+    pub const ALL: [KernelCap; 4] = [
         KernelCap::DirtyTracking,
         KernelCap::PciPasidExec,
         KernelCap::PciPasidPriv,
+        KernelCap::PciAtsNotSupported,
     ];
+
+    /// Whether a set bit takes a capability away (`PCI_ATS_NOT_SUPPORTED`) rather than grants
+    /// one.
+    pub fn is_negative(self) -> bool {
+        matches!(self, KernelCap::PciAtsNotSupported)
+    }
 
     /// The UAPI enumerator name.
     pub fn name(self) -> &'static str {
@@ -183,6 +206,7 @@ impl KernelCap {
             KernelCap::DirtyTracking => "IOMMU_HW_CAP_DIRTY_TRACKING",
             KernelCap::PciPasidExec => "IOMMU_HW_CAP_PCI_PASID_EXEC",
             KernelCap::PciPasidPriv => "IOMMU_HW_CAP_PCI_PASID_PRIV",
+            KernelCap::PciAtsNotSupported => "IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED",
         }
     }
 
@@ -192,6 +216,7 @@ impl KernelCap {
             KernelCap::DirtyTracking => 1 << 0,
             KernelCap::PciPasidExec => 1 << 1,
             KernelCap::PciPasidPriv => 1 << 2,
+            KernelCap::PciAtsNotSupported => 1 << 3,
         }
     }
 

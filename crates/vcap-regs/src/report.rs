@@ -58,6 +58,9 @@ pub fn profile_json(r: &RegSet, name: Option<&str>) -> Value {
         Kind::X86Cpuid => {
             m.insert("cpuid".into(), registers_json(r));
         }
+        Kind::Arm64Id => {
+            m.insert("regs".into(), registers_json(r));
+        }
     }
     Value::Object(m)
 }

@@ -177,6 +177,7 @@ enum Cause {
     NeedsFirmware(&'static str),
     NeedsVmFlag(VmFlag),
     PerDeviceMissing(VmFlag),
+    KernelDenies(KernelCap),
     Enabled(&'static str),
     Owned { note: &'static str, manifest: bool },
     Derived(&'static str),
@@ -210,6 +211,11 @@ impl fmt::Display for Cause {
                 f,
                 "per-device: exposed only when the VMM describes such devices (per-VM flag {})",
                 fl.name()
+            ),
+            Cause::KernelDenies(c) => write!(
+                f,
+                "the kernel reports {} (a set bit forbids it for this device)",
+                c.name()
             ),
             Cause::Enabled(what) => write!(f, "enabled: {what} and the VMM implements it"),
             Cause::Owned { note, manifest } => write!(
@@ -309,6 +315,11 @@ fn field_action(i: usize, f: &Field, ctx: &Context) -> (Action, Cause) {
                 (Action::Const(f.safe), Cause::NotImplemented)
             } else if !ctx.vm_flags.contains(&flag) {
                 (Action::Const(f.safe), Cause::PerDeviceMissing(flag))
+            } else if flag == VmFlag::AtsDevices && ctx.has_cap(KernelCap::PciAtsNotSupported) {
+                (
+                    Action::Const(f.safe),
+                    Cause::KernelDenies(KernelCap::PciAtsNotSupported),
+                )
             } else {
                 (limit(m), Cause::Enabled(flag.name()))
             }
@@ -336,6 +347,8 @@ pub struct Plan {
     nregs: usize,
     pass: [u64; MAX_REGS],
     konst: [u64; MAX_REGS],
+    /// Per slot, the bits its register has (0 beyond the table): what `apply` accepts.
+    width: [u64; MAX_REGS],
     slow: Vec<Slow>,
 }
 
@@ -354,8 +367,12 @@ impl Plan {
             nregs: t.registers.len(),
             pass: [0; MAX_REGS],
             konst: [0; MAX_REGS],
+            width: [0; MAX_REGS],
             slow: Vec::new(),
         };
+        for (w, reg) in p.width.iter_mut().zip(t.registers) {
+            *w = reg.mask();
+        }
         for (i, f) in t.fields.iter().enumerate() {
             let (action, _) = field_action(i, f, ctx);
             let vmask = f.value_mask();
@@ -403,7 +420,17 @@ impl Plan {
                 host: host.kind,
             });
         }
-        host.validate()?;
+        // One pass over every slot: a bit outside its register (or a slot beyond the table)
+        // is refused, with the details from `validate`.
+        if host
+            .regs
+            .iter()
+            .zip(&self.width)
+            .fold(0, |acc, (v, w)| acc | (v & !w))
+            != 0
+        {
+            host.validate()?;
+        }
         out.kind = self.kind;
         for r in 0..self.nregs {
             out.regs[r] = (host.regs[r] & self.pass[r]) | self.konst[r];

@@ -910,3 +910,28 @@ fn baseline_of_two_arm_fvp_smmus() {
         assert!(compare(&p, &h.regs).unwrap().verdict.runs());
     }
 }
+
+/// The AMD leaves read since 0x80000007/0x8000001F/0x80000021 joined the table, on the T2A
+/// guest dump: 0x8000001F EAX 0x0101fd3f has bits 0-5, 8, 10-15 and 24 set — of the rows, SME (0),
+/// SEV (1), VM_PAGE_FLUSH (2), SEV_ES (3), SME_COHERENT (10), DEBUG_SWAP (14), not V_TSC_AUX (9) — all host memory-encryption capabilities a guest never sees through this
+/// leaf; 0x80000007 EDX 0x100 is the invariant TSC (bit 8), VMM-owned (0 unless the VMM fixes the
+/// TSC frequency); 0x80000021 is beyond the dump's maximum extended leaf 0x8000001f: zeros.
+#[test]
+fn amd_extended_leaves_on_the_t2a_guest() {
+    let h = load("cpuid-amd-epyc-m6a-t2a-guest.txt");
+    let e = explain(&h.regs, &Context::new(Kind::X86Cpuid)).unwrap();
+    for f in [
+        "SME",
+        "SEV",
+        "VM_PAGE_FLUSH",
+        "SEV_ES",
+        "SME_COHERENT",
+        "DEBUG_SWAP",
+    ] {
+        expect(&e, &format!("CPUID.0x8000001f.0x0.EAX.{f}"), 1, 0, Cleared);
+    }
+    expect(&e, "CPUID.0x8000001f.0x0.EAX.V_TSC_AUX", 0, 0, Kept);
+    assert_eq!(reg(&e, "CPUID.0x8000001f.0x0.EAX"), 0);
+    expect(&e, "CPUID.0x80000007.0x0.EDX.INVARIANT_TSC", 1, 0, Forced);
+    assert_eq!(h.regs.get("CPUID.0x80000021.0x0.EAX"), Some(0));
+}

@@ -11,7 +11,8 @@ fn kind() -> impl Strategy<Value = Kind> {
         Just(Kind::ArmSmmuV3),
         Just(Kind::IntelVtd),
         Just(Kind::Amd),
-        Just(Kind::X86Cpuid)
+        Just(Kind::X86Cpuid),
+        Just(Kind::Arm64Id)
     ]
 }
 

@@ -1,5 +1,7 @@
 //! x86 CPUID leaves that migration cares about: 0x1, 0x7.0, 0x7.1, 0xD.0, 0xD.1, 0x80000001,
-//! 0x80000008, and leaf 0x0 (the maximum basic leaf and the vendor string, registers 28..31). Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
+//! 0x80000008, leaf 0x0 (the maximum basic leaf and the vendor string, registers 28..31), and
+//! the AMD leaves 0x80000007 (RAS, invariant TSC), 0x8000001F (memory encryption) and 0x80000021
+//! (extended feature 2), registers 32..43. Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
 //! word's comment names its leaf and register). Multi-bit fields no Linux header defines (version
 //! information, XSAVE sizes and bitmaps, address sizes) cite the Intel SDM / AMD APM. A bit Linux
 //! does not define is unknown and cleared. `cpufeatures.h` read at torvalds/linux
@@ -44,6 +46,9 @@ const fn spec(doc: &'static str, section: &'static str) -> Src {
 
 const HOST: Provenance = never("host-only, debug, power-management or monitoring feature");
 const NV: Provenance = Provenance::VmFlag(VmFlag::NestedVirt);
+const SEVH: Provenance = never(
+    "the host's memory-encryption capability: a confidential guest learns its own from its launch, not from this leaf",
+);
 /// Identity fields (the version signature): not capabilities. Hosts that differ fold to 0 (no
 /// common signature: the VMM presents a named model's), as arm64 `FTR_EXACT` with a safe value.
 const IDENT: Rule = Rule::Exact { safe: Some(0) };
@@ -83,9 +88,13 @@ pub const L0_EBX: usize = 29;
 pub const L0_ECX: usize = 30;
 /// Leaf 0x0 EDX: vendor string bytes 4..8.
 pub const L0_EDX: usize = 31;
+const X7_EBX: usize = 33;
+const X7_EDX: usize = 35;
+const X1F_EAX: usize = 36;
+const X21_EAX: usize = 40;
 
 /// The (leaf, subleaf) pairs in register order; each has EAX, EBX, ECX, EDX.
-pub const LEAVES: [(u32, u32); 8] = [
+pub const LEAVES: [(u32, u32); 11] = [
     (0x1, 0),
     (0x7, 0),
     (0x7, 1),
@@ -94,6 +103,9 @@ pub const LEAVES: [(u32, u32); 8] = [
     (0x8000_0001, 0),
     (0x8000_0008, 0),
     (0x0, 0),
+    (0x8000_0007, 0),
+    (0x8000_001f, 0),
+    (0x8000_0021, 0),
 ];
 
 macro_rules! regs4 {
@@ -119,8 +131,8 @@ macro_rules! regs4 {
     };
 }
 
-const fn flatten() -> [Register; 32] {
-    let groups: [[Register; 4]; 8] = [
+const fn flatten() -> [Register; 44] {
+    let groups: [[Register; 4]; 11] = [
         regs4!("0x1.0x0"),
         regs4!("0x7.0x0"),
         regs4!("0x7.0x1"),
@@ -129,17 +141,20 @@ const fn flatten() -> [Register; 32] {
         regs4!("0x80000001.0x0"),
         regs4!("0x80000008.0x0"),
         regs4!("0x0.0x0"),
+        regs4!("0x80000007.0x0"),
+        regs4!("0x8000001f.0x0"),
+        regs4!("0x80000021.0x0"),
     ];
-    let mut out = [Register { name: "", bits: 32 }; 32];
+    let mut out = [Register { name: "", bits: 32 }; 44];
     let mut i = 0;
-    while i < 32 {
+    while i < 44 {
         out[i] = groups[i / 4][i % 4];
         i += 1;
     }
     out
 }
 
-const REGS: [Register; 32] = flatten();
+const REGS: [Register; 44] = flatten();
 
 const FIELDS: &[Field] = &[
     // ---- leaf 0x0: maximum basic leaf and vendor ----
@@ -650,6 +665,44 @@ const FIELDS: &[Field] = &[
     feat!(X1_ECX, "PTSC", 27, HOST),
     feat!(X1_ECX, "PERFCTR_LLC", 28, HOST),
     feat!(X1_ECX, "MWAITX", 29, HOST),
+    // ---- leaf 0x80000007 EBX (word 17): RAS, host-only ----
+    feat!(X7_EBX, "OVERFLOW_RECOV", 0, HOST),
+    feat!(X7_EBX, "SUCCOR", 1, HOST),
+    feat!(X7_EBX, "SMCA", 3, HOST),
+    row(
+        X7_EDX,
+        "INVARIANT_TSC",
+        8,
+        1,
+        LS,
+        owned(
+            0,
+            "invariant TSC: promised only when the VMM fixes the guest TSC frequency (TSC scaling on every host)",
+        ),
+        spec(
+            APM,
+            "Fn8000_0007_EDX[8] TscInvariant; Intel SDM EAX=80000007H: EDX[8]",
+        ),
+        "Invariant TSC",
+    ),
+    // ---- leaf 0x8000001F EAX (word 19): memory encryption of the host ----
+    feat!(X1F_EAX, "SME", 0, SEVH),
+    feat!(X1F_EAX, "SEV", 1, SEVH),
+    feat!(X1F_EAX, "VM_PAGE_FLUSH", 2, SEVH),
+    feat!(X1F_EAX, "SEV_ES", 3, SEVH),
+    feat!(X1F_EAX, "V_TSC_AUX", 9, SEVH),
+    feat!(X1F_EAX, "SME_COHERENT", 10, SEVH),
+    feat!(X1F_EAX, "DEBUG_SWAP", 14, SEVH),
+    // ---- leaf 0x80000021 EAX (word 20): AMD extended feature 2 ----
+    feat!(X21_EAX, "NO_NESTED_DATA_BP", 0, B),
+    feat!(X21_EAX, "WRMSR_XX_BASE_NS", 1, B),
+    feat!(X21_EAX, "LFENCE_RDTSC", 2, B),
+    feat!(X21_EAX, "NULL_SEL_CLR_BASE", 6, B),
+    feat!(X21_EAX, "AUTOIBRS", 8, B),
+    feat!(X21_EAX, "NO_SMM_CTL_MSR", 9, B),
+    feat!(X21_EAX, "SBPB", 27, B),
+    feat!(X21_EAX, "IBPB_BRTYPE", 28, B),
+    feat!(X21_EAX, "SRSO_NO", 29, B),
     feat!(X1_EDX, "SYSCALL", 11, B),
     feat!(X1_EDX, "MP", 19, HOST),
     feat!(X1_EDX, "NX", 20, B),
@@ -739,7 +792,7 @@ const FIELDS: &[Field] = &[
 /// The CPUID table.
 pub static TABLE: Table = Table {
     kind: Kind::X86Cpuid,
-    title: "x86 CPUID leaves 0x0, 0x1, 0x7.0, 0x7.1, 0xD.0, 0xD.1, 0x80000001, 0x80000008",
+    title: "x86 CPUID leaves 0x0, 0x1, 0x7.0, 0x7.1, 0xD.0, 0xD.1, 0x80000001, 0x80000007, 0x80000008, 0x8000001F, 0x80000021",
     registers: &REGS,
     fields: FIELDS,
 };
