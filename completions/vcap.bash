@@ -117,12 +117,16 @@ _vcap() {
             return 0
             ;;
         vcap__subcmd__baseline)
-            opts="-h --json --help"
+            opts="-h --emit --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --emit)
+                    COMPREPLY=($(compgen -W "firecracker" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -131,12 +135,16 @@ _vcap() {
             return 0
             ;;
         vcap__subcmd__compare)
-            opts="-h --json --help"
+            opts="-h --vmm --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --vmm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -457,7 +465,7 @@ _vcap() {
             return 0
             ;;
         vcap__subcmd__sanitize)
-            opts="-h --live --manifest --kernel-cap --vm-flag --root --json --help"
+            opts="-h --live --manifest --kernel-cap --vm-flag --emit --hw-info --root --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -477,6 +485,14 @@ _vcap() {
                     ;;
                 --vm-flag)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --emit)
+                    COMPREPLY=($(compgen -W "firecracker" -- "${cur}"))
+                    return 0
+                    ;;
+                --hw-info)
+                    COMPREPLY=($(compgen -W "intel-vtd arm-smmuv3 tegra241-cmdqv amd" -- "${cur}"))
                     return 0
                     ;;
                 --root)
