@@ -73,12 +73,25 @@ class Arch:
     kernels: dict
     console: str  # the kernel's console= device
     data_port: str  # where /init writes its records (guestlab.data= on the kernel command line)
+    memory: str = "256"
+    # QEMU arguments that give the guest its data port ({data}: the file on the host).
+    data_args: tuple = ("-serial", "file:{data}")
+    triplet: str = "x86_64-linux-gnu"  # Debian's multiarch directory
+    loader: str = "/lib64/ld-linux-x86-64.so.2"
 
 
+# Off x86 the data port is a virtio console (hvc0): QEMU's virt, s390-ccw-virtio and pseries machines
+# have no second UART that every kernel knows. The virtio-serial device this adds is a visible part of
+# the guest (a PCI function on arm64, a CCW device on s390x); ppc64le uses a second spapr-vty instead.
+VIRTCONSOLE = ("-chardev", "file,id=gldata,path={data}", "-device", "virtconsole,chardev=gldata")
 ARCHES = {
     "x86_64": Arch("x86_64", "amd64", "qemu-system-x86_64", TARGET,
                    {"cloud": "linux-image-cloud-amd64", "generic": "linux-image-amd64"},
                    "ttyS0", "/dev/ttyS1"),
+    "aarch64": Arch("aarch64", "arm64", "qemu-system-aarch64", "aarch64-unknown-linux-musl",
+                    {"cloud": "linux-image-cloud-arm64"}, "ttyAMA0", "/dev/hvc0", "512",
+                    ("-device", "virtio-serial-pci,id=glserial") + VIRTCONSOLE,
+                    "aarch64-linux-gnu", "/lib/ld-linux-aarch64.so.1"),
 }
 # The 7.2 generation's flavours (kept as a name for the tests and older callers).
 KERNELS = ARCHES["x86_64"].kernels
@@ -400,12 +413,14 @@ def foreign_apt_update(arch):
     base = WORK / f"apt-{a.debian}"
     (base / "lists" / "partial").mkdir(parents=True, exist_ok=True)
     (base / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
-    (base / "sources.list").write_text(
+    (base / "sources.list").write_text("".join(
         f"deb [arch={a.debian} signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
-        "http://deb.debian.org/debian bookworm bookworm-backports main\n")
-    if not (base / ".updated").exists() or time.time() - (base / ".updated").stat().st_mtime > 86400:
+        f"http://deb.debian.org/debian {suite} main\n" for suite in ("bookworm", "bookworm-backports")))
+    stamp = base / ".updated"
+    if (not stamp.exists() or stamp.read_text() != (base / "sources.list").read_text()
+            or time.time() - stamp.stat().st_mtime > 86400):
         run(apt_cmd(arch, "apt-get") + ["update", "-qq"], f"apt-get update for {a.debian}")
-        (base / ".updated").touch()
+        stamp.write_text((base / "sources.list").read_text())
 
 
 def fetch_kernel(flavour, generation="7.2", arch="x86_64"):
@@ -561,10 +576,26 @@ def module_order(kernel, wanted=None):
     return [(n, mods[n]) for n in order]
 
 
+def ensure_rust_target(target):
+    """Adds a Rust target with rustup (once): the cross targets' std comes from rustup's own
+    distribution server, like the toolchain itself."""
+    if target == TARGET:
+        return
+    have = run(["rustup", "target", "list", "--installed"], "rustup target list")
+    if target not in have.split():
+        log(f"guestlab: rustup target add {target}")
+        run(["rustup", "target", "add", target], f"rustup target add {target}")
+
+
 def cargo_build(manifest_dir, target_dir, package, step, target=TARGET):
+    ensure_rust_target(target)
     env = dict(os.environ)
     env["RUSTFLAGS"] = "-C target-feature=+crt-static"
     env["CARGO_TARGET_DIR"] = str(target_dir)
+    if target.endswith("-musl") and target != TARGET:
+        # musl targets link their own C library and start files (self-contained); rustup's rust-lld
+        # links them for another CPU without a cross gcc.
+        env[f"CARGO_TARGET_{target.upper().replace('-', '_')}_LINKER"] = "rust-lld"
     cmd = ["nice", "-n", "10", "cargo", "build", "--release", "--target", target]
     if package:
         cmd += ["-p", package]
@@ -599,6 +630,56 @@ def library_closure(binary):
     return libs
 
 
+def foreign_systemd(arch):
+    """systemd-detect-virt of Debian 12 for another architecture, with its shared libraries: the
+    packages are the ones that hold the host's copy and its libraries (`dpkg -S`, the names are the
+    same on every architecture), downloaded for `arch` and unpacked into cache/sysroot-<arch>/; the
+    libraries are found by the binary's DT_NEEDED entries (readelf), not by running it. Returns
+    [(file in the sysroot, path in the guest)]."""
+    a = ARCHES[arch]
+    root = WORK / f"sysroot-{a.debian}"
+    host_files = [Path(SYSTEMD_DETECT_VIRT)] + library_closure(SYSTEMD_DETECT_VIRT)
+    if not (root / ".unpacked").exists():
+        pkgs = set()
+        for f in host_files:
+            for cand in (f, f.resolve()):
+                r = subprocess.run(["dpkg", "-S", str(cand)], capture_output=True, text=True)
+                if r.returncode == 0:
+                    pkgs.add(r.stdout.split(":")[0].strip())
+                    break
+        foreign_apt_update(arch)
+        debs = root.parent / f"sysroot-{a.debian}-debs"
+        shutil.rmtree(debs, ignore_errors=True)
+        debs.mkdir(parents=True)
+        run(apt_cmd(arch, "apt-get") + ["download"] + [f"{q}/bookworm" for q in sorted(pkgs)],
+            f"apt-get download systemd-detect-virt's packages for {a.debian}", cwd=debs)
+        shutil.rmtree(root, ignore_errors=True)
+        for deb in sorted(debs.glob("*.deb")):
+            run(["dpkg-deb", "-x", deb, root], f"unpacking {deb.name}")
+        (root / ".unpacked").touch()
+    out = [(root / SYSTEMD_DETECT_VIRT.lstrip("/"), Path(SYSTEMD_DETECT_VIRT))]
+    dirs = [f"lib/{a.triplet}", f"usr/lib/{a.triplet}", f"usr/lib/{a.triplet}/systemd"]
+    todo, seen = [out[0][0]], set()
+    while todo:
+        elf = todo.pop()
+        dyn = run(["readelf", "-d", elf], f"readelf -d {elf.name}")
+        for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dyn):
+            if lib in seen:
+                continue
+            seen.add(lib)
+            hits = [d for d in dirs if (root / d / lib).exists()]
+            if not hits:
+                raise GuestlabError(f"systemd-detect-virt for {arch}: {lib} is in none of "
+                                    f"{dirs} under {root}")
+            out.append((root / hits[0] / lib, Path("/") / hits[0] / lib))
+            todo.append(root / hits[0] / lib)
+    loader = root / a.loader.lstrip("/")
+    if not loader.exists():
+        raise GuestlabError(f"systemd-detect-virt for {arch}: no loader {a.loader} in {root}")
+    out.append((loader, Path(a.loader)))
+    return out
+
+
 def initramfs_name(kernel):
     """The initramfs of a kernel: one per generation, architecture and flavour."""
     gen = "" if kernel.generation == "7.2" else f"qemu{kernel.generation}-"
@@ -620,10 +701,14 @@ def build_initramfs(kernel, vcap, init, with_systemd, raw_list):
     (stage / "lib" / "modules" / "order").write_text("".join(f"{n}\n" for n, _ in order))
     steps = list(STEPS)
     if with_systemd:
-        for f in [Path(SYSTEMD_DETECT_VIRT)] + library_closure(SYSTEMD_DETECT_VIRT):
-            dest = stage / f.relative_to("/")
+        if kernel.arch == "x86_64":
+            files = [(f, f) for f in [Path(SYSTEMD_DETECT_VIRT)] + library_closure(SYSTEMD_DETECT_VIRT)]
+        else:
+            files = foreign_systemd(kernel.arch)
+        for src, path in files:
+            dest = stage / path.relative_to("/")
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(f.resolve(), dest)
+            shutil.copy2(src.resolve(), dest)
         steps += SYSTEMD_STEPS
     (stage / "etc" / "guestlab" / "steps").write_text(
         "".join("\t".join([n] + argv) + "\n" for n, argv in steps)
@@ -718,19 +803,23 @@ def qemu_command(p, kernel, initrd, outdir, qemu=None):
     # no_timer_check: under a loaded host the TCG vCPU can miss the ticks of the kernel's boot-time
     # timer test; with interrupt remapping on, the kernel then panics ("timer doesn't work through
     # Interrupt-remapped IO-APIC", seen here with intel-iommu). KVM guests skip that test too.
-    append = f"console=ttyS0 panic=-1 no_timer_check {p.append}".strip()
-    qemu = qemu or Qemu(ARCHES[p.arch].qemu, [], {})
+    arch = ARCHES[p.arch]
+    data_port = "" if arch.data_port == "/dev/ttyS1" else f" guestlab.data={arch.data_port}"
+    timer = " no_timer_check" if p.arch == "x86_64" else ""
+    append = f"console={arch.console} panic=-1{timer}{data_port} {p.append}".strip()
+    qemu = qemu or Qemu(arch.qemu, [], {})
+    data = [x.replace("{data}", str(outdir / "data.log")) for x in arch.data_args]
     return [
         qemu.binary,
     ] + qemu.args + [
         "-accel", "tcg",
-        "-m", "256",
+        "-m", arch.memory,
         "-display", "none",
         "-no-reboot",
         "-monitor", "none",
         "-nic", "none",
         "-serial", f"file:{outdir / 'console.log'}",
-        "-serial", f"file:{outdir / 'data.log'}",
+    ] + data + [
         "-kernel", str(kernel.boot_image),
         "-initrd", str(initrd),
         "-append", append,
