@@ -78,6 +78,10 @@ class Arch:
     data_args: tuple = ("-serial", "file:{data}")
     triplet: str = "x86_64-linux-gnu"  # Debian's multiarch directory
     loader: str = "/lib64/ld-linux-x86-64.so.2"
+    # The linker for the static cross build ("" for the host): rustup's rust-lld for a musl target
+    # (it brings its own C library), Debian's cross gcc for a glibc one (rustup serves no musl std
+    # for s390x or powerpc64le: tier 3 / 404), whose libc.a comes from libc6-dev-<arch>-cross.
+    linker: str = ""
 
 
 # Off x86 the data port is a virtio console (hvc0): QEMU's virt, s390-ccw-virtio and pseries machines
@@ -91,7 +95,19 @@ ARCHES = {
     "aarch64": Arch("aarch64", "arm64", "qemu-system-aarch64", "aarch64-unknown-linux-musl",
                     {"cloud": "linux-image-cloud-arm64"}, "ttyAMA0", "/dev/hvc0", "512",
                     ("-device", "virtio-serial-pci,id=glserial") + VIRTCONSOLE,
-                    "aarch64-linux-gnu", "/lib/ld-linux-aarch64.so.1"),
+                    "aarch64-linux-gnu", "/lib/ld-linux-aarch64.so.1", "rust-lld"),
+    # s390x: the console is the SCLP line console (QEMU's -serial), the data port a virtio console on
+    # a virtio-serial CCW device.
+    "s390x": Arch("s390x", "s390x", "qemu-system-s390x", "s390x-unknown-linux-gnu",
+                  {"generic": "linux-image-s390x"}, "ttysclp0", "/dev/hvc0", "512",
+                  ("-device", "virtio-serial-ccw,id=glserial") + VIRTCONSOLE,
+                  "s390x-linux-gnu", "/lib/ld64.so.1", "s390x-linux-gnu-gcc"),
+    # ppc64le pseries: -serial is the first spapr-vty (hvc0, the console); a second one carries the
+    # data (hvc1).
+    "ppc64le": Arch("ppc64le", "ppc64el", "qemu-system-ppc64", "powerpc64le-unknown-linux-gnu",
+                    {"generic": "linux-image-powerpc64le"}, "hvc0", "/dev/hvc1", "1024",
+                    ("-chardev", "file,id=gldata,path={data}", "-device", "spapr-vty,chardev=gldata"),
+                    "powerpc64le-linux-gnu", "/lib64/ld64.so.2", "powerpc64le-linux-gnu-gcc"),
 }
 # The 7.2 generation's flavours (kept as a name for the tests and older callers).
 KERNELS = ARCHES["x86_64"].kernels
@@ -104,6 +120,12 @@ WANTED_MODULES = ["virtio_pci", "virtio_net", "virtio_blk", "qemu_fw_cfg"]
 # 6.12 adds virtio_iommu (=m there; 6.1 has no CONFIG_VIRTIO_IOMMU), loaded first so that it binds the
 # virtio-iommu device before the endpoints' drivers load.
 WANTED_MODULES_BY_GENERATION = {"7.2": WANTED_MODULES, "10": ["virtio_iommu"] + WANTED_MODULES}
+# s390x's virtio transport is CCW (virtio_ccw; built in with CONFIG_S390_GUEST=y in Debian, and then
+# missing from modules.builtin, hence optional), not PCI.
+EXTRA_MODULES_BY_ARCH = {"s390x": ["virtio_ccw"]}
+# Wanted modules that a kernel may lack altogether (not every architecture has fw_cfg, a virtio-iommu
+# driver or PCI virtio): left out when the kernel has neither the module nor the built-in.
+OPTIONAL_MODULES = {"virtio_iommu", "qemu_fw_cfg", "virtio_pci", "virtio_ccw"}
 
 # Files whose raw content /init sends independently of vcap, so the host can check that a platform
 # really looks as it was set up to look (the `[platforms.guest]` checks) and keep it as provenance.
@@ -548,9 +570,10 @@ def builtin_modules(kernel):
     return {module_name(Path(line.strip())) for line in f.read_text().splitlines() if line.strip()}
 
 
-def module_order(kernel, wanted=None):
+def module_order(kernel, wanted=None, optional=frozenset()):
     """The wanted modules and their dependencies, dependencies first; [(name, path)]. A wanted
-    module that the kernel has built in is left out."""
+    module that the kernel has built in is left out, and so is one named in `optional` that the
+    kernel does not have at all."""
     mods = {}
     for ko in (kernel.tree / "lib" / "modules" / kernel.release).rglob("*.ko*"):
         if re.search(r"\.ko(\.xz|\.zst)?$", ko.name):
@@ -572,6 +595,8 @@ def module_order(kernel, wanted=None):
         order.append(name)
 
     for name in wanted or WANTED_MODULES:
+        if name in optional and name not in mods and name not in builtin:
+            continue
         visit(name, [])
     return [(n, mods[n]) for n in order]
 
@@ -592,10 +617,9 @@ def cargo_build(manifest_dir, target_dir, package, step, target=TARGET):
     env = dict(os.environ)
     env["RUSTFLAGS"] = "-C target-feature=+crt-static"
     env["CARGO_TARGET_DIR"] = str(target_dir)
-    if target.endswith("-musl") and target != TARGET:
-        # musl targets link their own C library and start files (self-contained); rustup's rust-lld
-        # links them for another CPU without a cross gcc.
-        env[f"CARGO_TARGET_{target.upper().replace('-', '_')}_LINKER"] = "rust-lld"
+    linker = next((a.linker for a in ARCHES.values() if a.rust_target == target), "")
+    if linker:
+        env[f"CARGO_TARGET_{target.upper().replace('-', '_')}_LINKER"] = linker
     cmd = ["nice", "-n", "10", "cargo", "build", "--release", "--target", target]
     if package:
         cmd += ["-p", package]
@@ -628,6 +652,18 @@ def library_closure(binary):
         if m:
             libs.append(Path(m.group(1)))
     return libs
+
+
+def resolve_in(root, path):
+    """`path` (inside the unpacked tree `root`) with its symbolic links followed inside `root`: an
+    absolute link target (/lib/... in a .deb) names a file of the tree, not of the host."""
+    p = path
+    for _ in range(20):
+        if not p.is_symlink():
+            return p
+        t = Path(os.readlink(p))
+        p = root / t.relative_to("/") if t.is_absolute() else p.parent / t
+    raise GuestlabError(f"{path}: too many levels of symbolic links")
 
 
 def foreign_systemd(arch):
@@ -667,13 +703,13 @@ def foreign_systemd(arch):
             if lib in seen:
                 continue
             seen.add(lib)
-            hits = [d for d in dirs if (root / d / lib).exists()]
+            hits = [d for d in dirs if resolve_in(root, root / d / lib).exists()]
             if not hits:
                 raise GuestlabError(f"systemd-detect-virt for {arch}: {lib} is in none of "
                                     f"{dirs} under {root}")
-            out.append((root / hits[0] / lib, Path("/") / hits[0] / lib))
-            todo.append(root / hits[0] / lib)
-    loader = root / a.loader.lstrip("/")
+            out.append((resolve_in(root, root / hits[0] / lib), Path("/") / hits[0] / lib))
+            todo.append(out[-1][0])
+    loader = resolve_in(root, root / a.loader.lstrip("/"))
     if not loader.exists():
         raise GuestlabError(f"systemd-detect-virt for {arch}: no loader {a.loader} in {root}")
     out.append((loader, Path(a.loader)))
@@ -695,7 +731,8 @@ def build_initramfs(kernel, vcap, init, with_systemd, raw_list):
         (stage / d).mkdir(parents=True, exist_ok=True)
     shutil.copy2(init, stage / "init")
     shutil.copy2(vcap, stage / "bin" / "vcap")
-    order = module_order(kernel, WANTED_MODULES_BY_GENERATION[kernel.generation])
+    wanted = EXTRA_MODULES_BY_ARCH.get(kernel.arch, []) + WANTED_MODULES_BY_GENERATION[kernel.generation]
+    order = module_order(kernel, wanted, OPTIONAL_MODULES if kernel.arch != "x86_64" else frozenset())
     for name, ko in order:
         (stage / "lib" / "modules" / f"{name}.ko").write_bytes(module_bytes(ko))
     (stage / "lib" / "modules" / "order").write_text("".join(f"{n}\n" for n, _ in order))
