@@ -109,6 +109,52 @@ class Platforms(unittest.TestCase):
                 guestlab.load_platforms(f)
 
 
+class Generations(unittest.TestCase):
+    def test_every_generation_loads_with_unique_fixture_names(self):
+        platforms, _ = guestlab.load_all_platforms()
+        keys = [p.key for p in platforms]
+        self.assertEqual(len(keys), len(set(keys)))
+        gens = {p.generation for p in platforms}
+        self.assertEqual(gens, {"7.2", "10"})
+        for p in platforms:
+            self.assertTrue(p.key.startswith(guestlab.GENERATIONS[p.generation].fixture_prefix))
+
+    def test_unknown_generation_and_arch_are_named(self):
+        with tempfile.TemporaryDirectory() as d:
+            f = Path(d) / "p.toml"
+            f.write_text('generation = "9"\n')
+            with self.assertRaisesRegex(guestlab.GuestlabError, "generation '9'"):
+                guestlab.load_platforms(f)
+            f.write_text('generation = "10"\n[[platform]]\nname = "x"\nsummary = "s"\n'
+                         'arch = "mips"\nqemu = "-M virt"\n[platform.expect]\n'
+                         'kind = "virtual-machine"\nhypervisor = "qemu"\ncloud = "none"\n'
+                         'systemd_id = "qemu"\nconflicts = false\nreason = "r"\n')
+            with self.assertRaisesRegex(guestlab.GuestlabError, r"\(x\): arch 'mips'"):
+                guestlab.load_platforms(f)
+
+
+class Modules(unittest.TestCase):
+    def test_compressed_modules_and_builtins(self):
+        import lzma
+
+        with tempfile.TemporaryDirectory() as d:
+            tree = Path(d)
+            mdir = tree / "lib" / "modules" / "6.12.0" / "kernel"
+            mdir.mkdir(parents=True)
+            (mdir / "virtio_net.ko.xz").write_bytes(
+                lzma.compress(b"\0depends=net_failover\0vermagic=6.12\0", format=lzma.FORMAT_XZ))
+            (mdir / "net_failover.ko").write_bytes(b"\0depends=\0")
+            (tree / "lib" / "modules" / "6.12.0" / "modules.builtin").write_text(
+                "kernel/drivers/virtio/virtio_pci.ko\n")
+            k = guestlab.Kernel("cloud", "linux-image-x", Path("x.deb"), tree, Path("v"), "6.12.0",
+                                Path("v"), "10")
+            order = guestlab.module_order(k, ["virtio_pci", "virtio_net"])
+            self.assertEqual([n for n, _ in order], ["net_failover", "virtio_net"])
+            self.assertTrue(guestlab.module_bytes(order[1][1]).startswith(b"\0depends="))
+            with self.assertRaisesRegex(guestlab.GuestlabError, "module nope not found"):
+                guestlab.module_order(k, ["nope"])
+
+
 def fake_result(expect, known_gap=None, report=None, detect=b"qemu\n", detect_status="0",
                 systemd=b"qemu\n"):
     exp = {"kind": "virtual-machine", "hypervisor": "qemu", "cloud": "none", "systemd_id": "qemu",

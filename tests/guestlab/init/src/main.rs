@@ -30,8 +30,12 @@ const STEPS_FILE: &str = "/etc/guestlab/steps";
 const MODULE_ORDER: &str = "/lib/modules/order";
 /// The snapshot directory that the `snapshot` step writes and that is sent back afterwards.
 const SNAP_DIR: &str = "/snap";
-/// The serial port that carries the records (the console is on ttyS0).
+/// The port that carries the records when the kernel command line names none: the second x86 serial
+/// port (the console is on ttyS0). Other machines name theirs with `guestlab.data=/dev/...` (a virtio
+/// console, hvc0, on arm64, s390x and ppc64le).
 const DATA_PORT: &str = "/dev/ttyS1";
+/// The kernel command line parameter that names the data port.
+const DATA_PORT_PARAM: &str = "guestlab.data=";
 /// Paths (one a line) whose raw content is sent as `RAW` records, independently of vcap, so the host
 /// can check that the platform really looks the way it was set up to look.
 const RAW_LIST: &str = "/etc/guestlab/raw";
@@ -43,8 +47,8 @@ enum Error {
     Mount(&'static str, rustix::io::Errno),
     /// Creating a mount point failed.
     Mkdir(&'static str, io::Error),
-    /// The data serial port could not be opened.
-    DataPort(io::Error),
+    /// The data port (named by the command line or [`DATA_PORT`]) could not be opened.
+    DataPort(String, io::Error),
     /// Reading the steps file failed or a line in it was malformed.
     Steps(String),
     /// Writing the records failed.
@@ -58,9 +62,9 @@ impl std::fmt::Display for Error {
         match self {
             Error::Mount(what, e) => write!(f, "mounting {what}: {e}"),
             Error::Mkdir(what, e) => write!(f, "creating {what}: {e}"),
-            Error::DataPort(e) => write!(f, "opening {DATA_PORT}: {e}"),
+            Error::DataPort(port, e) => write!(f, "opening {port}: {e}"),
             Error::Steps(m) => write!(f, "{STEPS_FILE}: {m}"),
-            Error::Write(e) => write!(f, "writing records to {DATA_PORT}: {e}"),
+            Error::Write(e) => write!(f, "writing records to the data port: {e}"),
             Error::Walk(p, e) => write!(f, "walking {}: {e}", p.display()),
         }
     }
@@ -87,23 +91,33 @@ fn main() {
 /// Mounts, loads modules, runs the steps and sends every record.
 fn run(started: Instant) -> Result<(), Error> {
     mount_kernel_filesystems()?;
-    let port = OpenOptions::new()
-        .write(true)
-        .open(DATA_PORT)
-        .map_err(Error::DataPort)?;
-    let mut sink = Sink::new(BufWriter::with_capacity(1 << 16, port));
-    sink.record("BEGIN", &[b"guestlab-init 1"])
-        .map_err(Error::Write)?;
-    for (name, path) in [
+    let info: Vec<(&str, Vec<u8>)> = [
         ("kernel", "/proc/version"),
         ("cmdline", "/proc/cmdline"),
         ("uptime-at-init", "/proc/uptime"),
-    ] {
+    ]
+    .into_iter()
+    .map(|(name, path)| {
         let text = fs::read(path).unwrap_or_else(|e| format!("<{e}>").into_bytes());
-        sink.record("INFO", &[name.as_bytes(), &text])
+        (name, text)
+    })
+    .collect();
+    // The modules are loaded before the data port is opened: behind a virtio-iommu the virtio
+    // console's PCI function only probes (and hvc0 only appears) once virtio_iommu is loaded.
+    let modules = load_modules();
+    let cmdline = fs::read_to_string("/proc/cmdline").unwrap_or_default();
+    let port = open_data_port(data_port(&cmdline))?;
+    let mut sink = Sink::new(BufWriter::with_capacity(1 << 16, port));
+    sink.record("BEGIN", &[b"guestlab-init 1"])
+        .map_err(Error::Write)?;
+    for (name, text) in &info {
+        sink.record("INFO", &[name.as_bytes(), text])
             .map_err(Error::Write)?;
     }
-    load_modules(&mut sink)?;
+    for (name, outcome) in &modules {
+        sink.record("MODULE", &[name.as_bytes(), outcome.as_bytes()])
+            .map_err(Error::Write)?;
+    }
     send_raw(&mut sink)?;
     let steps = read_steps()?;
     for step in &steps {
@@ -122,6 +136,16 @@ fn run(started: Instant) -> Result<(), Error> {
     Ok(())
 }
 
+/// The data port the kernel command line names (`guestlab.data=/dev/hvc0`), else [`DATA_PORT`]. Only
+/// a path under /dev is taken.
+fn data_port(cmdline: &str) -> &str {
+    cmdline
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix(DATA_PORT_PARAM))
+        .find(|p| p.starts_with("/dev/") && !p.contains(".."))
+        .unwrap_or(DATA_PORT)
+}
+
 /// Mounts proc, sysfs and devtmpfs at their usual places.
 fn mount_kernel_filesystems() -> Result<(), Error> {
     use rustix::mount::{MountFlags, mount};
@@ -138,9 +162,10 @@ fn mount_kernel_filesystems() -> Result<(), Error> {
     Ok(())
 }
 
-/// Loads each module named in [`MODULE_ORDER`] and records the outcome of each.
-fn load_modules(sink: &mut Sink<impl Write>) -> Result<(), Error> {
+/// Loads each module named in [`MODULE_ORDER`]; returns each one's name and outcome.
+fn load_modules() -> Vec<(String, String)> {
     let order = fs::read_to_string(MODULE_ORDER).unwrap_or_default();
+    let mut out = Vec::new();
     for name in order.split_whitespace() {
         let path = format!("/lib/modules/{name}.ko");
         let outcome = match File::open(&path) {
@@ -150,10 +175,24 @@ fn load_modules(sink: &mut Sink<impl Write>) -> Result<(), Error> {
                 Err(e) => format!("finit_module {path}: {e}"),
             },
         };
-        sink.record("MODULE", &[name.as_bytes(), outcome.as_bytes()])
-            .map_err(Error::Write)?;
+        out.push((name.to_string(), outcome));
     }
-    Ok(())
+    out
+}
+
+/// Opens the data port, waiting up to 5 s for it to appear (a device whose probe was deferred
+/// until a module loaded shows up a little later).
+fn open_data_port(path: &str) -> Result<File, Error> {
+    let deadline = Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match OpenOptions::new().write(true).open(path) {
+            Ok(f) => return Ok(f),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(Error::DataPort(path.to_string(), e)),
+        }
+    }
 }
 
 /// Sends each path listed in [`RAW_LIST`]: `RAW path status content`, where status is `file`, `dir`
@@ -335,7 +374,18 @@ fn read_kmsg() -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Error, Step, parse_steps};
+    use super::{DATA_PORT, Error, Step, data_port, parse_steps};
+
+    #[test]
+    fn data_port_comes_from_the_command_line_or_the_default() {
+        assert_eq!(data_port("console=ttyS0 panic=-1"), DATA_PORT);
+        assert_eq!(
+            data_port("console=ttyAMA0 guestlab.data=/dev/hvc0 quiet"),
+            "/dev/hvc0"
+        );
+        assert_eq!(data_port("guestlab.data=/etc/passwd"), DATA_PORT);
+        assert_eq!(data_port("guestlab.data=/dev/../etc/x"), DATA_PORT);
+    }
 
     #[test]
     fn steps_are_parsed_and_bad_lines_named() {
