@@ -55,18 +55,7 @@ pub fn run(a: &RulesArgs, json: bool, out: &mut dyn Write) -> std::io::Result<u8
         for (i, r) in c.naming.iter().enumerate() {
             writeln!(out, "  {}. {:<20} {}", i + 1, r.step, r.source)?;
         }
-        for (title, rows) in [
-            ("Products presenting other interfaces", &c.presents),
-            ("Clouds with one hypervisor", &c.cloud_hypervisors),
-            (
-                "Layers that name the same guest (DMI, CPUID)",
-                &c.same_guest,
-            ),
-            (
-                "Platforms whose VMs set the SMBIOS VM bit",
-                &c.vm_bit_setters,
-            ),
-        ] {
+        for (title, rows) in c.pair_tables() {
             writeln!(out, "\n{title}:")?;
             for r in rows {
                 writeln!(out, "  {:<28} {:<16} {}", r.key, r.value, r.source)?;

@@ -106,6 +106,24 @@ pub struct Catalog {
     pub same_guest: Vec<PairRow>,
 }
 
+impl Catalog {
+    /// The key-value tables the naming reads, each with its title.
+    pub fn pair_tables(&self) -> [(&'static str, &[PairRow]); 4] {
+        [
+            ("Products presenting other interfaces", &self.presents),
+            ("Clouds with one hypervisor", &self.cloud_hypervisors),
+            (
+                "Layers that name the same guest (DMI, CPUID)",
+                &self.same_guest,
+            ),
+            (
+                "Platforms whose VMs set the SMBIOS VM bit",
+                &self.vm_bit_setters,
+            ),
+        ]
+    }
+}
+
 /// The catalog of every detection rule.
 pub fn catalog() -> Catalog {
     Catalog {
@@ -253,18 +271,7 @@ pub fn markdown() -> String {
     for (i, r) in c.naming.iter().enumerate() {
         let _ = writeln!(s, "| {}. `{}` | {} |", i + 1, r.step, cell(r.source));
     }
-    for (title, rows) in [
-        ("Products presenting other interfaces", &c.presents),
-        ("Clouds with one hypervisor", &c.cloud_hypervisors),
-        (
-            "Layers that name the same guest (DMI, CPUID)",
-            &c.same_guest,
-        ),
-        (
-            "Platforms whose VMs set the SMBIOS VM bit",
-            &c.vm_bit_setters,
-        ),
-    ] {
+    for (title, rows) in c.pair_tables() {
         let _ = writeln!(s, "\n### {title}\n");
         let _ = writeln!(s, "| key | value | source |");
         let _ = writeln!(s, "|---|---|---|");
