@@ -124,44 +124,6 @@ pub enum CliError {
     Protocol(#[from] protocol_cmd::Error),
 }
 
-/// Whether this command line probes the live system, judged before it is parsed so that `main`
-/// can start the probe's helper thread ([`vcap_probe::Helper`]) while clap parses: no `--root`,
-/// no help, version or `--list`, and no command or `detect` or `snapshot`. A wrong guess costs
-/// time, not correctness: an unused helper ends after its CPUID scan, and a probe without one
-/// starts its own.
-pub fn probes_live(args: &[OsString]) -> bool {
-    let words = || args.iter().skip(1).map(|a| a.to_string_lossy());
-    let elsewhere = |w: &str| {
-        matches!(
-            w,
-            "--root"
-                | "--list"
-                | "--list-cvm"
-                | "--cvm"
-                | "--chroot"
-                | "-r"
-                | "--help"
-                | "-h"
-                | "--version"
-                | "-V"
-                | "help"
-        ) || w.starts_with("--root=")
-    };
-    if words().any(|w| elsewhere(&w)) {
-        return false;
-    }
-    // The first word that is neither an option nor `--format`'s value is the command.
-    let mut after_format = false;
-    let command = words().find(|w| {
-        let value = std::mem::replace(&mut after_format, w == "--format");
-        !w.starts_with('-') && !value
-    });
-    match command {
-        None => true,
-        Some(c) => c == "detect" || c == "snapshot",
-    }
-}
-
 /// Which tool vcap was invoked as, from the name it was run by (a link named after the tool).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Personality {
@@ -194,20 +156,6 @@ impl CliError {
 /// Runs vcap with these arguments (the first is the program name), writing to `out`.
 /// Returns the exit status on success.
 pub fn run<I, T>(args: I, out: &mut dyn Write) -> Result<u8, CliError>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    run_with(args, None, out)
-}
-
-/// [`run`], with the live probe's helper thread when the caller started one before parsing
-/// (see [`probes_live`]); a command that does not probe the live system leaves it unused.
-pub fn run_with<I, T>(
-    args: I,
-    helper: Option<vcap_probe::Helper>,
-    out: &mut dyn Write,
-) -> Result<u8, CliError>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -252,12 +200,12 @@ where
         Some(c) => c.root(cli.root.as_deref())?,
     };
     match &cli.command {
-        None => Ok(probe_cmd::run_report(root, helper, format, out)?),
+        None => Ok(probe_cmd::run_report(root, format, out)?),
         Some(Command::Detect(a)) if a.quiet && cli.json => Err(CliError::Usage(
             "detect: --quiet prints nothing and --json prints JSON; give one of them".into(),
         )),
-        Some(Command::Detect(a)) => Ok(probe_cmd::run_detect(a, root, helper, cli.json, out)?),
-        Some(Command::Snapshot(a)) => Ok(probe_cmd::run_snapshot(a, root, helper, cli.json, out)?),
+        Some(Command::Detect(a)) => Ok(probe_cmd::run_detect(a, root, cli.json, out)?),
+        Some(Command::Snapshot(a)) => Ok(probe_cmd::run_snapshot(a, root, cli.json, out)?),
         Some(Command::Sanitize { args, .. }) => Ok(regs_cmd::sanitize(args, root, cli.json, out)?),
         Some(Command::Baseline(a)) => Ok(regs_cmd::baseline(a, cli.json, out)?),
         Some(Command::Compare(a)) => Ok(regs_cmd::compare(a, cli.json, out)?),
@@ -314,63 +262,6 @@ impl Command {
                 "--root: `vcap {name}` reads no system (only what it is given); --root goes with vcap, detect, snapshot and sanitize --live"
             ))),
             (before, (after, _)) => Ok(before.or(after)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Whether a parsed command line probes the live system: what [`probes_live`] guesses.
-    fn parsed_probes_live(args: &[&str]) -> bool {
-        let Ok(cli) = Cli::try_parse_from(args) else {
-            return false;
-        };
-        cli.root.is_none()
-            && match cli.command {
-                None => true,
-                Some(Command::Snapshot(a)) => a.root.is_none(),
-                Some(Command::Detect(a)) => {
-                    !(a.list || a.list_cvm || a.chroot || a.cvm) && a.root.is_none()
-                }
-                Some(_) => false,
-            }
-    }
-
-    #[test]
-    fn the_guess_before_parsing_agrees_with_the_parsed_command() {
-        let lines: &[&[&str]] = &[
-            &["vcap"],
-            &["vcap", "--json"],
-            &["vcap", "detect"],
-            &["vcap", "detect", "--quiet"],
-            &["vcap", "--json", "detect", "-q"],
-            &["vcap", "snapshot", "/tmp/s"],
-            &["vcap", "--root", "/tmp/s"],
-            &["vcap", "--root=/tmp/s", "detect"],
-            &["vcap", "detect", "--root", "/tmp/s"],
-            &["vcap", "detect", "--list"],
-            &["vcap", "detect", "--list-cvm"],
-            &["vcap", "detect", "-r"],
-            &["vcap", "detect", "--vm", "-q"],
-            &["vcap", "detect", "-c"],
-            &["vcap", "--help"],
-            &["vcap", "detect", "-h"],
-            &["vcap", "-V"],
-            &["vcap", "help", "detect"],
-            &["vcap", "sanitize", "--kind", "cpuid"],
-            &["vcap", "baseline", "a.json"],
-            &["vcap", "compare", "a.json", "b.json"],
-            &["vcap", "protocol", "check"],
-            &["vcap", "rules", "--json"],
-            &["vcap", "--format", "prometheus"],
-            &["vcap", "--format=facts"],
-            &["vcap", "--format", "facts", "--root", "/tmp/s"],
-        ];
-        for args in lines {
-            let os: Vec<OsString> = args.iter().map(OsString::from).collect();
-            assert_eq!(probes_live(&os), parsed_probes_live(args), "{args:?}");
         }
     }
 }

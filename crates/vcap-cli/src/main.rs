@@ -12,13 +12,7 @@ fn main() -> ExitCode {
     ));
     let args: Vec<_> = std::env::args_os().collect();
     let personality = vcap_cli::invoked_as(&args);
-    // The probe's helper thread starts before the arguments are parsed, so that it is scanning
-    // CPUID on another CPU by the time they are (`vcap detect` 2.06 -> 2.00 ms on a 2-vCPU KVM
-    // guest).
-    let helper = vcap_cli::probes_live(&args)
-        .then(vcap_probe::Helper::start)
-        .flatten();
-    let result = vcap_cli::run_with(args, helper, &mut out);
+    let result = vcap_cli::run(args, &mut out);
     // What was written goes out before any error is printed; a failed flush is an error, but
     // the command's own error, where it had one, is the one reported. A reader that went away
     // is no error (`Output`): the command's exit status stands.

@@ -12,7 +12,7 @@ use vcap_core::plan::{CPUID_FILE, Scope};
 use vcap_core::report::{self, Report};
 use vcap_core::{render, systemd};
 use vcap_probe::snapshot::{self, SnapshotError};
-use vcap_probe::{Helper, Source, SourceError};
+use vcap_probe::{Source, SourceError};
 
 /// Arguments of `vcap detect`: systemd-detect-virt's options (v252 and later), with the same
 /// output and exit statuses. Of the modes (`-c`, `-v`, `-r`, `--private-users`, `--cvm`) the last
@@ -166,13 +166,8 @@ fn found_nothing(src: &Source, cap: &Capture) -> bool {
 }
 
 /// Probes `src` for `scope`; a snapshot directory in which nothing was found is an error.
-fn probe(
-    src: &Source,
-    scope: Scope,
-    helper: Option<Helper>,
-    root: Option<&Path>,
-) -> Result<Capture, Error> {
-    let cap = vcap_probe::probe_with(src, scope, helper);
+fn probe(src: &Source, scope: Scope, root: Option<&Path>) -> Result<Capture, Error> {
+    let cap = vcap_probe::probe_scope(src, scope);
     if found_nothing(src, &cap) {
         return Err(Error::Root {
             dir: root.unwrap_or(src.root()).to_path_buf(),
@@ -184,21 +179,20 @@ fn probe(
     Ok(cap)
 }
 
-/// Probes (with `helper`, when one was started) and builds the report.
-pub fn report(root: Option<&Path>, helper: Option<Helper>) -> Result<Report, Error> {
+/// Probes and builds the report.
+pub fn report(root: Option<&Path>) -> Result<Report, Error> {
     let src = open(root)?;
-    Ok(report::build(&probe(&src, Scope::Full, helper, root)?))
+    Ok(report::build(&probe(&src, Scope::Full, root)?))
 }
 
 /// `vcap [--json | --format F]`: the full report.
 pub fn run_report(
     root: Option<&Path>,
-    helper: Option<Helper>,
     format: crate::Format,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
     use crate::Format;
-    let r = report(root, helper)?;
+    let r = report(root)?;
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
@@ -221,7 +215,6 @@ pub const CVM_IDS: &[&str] = &["none", "sev", "sev-es", "sev-snp", "tdx", "protv
 pub fn run_detect(
     a: &DetectArgs,
     root: Option<&Path>,
-    helper: Option<Helper>,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
@@ -259,7 +252,7 @@ pub fn run_detect(
         return Ok(u8::from(!in_chroot()?));
     }
     let src = open(root)?;
-    let cap = probe(&src, Scope::Detect, helper, root)?;
+    let cap = probe(&src, Scope::Detect, root)?;
     if a.private_users {
         return match vcap_core::detect::private_users(&cap) {
             Some(yes) => Ok(u8::from(!yes)),
@@ -304,7 +297,6 @@ fn in_chroot() -> Result<bool, Error> {
 pub fn run_snapshot(
     a: &SnapshotArgs,
     root: Option<&Path>,
-    helper: Option<Helper>,
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
@@ -313,7 +305,7 @@ pub fn run_snapshot(
         return Err(Error::JsonPath(a.dir.clone()));
     }
     let src = open(root)?;
-    let cap = probe(&src, Scope::Snapshot, helper, root)?;
+    let cap = probe(&src, Scope::Snapshot, root)?;
     let w = snapshot::write(&src, &cap, &a.dir)?;
     if let (true, Some(dir)) = (json, dir_text) {
         let body = crate::json::Snapshot {

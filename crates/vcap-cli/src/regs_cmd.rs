@@ -494,6 +494,10 @@ fn live_vtd(src: &vcap_probe::Source) -> Result<Host, Error> {
         FileRead::Data { bytes, .. } => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         FileRead::Absent => Ok(None),
         FileRead::Unreadable(why) => Err(Error::Live("vtd", format!("{p}: {why}"))),
+        FileRead::Parts(_) => Err(Error::Live(
+            "vtd",
+            format!("{p}: only parts of it were read"),
+        )),
     };
     let mut b = Baseline::new();
     let mut units = 0;

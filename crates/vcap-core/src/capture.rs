@@ -16,11 +16,37 @@ pub enum FileRead {
         /// True when the file was longer than the limit and only the first bytes were kept.
         truncated: bool,
     },
+    /// Only parts of the file were read, where a parser asked for them: a live PCI function's
+    /// config space, whose every access may trap to a hypervisor. The bytes between the parts
+    /// are unknown, not zero, so [`FileRead::bytes`] gives none.
+    Parts(Parts),
     /// Nothing exists at this path.
     Absent,
     /// Something exists but could not be read; the reason says why (permission denied, a FIFO,
     /// a link leaving the snapshot, a loop of links, …).
     Unreadable(String),
+}
+
+/// The spans of a file that were read: each its offset and bytes, sorted by offset, neither
+/// overlapping nor touching (adjacent reads are one span), within the readable length.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parts {
+    /// How many bytes of the file were readable from offset 0 (most of them not read).
+    pub len: usize,
+    /// The spans read: (offset, bytes).
+    pub spans: Vec<(usize, Vec<u8>)>,
+}
+
+impl Parts {
+    /// The bytes at `offset..offset + n` when one span holds them all; `None` when any of them
+    /// was not read.
+    pub fn get(&self, offset: usize, n: usize) -> Option<&[u8]> {
+        let end = offset.checked_add(n)?;
+        // The last span starting at or before `offset`.
+        let i = self.spans.partition_point(|(at, _)| *at <= offset);
+        let (at, bytes) = self.spans.get(i.checked_sub(1)?)?;
+        bytes.get(offset - at..end - at)
+    }
 }
 
 impl FileRead {
@@ -161,7 +187,7 @@ impl Capture {
             None => {
                 matches!(
                     self.files.get(path),
-                    Some(FileRead::Data { .. } | FileRead::Unreadable(_))
+                    Some(FileRead::Data { .. } | FileRead::Parts(_) | FileRead::Unreadable(_))
                 ) || matches!(self.dirs.get(path), Some(Listing::Entries(_)))
             }
         }

@@ -149,7 +149,7 @@ pub fn private_users(c: &crate::capture::Capture) -> Option<bool> {
     for map in ["/proc/self/uid_map", "/proc/self/gid_map"] {
         match c.file(map) {
             FileRead::Absent => {}
-            FileRead::Unreadable(_) => return None,
+            FileRead::Unreadable(_) | FileRead::Parts(_) => return None,
             FileRead::Data { bytes, .. } => {
                 let text = String::from_utf8_lossy(bytes);
                 let Some(first) = text.lines().next() else {
@@ -165,7 +165,7 @@ pub fn private_users(c: &crate::capture::Capture) -> Option<bool> {
     match c.file("/proc/self/setgroups") {
         FileRead::Data { bytes, .. } => Some(String::from_utf8_lossy(bytes).trim() == "deny"),
         FileRead::Absent => Some(false),
-        FileRead::Unreadable(_) => None,
+        FileRead::Unreadable(_) | FileRead::Parts(_) => None,
     }
 }
 

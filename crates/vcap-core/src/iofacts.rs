@@ -216,6 +216,7 @@ fn table<T>(
     match c.file(path) {
         FileRead::Absent => Got::Absent,
         FileRead::Unreadable(w) => Got::Unreadable(w.clone()),
+        FileRead::Parts(_) => Got::Unreadable("only parts of it were read".into()),
         FileRead::Data { bytes, truncated } => {
             if *truncated {
                 bad.push(Malformed {
@@ -247,6 +248,7 @@ pub fn gather(c: &Capture) -> IoFacts {
     let interrupts = match c.file(PROC_INTERRUPTS) {
         FileRead::Absent => Got::Absent,
         FileRead::Unreadable(w) => Got::Unreadable(w.clone()),
+        FileRead::Parts(_) => Got::Unreadable("only parts of it were read".into()),
         FileRead::Data { bytes, .. } => match interrupts::parse(&String::from_utf8_lossy(bytes)) {
             Ok(v) => Got::Parsed(v),
             Err(e) => {
@@ -334,12 +336,18 @@ pub fn gather(c: &Capture) -> IoFacts {
     for e in c.listing(PCI_DEVICES).entries() {
         let base = format!("{PCI_DEVICES}/{}", e.name);
         let cfg_path = format!("{base}/config");
-        let (config, config_partial) = match c.file(&cfg_path) {
-            FileRead::Data { bytes, .. } if bytes.len() >= pci_config::UNPRIVILEGED_LEN => {
-                let (cfg, err) = pci_config::parse(bytes);
-                let partial = bytes.len() <= pci_config::UNPRIVILEGED_LEN;
+        // A snapshot holds the whole space; the live probe keeps the parts the parser read.
+        let space: Option<(usize, Box<dyn pci_config::Space + '_>)> = match c.file(&cfg_path) {
+            FileRead::Data { bytes, .. } => Some((bytes.len(), Box::new(bytes.as_slice()))),
+            FileRead::Parts(p) => Some((p.len, Box::new(p))),
+            _ => None,
+        };
+        let (config, config_partial) = match space {
+            Some((len, mut space)) if len >= pci_config::UNPRIVILEGED_LEN => {
+                let (cfg, err) = pci_config::parse_space(&mut *space);
+                let partial = len <= pci_config::UNPRIVILEGED_LEN;
                 if let Some(err) = err
-                    && !err.is_unprivileged_cut(bytes.len())
+                    && !err.is_unprivileged_cut(len)
                 {
                     let offset = match &err {
                         pci_config::ConfigError::Short { offset, .. }
@@ -354,18 +362,15 @@ pub fn gather(c: &Capture) -> IoFacts {
                 }
                 (Some(cfg), partial)
             }
-            FileRead::Data { bytes, .. } => {
+            Some((len, _)) => {
                 bad.push(Malformed {
                     source: cfg_path.clone(),
-                    offset: Some(bytes.len()),
-                    error: format!(
-                        "{} bytes: shorter than the 64-byte standard header",
-                        bytes.len()
-                    ),
+                    offset: Some(len),
+                    error: format!("{len} bytes: shorter than the 64-byte standard header"),
                 });
                 (None, false)
             }
-            _ => (None, false),
+            None => (None, false),
         };
         // The IDs from config space, else those sysfs shows (malformed ones are evidence already).
         let (vendor, device) = match &config {

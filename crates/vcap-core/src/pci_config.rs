@@ -11,6 +11,8 @@
 
 use serde::Serialize;
 
+use crate::capture::Parts;
+
 /// Bytes an unprivileged read of `config` returns (the standard header only).
 pub const UNPRIVILEGED_LEN: usize = 64;
 /// `PCI_CFG_SPACE_SIZE`.
@@ -230,13 +232,14 @@ impl Space for &[u8] {
     }
 }
 
-/// A [`Space`] that keeps a copy of every byte read through it. The copy (zeros where nothing
-/// was read, as long as the space) parses exactly like the space did: the parser is
-/// deterministic, so it visits the same offsets and finds the same values there.
+/// A [`Space`] that keeps a copy of every byte read through it. The spans kept
+/// ([`Recording::into_parts`]) parse exactly like the space did: the parser is deterministic, so
+/// it reads the same offsets and finds the same values there. Bytes it never read are not kept.
 #[derive(Debug)]
 pub struct Recording<S> {
     space: S,
-    image: Vec<u8>,
+    /// The bytes read, at their offsets; `None` where nothing was read.
+    image: Vec<Option<u8>>,
 }
 
 impl<S: Space> Recording<S> {
@@ -253,11 +256,18 @@ impl<S: Space> Recording<S> {
         &self.space
     }
 
-    /// The bytes read, at their offsets, zeros elsewhere; as long as the readable space.
-    pub fn into_image(mut self) -> Vec<u8> {
+    /// The spans read, adjacent reads joined, with the readable length of the space.
+    pub fn into_parts(mut self) -> Parts {
         let len = self.space.readable_len();
-        self.image.resize(len, 0);
-        self.image
+        let mut spans: Vec<(usize, Vec<u8>)> = Vec::new();
+        for (i, b) in self.image.iter().enumerate() {
+            let Some(b) = *b else { continue };
+            match spans.last_mut() {
+                Some((at, run)) if *at + run.len() == i => run.push(b),
+                _ => spans.push((i, vec![b])),
+            }
+        }
+        Parts { len, spans }
     }
 }
 
@@ -268,13 +278,32 @@ impl<S: Space> Space for Recording<S> {
         }
         let end = offset + buf.len();
         if self.image.len() < end {
-            self.image.resize(end, 0);
+            self.image.resize(end, None);
         }
-        self.image[offset..end].copy_from_slice(buf);
+        for (slot, b) in self.image[offset..end].iter_mut().zip(buf.iter()) {
+            *slot = Some(*b);
+        }
         true
     }
     fn readable_len(&mut self) -> usize {
         self.space.readable_len()
+    }
+}
+
+/// The spans a [`Recording`] kept, read again: a read the parser made then succeeds with the same
+/// bytes, and any other read fails as past the end would.
+impl Space for &Parts {
+    fn read(&mut self, offset: usize, buf: &mut [u8]) -> bool {
+        match self.get(offset, buf.len()) {
+            Some(b) => {
+                buf.copy_from_slice(b);
+                true
+            }
+            None => false,
+        }
+    }
+    fn readable_len(&mut self) -> usize {
+        self.len
     }
 }
 

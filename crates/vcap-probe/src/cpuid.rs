@@ -66,106 +66,73 @@ fn q(leaf: u32, sub: u32) -> Regs {
 /// [`Scope::Full`]) or the whole basic and extended ranges with their subleaves
 /// ([`Scope::Snapshot`], for bug reports and the register tables). Every CPUID traps to the
 /// hypervisor in a VM, 1.4–7 µs each on the hosts measured, and the whole ranges are a hundred
-/// more of them.
+/// more of them. Not x86: nothing to execute, and the read is "not observed".
 pub fn live(scope: Scope) -> CpuidRead {
-    let dump = LiveCpuid::new();
-    dump.read(dump.alone(scope))
+    let mut d = outside(scope);
+    Scan::default().share(&mut d);
+    finish(d)
 }
 
-/// A live CPUID dump that threads can build together: one executes the leaves outside the
-/// hypervisor ranges that a scope reads ([`LiveCpuid::outside`]), and each takes its
-/// [`LiveCpuid::share`] of the 256-base hypervisor scan, the bases nobody has taken yet, so the
-/// scan splits by how soon each thread is free. The scan is the same for every scope, so it can
-/// start before the command (and so the scope) is known. The parts together are what one thread
-/// would record, up to the fields that differ by CPU (leaf 1's APIC ID, Xen's vCPU ID in its
-/// leaf 4), which depend on where the process runs anyway. Not x86: nothing to execute, and the read is "not observed".
-// Not x86, the fields have no use: there is nothing to execute.
-#[cfg_attr(
-    not(any(target_arch = "x86", target_arch = "x86_64")),
-    allow(dead_code)
-)]
+/// The scan of the 256 hypervisor bases, which threads can share: each [`Scan::share`] takes the
+/// bases nobody has taken yet, so the scan splits by how soon each thread is free, and the
+/// parts together are what one thread records (up to fields that differ by CPU, such as Xen's
+/// vCPU ID in its leaf 4, which depend on where the process runs anyway).
 #[derive(Debug, Default)]
-pub struct LiveCpuid {
-    /// The index (0–255) of the next hypervisor base to take.
+pub(crate) struct Scan {
+    /// The index (0–255) of the next base to take.
     next: std::sync::atomic::AtomicU32,
 }
 
-impl LiveCpuid {
-    /// A dump with no base taken yet.
-    pub fn new() -> Self {
-        LiveCpuid::default()
-    }
-
-    /// The whole dump for `scope` on this thread: the leaves outside the hypervisor ranges, and
-    /// every base nobody else has taken.
-    pub fn alone(&self, scope: Scope) -> CpuidDump {
-        let mut d = self.outside(scope);
-        self.share(&mut d);
-        d
-    }
-
-    /// The leaves outside the hypervisor ranges that `scope` reads.
+impl Scan {
+    /// Executes bases into `d` until every one has been taken: records a base with its leaves
+    /// up to its maximum (at most 64 of them) when it is valid, and 0x40000000 whatever it holds.
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    pub fn outside(&self, scope: Scope) -> CpuidDump {
-        outside_hypervisor_ranges(scope)
-    }
-
-    /// Executes hypervisor bases into `d` until every one has been taken.
-    pub fn share(&self, d: &mut CpuidDump) {
-        while self.share_one(d) {}
-    }
-
-    /// Executes the next hypervisor base nobody has taken into `d`: records it with its leaves
-    /// up to its maximum (at most 64 of them) when it is valid, and 0x40000000 whatever it
-    /// holds. False when every base had been taken.
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    pub fn share_one(&self, d: &mut CpuidDump) -> bool {
-        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if i > 0xff {
-            return false;
-        }
-        let base = HV_BASE_FIRST + i * 0x100;
-        let r = q(base, 0);
-        if vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
-            // Hypervisor leaves have no subleaves the dump needs.
-            d.leaves.insert((base, 0), r);
-            for leaf in base + 1..=r.eax.min(base + 0x3f) {
-                d.leaves.insert((leaf, 0), q(leaf, 0));
+    pub(crate) fn share(&self, d: &mut CpuidDump) {
+        loop {
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i > 0xff {
+                return;
             }
-        } else if i == 0 {
-            d.leaves.insert((base, 0), r);
+            let base = HV_BASE_FIRST + i * 0x100;
+            let r = q(base, 0);
+            if vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
+                // Hypervisor leaves have no subleaves the dump needs.
+                d.leaves.insert((base, 0), r);
+                for leaf in base + 1..=r.eax.min(base + 0x3f) {
+                    d.leaves.insert((leaf, 0), q(leaf, 0));
+                }
+            } else if i == 0 {
+                d.leaves.insert((base, 0), r);
+            }
         }
-        true
-    }
-
-    /// The read of the parts put together.
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    pub fn read(&self, d: CpuidDump) -> CpuidRead {
-        CpuidRead::Dump(d)
-    }
-
-    /// Not x86: no leaves.
-    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-    pub fn outside(&self, _scope: Scope) -> CpuidDump {
-        CpuidDump::default()
     }
 
     /// Not x86: nothing to scan.
     #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-    pub fn share_one(&self, _d: &mut CpuidDump) -> bool {
-        false
-    }
+    pub(crate) fn share(&self, _d: &mut CpuidDump) {}
+}
 
-    /// Not x86: CPUID does not exist here.
-    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-    pub fn read(&self, _d: CpuidDump) -> CpuidRead {
-        CpuidRead::NotObserved
-    }
+/// The read of a dump's parts put together.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub(crate) fn finish(d: CpuidDump) -> CpuidRead {
+    CpuidRead::Dump(d)
+}
+
+/// Not x86: CPUID does not exist here.
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+pub(crate) fn finish(_d: CpuidDump) -> CpuidRead {
+    CpuidRead::NotObserved
+}
+
+/// Not x86: no leaves.
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+pub(crate) fn outside(_scope: Scope) -> CpuidDump {
+    CpuidDump::default()
 }
 
 /// The leaves outside the hypervisor ranges that `scope` needs.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-fn outside_hypervisor_ranges(scope: Scope) -> CpuidDump {
+pub(crate) fn outside(scope: Scope) -> CpuidDump {
     let mut d = CpuidDump::default();
     let range = |d: &mut CpuidDump, first: u32, last: u32| {
         for leaf in first..=last {
@@ -192,54 +159,47 @@ fn outside_hypervisor_ranges(scope: Scope) -> CpuidDump {
 mod tests {
     use super::*;
 
-    /// The dump, without the one field of the leaves these tests see that differs by CPU:
-    /// leaf 1's initial APIC ID (EBX[31:24]).
     fn dump(r: CpuidRead) -> CpuidDump {
         match r {
-            CpuidRead::Dump(mut d) => {
-                if let Some(l1) = d.leaves.get_mut(&(1, 0)) {
-                    l1.ebx &= 0x00ff_ffff;
-                }
-                d
-            }
+            CpuidRead::Dump(d) => d,
             other => panic!("live CPUID gave no dump: {other:?}"),
         }
     }
 
-    /// Threads sharing the scan record together exactly the leaves one thread records.
+    /// Threads sharing the scan record together exactly the bases one thread records.
     #[test]
     fn a_shared_scan_dumps_what_one_thread_dumps() {
-        for scope in [Scope::Detect, Scope::Full] {
-            let alone = dump(live(scope));
-            for threads in [2, 3, 8] {
-                let shared = LiveCpuid::new();
-                let mut d = shared.outside(scope);
-                std::thread::scope(|s| {
-                    let parts: Vec<_> = (1..threads)
-                        .map(|_| {
-                            s.spawn(|| {
-                                let mut part = CpuidDump::default();
-                                shared.share(&mut part);
-                                part
-                            })
+        let alone = dump(live(Scope::Detect));
+        for threads in [2, 3, 8] {
+            let scan = Scan::default();
+            let mut d = outside(Scope::Detect);
+            std::thread::scope(|s| {
+                let parts: Vec<_> = (1..threads)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut part = CpuidDump::default();
+                            scan.share(&mut part);
+                            part
                         })
-                        .collect();
-                    shared.share(&mut d);
-                    for p in parts {
-                        d.leaves.extend(p.join().unwrap().leaves);
-                    }
-                });
-                assert_eq!(
-                    dump(shared.read(d)).leaves,
-                    alone.leaves,
-                    "{scope:?} {threads}"
-                );
-            }
+                    })
+                    .collect();
+                scan.share(&mut d);
+                for p in parts {
+                    d.leaves.extend(p.join().unwrap().leaves);
+                }
+            });
+            // Leaf 1's initial APIC ID (EBX[31:24]) differs by CPU.
+            let masked = |mut d: CpuidDump| {
+                if let Some(l1) = d.leaves.get_mut(&(1, 0)) {
+                    l1.ebx &= 0x00ff_ffff;
+                }
+                d.leaves
+            };
+            assert_eq!(masked(d), masked(alone.clone()), "{threads} threads");
         }
     }
 
-    /// The scan takes every base once, whichever thread takes it: base 0x40000000 is always
-    /// recorded, and every base the dump records is valid or that one.
+    /// Base 0x40000000 is always recorded, and every other base the dump records is valid.
     #[test]
     fn every_recorded_base_is_valid_or_the_first() {
         let d = dump(live(Scope::Detect));
@@ -250,5 +210,26 @@ mod tests {
                 assert!(vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid());
             }
         }
+    }
+
+    /// The report's scopes execute the four leaves it reads outside the hypervisor ranges; a
+    /// snapshot executes the whole basic range.
+    #[test]
+    fn the_scope_decides_the_leaves_outside_the_hypervisor_ranges() {
+        let outside = |s| -> Vec<(u32, u32)> {
+            let d = dump(live(s));
+            let hv = HV_BASE_FIRST..=HV_BASE_FIRST + 0xffff;
+            d.leaves
+                .keys()
+                .copied()
+                .filter(|(l, _)| !hv.contains(l))
+                .collect()
+        };
+        let report = vec![(0, 0), (1, 0), (0x8000_0000, 0), (0x8000_0001, 0)];
+        assert_eq!(outside(Scope::Detect), report);
+        assert_eq!(outside(Scope::Full), report);
+        let max_basic = q(0, 0).eax.min(0x3f);
+        let snap = outside(Scope::Snapshot);
+        assert!((0..=max_basic).all(|l| snap.iter().any(|(x, _)| *x == l)));
     }
 }

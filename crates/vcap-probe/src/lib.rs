@@ -9,5 +9,5 @@ pub mod probe;
 pub mod snapshot;
 pub mod source;
 
-pub use probe::{Helper, probe, probe_scope, probe_with};
-pub use source::{Source, SourceError};
+pub use probe::{probe, probe_scope};
+pub use source::{Live, Snapshot, Source, SourceError};

@@ -147,6 +147,11 @@ pub fn write(src: &Source, cap: &Capture, dir: &Path) -> Result<Written, Snapsho
                 unreadable.push_str(&format!("{path}\t{why}\n"));
                 w.out.unreadable += 1;
             }
+            // Not from `Scope::Snapshot`, which reads config space whole; parts are no file.
+            FileRead::Parts(_) => {
+                unreadable.push_str(&format!("{path}\tonly parts of it were read\n"));
+                w.out.unreadable += 1;
+            }
             FileRead::Absent => {}
         }
     }

@@ -53,6 +53,35 @@ struct Resolved {
     links: Vec<(String, String)>,
 }
 
+/// A place to read from: the live system or a snapshot of one. Both answer every read the same
+/// way ([`FileRead`], [`Listing`], …), so the probe does not know which it reads.
+#[derive(Debug)]
+pub enum Source {
+    /// The live system.
+    Live(Live),
+    /// A snapshot directory.
+    Snapshot(Snapshot),
+}
+
+/// The live system: the plan's fixed kernel paths, opened as they are (the kernel resolves
+/// their links), and PCI config space read field by field.
+#[derive(Debug)]
+pub struct Live {
+    /// The directory read last: its path and handle (or why it could not be opened).
+    last_dir: RefCell<Option<LiveDir>>,
+    /// Traces the links a snapshot must recreate.
+    links: Resolver,
+}
+
+/// A snapshot directory (untrusted): every path resolved inside it, component by component.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Paths resolved inside the snapshot's root.
+    paths: Resolver,
+    /// Its `vcap-unreadable.txt`: path (or malformed line) → reason.
+    unreadable: BTreeMap<String, String>,
+}
+
 /// A live directory handle and the path it was opened by.
 #[derive(Debug)]
 struct LiveDir {
@@ -60,32 +89,200 @@ struct LiveDir {
     fd: Result<OwnedFd, Fail>,
 }
 
-/// A place to read from.
+/// Resolves paths under a root link by link, caching directories.
 #[derive(Debug)]
-pub struct Source {
+struct Resolver {
     root: PathBuf,
-    snapshot: bool,
-    unreadable: BTreeMap<String, String>,
+    /// Whether leaving the root is refused (a snapshot) or stays at the root, as `/..` does.
+    confined: bool,
     cache: RefCell<HashMap<String, Result<Resolved, Fail>>>,
-    /// The live directory read last: its path and handle (or why it could not be opened).
-    live_dir: RefCell<Option<LiveDir>>,
 }
 
 impl Source {
     /// The live system.
     pub fn live() -> Source {
-        Source {
-            root: PathBuf::from("/"),
-            snapshot: false,
-            unreadable: BTreeMap::new(),
-            cache: RefCell::default(),
-            live_dir: RefCell::default(),
-        }
+        Source::Live(Live {
+            last_dir: RefCell::default(),
+            links: Resolver::new(PathBuf::from("/"), false),
+        })
     }
 
     /// A snapshot directory. A missing directory is an error; a malformed
     /// `vcap-unreadable.txt` line is kept as an unreadable entry naming the line.
     pub fn snapshot(dir: &Path) -> Result<Source, SourceError> {
+        Snapshot::open(dir).map(Source::Snapshot)
+    }
+
+    /// Whether this is a snapshot.
+    pub fn is_snapshot(&self) -> bool {
+        matches!(self, Source::Snapshot(_))
+    }
+
+    /// The root directory (`/` when live).
+    pub fn root(&self) -> &Path {
+        match self {
+            Source::Live(l) => &l.links.root,
+            Source::Snapshot(s) => &s.paths.root,
+        }
+    }
+
+    /// Unreadable entries recorded in a snapshot that name no path the plan reads (e.g. its
+    /// malformed lines), so the report still shows them; none live.
+    pub fn recorded_unreadable(&self) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        match self {
+            Source::Live(_) => &NONE,
+            Source::Snapshot(s) => &s.unreadable,
+        }
+    }
+
+    /// Reads a PCI function's config space (`/sys/bus/pci/devices/*/config`) for the parser:
+    /// live, only the parts it decodes ([`Live::read_pci_config`]); a snapshot holds whole
+    /// spaces (`Scope::Snapshot`) and is read whole.
+    pub fn read_pci_config(&self, path: &str, limit: usize) -> FileRead {
+        match self {
+            Source::Live(l) => l.read_pci_config(path, limit),
+            Source::Snapshot(s) => s.read_file(path, limit),
+        }
+    }
+
+    /// Reads at most `limit` bytes of a regular file.
+    pub fn read_file(&self, path: &str, limit: usize) -> FileRead {
+        match self {
+            Source::Live(l) => l.read_file(path, limit),
+            Source::Snapshot(s) => s.read_file(path, limit),
+        }
+    }
+
+    /// Whether something exists at `path` (following links inside the root). Never opens it.
+    pub fn exists(&self, path: &str) -> Existence {
+        match self {
+            Source::Live(_) => match fs::metadata(path) {
+                Ok(m) if m.is_dir() => Existence::Dir,
+                Ok(_) => Existence::File,
+                Err(e) => match io_fail(&e) {
+                    Fail::Absent => Existence::Absent,
+                    Fail::Unreadable(_) => Existence::File,
+                },
+            },
+            Source::Snapshot(s) => s.exists(path),
+        }
+    }
+
+    /// Lists a directory: names sorted, with link targets for entries that are links.
+    pub fn list(&self, dir: &str) -> Listing {
+        self.list_with(dir, true)
+    }
+
+    /// Lists a directory; link targets are read only when `links` is true.
+    pub fn list_with(&self, dir: &str, links: bool) -> Listing {
+        match self {
+            Source::Live(_) => list_host(Path::new(dir), links),
+            Source::Snapshot(s) => s.list_with(dir, links),
+        }
+    }
+
+    /// The target text of the link at `path`, without following it; `None` when no link is there.
+    pub fn read_link(&self, path: &str) -> Option<String> {
+        let at = match self {
+            Source::Live(_) => PathBuf::from(path),
+            Source::Snapshot(s) => s.paths.host(&s.paths.resolve(path, false).ok()?.real),
+        };
+        fs::read_link(at)
+            .ok()
+            .map(|t| t.to_string_lossy().into_owned())
+    }
+
+    /// The links crossed to reach `path` and its real location: what a snapshot must recreate.
+    pub fn trace(&self, path: &str, follow_last: bool) -> Option<(String, Vec<(String, String)>)> {
+        let paths = match self {
+            Source::Live(l) => &l.links,
+            Source::Snapshot(s) => &s.paths,
+        };
+        paths
+            .resolve(path, follow_last)
+            .ok()
+            .map(|r| (r.real, r.links))
+    }
+
+    /// CPUID: executed when live (x86 only; the whole dump, as `vcap snapshot` stores it), read
+    /// from `cpuid.txt` in a snapshot.
+    pub fn cpuid(&self) -> CpuidRead {
+        self.cpuid_for(vcap_core::plan::Scope::Snapshot)
+    }
+
+    /// CPUID as [`Source::cpuid`], executing live only the leaves `scope` needs.
+    pub fn cpuid_for(&self, scope: vcap_core::plan::Scope) -> CpuidRead {
+        match self {
+            Source::Live(_) => crate::cpuid::live(scope),
+            Source::Snapshot(s) => s.cpuid(),
+        }
+    }
+}
+
+impl Live {
+    /// A live read: the file's directory is opened (`O_PATH`) and the file relative to it, and
+    /// the handle is kept for the next read, so a run of reads in one directory (the DMI
+    /// fields, a bus entry's attributes) walks the directory's path and its links once. Only
+    /// the last directory is kept: a server's walk visits hundreds, and descriptors are limited.
+    fn open(&self, path: &str) -> Result<(File, u64), Fail> {
+        let Some((parent, name)) = path.rsplit_once('/') else {
+            return Err(Fail::Unreadable(format!("not an absolute path: {path}")));
+        };
+        let parent = if parent.is_empty() { "/" } else { parent };
+        let mut last = self.last_dir.borrow_mut();
+        let dir = match last.take() {
+            Some(d) if d.path == parent => d,
+            _ => LiveDir {
+                path: parent.to_string(),
+                fd: rfs::open(
+                    parent,
+                    OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(errno_fail),
+            },
+        };
+        let r = match &dir.fd {
+            Ok(fd) => open_regular(fd.as_fd(), Path::new(name), Follow::Yes, Recheck::No),
+            Err(f) => Err(f.clone()),
+        };
+        *last = Some(dir);
+        r
+    }
+
+    /// Reads at most `limit` bytes of a regular file.
+    fn read_file(&self, path: &str, limit: usize) -> FileRead {
+        file_read(
+            self.open(path)
+                .and_then(|(f, _)| read_to_limit(f, limit, End::of(path))),
+        )
+    }
+
+    /// Reads only the fields of a config space the parser decodes, each with its own `pread`,
+    /// and keeps them as the [`Parts`](vcap_core::capture::Parts) read, with the readable length (64 bytes without root).
+    /// In a VM every config access traps to the hypervisor, 11–33 µs each on the development
+    /// machine's hosts, so reading 4 KiB whole costs milliseconds per function where the parser
+    /// needs a dozen accesses.
+    fn read_pci_config(&self, path: &str, limit: usize) -> FileRead {
+        let (file, size) = match self.open(path) {
+            Ok(f) => f,
+            Err(f) => return file_read(Err(f)),
+        };
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        let mut rec = pci_config::Recording::new(LiveConfig::new(size.min(limit), |at, buf| {
+            pread_file(&file, at, buf)
+        }));
+        let _ = pci_config::parse_space(&mut rec);
+        if let Some(f) = &rec.space().error {
+            return file_read(Err(f.clone()));
+        }
+        FileRead::Parts(rec.into_parts())
+    }
+}
+
+impl Snapshot {
+    fn open(dir: &Path) -> Result<Snapshot, SourceError> {
         if !fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
             return Err(SourceError::NoSnapshot(dir.to_path_buf()));
         }
@@ -112,40 +309,114 @@ impl Source {
                 }
             }
         }
-        Ok(Source {
-            root: dir.to_path_buf(),
-            snapshot: true,
+        Ok(Snapshot {
+            paths: Resolver::new(dir.to_path_buf(), true),
             unreadable,
-            cache: RefCell::default(),
-            live_dir: RefCell::default(),
         })
     }
 
-    /// Another reader of the same root, with its own path cache (for a second thread).
-    pub fn fork(&self) -> Source {
-        Source {
-            root: self.root.clone(),
-            snapshot: self.snapshot,
-            unreadable: self.unreadable.clone(),
-            cache: RefCell::default(),
-            live_dir: RefCell::default(),
+    fn recorded(&self, path: &str, real: Option<&str>) -> Option<String> {
+        self.unreadable
+            .get(path)
+            .or_else(|| real.and_then(|r| self.unreadable.get(r)))
+            .cloned()
+    }
+
+    fn read_file(&self, path: &str, limit: usize) -> FileRead {
+        if let Some(why) = self.recorded(path, None) {
+            return FileRead::Unreadable(why);
+        }
+        let r = match self.paths.resolve(path, true) {
+            Ok(r) => r,
+            Err(Fail::Absent) => return FileRead::Absent,
+            Err(Fail::Unreadable(why)) => return FileRead::Unreadable(why),
+        };
+        if let Some(why) = self.recorded(path, Some(&r.real)) {
+            return FileRead::Unreadable(why);
+        }
+        file_read(read_bounded(
+            rfs::CWD,
+            &self.paths.host(&r.real),
+            limit,
+            Follow::No,
+        ))
+    }
+
+    fn exists(&self, path: &str) -> Existence {
+        match self.paths.resolve(path, true) {
+            Ok(r) => match fs::symlink_metadata(self.paths.host(&r.real)) {
+                Ok(m) if m.is_dir() => Existence::Dir,
+                Ok(_) => Existence::File,
+                Err(_) => Existence::Absent,
+            },
+            Err(Fail::Absent) => Existence::Absent,
+            Err(Fail::Unreadable(_)) => Existence::File,
         }
     }
 
-    /// Whether this is a snapshot.
-    pub fn is_snapshot(&self) -> bool {
-        self.snapshot
+    fn list_with(&self, dir: &str, links: bool) -> Listing {
+        if let Some(why) = self.recorded(dir, None) {
+            return Listing::Unreadable(why);
+        }
+        match self.paths.resolve(dir, true) {
+            Ok(r) => list_host(&self.paths.host(&r.real), links),
+            Err(Fail::Absent) => Listing::Absent,
+            Err(Fail::Unreadable(why)) => Listing::Unreadable(why),
+        }
     }
 
-    /// The root directory (`/` when live).
-    pub fn root(&self) -> &Path {
-        &self.root
+    fn cpuid(&self) -> CpuidRead {
+        match read_bounded_plain(&self.paths.root.join(CPUID_FILE), MANIFEST_LIMIT) {
+            Err(Fail::Absent) => CpuidRead::NotObserved,
+            Err(Fail::Unreadable(why)) => CpuidRead::Malformed(format!("{CPUID_FILE}: {why}")),
+            Ok(bytes) => match std::str::from_utf8(&bytes) {
+                Err(e) => CpuidRead::Malformed(format!(
+                    "{CPUID_FILE}: not UTF-8 text at byte {}",
+                    e.valid_up_to()
+                )),
+                Ok(text) => match CpuidDump::parse(text) {
+                    Ok(d) => CpuidRead::Dump(d),
+                    Err(e) => CpuidRead::Malformed(format!("{CPUID_FILE} {e}")),
+                },
+            },
+        }
     }
+}
 
-    /// Unreadable entries recorded in a snapshot that name no path the plan reads (e.g. its
-    /// malformed lines), so the report still shows them.
-    pub fn recorded_unreadable(&self) -> &BTreeMap<String, String> {
-        &self.unreadable
+/// Lists the directory at `host` (a path on this machine): names sorted, at most
+/// [`MAX_DIR_ENTRIES`], with link targets when `links` is true.
+fn list_host(host: &Path, links: bool) -> Listing {
+    let rd = match fs::read_dir(host) {
+        Ok(rd) => rd,
+        Err(e) => {
+            return match io_fail(&e) {
+                Fail::Absent => Listing::Absent,
+                Fail::Unreadable(w) => Listing::Unreadable(w),
+            };
+        }
+    };
+    let mut out = Vec::new();
+    for ent in rd.flatten().take(MAX_DIR_ENTRIES) {
+        let name = ent.file_name().to_string_lossy().into_owned();
+        let link = match ent.file_type() {
+            Ok(t) if links && t.is_symlink() => fs::read_link(ent.path())
+                .ok()
+                .map(|t| t.to_string_lossy().into_owned()),
+            _ => None,
+        };
+        out.push(DirEntry { name, link });
+    }
+    out.sort();
+    Listing::Entries(out)
+}
+
+impl Resolver {
+    fn new(root: PathBuf, confined: bool) -> Self {
+        Resolver {
+            root,
+            confined,
+            cache: RefCell::default(),
+        }
     }
 
     fn host(&self, abs: &str) -> PathBuf {
@@ -187,7 +458,7 @@ impl Source {
         let target = fs::read_link(self.host(&cand)).map_err(|e| io_fail(&e))?;
         let target = target.to_string_lossy().into_owned();
         let next = if target.starts_with('/') {
-            if self.snapshot {
+            if self.confined {
                 return Err(Fail::Unreadable(format!(
                     "the link {cand} has an absolute target {target:?}, which leads out of the snapshot"
                 )));
@@ -231,7 +502,7 @@ impl Source {
             match c {
                 "" | "." => {}
                 ".." => {
-                    if parts.pop().is_none() && self.snapshot {
+                    if parts.pop().is_none() && self.confined {
                         return Err(Fail::Unreadable(format!(
                             "a link under {asked} leads out of the snapshot"
                         )));
@@ -241,210 +512,6 @@ impl Source {
             }
         }
         Ok(format!("/{}", parts.join("/")))
-    }
-
-    fn recorded(&self, path: &str, real: Option<&str>) -> Option<String> {
-        self.unreadable
-            .get(path)
-            .or_else(|| real.and_then(|r| self.unreadable.get(r)))
-            .cloned()
-    }
-
-    /// A live read: the file's directory is opened (`O_PATH`) and the file relative to it, and
-    /// the handle is kept for the next read, so a run of reads in one directory (the DMI
-    /// fields, a bus entry's attributes) walks the directory's path and its links once. Only
-    /// the last directory is kept: a server's walk visits hundreds, and descriptors are limited.
-    fn open_live(&self, path: &str) -> Result<(File, u64), Fail> {
-        let Some((parent, name)) = path.rsplit_once('/') else {
-            return Err(Fail::Unreadable(format!("not an absolute path: {path}")));
-        };
-        let parent = if parent.is_empty() { "/" } else { parent };
-        let mut last = self.live_dir.borrow_mut();
-        let dir = match last.take() {
-            Some(d) if d.path == parent => d,
-            _ => LiveDir {
-                path: parent.to_string(),
-                fd: rfs::open(
-                    parent,
-                    OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-                .map_err(errno_fail),
-            },
-        };
-        let r = match &dir.fd {
-            Ok(fd) => open_regular(fd.as_fd(), Path::new(name), Follow::Yes, Recheck::No),
-            Err(f) => Err(f.clone()),
-        };
-        *last = Some(dir);
-        r
-    }
-
-    /// Reads a PCI function's config space (`/sys/bus/pci/devices/*/config`) for the parser. Live,
-    /// only the fields the parser decodes are read, each with its own `pread`, and the result is
-    /// the image [`pci_config::Recording`] keeps: those bytes at their offsets, zeros elsewhere,
-    /// as long as the readable space (64 bytes without root). In a VM every config access traps
-    /// to the hypervisor, 11–33 µs each on the development machine's hosts, so reading 4 KiB whole
-    /// costs milliseconds per function where the parser needs a dozen accesses. A snapshot holds
-    /// whole spaces (`Scope::Snapshot`) and is read whole.
-    pub fn read_pci_config(&self, path: &str, limit: usize) -> FileRead {
-        if self.snapshot {
-            return self.read_file(path, limit);
-        }
-        let (file, size) = match self.open_live(path) {
-            Ok(f) => f,
-            Err(f) => return file_read(Err(f)),
-        };
-        let size = usize::try_from(size).unwrap_or(usize::MAX);
-        let mut rec = pci_config::Recording::new(LiveConfig::new(size.min(limit), |at, buf| {
-            pread_file(&file, at, buf)
-        }));
-        let _ = pci_config::parse_space(&mut rec);
-        if let Some(f) = &rec.space().error {
-            return file_read(Err(f.clone()));
-        }
-        let bytes = rec.into_image();
-        let truncated = bytes.len() == limit && size > limit;
-        FileRead::Data { bytes, truncated }
-    }
-
-    /// Reads at most `limit` bytes of a regular file.
-    pub fn read_file(&self, path: &str, limit: usize) -> FileRead {
-        if !self.snapshot {
-            return file_read(
-                self.open_live(path)
-                    .and_then(|(f, _)| read_to_limit(f, limit, End::of(path))),
-            );
-        }
-        if let Some(why) = self.recorded(path, None) {
-            return FileRead::Unreadable(why);
-        }
-        let r = match self.resolve(path, true) {
-            Ok(r) => r,
-            Err(Fail::Absent) => return FileRead::Absent,
-            Err(Fail::Unreadable(why)) => return FileRead::Unreadable(why),
-        };
-        if let Some(why) = self.recorded(path, Some(&r.real)) {
-            return FileRead::Unreadable(why);
-        }
-        file_read(read_bounded(
-            rfs::CWD,
-            &self.host(&r.real),
-            limit,
-            Follow::No,
-        ))
-    }
-
-    /// Whether something exists at `path` (following links inside the root). Never opens it.
-    pub fn exists(&self, path: &str) -> Existence {
-        if !self.snapshot {
-            return match fs::metadata(path) {
-                Ok(m) if m.is_dir() => Existence::Dir,
-                Ok(_) => Existence::File,
-                Err(e) => match io_fail(&e) {
-                    Fail::Absent => Existence::Absent,
-                    Fail::Unreadable(_) => Existence::File,
-                },
-            };
-        }
-        match self.resolve(path, true) {
-            Ok(r) => match fs::symlink_metadata(self.host(&r.real)) {
-                Ok(m) if m.is_dir() => Existence::Dir,
-                Ok(_) => Existence::File,
-                Err(_) => Existence::Absent,
-            },
-            Err(Fail::Absent) => Existence::Absent,
-            Err(Fail::Unreadable(_)) => Existence::File,
-        }
-    }
-
-    /// Lists a directory: names sorted, with link targets for entries that are links.
-    pub fn list(&self, dir: &str) -> Listing {
-        self.list_with(dir, true)
-    }
-
-    /// Lists a directory; link targets are read only when `links` is true.
-    pub fn list_with(&self, dir: &str, links: bool) -> Listing {
-        let host = if self.snapshot {
-            if let Some(why) = self.recorded(dir, None) {
-                return Listing::Unreadable(why);
-            }
-            match self.resolve(dir, true) {
-                Ok(r) => self.host(&r.real),
-                Err(Fail::Absent) => return Listing::Absent,
-                Err(Fail::Unreadable(why)) => return Listing::Unreadable(why),
-            }
-        } else {
-            PathBuf::from(dir)
-        };
-        let rd = match fs::read_dir(&host) {
-            Ok(rd) => rd,
-            Err(e) => {
-                return match io_fail(&e) {
-                    Fail::Absent => Listing::Absent,
-                    Fail::Unreadable(w) => Listing::Unreadable(w),
-                };
-            }
-        };
-        let mut out = Vec::new();
-        for ent in rd.flatten().take(MAX_DIR_ENTRIES) {
-            let name = ent.file_name().to_string_lossy().into_owned();
-            let link = match ent.file_type() {
-                Ok(t) if links && t.is_symlink() => fs::read_link(ent.path())
-                    .ok()
-                    .map(|t| t.to_string_lossy().into_owned()),
-                _ => None,
-            };
-            out.push(DirEntry { name, link });
-        }
-        out.sort();
-        Listing::Entries(out)
-    }
-
-    /// The target text of the link at `path`, without following it; `None` when no link is there.
-    pub fn read_link(&self, path: &str) -> Option<String> {
-        let at = if self.snapshot {
-            self.host(&self.resolve(path, false).ok()?.real)
-        } else {
-            PathBuf::from(path)
-        };
-        fs::read_link(at)
-            .ok()
-            .map(|t| t.to_string_lossy().into_owned())
-    }
-
-    /// The links crossed to reach `path` and its real location: what a snapshot must recreate.
-    pub fn trace(&self, path: &str, follow_last: bool) -> Option<(String, Vec<(String, String)>)> {
-        self.resolve(path, follow_last)
-            .ok()
-            .map(|r| (r.real, r.links))
-    }
-
-    /// CPUID: executed when live (x86 only; the whole dump, as `vcap snapshot` stores it), read
-    /// from `cpuid.txt` in a snapshot.
-    pub fn cpuid(&self) -> CpuidRead {
-        self.cpuid_for(vcap_core::plan::Scope::Snapshot)
-    }
-
-    /// CPUID as [`Source::cpuid`], executing live only the leaves `scope` needs.
-    pub fn cpuid_for(&self, scope: vcap_core::plan::Scope) -> CpuidRead {
-        if !self.snapshot {
-            return crate::cpuid::live(scope);
-        }
-        match read_bounded_plain(&self.root.join(CPUID_FILE), MANIFEST_LIMIT) {
-            Err(Fail::Absent) => CpuidRead::NotObserved,
-            Err(Fail::Unreadable(why)) => CpuidRead::Malformed(format!("{CPUID_FILE}: {why}")),
-            Ok(bytes) => match std::str::from_utf8(&bytes) {
-                Err(e) => CpuidRead::Malformed(format!(
-                    "{CPUID_FILE}: not UTF-8 text at byte {}",
-                    e.valid_up_to()
-                )),
-                Ok(text) => match CpuidDump::parse(text) {
-                    Ok(d) => CpuidRead::Dump(d),
-                    Err(e) => CpuidRead::Malformed(format!("{CPUID_FILE} {e}")),
-                },
-            },
-        }
     }
 }
 
@@ -885,8 +952,9 @@ mod tests {
 
     /// Every PCI function's config space in the fixtures (whole spaces from real guests and
     /// cited dumps), read live-style as root, as an ordinary user (64 bytes) and as an ordinary
-    /// user on a CardBus bridge (128): the kept image has the readable length and parses like
-    /// the bytes that process could read, with a few accesses where a whole read takes hundreds.
+    /// user on a CardBus bridge (128): the parts kept have the readable length, hold only bytes
+    /// that were read, and parse like the bytes that process could read, with a few accesses
+    /// where a whole read takes hundreds.
     #[test]
     fn live_config_reads_parse_like_the_readable_bytes() {
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
@@ -911,12 +979,18 @@ mod tests {
                     });
                     let mut rec = pci_config::Recording::new(live);
                     let got = pci_config::parse_space(&mut rec);
-                    let image = rec.into_image();
+                    let parts = rec.into_parts();
                     let at = format!("{} cut {cut}", dev.path().display());
-                    assert_eq!(image.len(), cut, "{at}");
+                    assert_eq!(parts.len, cut, "{at}");
                     assert_eq!(got, pci_config::parse(&data[..cut]), "{at}");
-                    assert_eq!(pci_config::parse(&image), got, "{at}");
+                    assert_eq!(pci_config::parse_space(&mut &parts), got, "{at}");
                     assert!(accesses <= 40, "{at}: {accesses} accesses");
+                    // Only bytes of the space, at their offsets, and not the whole space: the
+                    // command register (offset 4) is never read.
+                    for (off, bytes) in &parts.spans {
+                        assert_eq!(data.get(*off..off + bytes.len()), Some(&bytes[..]), "{at}");
+                    }
+                    assert_eq!(parts.get(4, 1), None, "{at}");
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! Fuzzes `vcap_core::pci_config::parse` (capability and extended capability walks) on up to
-//! 4 KiB of config space: no panic, no hang, bounded lists; and the image a `Recording` keeps
-//! (what the live probe stores) parses exactly like the whole space.
+//! 4 KiB of config space: no panic, no hang, bounded lists; and the parts a `Recording` keeps
+//! (what the live probe stores) parse exactly like the whole space.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,5 +14,5 @@ fuzz_target!(|data: &[u8]| {
     let mut rec = Recording::new(data);
     let recorded = pci_config::parse_space(&mut rec);
     assert_eq!(recorded, whole);
-    assert_eq!(pci_config::parse(&rec.into_image()), whole);
+    assert_eq!(pci_config::parse_space(&mut &rec.into_parts()), whole);
 });
