@@ -49,7 +49,7 @@ impl ProtocolModel {
     }
 
     fn ctx(&self, w: &World) -> &Ctx {
-        &self.ctxs[w.sid as usize]
+        &self.ctxs[usize::from(w.sid)]
     }
 }
 
@@ -61,7 +61,7 @@ impl Model for ProtocolModel {
         self.ctxs
             .iter()
             .enumerate()
-            .map(|(i, c)| World::new(i as u8, c, self.hostile_budget))
+            .map(|(i, c)| World::new(u16::try_from(i).unwrap_or(u16::MAX), c, self.hostile_budget))
             .collect()
     }
 
@@ -208,10 +208,10 @@ fn isolation(m: &ProtocolModel, w: &World) -> bool {
         .host
         .vectors
         .iter()
-        .all(|((phys, _), t)| cfg.phys_apic(t.vm, t.apic) == *phys);
+        .all(|((phys, _), t)| cfg.phys_apic(t.vm, t.apic) == Some(*phys));
     let storage_ok = cfg.devices.iter().enumerate().all(|(di, d)| {
         (0..d.slots()).all(|slot| {
-            (0..2u8).all(|off| match w.host.deliver(cfg, di as u8, slot, off) {
+            (0..2u8).all(|off| match w.host.deliver(cfg, di as u16, slot, off) {
                 Delivery::Delivered(Target { vm, .. }) => vm == d.owner,
                 _ => true,
             })

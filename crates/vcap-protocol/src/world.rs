@@ -286,14 +286,14 @@ pub enum Action {
     /// The honest guest takes its next step.
     Guest,
     /// The hostile VM takes its i-th choice from [`Ctx::hostile`].
-    Hostile(u8),
+    Hostile(u16),
 }
 
 /// The state of the whole system.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct World {
     /// Index of the scenario (into the model's context list).
-    pub sid: u8,
+    pub sid: u16,
     /// The host and hardware.
     pub host: HostState,
     /// The honest guest (VM 0).
@@ -309,13 +309,13 @@ pub struct World {
 impl World {
     /// The boot state. In a guest with a hostile neighbour, the neighbour has already negotiated
     /// (and switched, where the host grants it) so that its requests reach the deep checks.
-    pub fn new(sid: u8, ctx: &Ctx, hostile_budget: u8) -> World {
+    pub fn new(sid: u16, ctx: &Ctx, hostile_budget: u8) -> World {
         let mut host = HostState::new(&ctx.cfg);
         if ctx.scenario.hostile {
             for req in [
                 Request::Query,
                 Request::Switch {
-                    features: guest_required(),
+                    features: ctx.cfg.offered(abi::VERSION_2),
                 },
             ] {
                 let bytes = abi::encode_request(&Frame {
@@ -345,7 +345,10 @@ impl World {
             out.push(Action::Guest);
         }
         if self.hostile_budget > 0 {
-            out.extend((0..ctx.hostile.len()).map(|i| Action::Hostile(i as u8)));
+            out.extend(
+                (0..ctx.hostile.len())
+                    .map(|i| Action::Hostile(u16::try_from(i).unwrap_or(u16::MAX))),
+            );
         }
     }
 
@@ -500,10 +503,14 @@ impl World {
         let mut v = Vec::new();
         for gv in self.guest.vectors.iter().filter(|g| g.active) {
             for off in 0..gv.count {
+                // The guest validated its vector range (it ends at 0xff at most).
+                let Some(vector) = gv.vector.checked_add(off) else {
+                    break;
+                };
                 let expect = Target {
                     vm: 0,
                     apic: gv.apic,
-                    vector: gv.vector + off,
+                    vector,
                 };
                 v.push((
                     gv.slot,
@@ -515,10 +522,6 @@ impl World {
         }
         v
     }
-}
-
-fn guest_required() -> u64 {
-    crate::guest::REQUIRED_FEATURES
 }
 
 /// Sends `frame` from `vm` as bytes through the host's decoder and handler, and decodes the
