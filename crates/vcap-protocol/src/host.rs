@@ -53,6 +53,16 @@ pub enum Scheme {
 pub enum Flaw {
     /// Compose, retarget and free skip the device/handle ownership check.
     SkipOwnershipCheck,
+    /// The old `phys_apic = vm * 8 + apic` (VM 0's vCPU 8 is VM 1's CPU 0).
+    EightCpusPerVm,
+    /// The old `u8` device index (device 256 is device 0).
+    NarrowDeviceIndex,
+    /// The old `u8` quota sum (wraps past 255 in a release build).
+    WrappingQuota,
+    /// COMPOSE ignores the negotiated features.
+    IgnoreFeatures,
+    /// FREE releases neither the entries nor the quota.
+    LeakOnFree,
 }
 
 /// One VM's static configuration.
@@ -108,6 +118,17 @@ pub struct HostConfig {
     pub flaw: Option<Flaw>,
 }
 
+/// Whether `cfg` has the test-only flaw `f` (always false in a shipped build).
+macro_rules! flaw {
+    ($cfg:expr, $f:ident) => {{
+        #[cfg(any(test, feature = "flaws"))]
+        let has = $cfg.flaw == Some(Flaw::$f);
+        #[cfg(not(any(test, feature = "flaws")))]
+        let has = false;
+        has
+    }};
+}
+
 impl HostConfig {
     /// A configuration without flaws.
     pub fn new(
@@ -130,14 +151,7 @@ impl HostConfig {
     }
 
     fn skip_ownership(&self) -> bool {
-        #[cfg(any(test, feature = "flaws"))]
-        {
-            self.flaw == Some(Flaw::SkipOwnershipCheck)
-        }
-        #[cfg(not(any(test, feature = "flaws")))]
-        {
-            false
-        }
+        flaw!(self, SkipOwnershipCheck)
     }
 
     /// The physical APIC ID that runs vCPU `apic` of `vm`: the VMs' vCPUs are pinned to
@@ -147,6 +161,9 @@ impl HostConfig {
         let this = self.vms.get(usize::from(vm))?;
         if apic >= u32::from(this.vcpus) {
             return None;
+        }
+        if flaw!(self, EightCpusPerVm) {
+            return Some(u32::from(vm) * 8 + apic);
         }
         let base: u32 = self.vms[..usize::from(vm)]
             .iter()
@@ -246,6 +263,9 @@ impl HostConfig {
             .iter()
             .enumerate()
             .find(|(_, d)| d.rid == rid)?;
+        if flaw!(self, NarrowDeviceIndex) {
+            return Some((DeviceIdx::from(i as u8), d));
+        }
         Some((DeviceIdx::try_from(i).ok()?, d))
     }
 }
@@ -551,6 +571,14 @@ impl HostState {
     fn check_quota(&self, cfg: &HostConfig, vm: VmId, count: u8) -> Result<u8, Status> {
         let used = self.vms.get(usize::from(vm)).ok_or(Status::NotOwner)?.used;
         let quota = cfg.vm(vm).ok_or(Status::NotOwner)?.quota;
+        if flaw!(cfg, WrappingQuota) {
+            let n = used.wrapping_add(count);
+            return if n <= quota {
+                Ok(n)
+            } else {
+                Err(Status::QuotaExceeded)
+            };
+        }
         used.checked_add(count)
             .filter(|&n| n <= quota)
             .ok_or(Status::QuotaExceeded)
@@ -625,7 +653,7 @@ impl HostState {
         if vs.scheme != Scheme::New {
             return Err(Status::WrongScheme);
         }
-        if !vs.granted(a.kind) {
+        if !vs.granted(a.kind) && !flaw!(cfg, IgnoreFeatures) {
             return Err(Status::UnsupportedFeature);
         }
         let (di, d) = cfg.device_by_rid(a.device).ok_or(Status::NotOwner)?;
@@ -746,10 +774,13 @@ impl HostState {
     fn free(&self, cfg: &HostConfig, vm: VmId, vs: VmState, handle: u32) -> Step<Reply> {
         let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
         let mut s = self.clone();
+        s.composed.remove(&h);
+        if flaw!(cfg, LeakOnFree) {
+            return Ok((s, Reply::Done));
+        }
         for h in Self::handles(h, c.count)? {
             s.release_irte(h);
         }
-        s.composed.remove(&h);
         let owner = s.vm_mut(c.vm)?;
         owner.used = owner
             .used

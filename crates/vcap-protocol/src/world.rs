@@ -10,6 +10,7 @@ use crate::guest::{Fallback, GuestAction, GuestEnv, GuestGen, GuestInput, GuestS
 use crate::host::{
     Delivery, DeviceCfg, HostConfig, HostState, HypervisorGen, Scheme, Target, VmCfg, WriteOutcome,
 };
+use crate::safety::{Caller, Held};
 
 /// Bare metal or guest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -262,6 +263,10 @@ pub struct Ctx {
     pub env: GuestEnv,
     /// The hostile VM's choices (empty without one).
     pub hostile: Vec<HostileAct>,
+    /// What the hostile VM knows of its own negotiation after boot (the documented rule: a
+    /// new hypervisor offers version 2; it grants the switch only with IR and when not
+    /// rejecting).
+    pub hostile_caller: Caller,
 }
 
 impl Ctx {
@@ -275,6 +280,18 @@ impl Ctx {
                 hostile_acts(scenario.device)
             } else {
                 Vec::new()
+            },
+            hostile_caller: {
+                let new = matches!(
+                    scenario.hypervisor,
+                    HypervisorGen::New | HypervisorGen::NewRejecting
+                );
+                let granted = scenario.hypervisor == HypervisorGen::New && scenario.hw_ir;
+                Caller {
+                    vm: HOSTILE_VM,
+                    version: new.then_some(abi::VERSION_2),
+                    granted: granted.then(|| scenario.host_config().offered(abi::VERSION_2)),
+                }
             },
         }
     }
@@ -302,6 +319,10 @@ pub struct World {
     pub hostile_budget: u8,
     /// The host refused at least one hostile request.
     pub hostile_refused: bool,
+    /// The allocations the hostile VM holds, from its own OK replies (sorted).
+    pub hostile_held: Vec<Held>,
+    /// The host accepted a hostile request that the documented rules refuse.
+    pub hostile_violation: bool,
     /// The honest guest has issued at least one hypercall.
     pub guest_called: bool,
 }
@@ -335,6 +356,8 @@ impl World {
                 0
             },
             hostile_refused: false,
+            hostile_held: Vec::new(),
+            hostile_violation: false,
             guest_called: false,
         }
     }
@@ -464,10 +487,35 @@ impl World {
                 w.hostile_budget -= 1;
                 match *ctx.hostile.get(i as usize)? {
                     HostileAct::Call(frame) => {
+                        let must_fail = crate::safety::must_fail_call(
+                            &ctx.cfg,
+                            &ctx.hostile_caller,
+                            &self.hostile_held,
+                            &frame,
+                        );
                         let (h, res) = call(&self.host, &ctx.cfg, HOSTILE_VM, &frame);
                         log!("hostile-> hypercall {}", describe_frame(&frame));
                         log!("host   <- {}", describe_result(&res));
                         w.hostile_refused |= res.is_err();
+                        w.hostile_violation |= must_fail && res.is_ok();
+                        match (frame.request, res) {
+                            (
+                                Request::Compose(a),
+                                Ok(abi::Reply::Composed { handle, count, .. }),
+                            ) => {
+                                w.hostile_held.push(Held {
+                                    handle: u16::try_from(handle).unwrap_or(u16::MAX),
+                                    count: u8::try_from(count).unwrap_or(u8::MAX),
+                                    rid: a.device,
+                                    index: a.index,
+                                });
+                                w.hostile_held.sort();
+                            }
+                            (Request::Free { handle }, Ok(_)) => {
+                                w.hostile_held.retain(|h| u32::from(h.handle) != handle);
+                            }
+                            _ => {}
+                        }
                         w.host = h;
                     }
                     HostileAct::Write { slot, msg } => {
@@ -477,7 +525,10 @@ impl World {
                             describe_msg(&msg),
                             describe_write(&out)
                         );
-                        w.hostile_refused |= matches!(out, WriteOutcome::Dropped(_));
+                        let dropped = matches!(out, WriteOutcome::Dropped(_));
+                        w.hostile_refused |= dropped;
+                        w.hostile_violation |= !dropped
+                            && crate::safety::must_fail_write(&ctx.cfg, HOSTILE_VM, 1, slot);
                         w.host = h;
                     }
                 }
