@@ -471,7 +471,7 @@ pub struct FleetModel {
 
 /// Granted hostile requests per run in the fleet check (each fleet may cap it lower:
 /// [`Fleet::max_budget`]).
-pub const FLEET_HOSTILE_BUDGET: u8 = 7;
+pub const FLEET_HOSTILE_BUDGET: u8 = 6;
 
 type Cond = fn(&FleetModel, &FleetState) -> bool;
 
@@ -729,7 +729,7 @@ fn plan(vm: VmId, dev: DeviceIdx, count: u8, first: (u32, u8), moved: (u32, u8))
 ///    16- and 8-vector requests cross 255 or stand just below it. Two honest drivers (VM 0's
 ///    MSI-X, VM 1's 4-vector MSI) and a budget of 3: every state carries the 224 entries.
 ///
-/// `mixed` and `many-devices` run with a hostile budget of 7 granted requests.
+/// `mixed` and `many-devices` run with a hostile budget of 6 granted requests.
 pub fn standard_fleets() -> Vec<Fleet> {
     use InterruptKind::*;
     let mixed_cfg = HostConfig::new(
@@ -766,7 +766,7 @@ pub fn standard_fleets() -> Vec<Fleet> {
         2,
         Vec::new(),
         hostile_acts(&mixed_cfg, 2, 8),
-        7,
+        6,
     )];
 
     let mut devices: Vec<DeviceCfg> = (0..260u16).map(|i| dev(0x1000 + i, 0, MsiX, 2)).collect();
@@ -799,7 +799,7 @@ pub fn standard_fleets() -> Vec<Fleet> {
         2,
         Vec::new(),
         hostile_acts(&many_cfg, 2, 7),
-        7,
+        6,
     ));
 
     let mut devices = vec![
