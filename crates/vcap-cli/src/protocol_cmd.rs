@@ -6,6 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use vcap_protocol::abi::InterruptKind;
 use vcap_protocol::check::{self, CheckReport, Kind, ProtocolModel};
+use vcap_protocol::fleet;
 use vcap_protocol::guest::GuestGen;
 use vcap_protocol::host::{Delivery, HypervisorGen, Target};
 use vcap_protocol::world::{self, Ctx, Env, MatrixRow, Scenario, World};
@@ -96,9 +97,15 @@ pub struct CheckArgs {
     /// Checker threads.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// Hostile actions per run (the bounded hostile argument space is fixed).
-    #[arg(long, default_value_t = check::DEFAULT_HOSTILE_BUDGET)]
-    pub hostile_budget: u8,
+    /// Hostile actions per run (the bounded hostile argument space is fixed). Default: 3 for
+    /// the scenario check; 6 granted requests for `--fleet`.
+    #[arg(long)]
+    pub hostile_budget: Option<u8>,
+    /// Check the fleet instead: two honest VMs and a hostile one sharing a host, at the limits
+    /// (more than 8 vCPUs, more than 256 devices, quota 255, a full IRT). Millions of states:
+    /// use a release build.
+    #[arg(long)]
+    pub fleet: bool,
 }
 
 /// Why a protocol command failed.
@@ -276,7 +283,11 @@ fn run_check(a: &CheckArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error
     if a.threads == 0 || a.threads > 64 {
         return Err(Error::Threads(a.threads));
     }
-    let r = check::check_model(ProtocolModel::new(a.hostile_budget), a.threads);
+    if a.fleet {
+        return run_fleet(a, json, out);
+    }
+    let budget = a.hostile_budget.unwrap_or(check::DEFAULT_HOSTILE_BUDGET);
+    let r = check::check_model(ProtocolModel::new(budget), a.threads);
     if json {
         let j = CheckJson {
             states: r.states,
@@ -297,12 +308,99 @@ fn run_check(a: &CheckArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error
         )?;
         writeln!(out)?;
     } else {
-        print_check(&r, a, out)?;
+        print_check(&r, budget, out)?;
     }
     Ok(if r.passed() { 0 } else { 1 })
 }
 
-fn print_check(r: &CheckReport, a: &CheckArgs, out: &mut dyn Write) -> Result<(), Error> {
+#[derive(Serialize)]
+struct FleetJson {
+    states: usize,
+    fleets: Vec<&'static str>,
+    properties: Vec<PropJson>,
+}
+
+fn kind_word(k: Kind) -> &'static str {
+    match k {
+        Kind::Always => "always",
+        Kind::Sometimes => "sometimes",
+    }
+}
+
+fn verdict(k: Kind, holds: bool) -> &'static str {
+    match (k, holds) {
+        (Kind::Always, true) => "holds",
+        (Kind::Always, false) => "VIOLATED",
+        (Kind::Sometimes, true) => "reached",
+        (Kind::Sometimes, false) => "NEVER REACHED",
+    }
+}
+
+fn run_fleet(a: &CheckArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    let budget = a.hostile_budget.unwrap_or(fleet::FLEET_HOSTILE_BUDGET);
+    let model = fleet::FleetModel::new(budget);
+    let fleets: Vec<&'static str> = model.fleets.iter().map(|f| f.name).collect();
+    let caps: Vec<String> = model
+        .fleets
+        .iter()
+        .map(|f| format!("{} (budget {})", f.name, f.max_budget.min(budget)))
+        .collect();
+    let r = fleet::check_fleet(model, a.threads);
+    if json {
+        let j = FleetJson {
+            states: r.states,
+            fleets,
+            properties: r
+                .properties
+                .iter()
+                .map(|p| PropJson {
+                    name: p.name,
+                    kind: p.kind,
+                    holds: p.holds,
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &j)?;
+        writeln!(out)?;
+    } else {
+        let secs = r.elapsed.as_secs_f64();
+        writeln!(
+            out,
+            "fleet check: {}; {} states ({} generated), depth {}, {:.3} s, {:.0} states/s, {} threads",
+            caps.join(", "),
+            r.states,
+            r.generated,
+            r.max_depth,
+            secs,
+            if secs > 0.0 {
+                r.states as f64 / secs
+            } else {
+                0.0
+            },
+            a.threads
+        )?;
+        writeln!(out, "properties:")?;
+        for p in &r.properties {
+            writeln!(
+                out,
+                "  {:<9}  {:<13}  {}",
+                kind_word(p.kind),
+                verdict(p.kind, p.holds),
+                p.name
+            )?;
+            if let (Kind::Always, false, Some(t)) = (p.kind, p.holds, &p.trace) {
+                writeln!(out, "    counterexample:")?;
+                for l in t {
+                    writeln!(out, "      {l}")?;
+                }
+            }
+        }
+        writeln!(out, "result: {}", if r.passed() { "PASS" } else { "FAIL" })?;
+    }
+    Ok(if r.passed() { 0 } else { 1 })
+}
+
+fn print_check(r: &CheckReport, budget: u8, out: &mut dyn Write) -> Result<(), Error> {
     writeln!(
         out,
         "matrix ({} combinations; device interrupts raised after the honest guest finishes):",
@@ -363,7 +461,7 @@ fn print_check(r: &CheckReport, a: &CheckArgs, out: &mut dyn Write) -> Result<()
         "model check: {} scenarios ({} with a hostile VM, hostile budget {}), {} states ({} generated), depth {}, {:.3} s, {:.0} states/s, {} threads",
         r.scenarios,
         Scenario::all(true).iter().filter(|s| s.hostile).count(),
-        a.hostile_budget,
+        budget,
         r.states,
         r.generated,
         r.max_depth,
@@ -377,16 +475,8 @@ fn print_check(r: &CheckReport, a: &CheckArgs, out: &mut dyn Write) -> Result<()
     )?;
     writeln!(out, "properties:")?;
     for p in &r.properties {
-        let kind = match p.kind {
-            Kind::Always => "always",
-            Kind::Sometimes => "sometimes",
-        };
-        let verdict = match (p.kind, p.holds) {
-            (Kind::Always, true) => "holds",
-            (Kind::Always, false) => "VIOLATED",
-            (Kind::Sometimes, true) => "reached",
-            (Kind::Sometimes, false) => "NEVER REACHED",
-        };
+        let kind = kind_word(p.kind);
+        let verdict = verdict(p.kind, p.holds);
         writeln!(out, "  {kind:<9}  {verdict:<13}  {}", p.name)?;
         if let (Kind::Always, false, Some(t)) = (p.kind, p.holds, &p.trace) {
             writeln!(out, "    shortest counterexample:")?;
@@ -472,11 +562,40 @@ mod tests {
         let e = run(
             &ProtocolCommand::Check(CheckArgs {
                 threads: 0,
-                hostile_budget: 1,
+                hostile_budget: Some(1),
+                fleet: false,
             }),
             false,
             &mut Vec::new(),
         );
         assert!(matches!(e, Err(Error::Threads(0))));
+    }
+
+    #[test]
+    fn fleet_check_with_a_small_budget_passes_and_names_each_property() {
+        let mut buf = Vec::new();
+        let code = run(
+            &ProtocolCommand::Check(CheckArgs {
+                threads: 2,
+                hostile_budget: Some(2),
+                fleet: true,
+            }),
+            false,
+            &mut buf,
+        )
+        .unwrap();
+        let s = String::from_utf8(buf).unwrap();
+        assert_eq!(code, 0, "{s}");
+        assert!(
+            s.contains(
+                "fleet check: mixed (budget 2), many-devices (budget 2), quota-255 (budget 2); 9949 states"
+            ),
+            "{s}"
+        );
+        for p in fleet::FLEET_PROPERTIES {
+            assert!(s.contains(p.0), "{s}");
+        }
+        assert!(s.contains("always     holds          isolation"), "{s}");
+        assert!(s.contains("result: PASS"), "{s}");
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use stateright::{Checker, Model, Property};
 
 use crate::guest::{GuestGen, Path};
-use crate::host::{Delivery, Scheme, Target};
+use crate::host::{Delivery, Scheme};
 use crate::world::{Action, Ctx, Env, MatrixRow, Scenario, World};
 
 /// Hostile actions per run: every sequence of three from the bounded argument space, interleaved
@@ -49,7 +49,7 @@ impl ProtocolModel {
     }
 
     fn ctx(&self, w: &World) -> &Ctx {
-        &self.ctxs[w.sid as usize]
+        &self.ctxs[usize::from(w.sid)]
     }
 }
 
@@ -61,7 +61,7 @@ impl Model for ProtocolModel {
         self.ctxs
             .iter()
             .enumerate()
-            .map(|(i, c)| World::new(i as u8, c, self.hostile_budget))
+            .map(|(i, c)| World::new(u16::try_from(i).unwrap_or(u16::MAX), c, self.hostile_budget))
             .collect()
     }
 
@@ -117,6 +117,17 @@ pub const PROPERTIES: &[(&str, Kind, Cond)] = &[
     ),
     ("both sides agree on the scheme", Kind::Always, sides_agree),
     ("isolation", Kind::Always, isolation),
+    (
+        "no leaked entries or quota, quotas never exceeded",
+        Kind::Always,
+        accounting,
+    ),
+    ("negotiated features enforced", Kind::Always, features),
+    (
+        "hostile requests that must fail do fail",
+        Kind::Always,
+        hostile_must_fail,
+    ),
     ("IMS granted", Kind::Sometimes, ims_granted),
     ("IMS refused", Kind::Sometimes, ims_refused),
     ("fallback taken", Kind::Sometimes, fallback_taken),
@@ -186,38 +197,27 @@ fn sides_agree(m: &ProtocolModel, w: &World) -> bool {
         && (w.guest.version.is_none() || w.guest.version == h.version)
 }
 
-/// No VM obtains a message reaching a vector or remapping entry owned by another VM or the host:
-/// every remapping entry and composed allocation belongs to the VM owning the device it names,
-/// every vector-table target belongs to the VM whose vCPU it is, and every message in every
-/// device's storage is delivered, if at all, only to the device's owner.
+/// Isolation as the docs define it ([`crate::safety::isolation`]): every delivered interrupt
+/// reaches a vCPU (`apic < vcpus`) and vector (`>= 0x20`) of the VM owning the device, on a
+/// physical CPU of that VM; every remapping entry and allocation belongs to its device's owner.
 fn isolation(m: &ProtocolModel, w: &World) -> bool {
-    let ctx = m.ctx(w);
-    let cfg = &ctx.cfg;
-    let owner_of_rid = |rid: u16| cfg.devices.iter().find(|d| d.rid == rid).map(|d| d.owner);
-    let irt_ok = w.host.irt.values().all(|slot| {
-        crate::formats::VtdIrte::decode(slot.raw)
-            .map(|e| owner_of_rid(e.sid) == Some(slot.owner))
-            .unwrap_or(false)
-    });
-    let composed_ok = w
-        .host
-        .composed
-        .values()
-        .all(|c| cfg.devices[c.device as usize].owner == c.vm);
-    let vectors_ok = w
-        .host
-        .vectors
-        .iter()
-        .all(|((phys, _), t)| cfg.phys_apic(t.vm, t.apic) == *phys);
-    let storage_ok = cfg.devices.iter().enumerate().all(|(di, d)| {
-        (0..d.slots()).all(|slot| {
-            (0..2u8).all(|off| match w.host.deliver(cfg, di as u8, slot, off) {
-                Delivery::Delivered(Target { vm, .. }) => vm == d.owner,
-                _ => true,
-            })
-        })
-    });
-    irt_ok && composed_ok && vectors_ok && storage_ok
+    crate::safety::isolation(&m.ctx(w).cfg, &w.host).is_ok()
+}
+
+/// [`crate::safety::accounting`]: nothing leaked or shared, no quota exceeded.
+fn accounting(m: &ProtocolModel, w: &World) -> bool {
+    crate::safety::accounting(&m.ctx(w).cfg, &w.host).is_ok()
+}
+
+/// [`crate::safety::features`]: only negotiated kinds are composed.
+fn features(m: &ProtocolModel, w: &World) -> bool {
+    crate::safety::features(&m.ctx(w).cfg, &w.host).is_ok()
+}
+
+/// Every hostile request the documented rules refuse ([`crate::safety::must_fail_call`]) was
+/// refused.
+fn hostile_must_fail(_: &ProtocolModel, w: &World) -> bool {
+    !w.hostile_violation
 }
 
 fn ims_granted(m: &ProtocolModel, w: &World) -> bool {

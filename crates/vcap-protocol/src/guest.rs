@@ -40,7 +40,7 @@ pub struct GuestEnv {
     /// IR hardware behind it is invisible to it.)
     pub hw_ir: bool,
     /// The device's index.
-    pub device: u8,
+    pub device: crate::host::DeviceIdx,
     /// The device's requester ID.
     pub rid: u16,
     /// The device's storage type.
@@ -167,7 +167,7 @@ pub struct GuestState {
     pub scheme: Scheme,
     /// Negotiated version.
     pub version: Option<u16>,
-    /// Features offered by the host.
+    /// Features offered by the host (after QUERY), then the features granted (after SWITCH).
     pub features: u64,
     /// Allocations.
     pub vectors: Vec<GuestVector>,
@@ -253,7 +253,7 @@ impl GuestState {
             Phase::Switch => GuestAction::Hypercall(Frame {
                 version,
                 request: Request::Switch {
-                    features: REQUIRED_FEATURES,
+                    features: REQUIRED_FEATURES | (self.features & abi::FEATURE_RETARGET),
                 },
             }),
             Phase::Alloc(k) => {
@@ -388,8 +388,9 @@ impl GuestState {
                 Ok(_) => s.fall_back(Fallback::Error(Status::UnknownOp)),
             },
             (Phase::Switch, GuestInput::Reply(r)) => match r {
-                Ok(Reply::Switched(_)) => {
+                Ok(Reply::Switched(granted)) => {
                     s.scheme = Scheme::New;
+                    s.features = granted;
                     // The vIR domain is the only negotiable parent; boot set it.
                     let _ = s.domain.negotiate(true);
                     s.phase = Phase::Alloc(0);
@@ -456,9 +457,21 @@ impl GuestState {
             (Phase::Alloc(k), GuestInput::Reply(r)) => match r {
                 Ok(Reply::Composed { handle, count, msg }) => {
                     let (apic, vector) = Self::target(k);
+                    let asked = if let ChildKind::Msi { nvec } = self.child(env) {
+                        nvec
+                    } else {
+                        1
+                    };
+                    // A reply for another number of vectors than asked is a host error, not a
+                    // count to trust (it could run the vector range past 0xff).
+                    if count != u16::from(asked) {
+                        s.error = Some(Status::BadCount);
+                        s.phase = Phase::Done;
+                        return s;
+                    }
                     s.vectors.push(GuestVector {
                         slot: u16::from(k),
-                        count: count as u8,
+                        count: asked,
                         apic,
                         vector,
                         handle: Some(handle),
@@ -517,5 +530,54 @@ impl GuestState {
             // An input that does not belong to the phase: the guest ignores it.
             _ => s,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The host's compose reply carries a `u16` count; it was narrowed with `as u8` and trusted,
+    /// so a reply for 0xff vectors from 0x40 ran the guest's vector range past 0xff (an
+    /// overflow when the device raised them). A count other than the one asked for is an error.
+    #[test]
+    fn guest_refuses_a_composed_reply_for_another_count() {
+        let env = GuestEnv {
+            generation: GuestGen::New,
+            bare_metal: false,
+            hw_ir: true,
+            device: 0,
+            rid: 0x0100,
+            kind: InterruptKind::MsiX,
+        };
+        let mut g = GuestState::new();
+        g.phase = Phase::Alloc(0);
+        g.scheme = Scheme::New;
+        g.domain = ParentDomain::VIR;
+        let _ = g.domain.negotiate(true);
+        let msg = crate::formats::RemappableMsi::linux(0, 0).encode().unwrap();
+        for count in [0u16, 2, 0xff, 0x100 + 1, u16::MAX] {
+            let s = g.on_input(
+                &env,
+                GuestInput::Reply(Ok(Reply::Composed {
+                    handle: 0,
+                    count,
+                    msg,
+                })),
+            );
+            assert_eq!(s.error, Some(Status::BadCount), "count {count}");
+            assert!(s.vectors.is_empty());
+            assert_eq!(s.phase, Phase::Done);
+        }
+        let s = g.on_input(
+            &env,
+            GuestInput::Reply(Ok(Reply::Composed {
+                handle: 0,
+                count: 1,
+                msg,
+            })),
+        );
+        assert_eq!(s.error, None);
+        assert_eq!(s.vectors.len(), 1);
     }
 }

@@ -12,11 +12,18 @@ use crate::formats::{CompatMsi, MsiMsg, RemappableMsi, VtdIrte, is_remappable, v
 
 /// A VM index (0 is the guest under test; 1 the hostile neighbour in the model).
 pub type VmId = u8;
+/// A device index into [`HostConfig::devices`]. Requester IDs are 16 bits, so 65 536 devices
+/// with distinct RIDs fit exactly; the index is never narrowed below that.
+pub type DeviceIdx = u16;
+/// IRTE indices are 16 bits (`dmar_index_0_14` plus `dmar_index_15`): at most 65 536 entries.
+pub const MAX_IRT_SIZE: u32 = 1 << 16;
 
 /// Lowest valid vector: 0..=31 are exceptions (Intel SDM vol. 3 §6.2).
 pub const FIRST_VALID_VECTOR: u8 = 0x20;
 /// The host vectors handed to passthrough interrupts, per physical CPU.
-pub const HOST_VECTORS: std::ops::RangeInclusive<u8> = 0x30..=0x3f;
+/// (Linux hands out device vectors from `FIRST_EXTERNAL_VECTOR` 0x20 up to the system vectors
+/// at 0xec; the model keeps 0x20..=0x2f for the host's own use.)
+pub const HOST_VECTORS: std::ops::RangeInclusive<u8> = 0x30..=0xeb;
 /// Protocol versions a new hypervisor speaks.
 pub const HOST_VERSIONS: &[u16] = &[abi::VERSION_1, abi::VERSION_2];
 
@@ -46,6 +53,16 @@ pub enum Scheme {
 pub enum Flaw {
     /// Compose, retarget and free skip the device/handle ownership check.
     SkipOwnershipCheck,
+    /// The old `phys_apic = vm * 8 + apic` (VM 0's vCPU 8 is VM 1's CPU 0).
+    EightCpusPerVm,
+    /// The old `u8` device index (device 256 is device 0).
+    NarrowDeviceIndex,
+    /// The old `u8` quota sum (wraps past 255 in a release build).
+    WrappingQuota,
+    /// COMPOSE ignores the negotiated features.
+    IgnoreFeatures,
+    /// FREE releases neither the entries nor the quota.
+    LeakOnFree,
 }
 
 /// One VM's static configuration.
@@ -92,13 +109,24 @@ pub struct HostConfig {
     pub vms: Vec<VmCfg>,
     /// Devices by index.
     pub devices: Vec<DeviceCfg>,
-    /// Remapping-table entries.
-    pub irt_size: u16,
+    /// Remapping-table entries (at most [`MAX_IRT_SIZE`]; a larger value is treated as that).
+    pub irt_size: u32,
     /// Protocol versions the hypervisor speaks ([`HOST_VERSIONS`] unless a test narrows them).
     pub versions: &'static [u16],
     /// A broken-host variant (tests only).
     #[cfg(any(test, feature = "flaws"))]
     pub flaw: Option<Flaw>,
+}
+
+/// Whether `cfg` has the test-only flaw `f` (always false in a shipped build).
+macro_rules! flaw {
+    ($cfg:expr, $f:ident) => {{
+        #[cfg(any(test, feature = "flaws"))]
+        let has = $cfg.flaw == Some(Flaw::$f);
+        #[cfg(not(any(test, feature = "flaws")))]
+        let has = false;
+        has
+    }};
 }
 
 impl HostConfig {
@@ -108,7 +136,7 @@ impl HostConfig {
         hw_ir: bool,
         vms: Vec<VmCfg>,
         devices: Vec<DeviceCfg>,
-        irt_size: u16,
+        irt_size: u32,
     ) -> HostConfig {
         HostConfig {
             hypervisor,
@@ -123,19 +151,96 @@ impl HostConfig {
     }
 
     fn skip_ownership(&self) -> bool {
-        #[cfg(any(test, feature = "flaws"))]
-        {
-            self.flaw == Some(Flaw::SkipOwnershipCheck)
-        }
-        #[cfg(not(any(test, feature = "flaws")))]
-        {
-            false
-        }
+        flaw!(self, SkipOwnershipCheck)
     }
 
-    /// The physical APIC ID that runs vCPU `apic` of `vm` (identity on bare metal).
-    pub fn phys_apic(&self, vm: VmId, apic: u32) -> u32 {
-        u32::from(vm) * 8 + apic
+    /// The physical APIC ID that runs vCPU `apic` of `vm`: the VMs' vCPUs are pinned to
+    /// disjoint ranges of physical CPUs, in VM order (identity for VM 0, hence on bare metal).
+    /// `None` when `vm` does not exist or `apic` is not one of its vCPUs.
+    pub fn phys_apic(&self, vm: VmId, apic: u32) -> Option<u32> {
+        let this = self.vms.get(usize::from(vm))?;
+        if apic >= u32::from(this.vcpus) {
+            return None;
+        }
+        if flaw!(self, EightCpusPerVm) {
+            return Some(u32::from(vm) * 8 + apic);
+        }
+        let base: u32 = self.vms[..usize::from(vm)]
+            .iter()
+            .map(|v| u32::from(v.vcpus))
+            .sum();
+        base.checked_add(apic)
+    }
+
+    /// The VM whose vCPU runs on physical APIC `phys`, with its guest APIC ID (the inverse of
+    /// [`phys_apic`](Self::phys_apic)).
+    pub fn vcpu_of_phys(&self, phys: u32) -> Option<(VmId, u32)> {
+        let mut base = 0u32;
+        for (i, v) in self.vms.iter().enumerate() {
+            let n = u32::from(v.vcpus);
+            if phys >= base && phys - base < n {
+                return Some((VmId::try_from(i).ok()?, phys - base));
+            }
+            base = base.checked_add(n)?;
+        }
+        None
+    }
+
+    /// One VM's configuration.
+    pub fn vm(&self, vm: VmId) -> Option<&VmCfg> {
+        self.vms.get(usize::from(vm))
+    }
+
+    /// One device's configuration.
+    pub fn device(&self, dev: DeviceIdx) -> Option<&DeviceCfg> {
+        self.devices.get(usize::from(dev))
+    }
+
+    /// Remapping-table entries usable: `irt_size` capped at [`MAX_IRT_SIZE`].
+    pub fn irt_entries(&self) -> u32 {
+        self.irt_size.min(MAX_IRT_SIZE)
+    }
+
+    /// Checks the configuration a VMM hands the host: at most 256 VMs and 65 536 devices,
+    /// every device owned by an existing VM, requester IDs distinct, device sizes at least 1
+    /// (an MSI capability: a power of two up to 32 vectors), and the IRT at most
+    /// [`MAX_IRT_SIZE`] entries.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.vms.len() > usize::from(VmId::MAX) + 1 {
+            return Err(ConfigError::TooManyVms(self.vms.len()));
+        }
+        if self.devices.len() > usize::from(DeviceIdx::MAX) + 1 {
+            return Err(ConfigError::TooManyDevices(self.devices.len()));
+        }
+        if self.irt_size > MAX_IRT_SIZE {
+            return Err(ConfigError::IrtTooLarge(self.irt_size));
+        }
+        let mut rids = std::collections::BTreeSet::new();
+        for (i, d) in self.devices.iter().enumerate() {
+            if self.vm(d.owner).is_none() {
+                return Err(ConfigError::NoSuchOwner {
+                    device: i,
+                    owner: d.owner,
+                });
+            }
+            if !rids.insert(d.rid) {
+                return Err(ConfigError::DuplicateRid {
+                    device: i,
+                    rid: d.rid,
+                });
+            }
+            let size_ok = match d.kind {
+                InterruptKind::Msi => d.size.is_power_of_two() && d.size <= 32,
+                _ => d.size >= 1,
+            };
+            if !size_ok {
+                return Err(ConfigError::BadSize {
+                    device: i,
+                    size: d.size,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Features offered at `version`: nothing without hardware IR (direct guest access to
@@ -152,13 +257,57 @@ impl HostConfig {
         }
     }
 
-    fn device_by_rid(&self, rid: u16) -> Option<(u8, &DeviceCfg)> {
-        self.devices
+    fn device_by_rid(&self, rid: u16) -> Option<(DeviceIdx, &DeviceCfg)> {
+        let (i, d) = self
+            .devices
             .iter()
             .enumerate()
-            .find(|(_, d)| d.rid == rid)
-            .map(|(i, d)| (i as u8, d))
+            .find(|(_, d)| d.rid == rid)?;
+        if flaw!(self, NarrowDeviceIndex) {
+            return Some((DeviceIdx::from(i as u8), d));
+        }
+        Some((DeviceIdx::try_from(i).ok()?, d))
     }
+}
+
+/// Why a host configuration is unusable ([`HostConfig::validate`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// More VMs than a [`VmId`] can name.
+    #[error("host config: {0} VMs, at most 256")]
+    TooManyVms(usize),
+    /// More devices than a [`DeviceIdx`] can name.
+    #[error("host config: {0} devices, at most 65536")]
+    TooManyDevices(usize),
+    /// More IRT entries than a 16-bit IRTE index reaches.
+    #[error("host config: irt_size {0}, at most 65536")]
+    IrtTooLarge(u32),
+    /// A device's owner is not a VM.
+    #[error("host config: device {device} is owned by VM {owner}, which does not exist")]
+    NoSuchOwner {
+        /// Device index.
+        device: usize,
+        /// The owner named.
+        owner: VmId,
+    },
+    /// Two devices share a requester ID.
+    #[error("host config: device {device} repeats requester ID {rid:#06x}")]
+    DuplicateRid {
+        /// Device index.
+        device: usize,
+        /// The repeated RID.
+        rid: u16,
+    },
+    /// A device size the storage type cannot have.
+    #[error(
+        "host config: device {device} has size {size} (MSI: a power of two up to 32; otherwise at least 1)"
+    )]
+    BadSize {
+        /// Device index.
+        device: usize,
+        /// The size.
+        size: u16,
+    },
 }
 
 /// Where an interrupt lands: a guest's vCPU and vector.
@@ -179,8 +328,17 @@ pub struct VmState {
     pub version: Option<u16>,
     /// Current scheme.
     pub scheme: Scheme,
-    /// Remapping entries in use (quota accounting).
+    /// Remapping entries (or host vectors, without IR) in use: quota accounting.
     pub used: u8,
+    /// Features granted by SWITCH (0 on the old scheme).
+    pub features: u64,
+}
+
+impl VmState {
+    /// Whether composing (and direct guest access to) `kind` was negotiated.
+    pub fn granted(&self, kind: InterruptKind) -> bool {
+        self.scheme == Scheme::New && self.features & kind.feature() != 0
+    }
 }
 
 /// One hardware IRT entry with its owner (host bookkeeping beside the raw entry).
@@ -198,7 +356,7 @@ pub struct Composed {
     /// Caller.
     pub vm: VmId,
     /// Device index.
-    pub device: u8,
+    pub device: DeviceIdx,
     /// Storage index.
     pub index: u32,
     /// Consecutive subhandles.
@@ -265,9 +423,10 @@ pub struct HostState {
     /// New-scheme allocations by base handle.
     pub composed: BTreeMap<u16, Composed>,
     /// Old-path (and bare-metal) slot programs by (device, slot).
-    pub programs: BTreeMap<(u8, u16), SlotProgram>,
-    /// What each device's storage holds, as the hardware sees it.
-    pub storage: Vec<Vec<Option<MsiMsg>>>,
+    pub programs: BTreeMap<(DeviceIdx, u16), SlotProgram>,
+    /// What each device's storage holds, as the hardware sees it, by (device, slot); a slot
+    /// absent here holds no message.
+    pub storage: BTreeMap<(DeviceIdx, u16), MsiMsg>,
 }
 
 type Step<T> = Result<(HostState, T), Status>;
@@ -283,17 +442,14 @@ impl HostState {
                     version: None,
                     scheme: Scheme::Old,
                     used: 0,
+                    features: 0,
                 })
                 .collect(),
             irt: BTreeMap::new(),
             vectors: BTreeMap::new(),
             composed: BTreeMap::new(),
             programs: BTreeMap::new(),
-            storage: cfg
-                .devices
-                .iter()
-                .map(|d| vec![None; d.slots() as usize])
-                .collect(),
+            storage: BTreeMap::new(),
         }
     }
 
@@ -320,7 +476,8 @@ impl HostState {
             None | Some(HypervisorGen::Old) => return Err(Status::NotImplemented),
             Some(_) => {}
         }
-        let vs = *self.vms.get(vm as usize).ok_or(Status::NotOwner)?;
+        let vs = *self.vms.get(usize::from(vm)).ok_or(Status::NotOwner)?;
+        cfg.vm(vm).ok_or(Status::NotOwner)?;
         let frame = abi::decode_request(bytes).map_err(|e| e.status())?;
         if frame.request != Request::Query {
             match vs.version {
@@ -342,7 +499,7 @@ impl HostState {
                     return Err(Status::AlreadySwitched);
                 }
                 let mut s = self.clone();
-                s.vms[vm as usize].version = Some(frame.version);
+                s.vm_mut(vm)?.version = Some(frame.version);
                 Ok((s, Reply::Features(cfg.offered(frame.version))))
             }
             Request::Switch { features } => {
@@ -360,7 +517,9 @@ impl HostState {
                     return Err(Status::InUse);
                 }
                 let mut s = self.clone();
-                s.vms[vm as usize].scheme = Scheme::New;
+                let st = s.vm_mut(vm)?;
+                st.scheme = Scheme::New;
+                st.features = features;
                 Ok((s, Reply::Switched(features)))
             }
             Request::Compose(a) => self.compose(cfg, vm, vs, a),
@@ -372,12 +531,21 @@ impl HostState {
                 if frame.version < abi::VERSION_2 {
                     return Err(Status::UnknownOp);
                 }
+                if vs.scheme == Scheme::New && vs.features & abi::FEATURE_RETARGET == 0 {
+                    return Err(Status::UnsupportedFeature);
+                }
                 self.retarget(cfg, vm, vs, handle, apic_id, vector)
             }
             Request::Free { handle } => self.free(cfg, vm, vs, handle),
         }
     }
 
+    fn vm_mut(&mut self, vm: VmId) -> Result<&mut VmState, Status> {
+        self.vms.get_mut(usize::from(vm)).ok_or(Status::NotOwner)
+    }
+
+    /// The `count` vectors from `vector` and the vCPU `apic` are the caller's to use:
+    /// `1 <= count`, `0x20 <= vector` and `vector + count - 1 <= 0xff`, `apic < vcpus`.
     fn check_target(
         cfg: &HostConfig,
         vm: VmId,
@@ -388,20 +556,49 @@ impl HostState {
         if count == 0 {
             return Err(Status::BadCount);
         }
-        if vector < FIRST_VALID_VECTOR || u16::from(vector) + u16::from(count) - 1 > 0xff {
+        if vector < FIRST_VALID_VECTOR || vector.checked_add(count - 1).is_none() {
             return Err(Status::BadVector);
         }
-        if apic >= u32::from(cfg.vms[vm as usize].vcpus) {
+        let vcpus = cfg.vm(vm).ok_or(Status::NotOwner)?.vcpus;
+        if apic >= u32::from(vcpus) {
             return Err(Status::BadApicId);
         }
         Ok(())
     }
 
+    /// Whether `vm` may take `count` more entries: `used + count <= quota`, computed without
+    /// overflow (a `u8` sum near 255 would wrap past the quota).
+    fn check_quota(&self, cfg: &HostConfig, vm: VmId, count: u8) -> Result<u8, Status> {
+        let used = self.vms.get(usize::from(vm)).ok_or(Status::NotOwner)?.used;
+        let quota = cfg.vm(vm).ok_or(Status::NotOwner)?.quota;
+        if flaw!(cfg, WrappingQuota) {
+            let n = used.wrapping_add(count);
+            return if n <= quota {
+                Ok(n)
+            } else {
+                Err(Status::QuotaExceeded)
+            };
+        }
+        used.checked_add(count)
+            .filter(|&n| n <= quota)
+            .ok_or(Status::QuotaExceeded)
+    }
+
+    /// The lowest base of `count` consecutive free IRT entries (the handle).
     fn free_handles(&self, cfg: &HostConfig, count: u8) -> Result<u16, Status> {
-        let n = u16::from(count);
-        (0..cfg.irt_size.saturating_sub(n - 1))
-            .find(|&b| (b..b + n).all(|h| !self.irt.contains_key(&h)))
-            .ok_or(Status::NoResources)
+        let n = u32::from(count);
+        let size = cfg.irt_entries();
+        let mut base = 0u32;
+        while base + n <= size {
+            // The first used entry in [base, base + n), if any: the next candidate follows it.
+            let lo = u16::try_from(base).map_err(|_| Status::NoResources)?;
+            let hi = u16::try_from(base + n - 1).map_err(|_| Status::NoResources)?;
+            match self.irt.range(lo..=hi).next_back() {
+                None => return Ok(lo),
+                Some((&used, _)) => base = u32::from(used) + 1,
+            }
+        }
+        Err(Status::NoResources)
     }
 
     fn alloc_vector(&self, phys: u32) -> Result<u8, Status> {
@@ -420,7 +617,7 @@ impl HostState {
         rid: u16,
         t: Target,
     ) -> Result<(), Status> {
-        let phys = cfg.phys_apic(vm, t.apic);
+        let phys = cfg.phys_apic(vm, t.apic).ok_or(Status::BadApicId)?;
         let hv = if cfg.hypervisor.is_none() {
             t.vector
         } else {
@@ -456,6 +653,9 @@ impl HostState {
         if vs.scheme != Scheme::New {
             return Err(Status::WrongScheme);
         }
+        if !vs.granted(a.kind) && !flaw!(cfg, IgnoreFeatures) {
+            return Err(Status::UnsupportedFeature);
+        }
         let (di, d) = cfg.device_by_rid(a.device).ok_or(Status::NotOwner)?;
         if d.owner != vm && !cfg.skip_ownership() {
             return Err(Status::NotOwner);
@@ -487,9 +687,7 @@ impl HostState {
             return Err(Status::InUse);
         }
         Self::check_target(cfg, vm, a.apic_id, a.vector, a.count)?;
-        if vs.used + a.count > cfg.vms[vm as usize].quota {
-            return Err(Status::QuotaExceeded);
-        }
+        let used = self.check_quota(cfg, vm, a.count)?;
         if !cfg.hw_ir {
             return Err(Status::NoResources);
         }
@@ -499,9 +697,10 @@ impl HostState {
             let t = Target {
                 vm,
                 apic: a.apic_id,
-                vector: a.vector + i,
+                vector: a.vector.checked_add(i).ok_or(Status::BadVector)?,
             };
-            s.program_irte(cfg, vm, base + u16::from(i), d.rid, t)?;
+            let h = base.checked_add(u16::from(i)).ok_or(Status::NoResources)?;
+            s.program_irte(cfg, vm, h, d.rid, t)?;
         }
         let msg = RemappableMsi::linux(base, 0)
             .encode()
@@ -516,7 +715,7 @@ impl HostState {
                 msg,
             },
         );
-        s.vms[vm as usize].used += a.count;
+        s.vm_mut(vm)?.used = used;
         Ok((
             s,
             Reply::Composed {
@@ -555,24 +754,19 @@ impl HostState {
         vector: u8,
     ) -> Step<Reply> {
         let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
-        Self::check_target(cfg, vm, apic, vector, c.count)?;
-        let rid = cfg.devices[c.device as usize].rid;
+        Self::check_target(cfg, c.vm, apic, vector, c.count)?;
+        let rid = cfg.device(c.device).ok_or(Status::NoSuchHandle)?.rid;
         let mut s = self.clone();
-        for i in 0..u16::from(c.count) {
-            s.release_irte(h + i);
+        for h in Self::handles(h, c.count)? {
+            s.release_irte(h);
         }
-        for i in 0..c.count {
-            s.program_irte(
-                cfg,
-                c.vm,
-                h + u16::from(i),
-                rid,
-                Target {
-                    vm: c.vm,
-                    apic,
-                    vector: vector + i,
-                },
-            )?;
+        for (i, h) in (0..c.count).zip(Self::handles(h, c.count)?) {
+            let t = Target {
+                vm: c.vm,
+                apic,
+                vector: vector.checked_add(i).ok_or(Status::BadVector)?,
+            };
+            s.program_irte(cfg, c.vm, h, rid, t)?;
         }
         Ok((s, Reply::Done))
     }
@@ -580,16 +774,31 @@ impl HostState {
     fn free(&self, cfg: &HostConfig, vm: VmId, vs: VmState, handle: u32) -> Step<Reply> {
         let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
         let mut s = self.clone();
-        for i in 0..u16::from(c.count) {
-            s.release_irte(h + i);
-        }
         s.composed.remove(&h);
-        let owner = &mut s.vms[c.vm as usize];
-        owner.used = owner.used.saturating_sub(c.count);
+        if flaw!(cfg, LeakOnFree) {
+            return Ok((s, Reply::Done));
+        }
+        for h in Self::handles(h, c.count)? {
+            s.release_irte(h);
+        }
+        let owner = s.vm_mut(c.vm)?;
+        owner.used = owner
+            .used
+            .checked_sub(c.count)
+            .ok_or(Status::NoSuchHandle)?;
         Ok((s, Reply::Done))
     }
 
-    fn release_program(&mut self, vm: VmId, key: (u8, u16)) {
+    /// The IRT entries `base..base + count` of one allocation.
+    fn handles(base: u16, count: u8) -> Result<impl Iterator<Item = u16>, Status> {
+        let end = u32::from(base) + u32::from(count);
+        if end > MAX_IRT_SIZE {
+            return Err(Status::NoSuchHandle);
+        }
+        Ok((u32::from(base)..end).filter_map(|h| u16::try_from(h).ok()))
+    }
+
+    fn release_program(&mut self, vm: VmId, key: (DeviceIdx, u16)) {
         if let Some(p) = self.programs.remove(&key) {
             for r in &p.res {
                 match *r {
@@ -599,8 +808,10 @@ impl HostState {
                     }
                 }
             }
-            let st = &mut self.vms[vm as usize];
-            st.used = st.used.saturating_sub(p.res.len() as u8);
+            if let Some(st) = self.vms.get_mut(usize::from(vm)) {
+                let n = u8::try_from(p.res.len()).unwrap_or(u8::MAX);
+                st.used = st.used.saturating_sub(n);
+            }
         }
     }
 
@@ -611,7 +822,7 @@ impl HostState {
         &self,
         cfg: &HostConfig,
         vm: VmId,
-        dev: u8,
+        dev: DeviceIdx,
         slot: u16,
         guest: MsiMsg,
         count: u8,
@@ -621,23 +832,21 @@ impl HostState {
             return Err(Status::BadKind);
         }
         Self::check_target(cfg, vm, c.dest_id, c.vector, count)?;
+        let rid = cfg.device(dev).ok_or(Status::NotOwner)?.rid;
         let mut s = self.clone();
         s.release_program(vm, (dev, slot));
-        if s.vms[vm as usize].used + count > cfg.vms[vm as usize].quota {
-            return Err(Status::QuotaExceeded);
-        }
-        let rid = cfg.devices[dev as usize].rid;
+        let used = s.check_quota(cfg, vm, count)?;
         let mut res = Vec::new();
         let phys_msg = if cfg.hw_ir {
             let base = s.free_handles(cfg, count)?;
-            for i in 0..count {
+            for (i, h) in (0..count).zip(Self::handles(base, count)?) {
                 let t = Target {
                     vm,
                     apic: c.dest_id,
-                    vector: c.vector + i,
+                    vector: c.vector.checked_add(i).ok_or(Status::BadVector)?,
                 };
-                s.program_irte(cfg, vm, base + u16::from(i), rid, t)?;
-                res.push(Resource::Irte(base + u16::from(i)));
+                s.program_irte(cfg, vm, h, rid, t)?;
+                res.push(Resource::Irte(h));
             }
             RemappableMsi::linux(base, 0)
                 .encode()
@@ -646,7 +855,7 @@ impl HostState {
             if count != 1 {
                 return Err(Status::BadCount);
             }
-            let phys = cfg.phys_apic(vm, c.dest_id);
+            let phys = cfg.phys_apic(vm, c.dest_id).ok_or(Status::BadApicId)?;
             let hv = if cfg.hypervisor.is_none() {
                 c.vector
             } else {
@@ -668,8 +877,8 @@ impl HostState {
                 .encode(false)
                 .map_err(|_| Status::BadApicId)?
         };
-        s.vms[vm as usize].used += count;
-        s.storage[dev as usize][slot as usize] = Some(phys_msg);
+        s.vm_mut(vm)?.used = used;
+        s.storage.insert((dev, slot), phys_msg);
         s.programs
             .insert((dev, slot), SlotProgram { vm, guest, res });
         Ok((s, phys_msg))
@@ -680,7 +889,7 @@ impl HostState {
     pub fn native_program(
         &self,
         cfg: &HostConfig,
-        dev: u8,
+        dev: DeviceIdx,
         slot: u16,
         count: u8,
         apic: u32,
@@ -689,7 +898,7 @@ impl HostState {
         if cfg.hypervisor.is_some() {
             return Err(Status::NotOwner);
         }
-        let d = cfg.devices.get(dev as usize).ok_or(Status::NotOwner)?;
+        let d = cfg.device(dev).ok_or(Status::NotOwner)?;
         if slot >= d.slots() {
             return Err(Status::BadIndex);
         }
@@ -706,11 +915,15 @@ impl HostState {
         &self,
         cfg: &HostConfig,
         vm: VmId,
-        dev: u8,
+        dev: DeviceIdx,
         slot: u16,
         msg: MsiMsg,
     ) -> (HostState, WriteOutcome) {
-        let d = match cfg.devices.get(dev as usize) {
+        let vs = match self.vms.get(usize::from(vm)) {
+            Some(vs) => *vs,
+            None => return (self.clone(), WriteOutcome::Dropped("no such VM")),
+        };
+        let d = match cfg.device(dev) {
             Some(d) if d.owner == vm => d,
             _ => {
                 return (
@@ -725,18 +938,21 @@ impl HostState {
                 WriteOutcome::Dropped("slot beyond the device's storage"),
             );
         }
-        if cfg.hypervisor.is_none() {
-            let mut s = self.clone();
-            s.storage[dev as usize][slot as usize] = Some(msg);
-            return (s, WriteOutcome::Direct);
-        }
-        let scheme = self.vms[vm as usize].scheme;
         let direct = |st: &HostState| {
             let mut s = st.clone();
-            s.storage[dev as usize][slot as usize] = Some(msg);
+            s.storage.insert((dev, slot), msg);
             (s, WriteOutcome::Direct)
         };
-        match (d.kind, scheme) {
+        if cfg.hypervisor.is_none() {
+            return direct(self);
+        }
+        if vs.scheme == Scheme::New && !vs.granted(d.kind) {
+            return (
+                self.clone(),
+                WriteOutcome::Dropped("composition of this storage type was not negotiated"),
+            );
+        }
+        match (d.kind, vs.scheme) {
             (InterruptKind::Msi | InterruptKind::MsiX, Scheme::Old) => {
                 match self.program_slot(cfg, vm, dev, slot, msg, 1) {
                     Ok((s, _)) => (s, WriteOutcome::Remapped),
@@ -750,7 +966,7 @@ impl HostState {
                     .any(|c| c.vm == vm && c.device == dev && c.msg == msg);
                 if ok {
                     let mut s = self.clone();
-                    s.storage[dev as usize][slot as usize] = Some(msg);
+                    s.storage.insert((dev, slot), msg);
                     (s, WriteOutcome::PassedThrough)
                 } else {
                     (
@@ -772,20 +988,19 @@ impl HostState {
 
     /// Device `dev` raises the interrupt stored in `slot`, vector `offset` of a multi-message
     /// MSI (the device ORs it into the low data bits). Pure: reads hardware tables only.
-    pub fn deliver(&self, cfg: &HostConfig, dev: u8, slot: u16, offset: u8) -> Delivery {
-        let Some(d) = cfg.devices.get(dev as usize) else {
+    pub fn deliver(&self, cfg: &HostConfig, dev: DeviceIdx, slot: u16, offset: u8) -> Delivery {
+        let Some(d) = cfg.device(dev) else {
             return Delivery::NoMessage;
         };
-        let Some(Some(msg)) = self
-            .storage
-            .get(dev as usize)
-            .and_then(|s| s.get(slot as usize))
-        else {
+        let Some(msg) = self.storage.get(&(dev, slot)) else {
             return Delivery::NoMessage;
         };
         if d.kind.is_ims()
             && cfg.hypervisor.is_some()
-            && self.vms[d.owner as usize].scheme == Scheme::Old
+            && !self
+                .vms
+                .get(usize::from(d.owner))
+                .is_some_and(|vs| vs.granted(d.kind))
         {
             return Delivery::Disabled;
         }

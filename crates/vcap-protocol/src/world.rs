@@ -10,6 +10,7 @@ use crate::guest::{Fallback, GuestAction, GuestEnv, GuestGen, GuestInput, GuestS
 use crate::host::{
     Delivery, DeviceCfg, HostConfig, HostState, HypervisorGen, Scheme, Target, VmCfg, WriteOutcome,
 };
+use crate::safety::{Caller, Held};
 
 /// Bare metal or guest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -262,6 +263,10 @@ pub struct Ctx {
     pub env: GuestEnv,
     /// The hostile VM's choices (empty without one).
     pub hostile: Vec<HostileAct>,
+    /// What the hostile VM knows of its own negotiation after boot (the documented rule: a
+    /// new hypervisor offers version 2; it grants the switch only with IR and when not
+    /// rejecting).
+    pub hostile_caller: Caller,
 }
 
 impl Ctx {
@@ -276,6 +281,18 @@ impl Ctx {
             } else {
                 Vec::new()
             },
+            hostile_caller: {
+                let new = matches!(
+                    scenario.hypervisor,
+                    HypervisorGen::New | HypervisorGen::NewRejecting
+                );
+                let granted = scenario.hypervisor == HypervisorGen::New && scenario.hw_ir;
+                Caller {
+                    vm: HOSTILE_VM,
+                    version: new.then_some(abi::VERSION_2),
+                    granted: granted.then(|| scenario.host_config().offered(abi::VERSION_2)),
+                }
+            },
         }
     }
 }
@@ -286,14 +303,14 @@ pub enum Action {
     /// The honest guest takes its next step.
     Guest,
     /// The hostile VM takes its i-th choice from [`Ctx::hostile`].
-    Hostile(u8),
+    Hostile(u16),
 }
 
 /// The state of the whole system.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct World {
     /// Index of the scenario (into the model's context list).
-    pub sid: u8,
+    pub sid: u16,
     /// The host and hardware.
     pub host: HostState,
     /// The honest guest (VM 0).
@@ -302,6 +319,10 @@ pub struct World {
     pub hostile_budget: u8,
     /// The host refused at least one hostile request.
     pub hostile_refused: bool,
+    /// The allocations the hostile VM holds, from its own OK replies (sorted).
+    pub hostile_held: Vec<Held>,
+    /// The host accepted a hostile request that the documented rules refuse.
+    pub hostile_violation: bool,
     /// The honest guest has issued at least one hypercall.
     pub guest_called: bool,
 }
@@ -309,13 +330,13 @@ pub struct World {
 impl World {
     /// The boot state. In a guest with a hostile neighbour, the neighbour has already negotiated
     /// (and switched, where the host grants it) so that its requests reach the deep checks.
-    pub fn new(sid: u8, ctx: &Ctx, hostile_budget: u8) -> World {
+    pub fn new(sid: u16, ctx: &Ctx, hostile_budget: u8) -> World {
         let mut host = HostState::new(&ctx.cfg);
         if ctx.scenario.hostile {
             for req in [
                 Request::Query,
                 Request::Switch {
-                    features: guest_required(),
+                    features: ctx.cfg.offered(abi::VERSION_2),
                 },
             ] {
                 let bytes = abi::encode_request(&Frame {
@@ -335,6 +356,8 @@ impl World {
                 0
             },
             hostile_refused: false,
+            hostile_held: Vec::new(),
+            hostile_violation: false,
             guest_called: false,
         }
     }
@@ -345,7 +368,10 @@ impl World {
             out.push(Action::Guest);
         }
         if self.hostile_budget > 0 {
-            out.extend((0..ctx.hostile.len()).map(|i| Action::Hostile(i as u8)));
+            out.extend(
+                (0..ctx.hostile.len())
+                    .map(|i| Action::Hostile(u16::try_from(i).unwrap_or(u16::MAX))),
+            );
         }
     }
 
@@ -461,10 +487,35 @@ impl World {
                 w.hostile_budget -= 1;
                 match *ctx.hostile.get(i as usize)? {
                     HostileAct::Call(frame) => {
+                        let must_fail = crate::safety::must_fail_call(
+                            &ctx.cfg,
+                            &ctx.hostile_caller,
+                            &self.hostile_held,
+                            &frame,
+                        );
                         let (h, res) = call(&self.host, &ctx.cfg, HOSTILE_VM, &frame);
                         log!("hostile-> hypercall {}", describe_frame(&frame));
                         log!("host   <- {}", describe_result(&res));
                         w.hostile_refused |= res.is_err();
+                        w.hostile_violation |= must_fail && res.is_ok();
+                        match (frame.request, res) {
+                            (
+                                Request::Compose(a),
+                                Ok(abi::Reply::Composed { handle, count, .. }),
+                            ) => {
+                                w.hostile_held.push(Held {
+                                    handle: u16::try_from(handle).unwrap_or(u16::MAX),
+                                    count: u8::try_from(count).unwrap_or(u8::MAX),
+                                    rid: a.device,
+                                    index: a.index,
+                                });
+                                w.hostile_held.sort();
+                            }
+                            (Request::Free { handle }, Ok(_)) => {
+                                w.hostile_held.retain(|h| u32::from(h.handle) != handle);
+                            }
+                            _ => {}
+                        }
                         w.host = h;
                     }
                     HostileAct::Write { slot, msg } => {
@@ -474,7 +525,10 @@ impl World {
                             describe_msg(&msg),
                             describe_write(&out)
                         );
-                        w.hostile_refused |= matches!(out, WriteOutcome::Dropped(_));
+                        let dropped = matches!(out, WriteOutcome::Dropped(_));
+                        w.hostile_refused |= dropped;
+                        w.hostile_violation |= !dropped
+                            && crate::safety::must_fail_write(&ctx.cfg, HOSTILE_VM, 1, slot);
                         w.host = h;
                     }
                 }
@@ -500,10 +554,14 @@ impl World {
         let mut v = Vec::new();
         for gv in self.guest.vectors.iter().filter(|g| g.active) {
             for off in 0..gv.count {
+                // The guest validated its vector range (it ends at 0xff at most).
+                let Some(vector) = gv.vector.checked_add(off) else {
+                    break;
+                };
                 let expect = Target {
                     vm: 0,
                     apic: gv.apic,
-                    vector: gv.vector + off,
+                    vector,
                 };
                 v.push((
                     gv.slot,
@@ -515,10 +573,6 @@ impl World {
         }
         v
     }
-}
-
-fn guest_required() -> u64 {
-    crate::guest::REQUIRED_FEATURES
 }
 
 /// Sends `frame` from `vm` as bytes through the host's decoder and handler, and decodes the
