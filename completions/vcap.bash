@@ -339,7 +339,7 @@ _vcap() {
             return 0
             ;;
         vcap__subcmd__protocol__subcmd__check)
-            opts="-h --threads --hostile-budget --json --help"
+            opts="-h --threads --hostile-budget --fleet --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

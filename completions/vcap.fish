@@ -95,7 +95,8 @@ ims-sysmem\t'IMS, storage in system memory'"
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from run" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from check" -l threads -d 'Checker threads' -r
-complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from check" -l hostile-budget -d 'Hostile actions per run (the bounded hostile argument space is fixed)' -r
+complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from check" -l hostile-budget -d 'Hostile actions per run (the bounded hostile argument space is fixed). Default: 3 for the scenario check; 6 granted requests for `--fleet`' -r
+complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from check" -l fleet -d 'Check the fleet instead: two honest VMs and a hostile one sharing a host, at the limits (more than 8 vCPUs, more than 256 devices, quota 255, a full IRT). Millions of states: use a release build'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from check" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run one scenario end to end and print its trace'
