@@ -19,7 +19,7 @@ pub fn probe(src: &Source) -> Capture {
 
 /// Reads the part of the plan a command needs (`Scope::Detect` skips the capability inputs).
 /// A snapshot is read on this thread: its CPUID is a file, and replaying it is cheaper than
-/// creating a thread. Live, see [`live`].
+/// creating a thread. Live, a second thread shares the hypervisor-leaf CPUID scan.
 pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
     match src {
         Source::Snapshot(_) => {

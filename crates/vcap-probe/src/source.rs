@@ -137,7 +137,7 @@ impl Source {
     }
 
     /// Reads a PCI function's config space (`/sys/bus/pci/devices/*/config`) for the parser:
-    /// live, only the parts it decodes ([`Live::read_pci_config`]); a snapshot holds whole
+    /// live, only the parts it decodes (kept as the spans read); a snapshot holds whole
     /// spaces (`Scope::Snapshot`) and is read whole.
     pub fn read_pci_config(&self, path: &str, limit: usize) -> FileRead {
         match self {

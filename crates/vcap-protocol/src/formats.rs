@@ -524,7 +524,7 @@ impl VtdIrte {
 
     /// Does a request from requester ID `rid` pass this entry's source validation?
     /// SVT 0: no check; SVT 1: compare SID with SQ masking function bits (SQ 0: all 16 bits,
-    /// 1/2/3: ignore bit 2 / bits 2:1 / bits 2:0); SVT 2: `rid`'s bus within SID[15:8]..=SID[7:0];
+    /// 1/2/3: ignore bit 2 / bits 2:1 / bits 2:0); SVT 2: `rid`'s bus within `SID[15:8]..=SID[7:0]`;
     /// SVT 3 reserved: fails.
     pub fn source_ok(&self, rid: u16) -> bool {
         match self.svt {

@@ -112,8 +112,8 @@ impl HwInfoType {
 }
 
 /// `struct iommu_hw_info_tegra241_cmdqv`: values a VMM puts in its emulated CMDQV `PARAM`
-/// register (version PARAM[3:0], log2 VCMDQs PARAM[7:4], log2 SID replacements PARAM[15:12];
-/// PARAM[11:8], log2 VINTFs, must be 0: one VINTF per VM, per the kdoc).
+/// register (version `PARAM[3:0]`, log2 VCMDQs `PARAM[7:4]`, log2 SID replacements `PARAM[15:12]`;
+/// `PARAM[11:8]`, log2 VINTFs, must be 0: one VINTF per VM, per the kdoc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tegra241Cmdqv {
     /// `flags` (must be 0).

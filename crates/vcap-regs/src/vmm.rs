@@ -11,7 +11,7 @@
 //!   checks (iommufd backend, hw_info type, device behind a PCI bridge) are not register checks.
 //! * `iommufd-tegra241-cmdqv`: the kernel's rule for a guest command queue a VMM hands to a
 //!   Tegra241 CMDQV (`IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV` kdoc in `include/uapi/linux/iommufd.h`:
-//!   the queue is at most `2 ^ idr[1].CMDQS * 16` bytes, idr[1] read from the host's
+//!   the queue is at most `2 ^ idr[1].CMDQS * 16` bytes, `idr[1]` read from the host's
 //!   `iommu_hw_info_arm_smmuv3`, and the VMM limits the emulated vSMMU's IDR1.CMDQS): the vSMMU's
 //!   IDR1.CMDQS must not exceed the host's. Outside the SMMUv3 baseline list, so only this profile
 //!   checks it (an emulated queue in guest memory has no such bound).
