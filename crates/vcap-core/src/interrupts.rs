@@ -47,6 +47,12 @@ pub const CHIPS: &[(&str, ChipKind)] = &[
     ("ITS-MSI", ChipKind::ItsMsi),
     ("ITS-pMSI", ChipKind::ItsMsi),
     ("ITS-fMSI", ChipKind::ItsMsi),
+    // Per-device MSI domains under the ITS as MSI parent (Linux 6.x): the parent's prefix, then
+    // the device domain's template name and the device (`ITS-PCI-MSIX-0000:00:01.0`), as seen
+    // in the QEMU 10 + Linux 6.12 arm64 guests (tests/fixtures/qemu10-arm64-*); Linux
+    // drivers/irqchip/irq-gic-v3-its-msi-parent.c `.prefix = "ITS-"`, kernel/irq/msi.c
+    // msi_create_device_irq_domain().
+    ("ITS-PCI-MSI", ChipKind::ItsMsi),
 ];
 
 /// The kind of a chip name.

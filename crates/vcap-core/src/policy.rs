@@ -1224,6 +1224,16 @@ mod tests {
             .build(Kind::BareMetal);
         assert_eq!(c.interrupt_remapping.verdict, Tri::No);
         assert!(c.interrupt_remapping.reasons[0].contains("ITS"));
+        // Linux 6.x names per-device MSI domains under the ITS `ITS-PCI-MSIX-<bdf>`.
+        let c = B::default()
+            .interrupts(&["ITS-PCI-MSIX-0000:00:01.0", "GICv3"])
+            .build(Kind::VirtualMachine);
+        assert_eq!(c.interrupt_remapping.verdict, Tri::No);
+        assert!(
+            c.interrupt_remapping.reasons[0].contains("GIC ITS"),
+            "{:?}",
+            c.interrupt_remapping.reasons
+        );
     }
 
     #[test]
