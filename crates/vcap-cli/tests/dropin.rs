@@ -10,14 +10,19 @@ fn vcap() -> &'static str {
     env!("CARGO_BIN_EXE_vcap")
 }
 
-/// A directory with a `systemd-detect-virt` link to the vcap binary.
+/// A `systemd-detect-virt` link to the vcap binary, made once for all the tests of this file
+/// (they run in parallel threads of one process).
 fn linked() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vcap-dropin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let link = dir.join("systemd-detect-virt");
-    let _ = std::fs::remove_file(&link);
-    std::os::unix::fs::symlink(vcap(), &link).unwrap();
-    link
+    static LINK: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LINK.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("vcap-dropin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = dir.join("systemd-detect-virt");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(vcap(), &link).unwrap();
+        link
+    })
+    .clone()
 }
 
 fn real() -> Option<&'static str> {
