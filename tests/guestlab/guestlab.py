@@ -1234,10 +1234,17 @@ def save_results(res, kernel, qemu_version):
     (outdir / "PROVENANCE").write_text(provenance(res, kernel, qemu_version))
 
 
+# Where unpack_qemu72() puts QEMU 7.2, as PROVENANCE names it (the unpacked tree is a cache, not
+# a path anyone else has).
+QEMU72_PLACEHOLDER = "$QEMU_7_2"
+
+
 def relative_to_repo(argv):
-    """The command line with this checkout's absolute prefix removed, so no machine path is kept."""
+    """The command line with this checkout's absolute prefix removed and the unpacked QEMU 7.2
+    tree named by QEMU72_PLACEHOLDER, so no machine path is kept."""
     top = str(HERE.parent.parent) + "/"
-    return [str(a).replace(top, "") for a in argv]
+    unpacked = "tests/guestlab/cache/qemu-7.2/root"
+    return [str(a).replace(top, "").replace(unpacked, QEMU72_PLACEHOLDER) for a in argv]
 
 
 def provenance(res, kernel, qemu_version):
@@ -1253,7 +1260,8 @@ def provenance(res, kernel, qemu_version):
         f"kernel package: {kernel.package} ({kernel.deb.name})",
         f"kernel (guest /proc/version): {res.info.get('kernel', '?')}",
         f"kernel command line (guest /proc/cmdline): {res.info.get('cmdline', '?')}",
-        "qemu command line (paths relative to the repository):",
+        "qemu command line (paths relative to the repository; $QEMU_7_2 is QEMU 7.2 as"
+        " tests/guestlab/guestlab.py unpack_qemu72() unpacks it):",
         "  " + shlex.join(relative_to_repo(b.cmdline)),
         "modules loaded by /init: " + ", ".join(f"{k}={v}" for k, v in res.modules.items()),
         f"boot wall time: {b.wall:.2f} s; guest uptime at /init start: "

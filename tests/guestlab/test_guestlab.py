@@ -214,3 +214,15 @@ class Evaluate(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Provenance(unittest.TestCase):
+    def test_no_machine_path_is_kept(self):
+        top = str(guestlab.HERE.parent.parent)
+        argv = [top + "/tests/guestlab/cache/qemu-7.2/root/usr/bin/qemu-system-x86_64",
+                "-L", top + "/tests/guestlab/cache/qemu-7.2/root/usr/share/qemu",
+                "-kernel", top + "/tests/guestlab/cache/kernel/vmlinux", "-m", "256"]
+        self.assertEqual(guestlab.relative_to_repo(argv),
+                         ["$QEMU_7_2/usr/bin/qemu-system-x86_64", "-L", "$QEMU_7_2/usr/share/qemu",
+                          "-kernel", "tests/guestlab/cache/kernel/vmlinux", "-m", "256"])
+
