@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
+use vcap_core::caps::policy::{DmaPath, Tri};
 use vcap_core::detect::Kind;
-use vcap_core::policy::{DmaPath, Tri};
 use vcap_core::report::Report;
 
 /// Every verdict kind, in the order the metrics list them.

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::json::Layout;
-use vcap_core::capture::Capture;
-use vcap_core::plan::{CPUID_FILE, Scope};
+use vcap_core::detect::systemd;
+use vcap_core::input::capture::Capture;
+use vcap_core::input::plan::{CPUID_FILE, Scope};
+use vcap_core::report::render;
 use vcap_core::report::{self, Report};
-use vcap_core::{render, systemd};
 use vcap_probe::snapshot::{self, SnapshotError};
 use vcap_probe::{Source, SourceError};
 
@@ -155,7 +156,7 @@ pub fn open(root: Option<&Path>) -> Result<Source, Error> {
 /// system has `/proc/cpuinfo`, so such a directory is not a snapshot (a mistyped path, most
 /// likely), and reporting it would read as "not a VM".
 fn found_nothing(src: &Source, cap: &Capture) -> bool {
-    use vcap_core::capture::{CpuidRead, Existence, FileRead, Listing};
+    use vcap_core::input::capture::{CpuidRead, Existence, FileRead, Listing};
     src.is_snapshot()
         && src.recorded_unreadable().is_empty()
         && cap.cpuid == CpuidRead::NotObserved

@@ -488,9 +488,9 @@ fn context(a: &SanitizeArgs, kind: Kind) -> Result<(Context, String), Error> {
 }
 
 fn live_vtd(src: &vcap_probe::Source) -> Result<Host, Error> {
-    use vcap_core::capture::FileRead;
+    use vcap_core::input::capture::FileRead;
     const DIR: &str = "/sys/class/iommu";
-    let read = |p: &str| match src.read_file(p, vcap_core::plan::ATTR_LIMIT) {
+    let read = |p: &str| match src.read_file(p, vcap_core::input::plan::ATTR_LIMIT) {
         FileRead::Data { bytes, .. } => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         FileRead::Absent => Ok(None),
         FileRead::Unreadable(why) => Err(Error::Live("vtd", format!("{p}: {why}"))),
@@ -533,7 +533,7 @@ fn live_vtd(src: &vcap_probe::Source) -> Result<Host, Error> {
 /// CPUID through the probe: executed live, or `cpuid.txt` of a snapshot, in the one text format
 /// the register tables already parse.
 fn live_cpuid(src: &vcap_probe::Source) -> Result<Host, Error> {
-    use vcap_core::capture::CpuidRead;
+    use vcap_core::input::capture::CpuidRead;
     match src.cpuid() {
         CpuidRead::Dump(d) => Ok(input::parse_cpuid_text(&d.to_text(), "live: CPUID")?),
         CpuidRead::NotObserved => Err(Error::Live(

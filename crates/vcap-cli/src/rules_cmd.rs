@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::Args;
-use vcap_core::rules;
+use vcap_core::detect::rules;
 
 /// Arguments of `vcap rules`.
 #[derive(Debug, Args)]

@@ -107,16 +107,17 @@ fn detect_agrees_with_the_report_on_every_fixture() {
 
 #[test]
 fn detection_reads_nothing_the_capability_scope_adds() {
-    use vcap_core::plan::Scope;
+    use vcap_core::input::plan::Scope;
     // Both read a PCI function's modalias in place of its ID files where the snapshot has one
     // (the guests'), and the ID files where it has none: the same evidence either way.
     let modalias = "/sys/bus/pci/devices/*/modalias";
     let mut from_modalias = 0;
     for dir in fixtures() {
         let src = vcap_probe::Source::snapshot(&dir).unwrap();
-        let full = vcap_core::evidence::gather(&vcap_probe::probe_scope(&src, Scope::Full));
+        let full = vcap_core::detect::evidence::gather(&vcap_probe::probe_scope(&src, Scope::Full));
         let src = vcap_probe::Source::snapshot(&dir).unwrap();
-        let detect = vcap_core::evidence::gather(&vcap_probe::probe_scope(&src, Scope::Detect));
+        let detect =
+            vcap_core::detect::evidence::gather(&vcap_probe::probe_scope(&src, Scope::Detect));
         from_modalias += detect.iter().filter(|e| e.source == modalias).count();
         assert_eq!(full, detect, "{}", dir.display());
     }

@@ -3,10 +3,11 @@
 //! and checksum so that the subtable walks (not just the header check) see arbitrary bytes.
 
 use proptest::prelude::*;
-use vcap_core::acpi::{self, AcpiError};
-use vcap_core::capture::{Capture, FileRead};
+use vcap_core::caps::policy;
 use vcap_core::detect::{Kind, Verdict};
-use vcap_core::{interrupts, iommu, pci_config, policy, virtio};
+use vcap_core::input::capture::{Capture, FileRead};
+use vcap_core::parse::acpi::{self, AcpiError};
+use vcap_core::parse::{interrupts, iommu, pci_config, virtio};
 
 /// Wraps `body` in an ACPI header with signature `sig`, the right length and checksum.
 fn table(sig: &[u8; 4], body: &[u8]) -> Vec<u8> {
@@ -165,7 +166,7 @@ proptest! {
         c.files.insert("/proc/interrupts".into(), data(irq.into_bytes()));
         c.dirs.insert(
             "/sys/bus/pci/devices".into(),
-            vcap_core::capture::Listing::Entries(vec![vcap_core::capture::DirEntry {
+            vcap_core::input::capture::Listing::Entries(vec![vcap_core::input::capture::DirEntry {
                 name: "0000:00:01.0".into(),
                 link: None,
             }]),
@@ -173,7 +174,7 @@ proptest! {
         c.files.insert("/sys/bus/pci/devices/0000:00:01.0/config".into(), data(cfg));
         c.dirs.insert(
             "/sys/bus/virtio/devices".into(),
-            vcap_core::capture::Listing::Entries(vec![vcap_core::capture::DirEntry {
+            vcap_core::input::capture::Listing::Entries(vec![vcap_core::input::capture::DirEntry {
                 name: "virtio0".into(),
                 link: Some("../../../devices/pci0000:00/0000:00:01.0/virtio0".into()),
             }]),

@@ -2,11 +2,11 @@
 //! unreadable input is never evidence of bare metal, and the verdict only cites real evidence.
 
 use proptest::prelude::*;
-use vcap_core::capture::{Capture, CpuidRead, DirEntry, FileRead, Listing};
-use vcap_core::cpuid::CpuidDump;
 use vcap_core::detect::Kind;
-use vcap_core::evidence::Suggests;
-use vcap_core::plan::{DMI_DIR, DMI_FIELDS, FILES};
+use vcap_core::detect::evidence::Suggests;
+use vcap_core::input::capture::{Capture, CpuidRead, DirEntry, FileRead, Listing};
+use vcap_core::input::plan::{DMI_DIR, DMI_FIELDS, FILES};
+use vcap_core::parse::cpuid::CpuidDump;
 use vcap_core::report;
 
 fn any_read() -> impl Strategy<Value = FileRead> {
@@ -85,7 +85,7 @@ fn any_capture() -> impl Strategy<Value = Capture> {
                         .map(|(k, r)| {
                             (
                                 k,
-                                vcap_core::cpuid::Regs {
+                                vcap_core::parse::cpuid::Regs {
                                     eax: r[0],
                                     ebx: r[1],
                                     ecx: r[2],
@@ -114,8 +114,8 @@ proptest! {
                 prop_assert!(i < r.evidence.len());
             }
         }
-        let _ = vcap_core::render::human(&r);
-        prop_assert!(vcap_core::systemd::IDS.contains(&r.systemd_id));
+        let _ = vcap_core::report::render::human(&r);
+        prop_assert!(vcap_core::detect::systemd::IDS.contains(&r.systemd_id));
         prop_assert_eq!(r.systemd_id == "none", r.verdict.kind != Kind::VirtualMachine);
     }
 
@@ -126,7 +126,7 @@ proptest! {
             c.files.insert(format!("{DMI_DIR}/{f}"), FileRead::Unreadable(why[i % why.len()].clone()));
         }
         c.cpuid = CpuidRead::Malformed("line 1: junk".into());
-        c.files.insert(vcap_core::plan::SMBIOS_TYPE0.into(), FileRead::Data { bytes: vec![7, 1], truncated: false });
+        c.files.insert(vcap_core::input::plan::SMBIOS_TYPE0.into(), FileRead::Data { bytes: vec![7, 1], truncated: false });
         let r = report::build(&c);
         prop_assert_eq!(r.verdict.kind, Kind::Unknown);
         prop_assert!(r.evidence.iter().all(|e| e.suggests != Suggests::BareMetal));

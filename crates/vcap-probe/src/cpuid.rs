@@ -1,10 +1,10 @@
 //! Executing CPUID on this CPU (x86 only), through raw-cpuid's safe wrapper of the instruction.
 
-use vcap_core::capture::CpuidRead;
-use vcap_core::cpuid::CpuidDump;
+use vcap_core::input::capture::CpuidRead;
+use vcap_core::input::plan::Scope;
+use vcap_core::parse::cpuid::CpuidDump;
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-use vcap_core::cpuid::{HV_BASE_FIRST, Regs};
-use vcap_core::plan::Scope;
+use vcap_core::parse::cpuid::{HV_BASE_FIRST, Regs};
 
 /// How many subleaves a leaf has, from the leaf's own enumeration rule (Intel SDM Vol. 2A CPUID;
 /// the same rules the `cpuid` tool follows): `None` for a leaf without subleaves.
@@ -95,7 +95,7 @@ impl Scan {
             }
             let base = HV_BASE_FIRST + i * 0x100;
             let r = q(base, 0);
-            if vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
+            if vcap_core::parse::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
                 // Hypervisor leaves have no subleaves the dump needs.
                 d.leaves.insert((base, 0), r);
                 for leaf in base + 1..=r.eax.min(base + 0x3f) {
@@ -207,7 +207,7 @@ mod tests {
         for i in 1..=0xffu32 {
             let base = HV_BASE_FIRST + i * 0x100;
             if let Some(&r) = d.leaves.get(&(base, 0)) {
-                assert!(vcap_core::cpuid::HypervisorBase::from_regs(base, r).is_valid());
+                assert!(vcap_core::parse::cpuid::HypervisorBase::from_regs(base, r).is_valid());
             }
         }
     }

@@ -1,14 +1,14 @@
 //! Executes vcap-core's read plan against a [`Source`].
 
-use vcap_core::capture::{Capture, DirEntry, FileRead};
-use vcap_core::plan::{
+use vcap_core::input::capture::{Capture, DirEntry, FileRead};
+use vcap_core::input::plan::{
     ATTR_LIMIT, DMI_DIR, DMI_FIELDS, EXISTS, FILES, LISTS, PCI_CONFIG, PCI_DEVICES, Scope, WALKS,
     WalkSpec,
 };
 
 use std::sync::{Arc, mpsc};
 
-use vcap_core::cpuid::CpuidDump;
+use vcap_core::parse::cpuid::CpuidDump;
 
 use crate::{Source, cpuid};
 
@@ -94,8 +94,10 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
     }
     for spec in FILES.iter().filter(|s| scope.reads(s.path)) {
         let read = src.read_file(spec.path, spec.limit);
-        c.files
-            .insert(spec.path.into(), vcap_core::plan::redact(spec.path, read));
+        c.files.insert(
+            spec.path.into(),
+            vcap_core::input::plan::redact(spec.path, read),
+        );
     }
     for (p, _) in EXISTS {
         c.exists.insert((*p).into(), src.exists(p));
@@ -250,8 +252,8 @@ mod tests {
     /// thread reads, and the CPUID leaves a dump on one thread executes.
     #[test]
     fn the_live_probe_reads_what_one_thread_reads() {
-        let leaves = |r: &vcap_core::capture::CpuidRead| match r {
-            vcap_core::capture::CpuidRead::Dump(d) => d.leaves.keys().copied().collect(),
+        let leaves = |r: &vcap_core::input::capture::CpuidRead| match r {
+            vcap_core::input::capture::CpuidRead::Dump(d) => d.leaves.keys().copied().collect(),
             _ => Vec::new(),
         };
         let keys = |c: &Capture| {

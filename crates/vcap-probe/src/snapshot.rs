@@ -8,8 +8,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use vcap_core::capture::{Capture, CpuidRead, Existence, FileRead, Listing};
-use vcap_core::plan::CPUID_FILE;
+use vcap_core::input::capture::{Capture, CpuidRead, Existence, FileRead, Listing};
+use vcap_core::input::plan::CPUID_FILE;
 
 use crate::Source;
 use crate::source::UNREADABLE_FILE;

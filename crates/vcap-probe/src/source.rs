@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
-use vcap_core::capture::{CpuidRead, DirEntry, Existence, FileRead, Listing};
-use vcap_core::cpuid::CpuidDump;
-use vcap_core::pci_config;
-use vcap_core::plan::CPUID_FILE;
+use vcap_core::input::capture::{CpuidRead, DirEntry, Existence, FileRead, Listing};
+use vcap_core::input::plan::CPUID_FILE;
+use vcap_core::parse::cpuid::CpuidDump;
+use vcap_core::parse::pci_config;
 
 /// Links followed while resolving one path before giving up (Linux's MAXSYMLINKS).
 pub const MAX_LINK_HOPS: usize = 40;
@@ -208,11 +208,11 @@ impl Source {
     /// CPUID: executed when live (x86 only; the whole dump, as `vcap snapshot` stores it), read
     /// from `cpuid.txt` in a snapshot.
     pub fn cpuid(&self) -> CpuidRead {
-        self.cpuid_for(vcap_core::plan::Scope::Snapshot)
+        self.cpuid_for(vcap_core::input::plan::Scope::Snapshot)
     }
 
     /// CPUID as [`Source::cpuid`], executing live only the leaves `scope` needs.
-    pub fn cpuid_for(&self, scope: vcap_core::plan::Scope) -> CpuidRead {
+    pub fn cpuid_for(&self, scope: vcap_core::input::plan::Scope) -> CpuidRead {
         match self {
             Source::Live(_) => crate::cpuid::live(scope),
             Source::Snapshot(s) => s.cpuid(),
@@ -260,7 +260,7 @@ impl Live {
     }
 
     /// Reads only the fields of a config space the parser decodes, each with its own `pread`,
-    /// and keeps them as the [`Parts`](vcap_core::capture::Parts) read, with the readable length (64 bytes without root).
+    /// and keeps them as the [`Parts`](vcap_core::input::capture::Parts) read, with the readable length (64 bytes without root).
     /// In a VM every config access traps to the hypervisor, 11–33 µs each on the development
     /// machine's hosts, so reading 4 KiB whole costs milliseconds per function where the parser
     /// needs a dozen accesses.

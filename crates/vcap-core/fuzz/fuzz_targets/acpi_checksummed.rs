@@ -23,9 +23,9 @@ fuzz_target!(|data: &[u8]| {
     let sum = t.iter().fold(0u8, |a, &b| a.wrapping_add(b));
     t[9] = 0u8.wrapping_sub(sum);
     let r = match pick % 3 {
-        0 => vcap_core::acpi::parse_dmar(&t).map(|_| ()),
-        1 => vcap_core::acpi::parse_ivrs(&t).map(|_| ()),
-        _ => vcap_core::acpi::parse_iort(&t).map(|_| ()),
+        0 => vcap_core::parse::acpi::parse_dmar(&t).map(|_| ()),
+        1 => vcap_core::parse::acpi::parse_ivrs(&t).map(|_| ()),
+        _ => vcap_core::parse::acpi::parse_iort(&t).map(|_| ()),
     };
     if let Err(e) = r {
         assert!(e.offset <= t.len() || e.what.contains("needs"), "{e}");

@@ -1,10 +1,10 @@
-//! Fuzzes `vcap_core::acpi::parse_ivrs` on raw bytes: no panic, no hang, errors inside bounds.
+//! Fuzzes `vcap_core::parse::acpi::parse_ivrs` on raw bytes: no panic, no hang, errors inside bounds.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(e) = vcap_core::acpi::parse_ivrs(data) {
+    if let Err(e) = vcap_core::parse::acpi::parse_ivrs(data) {
         assert!(e.offset <= data.len() || e.what.contains("needs"), "{e}");
     }
 });

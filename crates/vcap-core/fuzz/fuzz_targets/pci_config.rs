@@ -1,10 +1,10 @@
-//! Fuzzes `vcap_core::pci_config::parse` (capability and extended capability walks) on up to
+//! Fuzzes `vcap_core::parse::pci_config::parse` (capability and extended capability walks) on up to
 //! 4 KiB of config space: no panic, no hang, bounded lists; and the parts a `Recording` keeps
 //! (what the live probe stores) parse exactly like the whole space.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vcap_core::pci_config::{self, Recording};
+use vcap_core::parse::pci_config::{self, Recording};
 
 fuzz_target!(|data: &[u8]| {
     let data = &data[..data.len().min(4096)];

@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::capture::Parts;
+use crate::input::capture::Parts;
 
 /// Bytes an unprivileged read of `config` returns (the standard header only).
 pub const UNPRIVILEGED_LEN: usize = 64;

@@ -2,8 +2,8 @@
 //! to be wrong (EC2 and GCE bare metal, Oracle servers, Surface laptops, KVM with Hyper-V
 //! enlightenments, Hyper-V root partitions): those follow from the verdict, not from a special case.
 
+use crate::detect::ids::{Cloud, Hypervisor};
 use crate::detect::{Kind, Verdict};
-use crate::ids::{Cloud, Hypervisor};
 
 /// Every identifier `vcap detect` can print (`systemd-detect-virt --vm`'s list).
 pub const IDS: &[&str] = &[
@@ -52,7 +52,7 @@ pub const CLOUD_IDS: &[(Cloud, &str)] = &[(Cloud::Aws, "amazon"), (Cloud::Gcp, "
 /// The identifier for a verdict. Anything but a VM is `none`, as `systemd-detect-virt --vm`
 /// reports for bare metal and for a non-nested Xen dom0. The hypervisor names it
 /// ([`Hypervisor::systemd_id`]), a product when no hypervisor is known
-/// ([`crate::ids::Product::systemd_id`]).
+/// ([`crate::detect::ids::Product::systemd_id`]).
 pub fn id(v: &Verdict) -> &'static str {
     if v.kind != Kind::VirtualMachine {
         return "none";

@@ -9,10 +9,15 @@
 //!
 //! The hypervisor is named by walking [`PRECEDENCE`], an ordered list of steps, not by control flow.
 
+pub mod evidence;
+pub mod ids;
+pub mod rules;
+pub mod systemd;
+
 use serde::Serialize;
 
-use crate::evidence::{Evidence, Strength, Suggests};
-use crate::ids::{Cloud, Container, Hypervisor, Product};
+use crate::detect::evidence::{Evidence, Strength, Suggests};
+use crate::detect::ids::{Cloud, Container, Hypervisor, Product};
 
 /// Where this OS runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,8 +149,8 @@ pub fn decide_container(ev: &[Evidence], conflicts: &mut Vec<Conflict>) -> Conta
 /// namespace not yet set up), else `setgroups` saying `deny`. `None` when a map could not be
 /// read (a snapshot taken before they were in the plan, or an unreadable file). The files are the
 /// capturing process's own, so a snapshot tells about the process that took it.
-pub fn private_users(c: &crate::capture::Capture) -> Option<bool> {
-    use crate::capture::FileRead;
+pub fn private_users(c: &crate::input::capture::Capture) -> Option<bool> {
+    use crate::input::capture::FileRead;
     for map in ["/proc/self/uid_map", "/proc/self/gid_map"] {
         match c.file(map) {
             FileRead::Absent => {}
@@ -434,7 +439,7 @@ fn name_hypervisor(
     kind: Kind,
     conflicts: &mut Vec<Conflict>,
 ) -> (Option<Hypervisor>, Vec<Hypervisor>) {
-    use crate::evidence::SIGNATURES;
+    use crate::detect::evidence::SIGNATURES;
     let emulated = |h: Hypervisor| {
         SIGNATURES
             .iter()
@@ -608,8 +613,8 @@ fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{Capture, CpuidRead, FileRead};
-    use crate::cpuid::CpuidDump;
+    use crate::input::capture::{Capture, CpuidRead, FileRead};
+    use crate::parse::cpuid::CpuidDump;
 
     /// A capture with leaf 1 (hypervisor bit set), the given signatures at successive bases, and
     /// the given DMI fields.
@@ -646,7 +651,7 @@ mod tests {
     }
 
     fn named(c: &Capture) -> (Option<Hypervisor>, Vec<Hypervisor>) {
-        let (v, _) = decide(&crate::evidence::gather(c));
+        let (v, _) = decide(&crate::detect::evidence::gather(c));
         assert_eq!(v.kind, Kind::VirtualMachine);
         (v.hypervisor, v.presents)
     }
@@ -737,7 +742,7 @@ mod tests {
         );
         put(
             &mut c,
-            crate::plan::SMBIOS_TYPE0,
+            crate::input::plan::SMBIOS_TYPE0,
             type0(if vm_bit { 0x1c } else { 0x0c }),
         );
         c
@@ -745,13 +750,16 @@ mod tests {
 
     #[test]
     fn a_vm_bit_against_a_clear_hypervisor_bit_and_a_hardware_vendor_is_unknown() {
-        let (v, conflicts) = decide(&crate::evidence::gather(&desktop("LENOVO", true)));
+        let (v, conflicts) = decide(&crate::detect::evidence::gather(&desktop("LENOVO", true)));
         assert_eq!(v.kind, Kind::Unknown, "{}", v.summary);
         assert!(!conflicts.is_empty());
         // Without the bit: bare metal. With a vendor that is not hardware-only: the bit decides.
-        let (v, _) = decide(&crate::evidence::gather(&desktop("LENOVO", false)));
+        let (v, _) = decide(&crate::detect::evidence::gather(&desktop("LENOVO", false)));
         assert_eq!(v.kind, Kind::BareMetal);
-        let (v, _) = decide(&crate::evidence::gather(&desktop("Some Integrator", true)));
+        let (v, _) = decide(&crate::detect::evidence::gather(&desktop(
+            "Some Integrator",
+            true,
+        )));
         assert_eq!(v.kind, Kind::VirtualMachine);
     }
 
@@ -764,14 +772,14 @@ mod tests {
             "/sys/class/dmi/id/bios_vendor",
             b"coreboot\n".to_vec(),
         );
-        let (v, _) = decide(&crate::evidence::gather(&c));
+        let (v, _) = decide(&crate::detect::evidence::gather(&c));
         assert_eq!(v.cloud, None);
         put(
             &mut c,
             "/sys/class/dmi/id/product_name",
             b"Google Compute Engine\n".to_vec(),
         );
-        let (v, _) = decide(&crate::evidence::gather(&c));
+        let (v, _) = decide(&crate::detect::evidence::gather(&c));
         assert_eq!(v.cloud, Some(Cloud::Gcp));
     }
 
@@ -803,7 +811,7 @@ mod tests {
             b"Xen\n".to_vec(),
         );
         put(&mut c, "/sys/class/dmi/id/sys_vendor", b"QEMU\n".to_vec());
-        let (v, conflicts) = decide(&crate::evidence::gather(&c));
+        let (v, conflicts) = decide(&crate::detect::evidence::gather(&c));
         assert_eq!(v.kind, Kind::VirtualMachine);
         assert_eq!(v.hypervisor, Some(Hypervisor::Xen), "{}", v.summary);
         assert_eq!(v.product, Some(Product::Qemu));
@@ -813,12 +821,12 @@ mod tests {
     fn exists(c: &mut Capture, paths: &[&str]) {
         for p in paths {
             c.exists
-                .insert(p.to_string(), crate::capture::Existence::File);
+                .insert(p.to_string(), crate::input::capture::Existence::File);
         }
     }
 
     fn container_of(c: &Capture) -> (Option<Container>, usize) {
-        let ev = crate::evidence::gather(c);
+        let ev = crate::detect::evidence::gather(c);
         let mut conflicts = Vec::new();
         let v = decide_container(&ev, &mut conflicts);
         assert_eq!(v.container, v.runtime.is_some());
@@ -858,19 +866,20 @@ mod tests {
     fn pid1s_environment_names_the_container_and_nothing_else_is_kept() {
         let mut c = Capture::default();
         let env = b"HOME=/root\0SECRET=hunter2\0container=lxc\0PATH=/bin\0".to_vec();
-        let kept = crate::plan::redact(
-            crate::evidence::PID1_ENVIRON,
+        let kept = crate::input::plan::redact(
+            crate::detect::evidence::PID1_ENVIRON,
             FileRead::Data {
                 bytes: env,
                 truncated: false,
             },
         );
         assert_eq!(kept.bytes(), Some(&b"container=lxc\0"[..]));
-        c.files.insert(crate::evidence::PID1_ENVIRON.into(), kept);
+        c.files
+            .insert(crate::detect::evidence::PID1_ENVIRON.into(), kept);
         assert_eq!(container_of(&c).0, Some(Container::Lxc));
         // Without the entry nothing is kept at all.
-        let none = crate::plan::redact(
-            crate::evidence::PID1_ENVIRON,
+        let none = crate::input::plan::redact(
+            crate::detect::evidence::PID1_ENVIRON,
             FileRead::Data {
                 bytes: b"A=b\0".to_vec(),
                 truncated: false,
@@ -906,7 +915,7 @@ mod tests {
         exists(&mut c, &["/proc/vz", "/proc/bc"]);
         assert_eq!(container_of(&c).0, None, "the OpenVZ host has both");
         c.exists
-            .insert("/proc/bc".into(), crate::capture::Existence::Absent);
+            .insert("/proc/bc".into(), crate::input::capture::Existence::Absent);
         assert_eq!(container_of(&c).0, Some(Container::Openvz));
 
         let mut c = Capture::default();

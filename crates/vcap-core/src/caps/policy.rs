@@ -18,12 +18,12 @@
 
 use serde::Serialize;
 
+use crate::caps::iofacts::{self, Got, IoFacts, Malformed, PciDev};
 use crate::detect::{Kind, Verdict};
-use crate::interrupts::ChipKind;
-use crate::iofacts::{self, Got, IoFacts, Malformed, PciDev};
-use crate::iommu::{Unit, UnitKind};
-use crate::plan::{ACPI_DMAR, ACPI_IVRS, PCI_DEVICES, PROC_INTERRUPTS};
-use crate::virtio::{self, F_ACCESS_PLATFORM, F_VERSION_1};
+use crate::input::plan::{ACPI_DMAR, ACPI_IVRS, PCI_DEVICES, PROC_INTERRUPTS};
+use crate::parse::interrupts::ChipKind;
+use crate::parse::iommu::{Unit, UnitKind};
+use crate::parse::virtio::{self, F_ACCESS_PLATFORM, F_VERSION_1};
 
 /// A verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -399,7 +399,7 @@ fn decide_ir(io: &IoFacts, verdict: &Verdict) -> InterruptRemapping {
             if verdict_ir == Tri::Unknown
                 && !d.intr_remap
                 && io.ivrs.get().is_none()
-                && verdict.hypervisor != Some(crate::ids::Hypervisor::Hyperv) =>
+                && verdict.hypervisor != Some(crate::detect::ids::Hypervisor::Hyperv) =>
         {
             reasons.insert(
                 0,
@@ -517,7 +517,7 @@ fn drhd_coverage(io: &IoFacts) -> Vec<String> {
                 .filter(|s| s.kind == 3 || s.kind == 4)
                 .map(|s| format!("{} id {}", s.kind_name, s.enumeration_id))
                 .collect();
-            if h.flags & crate::acpi::DRHD_INCLUDE_ALL != 0 {
+            if h.flags & crate::parse::acpi::DRHD_INCLUDE_ALL != 0 {
                 what.push(
                     "every device of its segment not listed elsewhere (INCLUDE_PCI_ALL)".into(),
                 );
@@ -902,7 +902,7 @@ fn decide_pasid(io: &IoFacts) -> PasidReadiness {
                 }
             }
             // All 256 bytes of a function without extended space (conventional PCI): no PASID.
-            Some(c) if c.len == crate::pci_config::CFG_SPACE_SIZE => {}
+            Some(c) if c.len == crate::parse::pci_config::CFG_SPACE_SIZE => {}
             _ => dev_unknown += 1,
         }
     }
@@ -969,7 +969,7 @@ pub fn decide(io: &IoFacts, verdict: &Verdict) -> Capabilities {
 }
 
 /// Gathers the facts of a capture and decides.
-pub fn build(c: &crate::capture::Capture, verdict: &Verdict) -> Capabilities {
+pub fn build(c: &crate::input::capture::Capture, verdict: &Verdict) -> Capabilities {
     decide(&iofacts::gather(c), verdict)
 }
 
@@ -977,8 +977,8 @@ pub fn build(c: &crate::capture::Capture, verdict: &Verdict) -> Capabilities {
 mod tests {
     //! The decision table over synthetic captures: each test sets the few inputs a branch needs.
     use super::*;
-    use crate::capture::{Capture, DirEntry, FileRead, Listing};
     use crate::detect::Verdict;
+    use crate::input::capture::{Capture, DirEntry, FileRead, Listing};
 
     fn verdict(kind: Kind) -> Verdict {
         Verdict {
@@ -1238,7 +1238,7 @@ mod tests {
 
     #[test]
     fn a_dmar_without_intr_remap_proves_no_remapping() {
-        use crate::acpi::tests::{dmar_body, table};
+        use crate::parse::acpi::tests::{dmar_body, table};
         let with =
             |flags: u8| B::default().file(ACPI_DMAR, &table(b"DMAR", &dmar_body(flags), b"INTEL "));
         // /proc/interrupts not captured: INTR_REMAP = 0 still decides.
@@ -1254,7 +1254,7 @@ mod tests {
         );
         // Hyper-V remaps without a DMAR flag (hyperv-iommu.c), and an AMD IVRS has its own.
         let mut v = verdict(Kind::VirtualMachine);
-        v.hypervisor = Some(crate::ids::Hypervisor::Hyperv);
+        v.hypervisor = Some(crate::detect::ids::Hypervisor::Hyperv);
         assert_eq!(
             build(&with(0x00).0, &v).interrupt_remapping.verdict,
             Tri::Unknown

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cpuid::CpuidDump;
+use crate::parse::cpuid::CpuidDump;
 
 /// The outcome of reading one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,8 +160,8 @@ static ABSENT_DIR: Listing = Listing::Absent;
 /// the machine.
 fn check_planned(path: &str) {
     debug_assert!(
-        crate::plan::planned(path),
-        "{path} is not in the read plan (crates/vcap-core/src/plan.rs): the probe never reads it"
+        crate::input::plan::planned(path),
+        "{path} is not in the read plan (crates/vcap-core/src/input/plan.rs): the probe never reads it"
     );
 }
 

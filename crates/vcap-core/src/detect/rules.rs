@@ -4,7 +4,7 @@
 //! docs equal to the rows).
 //!
 //! ```
-//! let catalog = vcap_core::rules::catalog();
+//! let catalog = vcap_core::detect::rules::catalog();
 //! // Every evidence item's `rule` is a listed id.
 //! assert!(catalog.detection.iter().any(|r| r.id == "cpuid.hypervisor-bit"));
 //! assert_eq!(catalog.naming.last().map(|s| s.step), Some("unidentified"));
@@ -12,8 +12,10 @@
 
 use serde::Serialize;
 
+use crate::detect::evidence::{
+    Identity, RULES, Rule, SIGNATURES, Strength, Suggests, VM_BIT_SETTERS,
+};
 use crate::detect::{CLOUD_HYPERVISORS, PRECEDENCE, PRESENTS, SAME_GUEST};
-use crate::evidence::{Identity, RULES, Rule, SIGNATURES, Strength, Suggests, VM_BIT_SETTERS};
 
 /// One detection rule row, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,7 +62,7 @@ pub struct SignatureRow {
     /// The 12 bytes as text (NULs as `\0`).
     pub signature: String,
     /// The hypervisor it names.
-    pub hypervisor: crate::ids::Hypervisor,
+    pub hypervisor: crate::detect::ids::Hypervisor,
     /// Whether other hypervisors present this interface too.
     pub emulated_by_others: bool,
     /// Where it is defined.
@@ -338,7 +340,7 @@ mod tests {
 
     #[test]
     fn the_committed_docs_hold_the_generated_tables() {
-        let doc = include_str!("../../../docs/detection.md");
+        let doc = include_str!("../../../../docs/detection.md");
         let (b, e) = DOC_MARKERS;
         let start = doc.find(b).expect("begin marker") + b.len();
         let end = doc.find(e).expect("end marker");

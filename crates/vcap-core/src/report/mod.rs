@@ -1,14 +1,16 @@
 //! The report: verdict, evidence, conflicts and what could not be read, as one value with a
 //! versioned JSON schema (docs/report-schema.md). Built from a [`Capture`] by a pure function.
 
+pub mod render;
+
 use serde::Serialize;
 
-use crate::capture::{Capture, CpuidRead, FileRead, Listing};
+use crate::caps::policy::{self, Capabilities};
+use crate::detect::evidence::{self, Evidence, Suggests};
+use crate::detect::systemd;
 use crate::detect::{self, Conflict, ContainerVerdict, Verdict};
-use crate::evidence::{self, Evidence, Suggests};
-use crate::plan;
-use crate::policy::{self, Capabilities};
-use crate::systemd;
+use crate::input::capture::{Capture, CpuidRead, FileRead, Listing};
+use crate::input::plan;
 
 /// The JSON schema version. Bumped on any incompatible change; additions keep it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -55,7 +57,7 @@ pub struct Report {
 }
 
 /// What `vcap detect` needs, without the capability decisions, from a capture of
-/// [`crate::plan::Scope::Detect`].
+/// [`crate::input::plan::Scope::Detect`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detection {
     /// The machine layer.

@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
+use crate::caps::policy::Tri;
 use crate::detect::Kind;
-use crate::evidence::{Strength, Suggests};
-use crate::policy::Tri;
+use crate::detect::evidence::{Strength, Suggests};
 use crate::report::Report;
 
 fn tag(s: Suggests) -> &'static str {

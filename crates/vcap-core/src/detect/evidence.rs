@@ -5,9 +5,9 @@
 //! or CPUID coordinate it read and the raw value it rests on.
 //!
 //! ```
-//! use vcap_core::capture::{Capture, CpuidRead};
-//! use vcap_core::cpuid::CpuidDump;
-//! use vcap_core::evidence::{gather, Suggests};
+//! use vcap_core::input::capture::{Capture, CpuidRead};
+//! use vcap_core::parse::cpuid::CpuidDump;
+//! use vcap_core::detect::evidence::{gather, Suggests};
 //!
 //! // CPUID of a KVM guest: leaf 1 with ECX[31] set, and KVM's signature at 0x40000000.
 //! let dump = CpuidDump::parse(
@@ -26,12 +26,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::capture::{Capture, CpuidRead};
-use crate::cpuid::{CpuidDump, HypervisorBase};
-use crate::dmi::{self, VendorKind};
-use crate::ids::{Cloud, Container, Hypervisor, Product};
-use crate::plan::{DMI_DIR, PCI_DEVICES, PCI_MODALIAS, SMBIOS_TYPE0};
-use crate::smbios::{self, SmbiosError, Type0, VmBit};
+use crate::detect::ids::{Cloud, Container, Hypervisor, Product};
+use crate::input::capture::{Capture, CpuidRead};
+use crate::input::plan::{DMI_DIR, PCI_DEVICES, PCI_MODALIAS, SMBIOS_TYPE0};
+use crate::parse::cpuid::{CpuidDump, HypervisorBase};
+use crate::parse::dmi::{self, VendorKind};
+use crate::parse::smbios::{self, SmbiosError, Type0, VmBit};
 
 /// What an observation points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -165,7 +165,7 @@ pub enum Reg {
 }
 
 impl Reg {
-    fn of(self, r: crate::cpuid::Regs) -> u32 {
+    fn of(self, r: crate::parse::cpuid::Regs) -> u32 {
         match self {
             Reg::Eax => r.eax,
             Reg::Ebx => r.ebx,
@@ -613,7 +613,7 @@ pub const RULES: &[Rule] = &[
 
 const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
 const WSL_REF: &str = "Microsoft/WSL issue 423 (the \"official\" way); systemd PRs 11932, 15325, 15614 (case-sensitive: Microsoft's own cloud kernels say \"microsoft\")";
-/// PID 1's environment (only its `container=` entry is kept: [`crate::plan::redact`]).
+/// PID 1's environment (only its `container=` entry is kept: [`crate::input::plan::redact`]).
 pub const PID1_ENVIRON: &str = "/proc/1/environ";
 const PODMAN_FILE: &str = "/run/.containerenv";
 const DOCKER_FILE: &str = "/.dockerenv";
@@ -740,7 +740,7 @@ impl<'c> Facts<'c> {
             c,
             dump,
             bases: dump.map(CpuidDump::hypervisor_bases).unwrap_or_default(),
-            dmi: crate::plan::DMI_FIELDS
+            dmi: crate::input::plan::DMI_FIELDS
                 .iter()
                 .map(|&f| (f, c.text(&format!("{DMI_DIR}/{f}"))))
                 .collect(),
@@ -1091,8 +1091,8 @@ impl Signal {
                 }
             }
             IommuBit { file, bit } => {
-                for e in c.listing(crate::plan::IOMMU_CLASS).entries() {
-                    let path = format!("{}/{}/{file}", crate::plan::IOMMU_CLASS, e.name);
+                for e in c.listing(crate::input::plan::IOMMU_CLASS).entries() {
+                    let path = format!("{}/{}/{file}", crate::input::plan::IOMMU_CLASS, e.name);
                     let Some(text) = c.text(&path) else { continue };
                     match u64::from_str_radix(text.trim().trim_start_matches("0x"), 16) {
                         Ok(v) if v & (1 << bit) != 0 => {
@@ -1202,7 +1202,9 @@ impl Signal {
             VirtioTransport(_) => "/sys/bus/virtio/devices (links)".into(),
             BusDevices(dir) => format!("{dir} (listing)"),
             AcpiHid(_) => "/sys/bus/acpi/devices (listing)".into(),
-            IommuBit { file, bit } => format!("{}/*/{file} bit {bit}", crate::plan::IOMMU_CLASS),
+            IommuBit { file, bit } => {
+                format!("{}/*/{file} bit {bit}", crate::input::plan::IOMMU_CLASS)
+            }
             AcpiOem { table, .. } => {
                 format!("/sys/firmware/acpi/tables/{table} header bytes 10..24")
             }
@@ -1658,7 +1660,7 @@ pub fn virtio_transport(link: Option<&str>) -> VirtioTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::FileRead;
+    use crate::input::capture::FileRead;
 
     fn with_cpuinfo(text: &str) -> Capture {
         let mut c = Capture::default();
@@ -1778,7 +1780,7 @@ mod tests {
         let mut c = Capture::default();
         let mut entries = Vec::new();
         for (addr, alias, ids) in DEV_MACHINE_PCI {
-            entries.push(crate::capture::DirEntry {
+            entries.push(crate::input::capture::DirEntry {
                 name: addr.to_string(),
                 link: Some(format!("../../../devices/pci0000:00/{addr}")),
             });
@@ -1802,7 +1804,7 @@ mod tests {
         }
         c.dirs.insert(
             PCI_DEVICES.into(),
-            crate::capture::Listing::Entries(entries),
+            crate::input::capture::Listing::Entries(entries),
         );
         c
     }

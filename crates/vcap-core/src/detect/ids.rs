@@ -3,7 +3,7 @@
 //! systemd-detect-virt id), so a misspelt name does not compile and `vcap rules` can list them.
 //!
 //! ```
-//! use vcap_core::ids::{Cloud, Hypervisor};
+//! use vcap_core::detect::ids::{Cloud, Hypervisor};
 //! assert_eq!(Hypervisor::Hyperv.id(), "hyperv");
 //! assert_eq!(Hypervisor::Hyperv.systemd_id(), "microsoft");
 //! assert_eq!(Hypervisor::from_id("kvm"), Some(Hypervisor::Kvm));
@@ -243,7 +243,10 @@ mod tests {
         assert_eq!(Hypervisor::from_id("KVM"), None);
         for c in Container::ALL {
             assert_eq!(Container::from_id(c.id()), Some(*c));
-            assert!(crate::systemd::CONTAINER_IDS.contains(&c.id()), "{c:?}");
+            assert!(
+                crate::detect::systemd::CONTAINER_IDS.contains(&c.id()),
+                "{c:?}"
+            );
         }
         // systemd's container_table has no openvz or container-other: those are not names a
         // container manager gives itself.
@@ -255,10 +258,13 @@ mod tests {
     #[test]
     fn every_systemd_id_is_one_systemd_knows() {
         for h in Hypervisor::ALL {
-            assert!(crate::systemd::IDS.contains(&h.systemd_id()), "{h:?}");
+            assert!(
+                crate::detect::systemd::IDS.contains(&h.systemd_id()),
+                "{h:?}"
+            );
         }
         for p in Product::ALL.iter().filter_map(|p| p.systemd_id()) {
-            assert!(crate::systemd::IDS.contains(&p), "{p}");
+            assert!(crate::detect::systemd::IDS.contains(&p), "{p}");
         }
     }
 }

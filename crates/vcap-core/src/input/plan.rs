@@ -130,7 +130,7 @@ pub const FILES: &[FileSpec] = &[
         "\"deny\" in a user namespace whose creator dropped setgroups",
     ),
     f(
-        crate::evidence::PID1_ENVIRON,
+        crate::detect::evidence::PID1_ENVIRON,
         "PID 1's container= variable, which names the container manager (needs CAP_SYS_PTRACE; only that entry is kept)",
     ),
     FileSpec {
@@ -231,10 +231,13 @@ pub const EXISTS: &[(&str, &str)] = &[
 
 /// What the probe keeps of a file it read: everything, but for PID 1's environment, of which
 /// only the `container=` entry is kept (the rest can hold secrets, and a snapshot is shared).
-pub fn redact(path: &str, read: crate::capture::FileRead) -> crate::capture::FileRead {
-    use crate::capture::FileRead;
+pub fn redact(
+    path: &str,
+    read: crate::input::capture::FileRead,
+) -> crate::input::capture::FileRead {
+    use crate::input::capture::FileRead;
     match read {
-        FileRead::Data { bytes, truncated } if path == crate::evidence::PID1_ENVIRON => {
+        FileRead::Data { bytes, truncated } if path == crate::detect::evidence::PID1_ENVIRON => {
             let kept: Vec<u8> = bytes
                 .split(|b| *b == 0)
                 .find(|e| e.starts_with(b"container="))
@@ -384,7 +387,7 @@ impl Scope {
 pub const CPUID_FILE: &str = "cpuid.txt";
 
 /// Whether the plan reads `path` at all: a file row, a DMI field, an existence check, a listed
-/// directory, a walk directory or a file or link inside one of its entries. [`crate::capture`]
+/// directory, a walk directory or a file or link inside one of its entries. [`crate::input::capture`]
 /// checks every lookup against it in debug builds, so a rule naming a path the probe never
 /// reads fails its tests instead of reading as "absent".
 pub fn planned(path: &str) -> bool {

@@ -6,16 +6,16 @@
 
 use serde::Serialize;
 
-use crate::acpi::{self, Dmar, Iort, Ivrs};
-use crate::capture::{Capture, FileRead};
-use crate::interrupts::{self, Chip};
-use crate::iommu::{self, Unit, UnitKind};
-use crate::pci_config::{self, Config};
-use crate::plan::{
+use crate::input::capture::{Capture, FileRead};
+use crate::input::plan::{
     ACPI_DMAR, ACPI_IORT, ACPI_IVRS, IOMMU_CLASS, IOMMU_GROUPS, PCI_DEVICES, PROC_INTERRUPTS,
     VIRTIO_DEVICES,
 };
-use crate::virtio::{self, Features};
+use crate::parse::acpi::{self, Dmar, Iort, Ivrs};
+use crate::parse::interrupts::{self, Chip};
+use crate::parse::iommu::{self, Unit, UnitKind};
+use crate::parse::pci_config::{self, Config};
+use crate::parse::virtio::{self, Features};
 
 /// An input that exists but does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -270,7 +270,7 @@ pub fn gather(c: &Capture) -> IoFacts {
     // first IOMMU driver. (It also keeps fixtures honest: git stores no empty directory.)
     let units_listed = !matches!(
         c.listing(IOMMU_CLASS),
-        crate::capture::Listing::Unreadable(_)
+        crate::input::capture::Listing::Unreadable(_)
     );
     for e in c.listing(IOMMU_CLASS).entries() {
         let p = |f: &str| format!("{IOMMU_CLASS}/{}/{f}", e.name);
@@ -375,7 +375,7 @@ pub fn gather(c: &Capture) -> IoFacts {
         // The IDs from config space, else those sysfs shows (malformed ones are evidence already).
         let (vendor, device) = match &config {
             Some(cfg) => (Some(cfg.vendor), Some(cfg.device)),
-            None => crate::evidence::pci_function(c, &e.name, &mut Vec::new())
+            None => crate::detect::evidence::pci_function(c, &e.name, &mut Vec::new())
                 .map_or((None, None), |f| (Some(f.ids.vendor), Some(f.ids.device))),
         };
         pci.push(PciDev {
@@ -440,7 +440,7 @@ pub fn gather(c: &Capture) -> IoFacts {
             features,
             device_type: c
                 .text(&format!("{base}/device"))
-                .and_then(|s| crate::evidence::sysfs_hex16(&s)),
+                .and_then(|s| crate::detect::evidence::sysfs_hex16(&s)),
         });
     }
 
@@ -460,7 +460,7 @@ pub fn gather(c: &Capture) -> IoFacts {
         pci,
         pci_listed: !matches!(
             c.listing(PCI_DEVICES),
-            crate::capture::Listing::Unreadable(_)
+            crate::input::capture::Listing::Unreadable(_)
         ),
         virtio,
         groups,

@@ -1,0 +1,5 @@
+//! Stage 4, capabilities: [`iofacts`] gathers the interrupt, IOMMU and device facts from a capture;
+//! [`policy`] grants a capability only when every layer beneath positively advertises it.
+
+pub mod iofacts;
+pub mod policy;
