@@ -132,6 +132,20 @@ pub enum Personality {
     /// `systemd-detect-virt`: `vcap detect` with its options, and exit status 1 for every error
     /// (systemd-detect-virt's convention).
     SystemdDetectVirt,
+    /// `virt-what`: its facts, one a line, with its options (`--help`, `--version`,
+    /// `--test-root=DIR`) and exit statuses (0 whether or not anything was found, 1 for an error).
+    VirtWhat,
+}
+
+impl Personality {
+    /// The name errors are prefixed with, and how they exit: vcap's own (2), or the tool's (1).
+    pub fn error_style(self) -> (&'static str, u8) {
+        match self {
+            Personality::Vcap => ("vcap", 2),
+            Personality::SystemdDetectVirt => ("systemd-detect-virt", 1),
+            Personality::VirtWhat => ("virt-what", 1),
+        }
+    }
 }
 
 /// The personality of a command line: the file name of its first word.
@@ -142,6 +156,7 @@ pub fn invoked_as(args: &[OsString]) -> Personality {
         .and_then(|n| n.to_str());
     match name {
         Some("systemd-detect-virt") => Personality::SystemdDetectVirt,
+        Some("virt-what") => Personality::VirtWhat,
         _ => Personality::Vcap,
     }
 }
@@ -161,6 +176,9 @@ where
     T: Into<OsString> + Clone,
 {
     let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if invoked_as(&args) == Personality::VirtWhat {
+        return Ok(probe_cmd::run_virt_what(&args[1..], out)?);
+    }
     if invoked_as(&args) == Personality::SystemdDetectVirt {
         // `systemd-detect-virt ARGS` is `vcap detect ARGS`.
         args.splice(0..1.min(args.len()), ["vcap".into(), "detect".into()]);

@@ -20,13 +20,13 @@ fn main() -> ExitCode {
     let result = result.and_then(|code| flushed.map(|()| code).map_err(vcap_cli::CliError::from));
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) if personality == vcap_cli::Personality::SystemdDetectVirt => {
-            eprintln!("systemd-detect-virt: {e}");
-            ExitCode::FAILURE
-        }
         Err(e) => {
-            eprintln!("vcap: {e}");
-            ExitCode::from(e.exit_code())
+            let (name, code) = personality.error_style();
+            eprintln!("{name}: {e}");
+            match personality {
+                vcap_cli::Personality::Vcap => ExitCode::from(e.exit_code()),
+                _ => ExitCode::from(code),
+            }
         }
     }
 }

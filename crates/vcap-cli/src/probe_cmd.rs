@@ -66,6 +66,9 @@ pub enum Error {
     /// The option cannot be answered here; the message says why.
     #[error("{0}")]
     Unsupported(&'static str),
+    /// virt-what's command line was wrong (its own message).
+    #[error("{0}")]
+    VirtWhat(String),
     /// The chroot check could not read a root.
     #[error("failed to check for a chroot() environment: {0}")]
     Chroot(String),
@@ -283,6 +286,72 @@ pub fn run_detect(
         writeln!(out, "{id}")?;
     }
     Ok(code)
+}
+
+/// `virt-what`'s usage text (its `--help`), with what vcap adds.
+const VIRT_WHAT_USAGE: &str = "virt-what [options]
+Options:
+  --help          Display this help
+  --version       Display version and exit
+  --test-root=DIR Read a vcap snapshot directory instead of this system
+(vcap answering as virt-what: the facts come from vcap's verdict; see `vcap --help`)
+";
+
+/// `virt-what [OPTIONS]`: the facts of vcap's verdict in virt-what's words, one a line, outermost
+/// first; exit 0 whether or not anything was found. Options as virt-what 1.25 takes them, read in
+/// order: `--help`, `-v`/`--version`, `--test-root=DIR` (virt-what's own way to read another
+/// tree: here a snapshot), `--`; anything else is an error naming it.
+pub fn run_virt_what(args: &[std::ffi::OsString], out: &mut dyn Write) -> Result<u8, Error> {
+    let mut root: Option<PathBuf> = None;
+    let mut rest = args.iter();
+    for a in rest.by_ref() {
+        let text = a.to_string_lossy();
+        match text.as_ref() {
+            "--help" => {
+                out.write_all(VIRT_WHAT_USAGE.as_bytes())?;
+                return Ok(0);
+            }
+            "-v" | "--version" => {
+                writeln!(out, "{}", env!("CARGO_PKG_VERSION"))?;
+                return Ok(0);
+            }
+            "--" => break,
+            t if t.starts_with("--test-root=") => {
+                let dir = &t["--test-root=".len()..];
+                if dir.is_empty() {
+                    return Err(Error::VirtWhat(
+                        "--test-root option requires a value".into(),
+                    ));
+                }
+                // The directory keeps its bytes (not UTF-8 included): strip the option's prefix
+                // from the OsStr itself.
+                use std::os::unix::ffi::OsStrExt;
+                let raw = &a.as_bytes()["--test-root=".len()..];
+                root = Some(PathBuf::from(std::ffi::OsStr::from_bytes(raw)));
+            }
+            // virt-what's parser names every other word so, operands included.
+            t => return Err(Error::VirtWhat(format!("unrecognized option '{t}'"))),
+        }
+    }
+    if let Some(op) = rest.next() {
+        return Err(Error::VirtWhat(format!(
+            "extra operand '{}'",
+            op.to_string_lossy()
+        )));
+    }
+    // A bad tree is named by the option that gave it.
+    let as_test_root = |e: Error| match e {
+        Error::Root { dir, why } => {
+            Error::VirtWhat(format!("--test-root={}: {why}", shell_quote(&dir)))
+        }
+        e => e,
+    };
+    let src = open(root.as_deref()).map_err(as_test_root)?;
+    let cap = probe(&src, Scope::Detect, root.as_deref()).map_err(as_test_root)?;
+    for fact in report::detect_only(&cap).virt_what() {
+        writeln!(out, "{fact}")?;
+    }
+    Ok(0)
 }
 
 /// Whether `/` is another directory than PID 1's root (systemd's `running_in_chroot()`: the

@@ -204,3 +204,118 @@ fn private_users_in_a_real_user_namespace_agrees_with_systemd() {
     }
     assert_eq!(probe.status.code(), Some(0), "inside a user namespace");
 }
+
+/// A link named `virt-what` to the vcap binary, made once for the tests of this file.
+fn linked_virt_what() -> PathBuf {
+    static LINK: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LINK.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("vcap-dropin-vw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = dir.join("virt-what");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(vcap(), &link).unwrap();
+        link
+    })
+    .clone()
+}
+
+/// The real virt-what (Debian's 1.25), when this runs as root: it refuses to run otherwise.
+fn real_virt_what() -> Option<&'static str> {
+    let path = ["/usr/sbin/virt-what", "/usr/bin/virt-what"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let o = Command::new(path).output().ok()?;
+    if String::from_utf8_lossy(&o.stderr).contains("must be run as root") {
+        return None;
+    }
+    Some(path)
+}
+
+/// Linked as `virt-what`, vcap prints virt-what's facts for this machine (here `kvm` then
+/// `docker`: a container on a KVM guest) with its exit statuses, and rejects what virt-what
+/// rejects with the same message.
+#[test]
+fn linked_as_virt_what_it_answers_as_virt_what_does() {
+    let Some(real) = real_virt_what() else {
+        eprintln!("skipped: no virt-what here, or not root (virt-what runs only as root)");
+        return;
+    };
+    let link = linked_virt_what();
+    let mut diffs = Vec::new();
+    for args in [
+        &[][..],
+        &["--"],
+        &["--bogus"],
+        &["x"],
+        &["--test-root="],
+        &["-q"],
+    ] {
+        let want = Command::new(real).args(args).output().unwrap();
+        let got = Command::new(&link).args(args).output().unwrap();
+        let failed = want.status.code() != Some(0);
+        // A failing virt-what's message is its whole standard error; a working one's standard
+        // error carries its tools' complaints (cat: /proc/1/environ: Permission denied), which
+        // vcap has none of.
+        if want.stdout != got.stdout
+            || want.status.code() != got.status.code()
+            || (failed && want.stderr != got.stderr)
+        {
+            diffs.push(format!(
+                "{args:?}: virt-what {:?} {:?} exit {:?}; vcap {:?} {:?} exit {:?}",
+                String::from_utf8_lossy(&want.stdout),
+                String::from_utf8_lossy(&want.stderr).trim(),
+                want.status.code(),
+                String::from_utf8_lossy(&got.stdout),
+                String::from_utf8_lossy(&got.stderr).trim(),
+                got.status.code(),
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// `--test-root=DIR` (virt-what's way to read another tree) reads a snapshot; `--help` and
+/// `--version` exit 0 at once, whatever follows.
+#[test]
+fn virt_what_reads_snapshots_and_answers_help_and_version() {
+    let link = linked_virt_what();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    for (dir, want) in [
+        ("qemu10-q35", "qemu\n"),
+        ("qemu10-arm64-virt-smmuv3", "qemu\n"),
+        ("qemu10-s390x-ccw", "ibm_systemz\nibm_systemz-kvm\n"),
+    ] {
+        let root = fixtures.join(dir);
+        let o = Command::new(&link)
+            .arg(format!("--test-root={}", root.display()))
+            .output()
+            .unwrap();
+        assert_eq!(
+            (String::from_utf8_lossy(&o.stdout).as_ref(), o.status.code()),
+            (want, Some(0)),
+            "{dir}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = Command::new(&link)
+        .args(["--version", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let o = Command::new(&link).args(["--help", "x"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("virt-what [options]\n"));
+    let o = Command::new(&link)
+        .arg("--test-root=/nonexistent-vcap-test")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .starts_with("virt-what: --test-root=/nonexistent-vcap-test: ")
+    );
+}

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod ids;
 pub mod rules;
 pub mod systemd;
+pub mod virt_what;
 
 use serde::Serialize;
 

@@ -66,9 +66,17 @@ pub struct Detection {
     pub vm_id: &'static str,
     /// The container layer.
     pub container: ContainerVerdict,
+    /// The evidence both rest on.
+    pub evidence: Vec<Evidence>,
 }
 
 impl Detection {
+    /// virt-what's facts for these layers, outermost first
+    /// ([`crate::detect::virt_what`]).
+    pub fn virt_what(&self) -> Vec<&'static str> {
+        crate::detect::virt_what::facts(&self.verdict, &self.container, &self.evidence)
+    }
+
     /// The innermost layer's identifier, as `systemd-detect-virt` without options prints it:
     /// the container's when in one, else the machine's.
     pub fn innermost_id(&self) -> &'static str {
@@ -90,6 +98,7 @@ pub fn detect_only(c: &Capture) -> Detection {
         verdict,
         vm_id,
         container,
+        evidence,
     }
 }
 
