@@ -198,10 +198,7 @@ pub fn run_report(
     use crate::Format;
     let r = report(root)?;
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
-            writeln!(out)?;
-        }
+        Format::Json => crate::json::write(out, crate::json::REPORT, &r, Layout::Pretty)?,
         Format::Text => out.write_all(render::human(&r).as_bytes())?,
         Format::Prometheus => out.write_all(crate::fleet::prometheus(&r).as_bytes())?,
         Format::Facts => {
@@ -275,13 +272,13 @@ pub fn run_detect(
     };
     let code = u8::from(id == "none");
     if json {
-        let v = serde_json::json!({
-            "schema_version": report::SCHEMA_VERSION,
-            "systemd_id": id,
-            "kind": d.verdict.kind.as_str(),
-            "container": d.container.runtime.map(|c| c.id()),
-        });
-        writeln!(out, "{v}")?;
+        let body = crate::json::Detect {
+            systemd_id: id,
+            kind: d.verdict.kind.as_str(),
+            vm: d.vm_id,
+            container: d.container.systemd_id,
+        };
+        crate::json::write(out, crate::json::DETECT, &body, Layout::Line)?;
     } else if !a.quiet {
         writeln!(out, "{id}")?;
     }

@@ -1,5 +1,6 @@
-//! The report: verdict, evidence, conflicts and what could not be read, as one value with a
-//! versioned JSON schema (docs/report-schema.md). Built from a [`Capture`] by a pure function.
+//! The report: the machine and container layers, evidence, conflicts and what could not be read,
+//! as one value (`vcap --json` prints it as `vcap.report/1`, docs/report-schema.md). Built from a
+//! [`Capture`] by a pure function.
 
 pub mod render;
 
@@ -11,9 +12,6 @@ use crate::detect::systemd;
 use crate::detect::{self, Conflict, ContainerVerdict, Verdict};
 use crate::input::capture::{Capture, CpuidRead, FileRead, Listing};
 use crate::input::plan;
-
-/// The JSON schema version. Bumped on any incompatible change; additions keep it.
-pub const SCHEMA_VERSION: u32 = 1;
 
 /// An input that exists but could not be read, or was not observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,10 +36,10 @@ pub struct HostCapability {
 /// The full report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
-    /// [`SCHEMA_VERSION`].
-    pub schema_version: u32,
-    /// Where this OS runs.
+    /// Where this OS runs: the machine layer.
     pub verdict: Verdict,
+    /// The container layer above it: whether this OS runs in a container, and which runtime.
+    pub container: ContainerVerdict,
     /// The systemd-detect-virt identifier of the machine layer (`systemd-detect-virt --vm`).
     pub systemd_id: &'static str,
     /// Every piece of evidence.
@@ -105,7 +103,8 @@ pub fn detect_only(c: &Capture) -> Detection {
 /// Builds the report for a capture.
 pub fn build(c: &Capture) -> Report {
     let evidence = evidence::gather(c);
-    let (verdict, conflicts) = detect::decide(&evidence);
+    let (verdict, mut conflicts) = detect::decide(&evidence);
+    let container = detect::decide_container(&evidence, &mut conflicts);
     let systemd_id = systemd::id(&verdict);
     let host = HostCapability {
         can_host_vms: evidence.iter().any(|e| e.suggests == Suggests::CanHostVms),
@@ -127,8 +126,8 @@ pub fn build(c: &Capture) -> Report {
         evidence::malformed("capabilities.input", m.source.clone(), raw, m.error.clone())
     }));
     Report {
-        schema_version: SCHEMA_VERSION,
         verdict,
+        container,
         systemd_id,
         evidence,
         conflicts,

@@ -40,6 +40,15 @@ pub fn human(r: &Report) -> String {
     let _ = writeln!(s, "Verdict: {head}");
     let _ = writeln!(s, "  {}", r.verdict.summary);
     let _ = writeln!(s, "  systemd-detect-virt id: {}", r.systemd_id);
+    match r.container.runtime {
+        Some(c) => {
+            let _ = writeln!(s, "Container: {} ({})", c.name(), r.container.systemd_id);
+        }
+        None => {
+            let _ = writeln!(s, "Container: none");
+        }
+    }
+    let _ = writeln!(s, "  {}", r.container.summary);
     if r.host.can_host_vms {
         let _ = writeln!(
             s,
@@ -48,7 +57,7 @@ pub fn human(r: &Report) -> String {
     }
     let _ = writeln!(s, "\nEvidence ({}):", r.evidence.len());
     for (i, e) in r.evidence.iter().enumerate() {
-        let mark = if r.verdict.decided_by.contains(&i) {
+        let mark = if r.verdict.decided_by.contains(&i) || r.container.decided_by.contains(&i) {
             "*"
         } else {
             " "
@@ -73,7 +82,7 @@ pub fn human(r: &Report) -> String {
             );
         }
     }
-    let _ = writeln!(s, "\n* = decided the verdict");
+    let _ = writeln!(s, "\n* = decided the verdict (machine or container)");
     capabilities(&mut s, r);
     s
 }
