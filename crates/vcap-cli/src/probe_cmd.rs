@@ -199,7 +199,10 @@ pub fn run_report(
     let r = report(root)?;
     match format {
         Format::Json => crate::json::write(out, crate::json::REPORT, &r, Layout::Pretty)?,
-        Format::Text => out.write_all(render::human(&r).as_bytes())?,
+        Format::Text => {
+            let text = render::wrap(&render::human(&r), crate::stream::width());
+            out.write_all(text.as_bytes())?;
+        }
         Format::Prometheus => out.write_all(crate::fleet::prometheus(&r).as_bytes())?,
         Format::Facts => {
             let facts = crate::fleet::facts(&r);
