@@ -1,8 +1,8 @@
 //! Real containers, started here, with the real systemd-detect-virt and virt-what inside the same
 //! container as the oracle: a root directory is assembled from this machine's binaries (vcap,
 //! systemd-detect-virt, virt-what with busybox, its CPUID helper and dmidecode, each with its
-//! shared libraries) and entered with systemd-nspawn (Debian's `systemd-container`), with
-//! bubblewrap, and with a plain chroot (where `-r` must say yes). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
+//! shared libraries) and entered with systemd-nspawn (Debian's `systemd-container`), Podman (with
+//! runc), bubblewrap, and a plain chroot (where `-r` must say yes). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
 //! the real tools print, with the same exit status. A runtime that cannot start here is skipped
 //! and says why; `scripts/setup` installs both on a fresh machine.
 
@@ -79,6 +79,11 @@ fn rootfs() -> Option<&'static Path> {
         ] {
             std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).unwrap();
         }
+        std::fs::write(
+            root.with_extension("containers.conf"),
+            "[containers]\ndefault_ulimits = []\n",
+        )
+        .unwrap();
         Some(root)
     })
     .as_deref()
@@ -148,6 +153,35 @@ const RUNTIMES: &[Runtime] = &[
             .map(|s| s.to_string())
             .chain([root.display().to_string()])
             .collect()
+        },
+    },
+    Runtime {
+        // Last: Podman writes /run/.containerenv into the root directory, which the others would
+        // then see (systemd reads it, virt-what does not). Podman on this machine's cgroup v1
+        // hierarchy: runc with cgroupfs, vfs storage in a
+        // private directory, the root directory as the container's (`--rootfs`, no image), and
+        // a containers.conf without Podman's default ulimits (above this container's hard ones).
+        name: "podman (runc, --rootfs)",
+        enter: |root| {
+            let aside = |what: &str| root.with_extension(what).display().to_string();
+            vec![
+                "env".into(),
+                format!("CONTAINERS_CONF={}", aside("containers.conf")),
+                "podman".into(),
+                "--root".into(),
+                aside("podman-storage"),
+                "--runroot".into(),
+                aside("podman-run"),
+                "--runtime".into(),
+                "runc".into(),
+                "--cgroup-manager=cgroupfs".into(),
+                "--storage-driver=vfs".into(),
+                "run".into(),
+                "--rm".into(),
+                "--network=none".into(),
+                "--rootfs".into(),
+                root.display().to_string(),
+            ]
         },
     },
 ];
@@ -254,5 +288,10 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
         eprintln!("skipped: no container runtime could start here");
     }
     let _ = std::fs::remove_dir_all(root);
+    for aside in ["containers.conf", "podman-storage", "podman-run"] {
+        let p = root.with_extension(aside);
+        let _ = std::fs::remove_dir_all(&p);
+        let _ = std::fs::remove_file(&p);
+    }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
