@@ -428,7 +428,7 @@ _vcap() {
                     return 0
                     ;;
                 --hypervisor)
-                    COMPREPLY=($(compgen -W "old new new-rejecting" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "old new new-rejecting hyper-v" -- "${cur}"))
                     return 0
                     ;;
                 --hardware)

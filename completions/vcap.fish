@@ -83,7 +83,8 @@ complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subc
 new\t'Initialises vIR, detects the hypercall, asks to switch'"
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from run" -l hypervisor -d 'Hypervisor generation (ignored on bare metal)' -r -f -a "old\t'No hypercall; traps MSI/MSI-X writes'
 new\t'Grants the switch when it can'
-new-rejecting\t'Implements the hypercall, rejects every switch'"
+new-rejecting\t'Implements the hypercall, rejects every switch'
+hyper-v\t'Implements the hypercall in Hyper-V\'s root partition: mappings through HVCALL_MAP/UNMAP_DEVICE_INTERRUPT, deferred until the device is attached'"
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from run" -l hardware -d 'Hardware interrupt remapping' -r -f -a "no-ir\t'No IR unit'
 ir\t'A VT-d-style IR unit'"
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from run" -l env -d 'Bare metal or guest' -r -f -a "bare-metal\t'The OS owns the hardware'
