@@ -41,7 +41,8 @@ pub struct SanitizeArgs {
     #[arg(long = "vm-flag", value_name = "FLAG")]
     pub vm_flags: Vec<String>,
     /// Print the guest registers in a VMM's own format instead of the report: `firecracker`
-    /// (a custom CPU template, CPUID only).
+    /// (a custom CPU template), `libvirt` (a `<cpu>` element) or `qemu` (a `-cpu` value); CPUID
+    /// only.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub emit: Option<Emit>,
     /// HOST is the raw struct the kernel wrote for IOMMU_GET_HW_INFO of this type (the bytes at
@@ -123,6 +124,11 @@ fn hw_info_notes(h: &vcap_regs::hwinfo::HwInfo) -> Vec<String> {
 pub enum Emit {
     /// A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps).
     Firecracker,
+    /// A libvirt domain `<cpu>` element: the richest libvirt model every feature of which the
+    /// CPU has, and its other features as `require` (libvirt 9.0's feature and model names).
+    Libvirt,
+    /// A QEMU `-cpu` value: the same model, `+feature` with QEMU's names, and `enforce`.
+    Qemu,
 }
 
 /// Writes `regs` in the `emit` format.
@@ -140,6 +146,23 @@ fn emit_native(out: &mut dyn Write, emit: Emit, regs: &RegSet) -> Result<(), Err
                 "{}",
                 serde_json::to_string_pretty(&t).unwrap_or_default()
             )?;
+        }
+        Emit::Libvirt | Emit::Qemu => {
+            let name = if emit == Emit::Libvirt {
+                "libvirt"
+            } else {
+                "qemu"
+            };
+            let def = vcap_regs::libvirt::CpuDef::from_regset(regs)
+                .map_err(|e| Error::Usage(format!("--emit {name}: {e}")))?;
+            if emit == Emit::Libvirt {
+                write!(out, "{}", def.to_xml())?;
+            } else {
+                let q = def
+                    .to_qemu()
+                    .map_err(|e| Error::Usage(format!("--emit qemu: {e}")))?;
+                writeln!(out, "{q}")?;
+            }
         }
     }
     Ok(())
@@ -162,7 +185,8 @@ pub struct BaselineArgs {
     #[arg(value_name = "HOST")]
     pub hosts: Vec<PathBuf>,
     /// Print the baseline profile in a VMM's own format instead of the report: `firecracker`
-    /// (a custom CPU template, CPUID only).
+    /// (a custom CPU template), `libvirt` (a `<cpu>` element: the richest common named model and
+    /// the other common features) or `qemu` (a `-cpu` value); CPUID only.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub emit: Option<Emit>,
 }

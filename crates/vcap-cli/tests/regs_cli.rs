@@ -1039,3 +1039,50 @@ fn compare_vmm_speaks_qemus_words() {
         "{err}"
     );
 }
+
+#[test]
+fn emit_libvirt_and_qemu_name_the_richest_common_model() {
+    let a = fixture("libvirt/Xeon-Gold-6148.txt");
+    let b = fixture("libvirt/Xeon-Platinum-8268.txt");
+    let v = json(&["baseline", &a, &b, "--json"]);
+    let profile = vcap_regs::input::parse_hosts(&v["profile"].to_string(), "profile")
+        .unwrap()
+        .remove(0)
+        .regs;
+    let want: std::collections::BTreeSet<&str> = vcap_regs::libvirt::features_of(&profile)
+        .unwrap()
+        .iter()
+        .map(|f| f.name)
+        .collect();
+    let (code, xml) = run(&["baseline", &a, &b, "--emit", "libvirt"]);
+    assert_eq!(code, 0, "{xml}");
+    // libvirt's own baseline of this pair (tests/libvirt_peer.rs) names Broadwell.
+    assert!(
+        xml.contains("<model fallback='forbid'>Broadwell</model>"),
+        "{xml}"
+    );
+    let def = vcap_regs::libvirt::CpuDef::parse_xml(&xml).unwrap();
+    assert_eq!(def.feature_names().unwrap(), want);
+    let (code, q) = run(&["baseline", &a, &b, "--emit", "qemu"]);
+    assert_eq!(code, 0, "{q}");
+    assert!(
+        q.starts_with("Broadwell,+") && q.trim_end().ends_with(",enforce"),
+        "{q}"
+    );
+    let def = vcap_regs::libvirt::CpuDef::parse_qemu(q.trim_end()).unwrap();
+    assert_eq!(def.feature_names().unwrap(), want);
+    // Not CPUID: a clear error.
+    let (code, out) = run(&[
+        "sanitize",
+        &fixture("smmuv3-qemu-default.json"),
+        "--emit",
+        "qemu",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains(
+            "--emit qemu: libvirt and QEMU CPU definitions are x86 CPUID; this is arm_smmuv3"
+        ),
+        "{out}"
+    );
+}
