@@ -1086,3 +1086,30 @@ fn emit_libvirt_and_qemu_name_the_richest_common_model() {
         "{out}"
     );
 }
+
+#[test]
+fn a_libvirt_cpu_is_a_host_file() {
+    let a = fixture("libvirt/Xeon-Gold-6148.txt");
+    let b = fixture("libvirt/Xeon-Platinum-8268.txt");
+    let (code, xml) = run(&["baseline", &a, &b, "--emit", "libvirt"]);
+    assert_eq!(code, 0, "{xml}");
+    let guest = tmp("guest-cpu.xml", &xml);
+    // The pair's libvirt CPU runs on either of the pair...
+    let v = json(&["compare", &guest, &a, "--json"]);
+    assert_eq!(v["result"], "subset", "{v}");
+    // ...not on a Broadwell host (no AVX-512).
+    let (code, out) = run(&["compare", &guest, &fixture("libvirt/Xeon-E5-2650-v4.txt")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("AVX512F"), "{out}");
+    // A model vcap cannot read is named.
+    let bad = tmp(
+        "sky.xml",
+        "<cpu mode='custom'><model>Skylake-Server</model><vendor>Intel</vendor></cpu>\n",
+    );
+    let (code, out) = run(&["compare", &bad, &a]);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("sky.xml: feature `arat` is not representable"),
+        "{out}"
+    );
+}

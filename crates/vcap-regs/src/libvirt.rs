@@ -335,7 +335,10 @@ impl CpuDef {
 
     /// The CPUID registers the definition sets: its vendor in leaf 0 and every feature bit. A
     /// `<cpu>` carries no numeric fields (address sizes, XSAVE sizes, signature): those stay 0.
-    /// A feature vcap cannot place ([`Feature::position`]) is an error naming it.
+    /// A `higher-safe` field libvirt has no name for (`FDP_EXCPTN_ONLY`, `ZERO_FCS_FDS`,
+    /// `RTM_ALWAYS_ABORT`: bits that promise less when set) is set, its least capable value — the
+    /// definition makes no promise there. A feature vcap cannot place ([`Feature::position`]) is
+    /// an error naming it.
     pub fn to_regset(&self) -> Result<RegSet, LibvirtError> {
         let mut set = RegSet::zero(Kind::X86Cpuid);
         if let Some(v) = &self.vendor {
@@ -356,6 +359,16 @@ impl CpuDef {
                 .position()
                 .ok_or_else(|| LibvirtError::Unrepresentable(name.into(), describe(f.loc)))?;
             set.regs[r] |= m;
+        }
+        let t = Kind::X86Cpuid.table();
+        for f in t.fields {
+            if f.rule == crate::model::Rule::HigherSafe
+                && !FEATURES.iter().any(
+                    |x| matches!(x.position(), Some((r, m)) if r == f.reg && m & f.reg_mask() != 0),
+                )
+            {
+                set.regs[f.reg] |= f.reg_mask();
+            }
         }
         Ok(set)
     }
