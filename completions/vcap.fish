@@ -75,7 +75,7 @@ libvirt\t'A libvirt domain `<cpu>` element: the richest libvirt model every feat
 qemu\t'A QEMU `-cpu` value: the same model, `+feature` with QEMU\'s names, and `enforce`'"
 complete -c vcap -n "__fish_vcap_using_subcommand baseline" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_using_subcommand baseline" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vcap -n "__fish_vcap_using_subcommand compare" -l vmm -d 'Instead of vcap\'s rules, report what this VMM would refuse, in its check order and words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU\'s IDRs), iommufd-tegra241-cmdqv, qemu-intel-iommu-x-flts' -r
+complete -c vcap -n "__fish_vcap_using_subcommand compare" -l vmm -d 'Instead of vcap\'s rules, report what this VMM would refuse, in its check order and words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU\'s IDRs), iommufd-tegra241-cmdqv, qemu-intel-iommu-x-flts, cloud-hypervisor-virtio-iommu (PROFILE: cloud-hypervisor\'s VmConfig JSON; HOST: the host VT-d or SMMUv3)' -r
 complete -c vcap -n "__fish_vcap_using_subcommand compare" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_using_subcommand compare" -s h -l help -d 'Print help'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and not __fish_seen_subcommand_from run check help" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'

@@ -202,7 +202,8 @@ pub struct CompareArgs {
     pub host: PathBuf,
     /// Instead of vcap's rules, report what this VMM would refuse, in its check order and
     /// words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU's IDRs), iommufd-tegra241-cmdqv,
-    /// qemu-intel-iommu-x-flts.
+    /// qemu-intel-iommu-x-flts, cloud-hypervisor-virtio-iommu (PROFILE: cloud-hypervisor's
+    /// VmConfig JSON; HOST: the host VT-d or SMMUv3).
     #[arg(long, value_name = "NAME")]
     pub vmm: Option<String>,
 }
@@ -710,6 +711,12 @@ pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8,
 /// 1 when it does not (superset or incompatible).
 pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
     stdin_once([&a.profile, &a.host])?;
+    if a.vmm.as_deref() == Some(vcap_regs::vmm::CLOUD_HYPERVISOR) {
+        return compare_cloud_hypervisor(a, json, out);
+    }
+    if let Some(name) = &a.vmm {
+        vmm_profile(name)?;
+    }
     let p = one_profile(&a.profile)?;
     let h = one_profile(&a.host)?;
     if let Some(name) = &a.vmm {
@@ -725,6 +732,65 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
     Ok(if c.verdict.runs() { 0 } else { 1 })
 }
 
+/// `vcap compare --vmm cloud-hypervisor-virtio-iommu VMCONFIG HOST`: VMCONFIG is
+/// cloud-hypervisor's own `VmConfig` JSON; exit 0 when nothing would fail, 1 otherwise.
+fn compare_cloud_hypervisor(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    use vcap_regs::vmm::{CLOUD_HYPERVISOR, CLOUD_HYPERVISOR_SOURCE};
+    let path = a.profile.display().to_string();
+    let text = if a.profile.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|source| Error::Io {
+                path: "stdin".into(),
+                source,
+            })?;
+        s
+    } else {
+        std::fs::read_to_string(&a.profile).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?
+    };
+    let cfg = vcap_regs::vmm::parse_cloud_hypervisor_config(&text)
+        .map_err(|e| Error::Usage(format!("{path}: {e}")))?;
+    let h = one_profile(&a.host)?;
+    let refusals = vcap_regs::vmm::check_cloud_hypervisor(&cfg, &h.regs)
+        .map_err(|e| Error::Usage(format!("--vmm {CLOUD_HYPERVISOR}: {e}")))?;
+    let v = serde_json::json!({
+        "schema": "vcap.compare-vmm/1",
+        "vmm": CLOUD_HYPERVISOR,
+        "source": CLOUD_HYPERVISOR_SOURCE,
+        "accepts": refusals.is_empty(),
+        "checks": 3,
+        "virtio_iommu": cfg.iommu,
+        "iommu_address_width_bits": cfg.address_width_bits,
+        "refusals": refusals,
+    });
+    let mut text = String::new();
+    match refusals.first() {
+        None if !cfg.iommu => text.push_str(&format!(
+            "{CLOUD_HYPERVISOR}: the VM has no virtio-iommu (no `iommu: true`, no iommu_segments): nothing to check\n"
+        )),
+        None => text.push_str(&format!(
+            "{CLOUD_HYPERVISOR}: accepts the host (virtio-iommu input range {} bits; 3 checks of {CLOUD_HYPERVISOR_SOURCE})\n",
+            cfg.address_width_bits
+        )),
+        Some(first) => {
+            text.push_str(&format!("{CLOUD_HYPERVISOR}: {}\n", first.message));
+            for r in &refusals {
+                text.push_str(&format!(
+                    "  check {} {:<34} host {} guest {}: {}\n",
+                    r.order, r.field, r.host, r.guest, r.message
+                ));
+            }
+            text.push_str(&format!("(checks from {CLOUD_HYPERVISOR_SOURCE})\n"));
+        }
+    }
+    emit(out, json, &v, &text)?;
+    Ok(if refusals.is_empty() { 0 } else { 1 })
+}
+
 /// `vcap compare --vmm NAME`: exit 0 when the VMM would accept the host, 1 when it would refuse.
 fn compare_vmm(
     name: &str,
@@ -733,18 +799,34 @@ fn compare_vmm(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let vmm = vcap_regs::vmm::profile(name).ok_or_else(|| {
+    let vmm = vmm_profile(name)?;
+    let refusals = vcap_regs::vmm::check(vmm, &p.regs, &h.regs)
+        .map_err(|e| Error::Usage(format!("--vmm {name}: {e}")))?;
+    vmm_report(vmm, &refusals, json, out)
+}
+
+/// The register-file profile `--vmm NAME` names, or a usage error listing every name.
+fn vmm_profile(name: &str) -> Result<&'static vcap_regs::vmm::VmmProfile, Error> {
+    vcap_regs::vmm::profile(name).ok_or_else(|| {
         Error::Usage(format!(
-            "--vmm {name}: unknown (expected one of: {})",
+            "--vmm {name}: unknown (expected one of: {}, {})",
             vcap_regs::vmm::PROFILES
                 .iter()
                 .map(|p| p.name)
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            vcap_regs::vmm::CLOUD_HYPERVISOR
         ))
-    })?;
-    let refusals = vcap_regs::vmm::check(vmm, &p.regs, &h.regs)
-        .map_err(|e| Error::Usage(format!("--vmm {name}: {e}")))?;
+    })
+}
+
+/// Prints a register-file profile's refusals; exit 0 when there are none.
+fn vmm_report(
+    vmm: &vcap_regs::vmm::VmmProfile,
+    refusals: &[vcap_regs::vmm::Refusal],
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     let v = serde_json::json!({
         "schema": "vcap.compare-vmm/1",
         "vmm": vmm.name,
@@ -766,7 +848,7 @@ fn compare_vmm(
                 "{}: refuses the host: {}\n",
                 vmm.name, first.message
             ));
-            for r in &refusals {
+            for r in refusals {
                 text.push_str(&format!(
                     "  check {:>2} {:<14} host {:#x} vIOMMU {:#x}: {}\n",
                     r.order, r.field, r.host, r.guest, r.message

@@ -1113,3 +1113,41 @@ fn a_libvirt_cpu_is_a_host_file() {
         "{out}"
     );
 }
+
+#[test]
+fn compare_vmm_cloud_hypervisor_reads_its_vm_config() {
+    let cfg = tmp(
+        "vm.json",
+        r#"{"cpus": {"boot_vcpus": 4}, "devices": [{"path": "/sys/bus/pci/devices/0000:01:00.0", "iommu": true}]}"#,
+    );
+    let host = fixture("vtd-xeon-utcs-lake.json");
+    let (code, out) = run(&[
+        "compare",
+        "--vmm",
+        "cloud-hypervisor-virtio-iommu",
+        &cfg,
+        &host,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("set --platform iommu_address_width=48"),
+        "{out}"
+    );
+    let ok = tmp(
+        "vm42.json",
+        r#"{"devices": [{"path": "/d", "iommu": true}], "platform": {"iommu_address_width_bits": 42}}"#,
+    );
+    let v = json(&[
+        "compare",
+        "--vmm",
+        "cloud-hypervisor-virtio-iommu",
+        &ok,
+        &host,
+        "--json",
+    ]);
+    assert_eq!(v["accepts"], true, "{v}");
+    assert_eq!(v["iommu_address_width_bits"], 42);
+    let (code, out) = run(&["compare", "--vmm", "nope", &ok, &host]);
+    assert_eq!(code, 2);
+    assert!(out.contains("cloud-hypervisor-virtio-iommu"), "{out}");
+}

@@ -15,6 +15,9 @@
 //!   `iommu_hw_info_arm_smmuv3`, and the VMM limits the emulated vSMMU's IDR1.CMDQS): the vSMMU's
 //!   IDR1.CMDQS must not exceed the host's. Outside the SMMUv3 baseline list, so only this profile
 //!   checks it (an emulated queue in guest memory has no such bound).
+//! * `cloud-hypervisor-virtio-iommu` ([`check_cloud_hypervisor`]): cloud-hypervisor's
+//!   virtio-iommu, from its own `VmConfig` JSON rather than a register file: its width check in
+//!   `vmm/src/config.rs`, then the host aperture the kernel enforces when the guest maps.
 
 use crate::model::{Kind, RegSet};
 
@@ -244,6 +247,163 @@ pub fn check(vmm: &VmmProfile, guest: &RegSet, host: &RegSet) -> Result<Vec<Refu
                 host: h,
                 guest: g,
                 message,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The name `compare --vmm` takes for cloud-hypervisor's virtual IOMMU.
+pub const CLOUD_HYPERVISOR: &str = "cloud-hypervisor-virtio-iommu";
+
+/// Where the cloud-hypervisor profile's checks come from (read at cloud-hypervisor
+/// ae44c2971c83dd2b1bd704fa81102ec0dec4e7d4).
+pub const CLOUD_HYPERVISOR_SOURCE: &str = "cloud-hypervisor vmm/src/config.rs PlatformConfig::validate() and virtio-devices/src/iommu.rs Iommu::new(); the host bound is the kernel's IOMMU domain aperture (drivers/iommu/intel/iommu.c paging_domain_alloc(), arm-smmu-v3.c arm_smmu_domain_finalise())";
+
+/// What cloud-hypervisor's VM configuration says about its virtual IOMMU: the parts of its
+/// `VmConfig` JSON (the `vm.create` API body, `vmm/src/vm_config.rs`) the checks read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChIommu {
+    /// Whether the VM has a virtio-iommu: `iommu`, any device, disk or network with `iommu:
+    /// true`, or `platform.iommu_segments` (each makes cloud-hypervisor create one).
+    pub iommu: bool,
+    /// `platform.iommu_address_width_bits` (default 64, `DEFAULT_IOMMU_ADDRESS_WIDTH_BITS`).
+    pub address_width_bits: u64,
+}
+
+/// Reads the parts of a cloud-hypervisor `VmConfig` JSON the profile needs (other keys are
+/// cloud-hypervisor's and ignored).
+pub fn parse_cloud_hypervisor_config(text: &str) -> Result<ChIommu, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not a cloud-hypervisor VmConfig: {e}"))?;
+    let obj = v
+        .as_object()
+        .ok_or("not a cloud-hypervisor VmConfig: expected a JSON object")?;
+    let flag = |x: &serde_json::Value| x.get("iommu").and_then(serde_json::Value::as_bool);
+    let mut iommu = flag(&v).unwrap_or(false);
+    for key in [
+        "disks",
+        "net",
+        "devices",
+        "pmem",
+        "fs",
+        "vdpa",
+        "vsock",
+        "user_devices",
+    ] {
+        match obj.get(key) {
+            Some(serde_json::Value::Array(a)) => iommu |= a.iter().any(|d| flag(d) == Some(true)),
+            Some(d @ serde_json::Value::Object(_)) => iommu |= flag(d) == Some(true),
+            _ => {}
+        }
+    }
+    let platform = v.get("platform");
+    if let Some(serde_json::Value::Array(segs)) = platform.and_then(|p| p.get("iommu_segments")) {
+        // Every device on these PCI segments sits behind the virtio-iommu.
+        iommu |= !segs.is_empty();
+    }
+    let address_width_bits = match v
+        .get("platform")
+        .and_then(|p| p.get("iommu_address_width_bits"))
+    {
+        None => 64,
+        Some(w) => w.as_u64().ok_or_else(|| {
+            format!("platform.iommu_address_width_bits: expected an integer, found {w}")
+        })?,
+    };
+    Ok(ChIommu {
+        iommu,
+        address_width_bits,
+    })
+}
+
+/// The IOVA width the host kernel's IOMMU domain accepts, from the host IOMMU's registers, with
+/// the field that bounds it: VT-d `min(MGAW + 1, widest SAGAW level)` (39, 48 or 57 bits), one
+/// bit less when scalable mode with first-stage translation (`ECAP.SMTS`, `ECAP.FSTS`) lets the
+/// kernel use a first-stage domain (its aperture skips the canonical bit N-1); SMMUv3 stage 1:
+/// 52 bits with `IDR5.VAX`, else 48. `None` for register files without such a bound here.
+pub fn host_iova_bits(host: &RegSet) -> Option<(u64, &'static str)> {
+    let t = host.kind.table();
+    let get = |name: &str| t.field(name).map(|f| f.get(host.regs[f.reg]));
+    match host.kind {
+        Kind::IntelVtd => {
+            let mgaw = get("CAP.MGAW")? + 1;
+            let sagaw = get("CAP.SAGAW")?;
+            let levels = [(3u64, 57u64), (2, 48), (1, 39)]
+                .iter()
+                .find(|(bit, _)| sagaw & (1 << bit) != 0)
+                .map_or(0, |(_, w)| *w);
+            let (mut w, mut field) = if levels < mgaw {
+                (levels, "CAP.SAGAW")
+            } else {
+                (mgaw, "CAP.MGAW")
+            };
+            if get("ECAP.SMTS")? == 1 && get("ECAP.FSTS")? == 1 && w > 0 {
+                w -= 1;
+                field = "ECAP.FSTS";
+            }
+            Some((w, field))
+        }
+        Kind::ArmSmmuV3 => Some((if get("IDR5.VAX")? == 1 { 52 } else { 48 }, "IDR5.VAX")),
+        _ => None,
+    }
+}
+
+/// What cloud-hypervisor refuses, then what its virtio-iommu would fail at run time on `host`,
+/// in that order: (1) `PlatformConfig::validate()`: the address width must be at most 64
+/// (cloud-hypervisor's words); (2) the guest's IOVAs reach `2^width - 1` (`input_range`, or the
+/// whole 64-bit space when the width is 64 and no range is advertised), and every one the guest
+/// maps for a VFIO device becomes a host IOMMU mapping, so the host domain's aperture must cover
+/// it — cloud-hypervisor does not check this; the kernel fails the map when the guest first uses
+/// such an IOVA; (3) the virtio-iommu page size mask is 4 KiB | 2 MiB, so an SMMUv3 host must
+/// have the 4 KiB granule.
+pub fn check_cloud_hypervisor(cfg: &ChIommu, host: &RegSet) -> Result<Vec<Refusal>, String> {
+    let mut out = Vec::new();
+    if cfg.address_width_bits > 64 {
+        out.push(Refusal {
+            order: 1,
+            field: "platform.iommu_address_width_bits",
+            host: 64,
+            guest: cfg.address_width_bits,
+            message: format!(
+                "IOMMU address width in bits ({}) should be less than or equal to 64",
+                cfg.address_width_bits
+            ),
+        });
+        return Ok(out);
+    }
+    if !cfg.iommu {
+        return Ok(out);
+    }
+    let Some((bits, field)) = host_iova_bits(host) else {
+        return Err(format!(
+            "{CLOUD_HYPERVISOR} checks a host VT-d or SMMUv3; this host is {}",
+            host.kind
+        ));
+    };
+    if cfg.address_width_bits > bits {
+        out.push(Refusal {
+            order: 2,
+            field,
+            host: bits,
+            guest: cfg.address_width_bits,
+            message: format!(
+                "not a cloud-hypervisor check: the host IOMMU domain maps IOVAs below 2^{bits}, the virtio-iommu lets the guest use IOVAs up to 2^{} - 1, so the kernel fails the DMA map of a passed-through device once the guest uses one above; set --platform iommu_address_width={bits}",
+                cfg.address_width_bits
+            ),
+        });
+    }
+    if host.kind == Kind::ArmSmmuV3 {
+        let t = host.kind.table();
+        if let Some(f) = t.field("IDR5.GRAN4K")
+            && f.get(host.regs[f.reg]) == 0
+        {
+            out.push(Refusal {
+                order: 3,
+                field: "IDR5.GRAN4K",
+                host: 0,
+                guest: 1,
+                message: "not a cloud-hypervisor check: the virtio-iommu page size mask is 4 KiB | 2 MiB and the host SMMUv3 has no 4 KiB granule, so the guest's 4 KiB mappings cannot be made".into(),
             });
         }
     }
