@@ -124,10 +124,12 @@ fn hw_info_notes(h: &vcap_regs::hwinfo::HwInfo) -> Vec<String> {
 pub enum Emit {
     /// A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps).
     Firecracker,
-    /// A libvirt domain `<cpu>` element: the richest libvirt model every feature of which the
-    /// CPU has, and its other features as `require` (libvirt 9.0's feature and model names).
+    /// CPUID: a libvirt domain `<cpu>` element (the richest libvirt model every feature of which
+    /// the CPU has, and its other features as `require`). SMMUv3 or VT-d: the `<iommu>` element
+    /// with the fleet-safe settings.
     Libvirt,
-    /// A QEMU `-cpu` value: the same model, `+feature` with QEMU's names, and `enforce`.
+    /// CPUID: a QEMU `-cpu` value (the same model, `+feature` with QEMU's names, `enforce`).
+    /// SMMUv3 or VT-d: the `-device arm-smmuv3,…` / `intel-iommu,…` value.
     Qemu,
 }
 
@@ -146,6 +148,23 @@ fn emit_native(out: &mut dyn Write, emit: Emit, regs: &RegSet) -> Result<(), Err
                 "{}",
                 serde_json::to_string_pretty(&t).unwrap_or_default()
             )?;
+        }
+        Emit::Libvirt | Emit::Qemu if regs.kind != Kind::X86Cpuid => {
+            let name = if emit == Emit::Libvirt {
+                "libvirt"
+            } else {
+                "qemu"
+            };
+            let v = vcap_regs::vmm::viommu_settings(regs)
+                .map_err(|e| Error::Usage(format!("--emit {name}: {e}")))?;
+            if emit == Emit::Libvirt {
+                write!(out, "{}", v.to_libvirt())?;
+            } else {
+                writeln!(out, "-device {}", v.to_qemu())?;
+            }
+            for n in &v.notes {
+                eprintln!("note: {n}");
+            }
         }
         Emit::Libvirt | Emit::Qemu => {
             let name = if emit == Emit::Libvirt {

@@ -1071,17 +1071,17 @@ fn emit_libvirt_and_qemu_name_the_richest_common_model() {
     );
     let def = vcap_regs::libvirt::CpuDef::parse_qemu(q.trim_end()).unwrap();
     assert_eq!(def.feature_names().unwrap(), want);
-    // Not CPUID: a clear error.
+    // Neither CPUID nor a vIOMMU QEMU models from registers: a clear error.
     let (code, out) = run(&[
         "sanitize",
-        &fixture("smmuv3-qemu-default.json"),
+        &fixture("amd-zen-desktop.json"),
         "--emit",
         "qemu",
     ]);
     assert_eq!(code, 2);
     assert!(
         out.contains(
-            "--emit qemu: libvirt and QEMU CPU definitions are x86 CPUID; this is arm_smmuv3"
+            "--emit qemu: fleet-safe vIOMMU settings are for arm_smmuv3 and intel_vtd, not amd"
         ),
         "{out}"
     );
@@ -1150,4 +1150,31 @@ fn compare_vmm_cloud_hypervisor_reads_its_vm_config() {
     let (code, out) = run(&["compare", "--vmm", "nope", &ok, &host]);
     assert_eq!(code, 2);
     assert!(out.contains("cloud-hypervisor-virtio-iommu"), "{out}");
+}
+
+#[test]
+fn emit_fleet_safe_viommu_settings() {
+    let (code, out) = run(&[
+        "baseline",
+        &fixture("smmuv3-arm-fvp-base.json"),
+        "--emit",
+        "qemu",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "-device arm-smmuv3,accel=on,ril=off,ats=on,oas=48,ssidsize=20\n"
+    );
+    let (code, out) = run(&[
+        "baseline",
+        &fixture("vtd-intel-m50fcp-sapphire-rapids.json"),
+        &fixture("vtd-xeon-utcs-lake.json"),
+        "--emit",
+        "libvirt",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("<iommu model='intel'>\n  <driver aw_bits='48'"),
+        "{out}"
+    );
 }

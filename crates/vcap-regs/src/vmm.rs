@@ -409,3 +409,178 @@ pub fn check_cloud_hypervisor(cfg: &ChIommu, host: &RegSet) -> Result<Vec<Refusa
     }
     Ok(out)
 }
+
+/// One fleet-safe virtual IOMMU setting: a property a VMM takes, its value, and the host field
+/// (after the fleet's baseline) that bounds it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Setting {
+    /// QEMU's `-device` property (`hw/arm/smmuv3.c` `smmuv3_properties`, `hw/i386/intel_iommu.c`
+    /// `vtd_properties`, `hw/i386/x86-iommu.c` `x86_iommu_properties`).
+    pub qemu: &'static str,
+    /// libvirt's `<iommu><driver>` attribute, when libvirt has one.
+    pub libvirt: Option<&'static str>,
+    /// The value (`on`/`off` or a number).
+    pub value: String,
+    /// `REG.NAME` of the baseline field that sets it.
+    pub field: &'static str,
+    /// That field's value in the baseline.
+    pub host: u64,
+}
+
+/// The virtual IOMMU every host of a fleet can back, from the fleet's baseline (`vcap
+/// baseline`): the QEMU device and libvirt model, and the settings, in QEMU's property order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ViommuSettings {
+    /// QEMU's device (`arm-smmuv3`, `intel-iommu`).
+    pub qemu_device: &'static str,
+    /// libvirt's `<iommu model=…>`.
+    pub libvirt_model: &'static str,
+    /// The settings.
+    pub settings: Vec<Setting>,
+    /// Fleet fields with no QEMU or libvirt property to set.
+    pub notes: Vec<String>,
+}
+
+/// Fleet-safe vIOMMU settings for an SMMUv3 or VT-d baseline, so that QEMU's accelerated checks
+/// (`qemu-arm-smmuv3-accel`, `qemu-intel-iommu-x-flts`) pass on every host of the fleet.
+///
+/// SMMUv3 (`arm-smmuv3,accel=on`, which needs nested translation: IDR0.S1P and IDR0.S2P on every
+/// host; QEMU 13b941aa `smmuv3_properties`: `ril` and `ats` on/off,
+/// `oas` 44 or 48, `ssidsize` 0–20; libvirt `<driver accel= ats= ril= ssidsize= oas=>`, the
+/// attributes of libvirt-go-xml-module's `DomainIOMMUDriver`): `ril` = IDR3.RIL, `ats` =
+/// IDR0.ATS, `oas` the widest of 44/48 not above IDR5.OAS (an error below 44: QEMU has no smaller
+/// value), `ssidsize` = min(IDR1.SSIDSIZE, 20). IDR1.CMDQS has no QEMU property (Tegra241
+/// CMDQV's queue bound: `compare --vmm iommufd-tegra241-cmdqv`).
+///
+/// VT-d (`intel-iommu`; QEMU `vtd_properties` and `x86_iommu_properties`; libvirt `<driver
+/// aw_bits= iotlb=>`): `x-flts=on` when every host has first-stage translation (ECAP.SMTS and
+/// ECAP.FSTS), then `fs1gp` = CAP.FS1GP; `aw-bits` 48 when SAGAW has 4-level tables and MGAW + 1
+/// ≥ 48, else 39 when SAGAW has 3-level (an error otherwise); `device-iotlb` = ECAP.DT. libvirt has
+/// no `x-flts`/`fs1gp` attribute: they are notes.
+pub fn viommu_settings(baseline: &RegSet) -> Result<ViommuSettings, String> {
+    let t = baseline.kind.table();
+    let get = |name: &'static str| -> Result<u64, String> {
+        t.field(name)
+            .map(|f| f.get(baseline.regs[f.reg]))
+            .ok_or_else(|| format!("no field {name}"))
+    };
+    let onoff = |v: u64| if v != 0 { "on" } else { "off" }.to_string();
+    let s = |qemu, libvirt, value, field, host| Setting {
+        qemu,
+        libvirt,
+        value,
+        field,
+        host,
+    };
+    match baseline.kind {
+        Kind::ArmSmmuV3 => {
+            let oas = get("IDR5.OAS")?;
+            let oas_bits = match oas {
+                5.. => 48,
+                4 => 44,
+                _ => {
+                    return Err(format!(
+                        "the fleet's IDR5.OAS is {oas} ({} bits); QEMU's arm-smmuv3 takes oas=44 or 48",
+                        oas_bits(oas)
+                    ));
+                }
+            };
+            let (ril, ats, ssid) = (get("IDR3.RIL")?, get("IDR0.ATS")?, get("IDR1.SSIDSIZE")?);
+            // accel=on puts the guest's stage 1 over the host's stage 2 (nested translation).
+            let nested = get("IDR0.S1P")? & get("IDR0.S2P")?;
+            if nested == 0 {
+                return Err("not every host has nested translation (IDR0.S1P and IDR0.S2P): accel=on cannot be backed".into());
+            }
+            Ok(ViommuSettings {
+                qemu_device: "arm-smmuv3",
+                libvirt_model: "smmuv3",
+                settings: vec![
+                    s("accel", Some("accel"), "on".into(), "IDR0.S2P", nested),
+                    s("ril", Some("ril"), onoff(ril), "IDR3.RIL", ril),
+                    s("ats", Some("ats"), onoff(ats), "IDR0.ATS", ats),
+                    s("oas", Some("oas"), oas_bits.to_string(), "IDR5.OAS", oas),
+                    s(
+                        "ssidsize",
+                        Some("ssidsize"),
+                        ssid.min(20).to_string(),
+                        "IDR1.SSIDSIZE",
+                        ssid,
+                    ),
+                ],
+                notes: vec![format!(
+                    "IDR1.CMDQS = {} has no QEMU property; a Tegra241 CMDQV guest queue is bounded by it (compare --vmm iommufd-tegra241-cmdqv)",
+                    get("IDR1.CMDQS")?
+                )],
+            })
+        }
+        Kind::IntelVtd => {
+            let (sagaw, mgaw) = (get("CAP.SAGAW")?, get("CAP.MGAW")? + 1);
+            let aw = if sagaw & 0b100 != 0 && mgaw >= 48 {
+                48
+            } else if sagaw & 0b10 != 0 && mgaw >= 39 {
+                39
+            } else {
+                return Err(format!(
+                    "the fleet's VT-d has SAGAW {sagaw:#b} and MGAW {mgaw} bits: no width QEMU's intel-iommu takes (aw-bits 39 or 48)"
+                ));
+            };
+            let flts = get("ECAP.SMTS")? & get("ECAP.FSTS")?;
+            let mut settings = Vec::new();
+            let mut notes = Vec::new();
+            if flts == 1 {
+                let fs1gp = get("CAP.FS1GP")?;
+                settings.push(s("x-flts", None, "on".into(), "ECAP.FSTS", flts));
+                settings.push(s("fs1gp", None, onoff(fs1gp), "CAP.FS1GP", fs1gp));
+                notes.push(
+                    "libvirt has no attribute for x-flts or fs1gp: pass them with <qemu:commandline> or leave first-stage translation off".into(),
+                );
+            } else {
+                notes.push("not every host has first-stage translation (ECAP.SMTS and ECAP.FSTS): no x-flts".into());
+            }
+            settings.push(s(
+                "aw-bits",
+                Some("aw_bits"),
+                aw.to_string(),
+                "CAP.MGAW",
+                mgaw - 1,
+            ));
+            let dt = get("ECAP.DT")?;
+            settings.push(s("device-iotlb", Some("iotlb"), onoff(dt), "ECAP.DT", dt));
+            Ok(ViommuSettings {
+                qemu_device: "intel-iommu",
+                libvirt_model: "intel",
+                settings,
+                notes,
+            })
+        }
+        k => Err(format!(
+            "fleet-safe vIOMMU settings are for arm_smmuv3 and intel_vtd, not {k}"
+        )),
+    }
+}
+
+impl ViommuSettings {
+    /// The QEMU `-device` value: `arm-smmuv3,accel=on,ril=off,…`.
+    pub fn to_qemu(&self) -> String {
+        let mut out = self.qemu_device.to_string();
+        for s in &self.settings {
+            out.push_str(&format!(",{}={}", s.qemu, s.value));
+        }
+        out
+    }
+
+    /// The libvirt `<iommu>` element (settings libvirt has no attribute for are left out; see
+    /// `notes`).
+    pub fn to_libvirt(&self) -> String {
+        let attrs: Vec<String> = self
+            .settings
+            .iter()
+            .filter_map(|s| s.libvirt.map(|a| format!("{a}='{}'", s.value)))
+            .collect();
+        format!(
+            "<iommu model='{}'>\n  <driver {}/>\n</iommu>\n",
+            self.libvirt_model,
+            attrs.join(" ")
+        )
+    }
+}

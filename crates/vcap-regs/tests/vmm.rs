@@ -213,3 +213,79 @@ fn cloud_hypervisor_virtio_iommu_on_real_hosts() {
     );
     let _ = Kind::Amd;
 }
+
+/// Fleet-safe vIOMMU settings from a fleet's baseline, checked against every host of the fleet:
+/// each on/number is no more than every host has.
+#[test]
+fn fleet_safe_viommu_settings_fit_every_host() {
+    let fold = |names: &[&str]| {
+        let mut b = vcap_regs::Baseline::new();
+        for n in names {
+            b.add(&load(n), n).unwrap();
+        }
+        b.finish().unwrap().profile
+    };
+    // Arm FVP base SMMUv3 alone: IDR0 0x0d44101a... has S1P, S2P, ATS; IDR3 lacks RIL; OAS 5
+    // (48 bits); SSIDSIZE 20.
+    let fvp = load("smmuv3-arm-fvp-base.json");
+    let v = vmm::viommu_settings(&fvp).unwrap();
+    assert_eq!(
+        v.to_qemu(),
+        "arm-smmuv3,accel=on,ril=off,ats=on,oas=48,ssidsize=20"
+    );
+    assert_eq!(
+        v.to_libvirt(),
+        "<iommu model='smmuv3'>\n  <driver accel='on' ril='off' ats='on' oas='48' ssidsize='20'/>\n</iommu>\n"
+    );
+    let t = Kind::ArmSmmuV3.table();
+    for s in &v.settings {
+        let f = t.field(s.field).unwrap();
+        assert_eq!(f.get(fvp.regs[f.reg]), s.host, "{}", s.field);
+    }
+    // With the FVP SMMUv3.2 configuration TF-A uses (OAS 2 = 40 bits), no OAS QEMU takes fits.
+    let e = vmm::viommu_settings(&fold(&[
+        "smmuv3-arm-fvp-base.json",
+        "smmuv3-arm-fvp-v3.2-tfa.json",
+    ]))
+    .unwrap_err();
+    assert!(
+        e.contains("IDR5.OAS is 2 (40 bits); QEMU's arm-smmuv3 takes oas=44 or 48"),
+        "{e}"
+    );
+    // QEMU's own emulated SMMUv3 has no stage 2: accel=on cannot be backed.
+    let e = vmm::viommu_settings(&load("smmuv3-qemu-default.json")).unwrap_err();
+    assert!(e.contains("nested translation"), "{e}");
+    // VT-d: Sapphire Rapids alone offers first-stage translation with 1 GB pages; with the older
+    // Xeon in the fleet, x-flts goes (no FSTS there) and the width stays 48 (both MGAW ≥ 47).
+    let spr = vmm::viommu_settings(&load("vtd-intel-m50fcp-sapphire-rapids.json")).unwrap();
+    assert!(
+        spr.to_qemu()
+            .starts_with("intel-iommu,x-flts=on,fs1gp=on,aw-bits=48"),
+        "{}",
+        spr.to_qemu()
+    );
+    let fleet = fold(&[
+        "vtd-intel-m50fcp-sapphire-rapids.json",
+        "vtd-xeon-utcs-lake.json",
+    ]);
+    let v = vmm::viommu_settings(&fleet).unwrap();
+    assert!(!v.to_qemu().contains("x-flts"), "{}", v.to_qemu());
+    assert!(v.to_qemu().contains("aw-bits=48"));
+    for host in [
+        "vtd-intel-m50fcp-sapphire-rapids.json",
+        "vtd-xeon-utcs-lake.json",
+    ] {
+        let h = load(host);
+        let dt = Kind::IntelVtd.table().field("ECAP.DT").unwrap();
+        if v.to_qemu().contains("device-iotlb=on") {
+            assert_eq!(dt.get(h.regs[dt.reg]), 1, "{host}");
+        }
+    }
+    // QEMU's intel-iommu guest (39-bit, 3-level) gets aw-bits=39.
+    assert!(
+        vmm::viommu_settings(&load("vtd-qemu-guest.json"))
+            .unwrap()
+            .to_qemu()
+            .contains("aw-bits=39")
+    );
+}
