@@ -420,6 +420,9 @@ struct Arm64Regs {
     ID_AA64PFR0_EL1: Hex<64>,
     ID_AA64ISAR0_EL1: Hex<64>,
     ID_AA64MMFR0_EL1: Hex<64>,
+    ID_AA64ISAR1_EL1: Hex<64>,
+    ID_AA64ISAR2_EL1: Hex<64>,
+    ID_AA64PFR1_EL1: Hex<64>,
 }
 
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
@@ -563,6 +566,9 @@ pub fn parse_host_json_lazy<'a>(
             regs.regs[tables::arm64::PFR0] = h.regs.ID_AA64PFR0_EL1.0;
             regs.regs[tables::arm64::ISAR0] = h.regs.ID_AA64ISAR0_EL1.0;
             regs.regs[tables::arm64::MMFR0] = h.regs.ID_AA64MMFR0_EL1.0;
+            regs.regs[tables::arm64::ISAR1] = h.regs.ID_AA64ISAR1_EL1.0;
+            regs.regs[tables::arm64::ISAR2] = h.regs.ID_AA64ISAR2_EL1.0;
+            regs.regs[tables::arm64::PFR1] = h.regs.ID_AA64PFR1_EL1.0;
             h.name
         }
         Kind::ArmSmmuV3 => {
