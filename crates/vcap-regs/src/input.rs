@@ -423,6 +423,8 @@ struct Arm64Regs {
     ID_AA64ISAR1_EL1: Hex<64>,
     ID_AA64ISAR2_EL1: Hex<64>,
     ID_AA64PFR1_EL1: Hex<64>,
+    ID_AA64MMFR1_EL1: Hex<64>,
+    ID_AA64MMFR2_EL1: Hex<64>,
 }
 
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
@@ -569,6 +571,8 @@ pub fn parse_host_json_lazy<'a>(
             regs.regs[tables::arm64::ISAR1] = h.regs.ID_AA64ISAR1_EL1.0;
             regs.regs[tables::arm64::ISAR2] = h.regs.ID_AA64ISAR2_EL1.0;
             regs.regs[tables::arm64::PFR1] = h.regs.ID_AA64PFR1_EL1.0;
+            regs.regs[tables::arm64::MMFR1] = h.regs.ID_AA64MMFR1_EL1.0;
+            regs.regs[tables::arm64::MMFR2] = h.regs.ID_AA64MMFR2_EL1.0;
             h.name
         }
         Kind::ArmSmmuV3 => {
