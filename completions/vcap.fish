@@ -60,7 +60,9 @@ cpuid\t'The CPUID instruction (x86 only)'"
 complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -l manifest -d 'VMM support manifest (JSON); without one the VMM implements exactly the baseline' -r -F
 complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -l kernel-cap -d 'A kernel capability bit that is present: an IOMMU_HW_CAP_* name, or the whole `out_capabilities` value in hex. Repeatable' -r
 complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -l vm-flag -d 'A per-VM enable flag: ats-devices, iopf, nested-virt. Repeatable' -r
-complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -l emit -d 'Print the guest registers in a VMM\'s own format instead of the report: `firecracker` (a custom CPU template, CPUID only)' -r -f -a "firecracker\t'A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps)'"
+complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -l emit -d 'Print the guest registers in a VMM\'s own format instead of the report: `firecracker` (a custom CPU template), `libvirt` (a `<cpu>` element) or `qemu` (a `-cpu` value); CPUID only' -r -f -a "firecracker\t'A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps)'
+libvirt\t'CPUID: a libvirt domain `<cpu>` element (the richest libvirt model every feature of which the CPU has, and its other features as `require`). SMMUv3 or VT-d: the `<iommu>` element with the fleet-safe settings'
+qemu\t'CPUID: a QEMU `-cpu` value (the same model, `+feature` with QEMU\'s names, `enforce`). SMMUv3 or VT-d: the `-device arm-smmuv3,…` / `intel-iommu,…` value'"
 complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -l hw-info -d 'HOST is the raw struct the kernel wrote for IOMMU_GET_HW_INFO of this type (the bytes at `data_uptr`, `data_len` long); pass `out_capabilities` with `--kernel-cap 0x…`' -r -f -a "intel-vtd\t'IOMMU_HW_INFO_TYPE_INTEL_VTD (struct iommu_hw_info_vtd)'
 arm-smmuv3\t'IOMMU_HW_INFO_TYPE_ARM_SMMUV3 (struct iommu_hw_info_arm_smmuv3)'
 tegra241-cmdqv\t'IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV (struct iommu_hw_info_tegra241_cmdqv)'
@@ -68,10 +70,12 @@ amd\t'IOMMU_HW_INFO_TYPE_AMD (struct iommu_hw_info_amd)'"
 complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -l root -d 'With --live: read a snapshot directory instead of this system' -r -F
 complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_using_subcommand sanitize" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vcap -n "__fish_vcap_using_subcommand baseline" -l emit -d 'Print the baseline profile in a VMM\'s own format instead of the report: `firecracker` (a custom CPU template, CPUID only)' -r -f -a "firecracker\t'A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps)'"
+complete -c vcap -n "__fish_vcap_using_subcommand baseline" -l emit -d 'Print the baseline profile in a VMM\'s own format instead of the report: `firecracker` (a custom CPU template), `libvirt` (a `<cpu>` element: the richest common named model and the other common features) or `qemu` (a `-cpu` value); CPUID only' -r -f -a "firecracker\t'A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps)'
+libvirt\t'CPUID: a libvirt domain `<cpu>` element (the richest libvirt model every feature of which the CPU has, and its other features as `require`). SMMUv3 or VT-d: the `<iommu>` element with the fleet-safe settings'
+qemu\t'CPUID: a QEMU `-cpu` value (the same model, `+feature` with QEMU\'s names, `enforce`). SMMUv3 or VT-d: the `-device arm-smmuv3,…` / `intel-iommu,…` value'"
 complete -c vcap -n "__fish_vcap_using_subcommand baseline" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_using_subcommand baseline" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vcap -n "__fish_vcap_using_subcommand compare" -l vmm -d 'Instead of vcap\'s rules, report what this VMM would refuse, in its check order and words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU\'s IDRs), iommufd-tegra241-cmdqv, qemu-intel-iommu-x-flts' -r
+complete -c vcap -n "__fish_vcap_using_subcommand compare" -l vmm -d 'Instead of vcap\'s rules, report what this VMM would refuse, in its check order and words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU\'s IDRs), iommufd-tegra241-cmdqv, qemu-intel-iommu-x-flts, cloud-hypervisor-virtio-iommu (PROFILE: cloud-hypervisor\'s VmConfig JSON; HOST: the host VT-d or SMMUv3)' -r
 complete -c vcap -n "__fish_vcap_using_subcommand compare" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_using_subcommand compare" -s h -l help -d 'Print help'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and not __fish_seen_subcommand_from run check help" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'

@@ -56,6 +56,7 @@ pub mod firecracker;
 pub mod hwinfo;
 pub mod input;
 pub mod kvm;
+pub mod libvirt;
 pub mod model;
 pub mod report;
 pub mod sanitize;
