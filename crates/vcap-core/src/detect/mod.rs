@@ -9,7 +9,9 @@
 //!
 //! The hypervisor is named by walking [`PRECEDENCE`], an ordered list of steps, not by control flow.
 
+pub mod cvm;
 pub mod evidence;
+pub mod hyperv;
 pub mod ids;
 pub mod rules;
 pub mod systemd;
