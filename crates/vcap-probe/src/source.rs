@@ -1050,6 +1050,36 @@ mod tests {
         assert!(spaces >= 20, "only {spaces} config spaces in the fixtures");
     }
 
+    /// The SEV status MSR is read live only where CPUID reports SEV to an AMD guest; where it
+    /// is, the read gives a value or a reason (the msr module absent, not root, a fault on a
+    /// CPU without the MSR), never a guessed value.
+    #[test]
+    fn the_sev_msr_is_read_only_where_cpuid_reports_sev() {
+        let dump = |sev: u32| {
+            CpuidDump::parse(&format!(
+                "CPU:\n   0x00000000 0x00: eax=0x00000010 ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65\n   \
+                 0x00000001 0x00: eax=0x00a00f11 ebx=0x00000800 ecx=0x80000000 edx=0x00000000\n   \
+                 0x80000000 0x00: eax=0x80000021 ebx=0x00000000 ecx=0x00000000 edx=0x00000000\n   \
+                 0x8000001f 0x00: eax=0x{sev:08x} ebx=0x00000073 ecx=0x00000000 edx=0x00000000\n"
+            ))
+            .unwrap()
+        };
+        let live = Source::live();
+        assert_eq!(
+            live.sev_status(&CpuidRead::Dump(dump(0))),
+            MsrRead::NotObserved
+        );
+        assert_eq!(
+            live.sev_status(&CpuidRead::NotObserved),
+            MsrRead::NotObserved
+        );
+        match live.sev_status(&CpuidRead::Dump(dump(2))) {
+            MsrRead::Value(_) => {}
+            MsrRead::Unreadable(why) => assert!(why.contains(MSR_DEVICE), "{why}"),
+            MsrRead::NotObserved => panic!("CPUID reports SEV: the MSR must be read"),
+        }
+    }
+
     #[test]
     fn live_reads_never_open_a_fifo_a_device_or_a_directory() {
         let d = tmp("live-special");

@@ -229,7 +229,7 @@ fn hv_bit(d: &CpuidDump) -> bool {
     d.get(1, 0).is_some_and(|r| r.ecx & (1 << 31) != 0)
 }
 
-/// Whether a dump shows an AMD guest whose CPU reports SEV (leaf 0x8000001F EAX[1] with the
+/// Whether a dump shows an AMD guest whose CPU reports SEV (leaf 0x8000001F `EAX[1]` with the
 /// hypervisor bit set): where systemd's `detect_sev()` reads the SEV status MSR, and the only
 /// place the probe reads it.
 pub fn reads_sev_msr(d: &CpuidDump) -> bool {

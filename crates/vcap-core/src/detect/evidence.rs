@@ -330,17 +330,17 @@ pub enum Signal {
         /// Bit of EAX.
         bit: u8,
     },
-    /// Hyper-V's isolation type (leaf base + 0xC EBX[3:0]) at a `Microsoft Hv` base whose
+    /// Hyper-V's isolation type (leaf base + 0xC `EBX[3:0]`) at a `Microsoft Hv` base whose
     /// partition has Isolation (base + 3 EBX bit 22) and not CpuManagement (bit 12).
     HypervIsolation {
         /// The type: 1 VBS, 2 SNP, 3 TDX.
         kind: u32,
     },
-    /// Intel's TDX leaf: CPUID.1:ECX[31], vendor GenuineIntel, leaf 0's maximum at least 0x21 and
+    /// Intel's TDX leaf: `CPUID.1:ECX[31]`, vendor GenuineIntel, leaf 0's maximum at least 0x21 and
     /// leaf 0x21's EBX, EDX, ECX `IntelTDX    `.
     TdxLeaf,
-    /// AMD's SEV bit: CPUID.1:ECX[31], vendor AuthenticAMD, 0x80000000's maximum at least
-    /// 0x8000001F and its EAX[1].
+    /// AMD's SEV bit: `CPUID.1:ECX[31]`, vendor AuthenticAMD, 0x80000000's maximum at least
+    /// 0x8000001F and its `EAX[1]`.
     SevCpuid,
     /// A bit of the SEV status MSR (0xC0010131), read through `/dev/cpu/0/msr`.
     SevStatus {
@@ -970,7 +970,12 @@ impl Signal {
                 }
             }
             HypervIsolation { kind } => {
-                for ((_, p), (leaf, r)) in hyperv_leaf(f, 3).into_iter().zip(hyperv_leaf(f, 0xc)) {
+                for b in hyperv_bases(f) {
+                    let (Some((_, p)), Some((leaf, r))) =
+                        (hyperv_leaf_of(f, b, 3), hyperv_leaf_of(f, b, 0xc))
+                    else {
+                        continue;
+                    };
                     let isolated = p.ebx & (1 << 22) != 0 && p.ebx & (1 << 12) == 0;
                     if isolated && r.ebx & 0xf == kind {
                         let source = format!("CPUID 0x{leaf:08x} EAX[0], EBX[3:0,5,11:6]");
@@ -1465,18 +1470,30 @@ impl Signal {
     }
 }
 
-/// Leaf `base + off` of every valid `Microsoft Hv` base whose range reaches it: (leaf, registers).
-fn hyperv_leaf(f: &Facts, off: u32) -> Vec<(u32, crate::parse::cpuid::Regs)> {
+/// The valid `Microsoft Hv` bases.
+fn hyperv_bases<'f>(f: &'f Facts) -> impl Iterator<Item = &'f HypervisorBase> {
     f.bases
         .iter()
         .filter(|b| b.is_valid() && &b.signature == b"Microsoft Hv")
-        .filter_map(|b| {
-            let leaf = b.base.checked_add(off)?;
-            let r = (b.max_leaf >= leaf)
-                .then(|| f.dump?.get(leaf, 0))
-                .flatten()?;
-            Some((leaf, r))
-        })
+}
+
+/// Leaf `base + off` of one base, when its range reaches it and it was recorded.
+fn hyperv_leaf_of(
+    f: &Facts,
+    b: &HypervisorBase,
+    off: u32,
+) -> Option<(u32, crate::parse::cpuid::Regs)> {
+    let leaf = b.base.checked_add(off)?;
+    let r = (b.max_leaf >= leaf)
+        .then(|| f.dump?.get(leaf, 0))
+        .flatten()?;
+    Some((leaf, r))
+}
+
+/// Leaf `base + off` of every valid `Microsoft Hv` base whose range reaches it: (leaf, registers).
+fn hyperv_leaf(f: &Facts, off: u32) -> Vec<(u32, crate::parse::cpuid::Regs)> {
+    hyperv_bases(f)
+        .filter_map(|b| hyperv_leaf_of(f, b, off))
         .collect()
 }
 

@@ -122,7 +122,8 @@ mod tests {
              0x40000000 0x00: eax=0x4000000c ebx=0x7263694d ecx=0x666f736f edx=0x76482074\n\
              0x40000003 0x00: eax=0x00002e7f ebx=0x{ebx3:08x} ecx=0x00000000 edx=0x00000000\n\
              0x40000004 0x00: eax=0x{eax4:08x} ebx=0x00000000 ecx=0x00000000 edx=0x00000000\n\
-             0x4000000c 0x00: eax=0x{:08x} ebx=0x{:08x} ecx=0x00000000 edx=0x00000000\n",
+             0x4000000c 0x00: eax=0x{:08x} ebx=0x{:08x} ecx=0x00000000 edx=0x00000000\n\
+             0x80000000 0x00: eax=0x80000021 ebx=0x00000000 ecx=0x00000000 edx=0x00000000\n",
             iso.0, iso.1
         );
         Capture {
@@ -174,5 +175,35 @@ mod tests {
             kind_of(&isolated),
             (Kind::VirtualMachine, Some(PartitionKind::Guest), false)
         );
+    }
+
+    /// The isolation leaf's fields (Linux include/hyperv/hvgdk_mini.h): EAX bit 0 paravisor,
+    /// EBX[3:0] type, bit 5 shared-GPA boundary active, EBX[11:6] its bit; LISA's Azure CVM
+    /// example "Group A 0x1, Group B 0xba2" is SNP with a paravisor and boundary bit 46.
+    #[test]
+    fn the_isolation_leaf_decodes_as_linux_does() {
+        let c = partition(0x0078_8030, 0, (0x1, 0xba2));
+        let ev = gather(&c);
+        let e = ev
+            .iter()
+            .find(|e| e.rule == "cvm.hyperv-isolation")
+            .expect("an isolation row");
+        assert_eq!(
+            &e.raw[..e.raw.find(" (").unwrap()],
+            "isolation type 2, paravisor present, shared GPA boundary bit 46"
+        );
+        assert_eq!(crate::detect::cvm::systemd_id(&c), "sev-snp");
+        for (b, id) in [(0x1, "none"), (0x3, "none"), (0x2, "sev-snp")] {
+            // systemd reads type 3 on Intel only, and never type 1 (VBS).
+            assert_eq!(
+                crate::detect::cvm::systemd_id(&partition(0x0078_8030, 0, (0, b))),
+                id,
+                "{b:#x}"
+            );
+        }
+        // CpuManagement with Isolation: neither systemd nor vcap reads an isolation type.
+        let c = partition(0x0078_9030, 0, (0x1, 0xba2));
+        assert!(!gather(&c).iter().any(|e| e.rule == "cvm.hyperv-isolation"));
+        assert_eq!(crate::detect::cvm::systemd_id(&c), "none");
     }
 }

@@ -198,7 +198,7 @@ pub const CCA_PLATFORM_DEV: &str = "/sys/devices/platform/arm-cca-dev";
 pub const MSR_DEVICE: &str = "/dev/cpu/0/msr";
 /// AMD's SEV_STATUS MSR (AMD APM vol. 2 §15.34.10; Linux MSR_AMD64_SEV): bit 0 SEV, 1 SEV-ES,
 /// 2 SEV-SNP. The probe reads it only when CPUID says an AMD guest whose CPU reports SEV
-/// (leaf 0x8000001F EAX[1] under the hypervisor bit), as systemd's `detect_sev()` does.
+/// (leaf 0x8000001F `EAX[1]` under the hypervisor bit), as systemd's `detect_sev()` does.
 pub const MSR_SEV_STATUS: u32 = 0xc001_0131;
 /// The snapshot's record of MSR reads: one line, `0xc0010131 0x<value>` or
 /// `0xc0010131 unreadable: <reason>`. Absent: not observed.
