@@ -33,7 +33,7 @@ pub struct DetectArgs {
     /// Detect whether this runs in a user namespace (exit 0: in one; prints nothing).
     #[arg(long, overrides_with_all = ["container", "vm", "chroot", "cvm"])]
     pub private_users: bool,
-    /// Detect a confidential VM (not implemented yet: an error, never a guess).
+    /// Only detect a confidential VM, as systemd-detect-virt --cvm (exit 0: in one).
     #[arg(long, overrides_with_all = ["container", "vm", "chroot", "private_users"])]
     pub cvm: bool,
     /// Print nothing; only the exit status tells (0: found, 1: not).
@@ -242,11 +242,6 @@ pub fn run_detect(
         }
         return Ok(0);
     }
-    if a.cvm {
-        return Err(Error::Unsupported(
-            "--cvm: confidential-VM detection is not implemented yet; vcap does not guess `none`",
-        ));
-    }
     if a.chroot {
         if root.is_some() {
             return Err(Error::Unsupported(
@@ -266,7 +261,10 @@ pub fn run_detect(
         };
     }
     let d = report::detect_only(&cap);
-    let id = if a.vm {
+    let id = if a.cvm {
+        // systemd-detect-virt --cvm's id (vcap_core::detect::cvm::systemd_id); exit 0 unless none.
+        vcap_core::detect::cvm::systemd_id(&cap)
+    } else if a.vm {
         d.vm_id
     } else if a.container {
         d.container.systemd_id

@@ -52,6 +52,10 @@ fn every_fixture_gets_its_expected_verdict() {
             ("cloud", &v["cloud"]),
             ("systemd_id", &got["systemd_id"]),
             ("container", &got["container"]["systemd_id"]),
+            ("cvm", &got["cvm"]["systemd_id"]),
+            ("cvm_state", &got["cvm"]["state"]),
+            ("cvm_technology", &got["cvm"]["technology"]),
+            ("partition", &got["hyperv"]["kind"]),
         ] {
             if let Some(w) = want.get(key)
                 && w != have
@@ -104,6 +108,16 @@ fn detect_agrees_with_the_report_on_every_fixture() {
         };
         assert_eq!(id.trim(), innermost.as_str().unwrap(), "{}", dir.display());
         assert_eq!(code == 0, id.trim() != "none", "{}", dir.display());
+        // --cvm prints the report's CVM id, with systemd-detect-virt's exit convention.
+        let mut out = Vec::new();
+        let code = vcap_cli::run(
+            ["vcap", "detect", "--cvm", "--root", dir.to_str().unwrap()],
+            &mut out,
+        )
+        .unwrap();
+        let cvm = String::from_utf8(out).unwrap();
+        assert_eq!(cvm.trim(), r["cvm"]["systemd_id"], "{}", dir.display());
+        assert_eq!(code == 0, cvm.trim() != "none", "{}", dir.display());
     }
 }
 

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
-use vcap_core::input::capture::{CpuidRead, DirEntry, Existence, FileRead, Listing};
-use vcap_core::input::plan::CPUID_FILE;
+use vcap_core::input::capture::{CpuidRead, DirEntry, Existence, FileRead, Listing, MsrRead};
+use vcap_core::input::plan::{CPUID_FILE, MSR_DEVICE, MSR_FILE};
 use vcap_core::parse::cpuid::CpuidDump;
 use vcap_core::parse::pci_config;
 
@@ -205,6 +205,31 @@ impl Source {
             .map(|r| (r.real, r.links))
     }
 
+    /// AMD's SEV status MSR: read live through `/dev/cpu/0/msr` only where `cpuid` shows an AMD
+    /// guest whose CPU reports SEV (systemd's `detect_sev()` condition); read from `msr.txt` in a
+    /// snapshot. The msr device is the one device the probe opens: a character device whose
+    /// `pread` at the MSR's index executes RDMSR on CPU 0 (Linux arch/x86/kernel/msr.c).
+    pub fn sev_status(&self, cpuid: &CpuidRead) -> MsrRead {
+        match self {
+            Source::Live(_) => match cpuid {
+                CpuidRead::Dump(d) if vcap_core::detect::cvm::reads_sev_msr(d) => {
+                    read_msr(vcap_core::input::plan::MSR_SEV_STATUS)
+                }
+                _ => MsrRead::NotObserved,
+            },
+            Source::Snapshot(s) => {
+                match read_bounded_plain(&s.paths.root.join(MSR_FILE), MANIFEST_LIMIT) {
+                    Err(Fail::Absent) => MsrRead::NotObserved,
+                    Err(Fail::Unreadable(why)) => MsrRead::Unreadable(format!("{MSR_FILE}: {why}")),
+                    Ok(b) => match MsrRead::parse_record(&String::from_utf8_lossy(&b)) {
+                        Ok(r) => r,
+                        Err(e) => MsrRead::Unreadable(format!("{MSR_FILE} malformed: {e}")),
+                    },
+                }
+            }
+        }
+    }
+
     /// CPUID: executed when live (x86 only; the whole dump, as `vcap snapshot` stores it), read
     /// from `cpuid.txt` in a snapshot.
     pub fn cpuid(&self) -> CpuidRead {
@@ -380,6 +405,34 @@ impl Snapshot {
                 },
             },
         }
+    }
+}
+
+/// Reads one MSR of CPU 0 through Linux's msr driver: 8 bytes at the MSR's index. Every failure
+/// is a reason, never a value: the device absent (the msr module not loaded), permission denied
+/// (root with CAP_SYS_RAWIO only), or EIO (the CPU faulted on RDMSR).
+fn read_msr(index: u32) -> MsrRead {
+    use std::os::unix::fs::FileExt;
+    let f = match File::open(MSR_DEVICE) {
+        Ok(f) => f,
+        Err(e) => {
+            return MsrRead::Unreadable(match e.kind() {
+                ErrorKind::NotFound => {
+                    format!("{MSR_DEVICE} is absent: the msr module is not loaded (modprobe msr)")
+                }
+                ErrorKind::PermissionDenied => {
+                    format!("{MSR_DEVICE}: permission denied (root with CAP_SYS_RAWIO only)")
+                }
+                _ => format!("{MSR_DEVICE}: {e}"),
+            });
+        }
+    };
+    let mut b = [0u8; 8];
+    match f.read_exact_at(&mut b, u64::from(index)) {
+        Ok(()) => MsrRead::Value(u64::from_le_bytes(b)),
+        Err(e) => MsrRead::Unreadable(format!(
+            "{MSR_DEVICE} at 0x{index:08x}: {e} (EIO: the CPU faulted on RDMSR)"
+        )),
     }
 }
 
@@ -995,6 +1048,36 @@ mod tests {
             }
         }
         assert!(spaces >= 20, "only {spaces} config spaces in the fixtures");
+    }
+
+    /// The SEV status MSR is read live only where CPUID reports SEV to an AMD guest; where it
+    /// is, the read gives a value or a reason (the msr module absent, not root, a fault on a
+    /// CPU without the MSR), never a guessed value.
+    #[test]
+    fn the_sev_msr_is_read_only_where_cpuid_reports_sev() {
+        let dump = |sev: u32| {
+            CpuidDump::parse(&format!(
+                "CPU:\n   0x00000000 0x00: eax=0x00000010 ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65\n   \
+                 0x00000001 0x00: eax=0x00a00f11 ebx=0x00000800 ecx=0x80000000 edx=0x00000000\n   \
+                 0x80000000 0x00: eax=0x80000021 ebx=0x00000000 ecx=0x00000000 edx=0x00000000\n   \
+                 0x8000001f 0x00: eax=0x{sev:08x} ebx=0x00000073 ecx=0x00000000 edx=0x00000000\n"
+            ))
+            .unwrap()
+        };
+        let live = Source::live();
+        assert_eq!(
+            live.sev_status(&CpuidRead::Dump(dump(0))),
+            MsrRead::NotObserved
+        );
+        assert_eq!(
+            live.sev_status(&CpuidRead::NotObserved),
+            MsrRead::NotObserved
+        );
+        match live.sev_status(&CpuidRead::Dump(dump(2))) {
+            MsrRead::Value(_) => {}
+            MsrRead::Unreadable(why) => assert!(why.contains(MSR_DEVICE), "{why}"),
+            MsrRead::NotObserved => panic!("CPUID reports SEV: the MSR must be read"),
+        }
     }
 
     #[test]

@@ -133,6 +133,30 @@ pub const FILES: &[FileSpec] = &[
         crate::detect::evidence::PID1_ENVIRON,
         "PID 1's container= variable, which names the container manager (needs CAP_SYS_PTRACE; only that entry is kept)",
     ),
+    f(
+        CCW_PROT_VIRT_GUEST,
+        "\"1\" in an s390 Protected Virtualization guest (the Ultravisor says so; systemd's --cvm protvirt)",
+    ),
+    f(
+        SEV_VMPL,
+        "the VMPL an SEV-SNP guest runs at (the directory exists only in SNP guests; Linux 6.11+)",
+    ),
+    f(
+        SEV_STATUS_SYSFS,
+        "the SEV_STATUS MSR as the kernel read it (hex), for users without the msr module",
+    ),
+    f(
+        SEV_VMPL_HV,
+        "the VMPL of an SEV-SNP guest, where /sys/devices/system/cpu/sev moved to /sys/hypervisor/sev",
+    ),
+    f(
+        SEV_STATUS_HV,
+        "the SEV_STATUS MSR (hex), where /sys/devices/system/cpu/sev moved to /sys/hypervisor/sev",
+    ),
+    f(
+        CCA_REALM_GUEST,
+        "\"1\" in an Arm CCA Realm (the replacement of arm-cca-dev proposed for Linux in 2026)",
+    ),
     FileSpec {
         path: PROC_INTERRUPTS,
         // One column per CPU: hundreds of CPUs times a thousand lines exceed 1 MiB.
@@ -156,6 +180,33 @@ pub const FILES: &[FileSpec] = &[
     },
 ];
 
+/// s390 Protected Virtualization guest flag (Linux arch/s390/kernel/uv.c `prot_virt_guest`).
+pub const CCW_PROT_VIRT_GUEST: &str = "/sys/firmware/uv/prot_virt_guest";
+/// SEV-SNP guest VMPL (Linux Documentation/ABI/testing/sysfs-devices-system-cpu, May 2024).
+pub const SEV_VMPL: &str = "/sys/devices/system/cpu/sev/vmpl";
+/// SEV_STATUS in sysfs (tip x86/sev, March 2025: "x86/sev: Make SEV_STATUS available via SYSFS").
+pub const SEV_STATUS_SYSFS: &str = "/sys/devices/system/cpu/sev/sev_status";
+/// The VMPL file where v2 of that series moved the directory (Documentation/ABI/testing/sysfs-hypervisor).
+pub const SEV_VMPL_HV: &str = "/sys/hypervisor/sev/vmpl";
+/// SEV_STATUS where v2 of that series moved the directory.
+pub const SEV_STATUS_HV: &str = "/sys/hypervisor/sev/sev_status";
+/// Arm CCA Realm flag (Aneesh Kumar's "arm64: SMCCC bus" series, v6/v7, 2026).
+pub const CCA_REALM_GUEST: &str = "/sys/firmware/cca/realm_guest";
+/// Arm CCA's dummy platform device (Linux arch/arm64/kernel/rsi.c), what systemd's --cvm tests.
+pub const CCA_PLATFORM_DEV: &str = "/sys/devices/platform/arm-cca-dev";
+/// Linux's msr driver for CPU 0 (arch/x86/kernel/msr.c): `pread` at the MSR's index.
+pub const MSR_DEVICE: &str = "/dev/cpu/0/msr";
+/// AMD's SEV_STATUS MSR (AMD APM vol. 2 §15.34.10; Linux MSR_AMD64_SEV): bit 0 SEV, 1 SEV-ES,
+/// 2 SEV-SNP. The probe reads it only when CPUID says an AMD guest whose CPU reports SEV
+/// (leaf 0x8000001F `EAX[1]` under the hypervisor bit), as systemd's `detect_sev()` does.
+pub const MSR_SEV_STATUS: u32 = 0xc001_0131;
+/// The snapshot's record of MSR reads: one line, `0xc0010131 0x<value>` or
+/// `0xc0010131 unreadable: <reason>`. Absent: not observed.
+pub const MSR_FILE: &str = "msr.txt";
+/// The TSM (TEE security manager) class: a guest's "devsec" TSM appears here (Linux
+/// Documentation/ABI/testing/sysfs-class-tsm).
+pub const TSM_CLASS: &str = "/sys/class/tsm";
+
 /// `/proc/interrupts`.
 pub const PROC_INTERRUPTS: &str = "/proc/interrupts";
 /// The ACPI DMAR table (Intel VT-d).
@@ -173,6 +224,12 @@ pub const PCI_CONFIG: &str = "config";
 /// A PCI device's module alias: `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X` (Linux
 /// drivers/pci/pci-sysfs.c `modalias_show`, present since 2.6.12), every ID in one read.
 pub const PCI_MODALIAS: &str = "modalias";
+/// A PCI function's TDISP lock holder (the TSM's name, or empty: unlocked); present only on a
+/// TDISP-capable function once a devsec TSM is registered (Linux Documentation/ABI/testing/sysfs-bus-pci
+/// `tsm/lock`, guest-side TSM series 2025–2026).
+pub const TSM_LOCK: &str = "tsm/lock";
+/// A PCI function's TDISP RUN state: `1` once accepted for private DMA and MMIO (`tsm/accept`).
+pub const TSM_ACCEPT: &str = "tsm/accept";
 /// The PCI device directory.
 pub const PCI_DEVICES: &str = "/sys/bus/pci/devices";
 /// The virtio device directory.
@@ -210,6 +267,22 @@ pub const EXISTS: &[(&str, &str)] = &[
         "OpenVZ: present in its containers and on its host",
     ),
     ("/proc/bc", "OpenVZ: present on its host only"),
+    (
+        CCA_PLATFORM_DEV,
+        "Arm CCA: the kernel runs in a Realm (the device systemd's --cvm tests)",
+    ),
+    (
+        "/dev/sev-guest",
+        "the SEV-SNP guest driver's device (attestation reports; SNP guests only)",
+    ),
+    (
+        "/dev/tdx_guest",
+        "the TDX guest driver's device (TD reports; TDX guests only)",
+    ),
+    (
+        "/dev/mshv",
+        "Microsoft Hypervisor's VMM interface: this partition can create partitions (root or L1VH)",
+    ),
     ("/run/.containerenv", "a Podman container"),
     (
         "/.dockerenv",
@@ -260,6 +333,10 @@ pub const LISTS: &[(&str, &str)] = &[
         "ACPI device IDs such as QEMU0002 (fw_cfg) and VMBUS",
     ),
     ("/sys/bus/vmbus/devices", "Hyper-V VMBus devices"),
+    (
+        TSM_CLASS,
+        "TEE security managers: a guest-side (devsec) one can accept TDISP devices for private DMA",
+    ),
 ];
 
 /// Bus walks.
@@ -274,6 +351,8 @@ pub const WALKS: &[WalkSpec] = &[
             ("class", ATTR_LIMIT),
             ("revision", ATTR_LIMIT),
             (PCI_CONFIG, PCI_CONFIG_LIMIT),
+            (TSM_LOCK, ATTR_LIMIT),
+            (TSM_ACCEPT, ATTR_LIMIT),
         ],
         links: &["driver", "iommu_group"],
         summary: Some(Summary {
@@ -348,6 +427,9 @@ pub const NOT_FOR_DETECTION: &[&str] = &[
     "intel-iommu/address",
     "intel-iommu/ecap",
     "amd-iommu/features",
+    TSM_LOCK,
+    TSM_ACCEPT,
+    TSM_CLASS,
     // Detection reads virtio devices' transports, from the listing's links; their IDs are for
     // the capability decisions.
     "/sys/bus/virtio/devices/*/device",

@@ -52,6 +52,13 @@ pub struct Report {
     pub host: HostCapability,
     /// What software may rely on here, decided by opt-in (docs/capabilities.md).
     pub capabilities: Capabilities,
+    /// Whether this is a confidential VM, who vouches for it, what it must not trust, and each
+    /// device's DMA trust ([`crate::detect::cvm`]).
+    pub cvm: crate::detect::cvm::CvmVerdict,
+    /// The Hyper-V partition (guest, root or L1VH), when the hypervisor is Hyper-V
+    /// ([`crate::detect::hyperv`]); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hyperv: Option<crate::detect::hyperv::Partition>,
 }
 
 /// What `vcap detect` needs, without the capability decisions, from a capture of
@@ -116,6 +123,8 @@ pub fn build(c: &Capture) -> Report {
             .collect(),
     };
     let capabilities = policy::build(c, &verdict);
+    let cvm = crate::detect::cvm::decide(c, &evidence, &verdict);
+    let hyperv = crate::detect::hyperv::decide(&evidence, &verdict);
     // Inputs the capability parsers rejected are malformed evidence too, so one list shows every
     // input that counted for nothing (appended: indices above stay valid).
     let mut evidence = evidence;
@@ -134,6 +143,8 @@ pub fn build(c: &Capture) -> Report {
         unreadable: unreadable(c),
         host,
         capabilities,
+        cvm,
+        hyperv,
     }
 }
 
@@ -164,6 +175,14 @@ pub fn unreadable(c: &Capture) -> Vec<Unreadable> {
             _ => None,
         }))
         .collect();
+    if let crate::input::capture::MsrRead::Unreadable(why) = &c.sev_status {
+        out.push(Unreadable {
+            source: format!("MSR 0x{:08x} ({})", plan::MSR_SEV_STATUS, plan::MSR_DEVICE),
+            reason: why.clone(),
+            tells: "whether SEV, SEV-ES or SEV-SNP is active (the CPU reports SEV to this guest)"
+                .into(),
+        });
+    }
     if let CpuidRead::NotObserved = c.cpuid {
         out.push(Unreadable {
             source: "CPUID".into(),

@@ -45,6 +45,15 @@ pub fn human(r: &Report) -> String {
     let _ = writeln!(s, "Verdict: {head}");
     let _ = writeln!(s, "  {}", r.verdict.summary);
     let _ = writeln!(s, "  systemd-detect-virt id: {}", r.systemd_id);
+    if let Some(p) = &r.hyperv {
+        let _ = writeln!(s, "  {}", p.summary);
+    }
+    if r.host.can_host_vms {
+        let _ = writeln!(
+            s,
+            "  this machine can host VMs itself (that says nothing of where it runs)"
+        );
+    }
     match r.container.runtime {
         Some(c) => {
             let _ = writeln!(s, "Container: {} ({})", c.name(), r.container.systemd_id);
@@ -54,12 +63,6 @@ pub fn human(r: &Report) -> String {
         }
     }
     let _ = writeln!(s, "  {}", r.container.summary);
-    if r.host.can_host_vms {
-        let _ = writeln!(
-            s,
-            "  this machine can host VMs itself (that says nothing of where it runs)"
-        );
-    }
     let _ = writeln!(s, "\nEvidence ({}):", r.evidence.len());
     for (i, e) in r.evidence.iter().enumerate() {
         let mark = if r.verdict.decided_by.contains(&i) || r.container.decided_by.contains(&i) {
@@ -102,8 +105,64 @@ pub fn human(r: &Report) -> String {
         }
     }
     let _ = writeln!(s, "\n* = decided the verdict (machine or container)");
+    cvm(&mut s, r);
     capabilities(&mut s, r);
     s
+}
+
+/// The confidential-VM section: one line outside a CVM; in one (or possibly one), who vouches,
+/// every host-provided input marked untrusted, and each device's DMA trust.
+fn cvm(s: &mut String, r: &Report) {
+    let c = &r.cvm;
+    let state = match c.state {
+        crate::detect::cvm::State::No => "NO",
+        crate::detect::cvm::State::Yes => "YES",
+        crate::detect::cvm::State::Unknown => "UNKNOWN",
+    };
+    let _ = writeln!(
+        s,
+        "\nConfidential VM: {state} (systemd-detect-virt --cvm: {})",
+        c.systemd_id
+    );
+    let _ = writeln!(s, "  {}", c.summary);
+    if !c.in_cvm() {
+        return;
+    }
+    for &i in &c.evidence {
+        if let Some(e) = r.evidence.get(i)
+            && let Some(k) = e.identifies.cvm
+        {
+            let by = serde_json::to_value(k.vouched_by)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(s, "  - [{by}] {} = {}", e.source, e.raw);
+        }
+    }
+    let _ = writeln!(s, "  Untrusted here (the host provides them):");
+    for u in &c.untrusted {
+        let _ = writeln!(
+            s,
+            "    - {}{}: {}",
+            u.input,
+            if u.evidence.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} evidence item(s))", u.evidence.len())
+            },
+            u.why
+        );
+    }
+    if !c.devices.is_empty() {
+        let _ = writeln!(s, "  Device DMA ({}):", c.devices.len());
+        for d in &c.devices {
+            let dma = serde_json::to_value(d.dma)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = writeln!(s, "    {:<13} {dma}: {}", d.device, d.reason);
+        }
+    }
 }
 
 fn tri(t: Tri) -> &'static str {
