@@ -316,6 +316,57 @@ pub fn systemd_id(c: &Capture) -> &'static str {
     "none"
 }
 
+/// The fact lines of virt-what's `virt-what-cvm` (virt-what 1.25, virt-what-cvm.c), for the
+/// virt-what personality: `amd-sev`, `amd-sev-es`, `amd-sev-snp`, `intel-tdx`, and
+/// `hyperv-hcl` after the technology when Hyper-V's isolation leaf gave it (Azure's paravisor
+/// hides the AMD and TDX leaves), `s390-protvirt`. Its differences from systemd, kept: an
+/// unreadable MSR prints nothing (its `msr()` returns 0), the TDX leaf is read whatever leaf 0's
+/// maximum (it compares 0x80000000's), and Arm CCA is not detected.
+pub fn virt_what_facts(c: &Capture) -> Vec<&'static str> {
+    if let CpuidRead::Dump(d) = &c.cpuid {
+        if !hv_bit(d) {
+            return Vec::new();
+        }
+        return match vendor(d) {
+            Some(v) if &v == AMD => {
+                if d.get(0x8000_0000, 0).is_none_or(|r| r.eax < LEAF_SEV) {
+                    Vec::new()
+                } else if !sev_cpuid(d) {
+                    if systemd_hyperv_isolation(d) == Some(2) {
+                        vec!["amd-sev-snp", "hyperv-hcl"]
+                    } else {
+                        Vec::new()
+                    }
+                } else {
+                    match c.sev_status {
+                        MsrRead::Value(v) if v & 4 != 0 => vec!["amd-sev-snp"],
+                        MsrRead::Value(v) if v & 2 != 0 => vec!["amd-sev-es"],
+                        MsrRead::Value(v) if v & 1 != 0 => vec!["amd-sev"],
+                        _ => Vec::new(),
+                    }
+                }
+            }
+            Some(v) if &v == INTEL => {
+                let sig = d
+                    .get(LEAF_TDX, 0)
+                    .is_some_and(|r| &sig_bytes(r.ebx, r.edx, r.ecx) == TDX_SIGNATURE);
+                if sig {
+                    vec!["intel-tdx"]
+                } else if systemd_hyperv_isolation(d) == Some(3) {
+                    vec!["intel-tdx", "hyperv-hcl"]
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        };
+    }
+    match c.file(plan::CCW_PROT_VIRT_GUEST).bytes() {
+        Some(t) if t.first() == Some(&b'1') => vec!["s390-protvirt"],
+        _ => Vec::new(),
+    }
+}
+
 // ---------------------------------------------------------------- vcap's verdict
 
 /// Host-provided inputs: (what, evidence-source prefixes, why the host controls it).
@@ -452,7 +503,7 @@ fn words(v: &[Vouch]) -> String {
         .join(", ")
 }
 
-/// Each PCI function's DMA trust: TDISP RUN (`tsm/accept` = 1) is private DMA; a lock without
+/// Each PCI function's DMA trust (and each virtio device off PCI, always shared): TDISP RUN (`tsm/accept` = 1) is private DMA; a lock without
 /// accept, or no `tsm/` directory, is shared-bounce. Linux 6.12–6.18 give a guest no `tsm/`
 /// directory at all (the PCI/TSM core of 6.19 is the host's "link" side; the guest "devsec"
 /// lock/accept attributes were posted in 2025–2026), so there every device bounces: the DMA API
@@ -504,6 +555,22 @@ fn device_trust(c: &Capture) -> Vec<DeviceTrust> {
                 reason,
             }
         })
+        .chain(
+            c.listing(plan::VIRTIO_DEVICES)
+                .entries()
+                .iter()
+                .filter(|e| {
+                    !matches!(
+                        crate::detect::evidence::virtio_transport(e.link.as_deref()),
+                        crate::detect::evidence::VirtioTransport::Pci
+                    )
+                })
+                .map(|e| DeviceTrust {
+                    device: e.name.clone(),
+                    dma: DmaTrust::SharedBounce,
+                    reason: "a virtio device off PCI (MMIO, CCW): no TDISP interface to accept, so its rings and buffers live in memory shared with the host".into(),
+                }),
+        )
         .collect()
 }
 
@@ -583,6 +650,33 @@ mod tests {
         let c = cap(&[AMD0, HV1, EXT, SEV], MsrRead::Value(0));
         assert_eq!(systemd_id(&c), "none");
         assert_eq!(dec(&c).state, State::Unknown, "host CPUID alone");
+    }
+
+    #[test]
+    fn virt_what_cvm_prints_its_own_facts() {
+        for (v, want) in [
+            (0x1, &["amd-sev"][..]),
+            (0x3, &["amd-sev-es"]),
+            (0x7, &["amd-sev-snp"]),
+            (0x0, &[]),
+        ] {
+            let c = cap(&[AMD0, HV1, EXT, SEV], MsrRead::Value(v));
+            assert_eq!(virt_what_facts(&c), want, "{v:#x}");
+        }
+        // Unlike systemd's "sev", virt-what-cvm prints nothing for an unreadable MSR.
+        let c = cap(&[AMD0, HV1, EXT, SEV], MsrRead::Unreadable("denied".into()));
+        assert!(virt_what_facts(&c).is_empty());
+        let c = cap(&[INTEL0, HV1, TDX], MsrRead::NotObserved);
+        assert_eq!(virt_what_facts(&c), ["intel-tdx"]);
+        let mut c = Capture::default();
+        c.files.insert(
+            plan::CCW_PROT_VIRT_GUEST.into(),
+            FileRead::Data {
+                bytes: b"1\n".to_vec(),
+                truncated: false,
+            },
+        );
+        assert_eq!(virt_what_facts(&c), ["s390-protvirt"]);
     }
 
     #[test]
