@@ -299,7 +299,13 @@ Options:
 /// first; exit 0 whether or not anything was found. Options as virt-what 1.25 takes them, read in
 /// order: `--help`, `-v`/`--version`, `--test-root=DIR` (virt-what's own way to read another
 /// tree: here a snapshot), `--`; anything else is an error naming it.
-pub fn run_virt_what(args: &[std::ffi::OsString], out: &mut dyn Write) -> Result<u8, Error> {
+/// With `cvm`, as `virt-what-cvm`: the confidential-VM facts instead
+/// ([`vcap_core::detect::cvm::virt_what_facts`]).
+pub fn run_virt_what(
+    args: &[std::ffi::OsString],
+    cvm: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     let mut root: Option<PathBuf> = None;
     let mut rest = args.iter();
     for a in rest.by_ref() {
@@ -346,7 +352,12 @@ pub fn run_virt_what(args: &[std::ffi::OsString], out: &mut dyn Write) -> Result
     };
     let src = open(root.as_deref()).map_err(as_test_root)?;
     let cap = probe(&src, Scope::Detect, root.as_deref()).map_err(as_test_root)?;
-    for fact in report::detect_only(&cap).virt_what() {
+    let facts = if cvm {
+        vcap_core::detect::cvm::virt_what_facts(&cap)
+    } else {
+        report::detect_only(&cap).virt_what()
+    };
+    for fact in facts {
         writeln!(out, "{fact}")?;
     }
     Ok(0)

@@ -327,3 +327,39 @@ fn virt_what_reads_snapshots_and_answers_help_and_version() {
             .starts_with("virt-what: --test-root=/nonexistent-vcap-test: ")
     );
 }
+
+/// Linked as `virt-what-cvm`, vcap prints that tool's confidential-VM facts (virt-what-cvm.c's
+/// words), read here from the CVM fixtures with `--test-root`.
+#[test]
+fn linked_as_virt_what_cvm_it_prints_the_cvm_facts() {
+    let dir = std::env::temp_dir().join(format!("vcap-dropin-vwc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("virt-what-cvm");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(vcap(), &link).unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    for (fixture, want) in [
+        ("cvm-sev-snp-kvm", "amd-sev-snp\n"),
+        ("cvm-tdx-kvm", "intel-tdx\n"),
+        ("cvm-hyperv-snp-paravisor", "amd-sev-snp\nhyperv-hcl\n"),
+        ("cvm-protvirt-s390x", "s390-protvirt\n"),
+        // virt-what-cvm's msr() reads 0 when it cannot read: nothing, where --cvm says sev.
+        ("cvm-sev-nonroot", ""),
+        ("dev-machine-kvm", ""),
+    ] {
+        let o = Command::new(&link)
+            .arg(format!("--test-root={}", fixtures.join(fixture).display()))
+            .output()
+            .unwrap();
+        assert_eq!(
+            (String::from_utf8_lossy(&o.stdout).as_ref(), o.status.code()),
+            (want, Some(0)),
+            "{fixture}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = Command::new(&link).arg("--bogus").output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("virt-what-cvm: unrecognized option"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
