@@ -1,5 +1,5 @@
 //! Facts about interrupts, IOMMUs and devices gathered from a [`Capture`]: the parsed
-//! `/proc/interrupts`, the ACPI DMAR/IVRS/IORT tables, the IOMMU units, the PCI devices with their
+//! `/proc/interrupts`, the ACPI DMAR/IVRS/IORT/VIOT tables, the IOMMU units, the PCI devices with their
 //! config space, driver and IOMMU group, and the virtio devices with their features. Anything
 //! that does not parse becomes a [`Malformed`] record naming the file and the offset; it is never
 //! used for a decision.
@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::input::capture::{Capture, FileRead};
 use crate::input::plan::{
-    ACPI_DMAR, ACPI_IORT, ACPI_IVRS, IOMMU_CLASS, IOMMU_GROUPS, PCI_DEVICES, PROC_INTERRUPTS,
-    VIRTIO_DEVICES,
+    ACPI_DMAR, ACPI_IORT, ACPI_IVRS, ACPI_VIOT, IOMMU_CLASS, IOMMU_GROUPS, PCI_DEVICES,
+    PROC_INTERRUPTS, S390_SYSINFO, VIRTIO_DEVICES,
 };
-use crate::parse::acpi::{self, Dmar, Iort, Ivrs};
+use crate::parse::acpi::{self, Dmar, Iort, Ivrs, Viot};
 use crate::parse::interrupts::{self, Chip};
 use crate::parse::iommu::{self, Unit, UnitKind};
 use crate::parse::pci_config::{self, Config};
@@ -80,6 +80,8 @@ pub struct Facts {
     pub ivrs: Observed<Ivrs>,
     /// The IORT table.
     pub iort: Observed<Iort>,
+    /// The VIOT table.
+    pub viot: Observed<Viot>,
     /// PCI functions: IDs, driver, IOMMU group and the parsed config space.
     pub pci: Vec<PciDev>,
     /// virtio devices: transport, parent PCI function, negotiated feature bits.
@@ -96,6 +98,7 @@ impl IoFacts {
             dmar: (&self.dmar).into(),
             ivrs: (&self.ivrs).into(),
             iort: (&self.iort).into(),
+            viot: (&self.viot).into(),
             pci: self.pci.clone(),
             virtio: self.virtio.clone(),
             iommu_groups: self.groups.clone(),
@@ -162,6 +165,8 @@ pub struct IoFacts {
     pub ivrs: Got<Ivrs>,
     /// IORT.
     pub iort: Got<Iort>,
+    /// VIOT.
+    pub viot: Got<Viot>,
     /// IOMMU class units (listing absent → none).
     pub units: Vec<Unit>,
     /// Whether the unit list is known: `/sys/class/iommu` was listed, or is absent (no IOMMU driver).
@@ -178,6 +183,8 @@ pub struct IoFacts {
     pub malformed: Vec<Malformed>,
     /// `/proc/cpuinfo` lists the `x2apic` flag.
     pub cpu_x2apic: Option<bool>,
+    /// `/proc/sysinfo` was read: the machine is an s390 (only arch/s390 creates the file).
+    pub s390_sysinfo: bool,
 }
 
 impl IoFacts {
@@ -264,6 +271,7 @@ pub fn gather(c: &Capture) -> IoFacts {
     let dmar = table(c, ACPI_DMAR, acpi::parse_dmar, &mut bad);
     let ivrs = table(c, ACPI_IVRS, acpi::parse_ivrs, &mut bad);
     let iort = table(c, ACPI_IORT, acpi::parse_iort, &mut bad);
+    let viot = table(c, ACPI_VIOT, acpi::parse_viot, &mut bad);
 
     let mut units = Vec::new();
     // An absent /sys/class/iommu is a known empty list: the kernel creates the class with its
@@ -455,6 +463,7 @@ pub fn gather(c: &Capture) -> IoFacts {
         dmar,
         ivrs,
         iort,
+        viot,
         units,
         units_listed,
         pci,
@@ -466,5 +475,6 @@ pub fn gather(c: &Capture) -> IoFacts {
         groups,
         malformed: bad,
         cpu_x2apic,
+        s390_sysinfo: matches!(c.file(S390_SYSINFO), FileRead::Data { .. }),
     }
 }

@@ -104,7 +104,7 @@ pub const FILES: &[FileSpec] = &[
         limit: 256 * 1024,
         tells: "CPU vendor and model names, UML and PowerVM markers, vmx/svm flags",
     },
-    f("/proc/sysinfo", "the z/VM control program (s390)"),
+    f(S390_SYSINFO, "the z/VM control program (s390)"),
     f(
         "/proc/sys/kernel/osrelease",
         "the kernel release, which names Microsoft or WSL under Windows Subsystem for Linux",
@@ -154,6 +154,11 @@ pub const FILES: &[FileSpec] = &[
         limit: ACPI_TABLE_LIMIT,
         tells: "the Arm IORT table: SMMUv3 and ITS nodes; readable by root only",
     },
+    FileSpec {
+        path: ACPI_VIOT,
+        limit: ACPI_TABLE_LIMIT,
+        tells: "the ACPI VIOT table: which PCI and MMIO endpoints a virtio-iommu translates; readable by root only",
+    },
 ];
 
 /// `/proc/interrupts`.
@@ -164,6 +169,10 @@ pub const ACPI_DMAR: &str = "/sys/firmware/acpi/tables/DMAR";
 pub const ACPI_IVRS: &str = "/sys/firmware/acpi/tables/IVRS";
 /// The ACPI IORT table (Arm).
 pub const ACPI_IORT: &str = "/sys/firmware/acpi/tables/IORT";
+/// The ACPI VIOT table (virtio-iommu topology, ACPI 6.4 5.2.30).
+pub const ACPI_VIOT: &str = "/sys/firmware/acpi/tables/VIOT";
+/// `/proc/sysinfo` (s390 only: arch/s390/kernel/sysinfo.c).
+pub const S390_SYSINFO: &str = "/proc/sysinfo";
 /// Size limit of one ACPI table.
 pub const ACPI_TABLE_LIMIT: usize = 1 << 20;
 /// PCI config space: 64 bytes without root, 4 KiB (PCIe extended space) with.

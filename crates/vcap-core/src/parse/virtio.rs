@@ -8,6 +8,8 @@ use serde::Serialize;
 
 /// `VIRTIO_F_VERSION_1`.
 pub const F_VERSION_1: usize = 32;
+/// The PCI vendor ID of virtio devices (Red Hat / Qumranet, virtio spec 1.2 4.1.2).
+pub const VENDOR: u16 = 0x1af4;
 /// `VIRTIO_F_ACCESS_PLATFORM`.
 pub const F_ACCESS_PLATFORM: usize = 33;
 /// Longest features string accepted (Linux prints 64 today, 128 with extended features).
