@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::input::capture::{Capture, FileRead};
 use crate::input::plan::{
-    ACPI_DMAR, ACPI_IORT, ACPI_IVRS, ACPI_VIOT, IOMMU_CLASS, IOMMU_GROUPS, PCI_DEVICES,
+    ACPI_DMAR, ACPI_IORT, ACPI_IVRS, ACPI_VIOT, IOMMU_CLASS, IOMMU_GROUPS, KERNEL_LOG, PCI_DEVICES,
     PROC_INTERRUPTS, S390_SYSINFO, VIRTIO_DEVICES,
 };
 use crate::parse::acpi::{self, Dmar, Iort, Ivrs, Viot};
@@ -185,6 +185,8 @@ pub struct IoFacts {
     pub cpu_x2apic: Option<bool>,
     /// `/proc/sysinfo` was read: the machine is an s390 (only arch/s390 creates the file).
     pub s390_sysinfo: bool,
+    /// The kept kernel-log messages ([`crate::input::plan::KERNEL_LOG_KEEP`]), one per line.
+    pub kernel_log: Got<Vec<String>>,
 }
 
 impl IoFacts {
@@ -476,5 +478,16 @@ pub fn gather(c: &Capture) -> IoFacts {
         malformed: bad,
         cpu_x2apic,
         s390_sysinfo: matches!(c.file(S390_SYSINFO), FileRead::Data { .. }),
+        kernel_log: match c.file(KERNEL_LOG) {
+            FileRead::Data { bytes, .. } => Got::Parsed(
+                String::from_utf8_lossy(bytes)
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            FileRead::Absent => Got::Absent,
+            FileRead::Unreadable(w) => Got::Unreadable(w.clone()),
+            FileRead::Parts(_) => Got::Unreadable("only parts of it were read".into()),
+        },
     }
 }

@@ -572,6 +572,29 @@ fn ir_mode(io: &IoFacts, ir_capable: &[&Unit], reasons: &mut Vec<Reason>) -> &'s
         .filter(|u| u.kind == UnitKind::Amd)
         .collect();
     let x2apic_opt_out = io.dmar.get().map(|d| d.x2apic_opt_out);
+    if let Some(lines) = io.kernel_log.get() {
+        // The kernel's own account, when the log was readable and still holds the boot lines.
+        let said = |m: &str| lines.iter().find(|l| l.starts_with(m));
+        let found = [
+            ("DMAR-IR: Enabled IRQ remapping in x2apic mode", "x2apic"),
+            ("DMAR-IR: Enabled IRQ remapping in xapic mode", "xapic"),
+            ("AMD-Vi: X2APIC enabled", "x2apic"),
+            // Linux kept the xAPIC because remapping runs in xAPIC mode (try_to_enable_x2apic()).
+            ("x2apic: IRQ remapping doesn't support X2APIC mode", "xapic"),
+        ]
+        .iter()
+        .find_map(|(m, mode)| said(m).map(|l| (l, *mode)));
+        if let Some((line, mode)) = found {
+            reasons.push(
+                Reason::of(
+                    &rules::MODE_LOG,
+                    format!("the kernel log says {line:?}: remapping runs in {mode} mode"),
+                )
+                .saw(Fact::KernelLog, line.clone()),
+            );
+            return mode;
+        }
+    }
     let eim = |u: &Unit, v: u64| {
         (
             Fact::VtdEcap(vtd::ecap::EIM),
@@ -1804,7 +1827,7 @@ mod tests {
     use super::*;
     use crate::detect::Verdict;
     use crate::input::capture::{Capture, DirEntry, FileRead, Listing};
-    use crate::input::plan::{ACPI_VIOT, S390_SYSINFO};
+    use crate::input::plan::{ACPI_VIOT, KERNEL_LOG, S390_SYSINFO};
 
     fn verdict(kind: Kind) -> Verdict {
         Verdict {
@@ -2282,5 +2305,71 @@ mod tests {
         assert_eq!(e("0000:00:03.0").path, DmaPath::Iommu);
         // The unit is paravirtual by the VIOT too.
         assert!(c.facts.viot.state == "parsed", "{:?}", c.facts.viot);
+    }
+
+    /// The kernel's own words decide the remapping mode: the lines of the QEMU 10 x2APIC+EIM
+    /// guest's boot log (tests/fixtures/qemu10-intel-iommu-x2apic-eim/guest-dmesg.txt), kept by
+    /// the plan's filter, where the registers alone only allow an inference.
+    #[test]
+    fn the_kernel_log_decides_the_remapping_mode() {
+        let dmesg = std::fs::read_to_string(format!(
+            "{}/../../tests/fixtures/qemu10-intel-iommu-x2apic-eim/guest-dmesg.txt",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        // dmesg's "[    0.028000] " prefix is not part of a /dev/kmsg message.
+        let msgs: String = dmesg
+            .lines()
+            .map(|l| l.split_once("] ").map_or(l, |(_, m)| m))
+            .map(|m| format!("{m}\n"))
+            .collect();
+        let kept = match crate::input::plan::redact(
+            KERNEL_LOG,
+            FileRead::Data {
+                bytes: msgs.into_bytes(),
+                truncated: false,
+            },
+        ) {
+            FileRead::Data { bytes, .. } => bytes,
+            other => panic!("{other:?}"),
+        };
+        let kept = String::from_utf8(kept).unwrap();
+        assert!(
+            kept.contains("DMAR-IR: Enabled IRQ remapping in x2apic mode\n"),
+            "{kept}"
+        );
+        assert!(kept.lines().count() <= 4, "only the kept lines: {kept}");
+        let base = || {
+            B::default()
+                .interrupts(&["IR-PCI-MSIX-0000:00:02.0", "IR-IO-APIC"])
+                .list("/sys/class/iommu", &units(&["dmar0"]))
+                .vtd("dmar0", CM, IR | EIM)
+        };
+        // Without the log (and without the DMAR): unknown, the opt-out not read.
+        let ir = base().build(Kind::VirtualMachine).interrupt_remapping;
+        assert_eq!(ir.mode, "unknown");
+        let ir = base()
+            .file(KERNEL_LOG, kept.as_bytes())
+            .build(Kind::VirtualMachine)
+            .interrupt_remapping;
+        assert_eq!(ir.mode, "x2apic");
+        let r = ir
+            .reasons
+            .iter()
+            .find(|r| r.rule == rules::MODE_LOG.id)
+            .unwrap();
+        assert_eq!(
+            r.facts[0].value,
+            "DMAR-IR: Enabled IRQ remapping in x2apic mode"
+        );
+        // The smp4 guest's line: Linux kept the xAPIC because remapping is in xAPIC mode.
+        let ir = base()
+            .file(
+                KERNEL_LOG,
+                b"x2apic: IRQ remapping doesn't support X2APIC mode\n",
+            )
+            .build(Kind::VirtualMachine)
+            .interrupt_remapping;
+        assert_eq!(ir.mode, "xapic");
     }
 }

@@ -68,6 +68,8 @@ pub enum Fact {
     CpuX2apic,
     /// `/proc/sysinfo` (present on s390 only).
     S390Sysinfo,
+    /// The kernel log's APIC and remapping lines.
+    KernelLog,
     /// The detection verdict (kind and hypervisor).
     Verdict,
     /// The PCI function list and IDs.
@@ -101,6 +103,7 @@ impl Fact {
             Fact::AmdNpCache => "CAP.NPCACHE",
             Fact::CpuX2apic => "cpu.x2apic",
             Fact::S390Sysinfo => "s390.sysinfo",
+            Fact::KernelLog => "kernel-log",
             Fact::Verdict => "verdict",
             Fact::PciDevices => "pci.devices",
             Fact::PciConfig => "pci.config",
@@ -125,6 +128,7 @@ impl Fact {
             Fact::AmdNpCache => "/sys/class/iommu/*/amd-iommu/cap",
             Fact::CpuX2apic => "/proc/cpuinfo",
             Fact::S390Sysinfo => "/proc/sysinfo",
+            Fact::KernelLog => "/dev/kmsg",
             Fact::Verdict => "the detection verdict",
             Fact::PciDevices => "/sys/bus/pci/devices",
             Fact::PciConfig => "/sys/bus/pci/devices/*/config",
@@ -275,7 +279,10 @@ rules! {
     IR_DRHD = "ir.drhd-scope", IrNote, [DmarUnits, IommuUnits],
         "remapping is on and a DRHD's register base matches a unit's address" => "what the unit remaps (IOAPIC/HPET scopes, INCLUDE_PCI_ALL)",
         "Linux include/acpi/actbl1.h acpi_dmar_hardware_unit, ACPI_DMAR_INCLUDE_ALL";
-    // ---- mode
+    // ---- mode: the kernel's own words first, then inference from the registers
+    MODE_LOG = "ir.mode-kernel-log", IrMode, [KernelLog],
+        "remapping is on and the kernel log says which mode it enabled" => "x2apic or xapic, as the kernel says",
+        "Linux drivers/iommu/intel/irq_remapping.c intel_enable_irq_remapping(): \"Enabled IRQ remapping in %s mode\"; arch/x86/kernel/apic/apic.c try_to_enable_x2apic(): \"x2apic: IRQ remapping doesn't support X2APIC mode\"; drivers/iommu/amd/init.c \"X2APIC enabled\"";
     MODE_EIM0 = "ir.mode-eim0", IrMode, [VtdEcap(vtd::ecap::EIM)],
         "a remapping VT-d unit has ECAP.EIM = 0" => "xapic",
         "Linux drivers/iommu/intel/iommu.h ecap_eim_support()";
