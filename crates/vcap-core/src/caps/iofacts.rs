@@ -211,11 +211,6 @@ fn basename(link: &str) -> String {
         .to_string()
 }
 
-fn looks_like_bdf(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 12 && b[4] == b':' && b[7] == b':' && b[10] == b'.'
-}
-
 fn table<T>(
     c: &Capture,
     path: &str,
@@ -403,24 +398,8 @@ pub fn gather(c: &Capture) -> IoFacts {
     for e in c.listing(VIRTIO_DEVICES).entries() {
         let base = format!("{VIRTIO_DEVICES}/{}", e.name);
         let link = e.link.as_deref().unwrap_or("");
-        let comps: Vec<&str> = link.split('/').collect();
-        let pci_parent = comps
-            .iter()
-            .rev()
-            .find(|c| looks_like_bdf(c))
-            .map(|s| s.to_string());
-        let transport = if pci_parent.is_some() {
-            "pci"
-        } else if link.contains("virtio-mmio")
-            || link.contains("/platform/")
-            || link.contains("LNRO0005")
-        {
-            "mmio"
-        } else if link.contains("css") || link.contains("ccw") {
-            "ccw"
-        } else {
-            "unknown"
-        };
+        let pci_parent = virtio::pci_parent(link).map(str::to_string);
+        let transport = virtio::transport(e.link.as_deref()).as_str();
         let fpath = format!("{base}/features");
         let features = match c.text(&fpath) {
             Some(t) => match virtio::parse_features(&t) {

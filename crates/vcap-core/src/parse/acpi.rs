@@ -739,10 +739,16 @@ pub fn parse_bdf(name: &str) -> Option<(u16, u16)> {
     let (seg, rest) = name.split_once(':')?;
     let (bus, rest) = rest.split_once(':')?;
     let (dev, func) = rest.split_once('.')?;
-    let seg = u16::from_str_radix(seg, 16).ok()?;
-    let bus = u16::from_str_radix(bus, 16).ok().filter(|b| *b <= 0xff)?;
-    let dev = u16::from_str_radix(dev, 16).ok().filter(|d| *d <= 0x1f)?;
-    let func = u16::from_str_radix(func, 16).ok().filter(|f| *f <= 7)?;
+    use crate::parse::hex::{Prefix, parse};
+    let field = |t: &str, bits| {
+        (t.trim_ascii() == t)
+            .then(|| parse(t, Prefix::Forbidden, bits).ok())
+            .flatten()
+    };
+    let seg = u16::try_from(field(seg, 16)?).ok()?;
+    let bus = u16::try_from(field(bus, 8)?).ok()?;
+    let dev = u16::try_from(field(dev, 5)?).ok()?;
+    let func = u16::try_from(field(func, 3)?).ok()?;
     Some((seg, (bus << 8) | (dev << 3) | func))
 }
 

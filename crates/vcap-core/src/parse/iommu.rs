@@ -154,14 +154,7 @@ pub struct UnitError {
 
 /// Parses a `%llx` register value (no `0x`, trailing newline trimmed).
 pub fn parse_hex(text: &str) -> Result<u64, UnitError> {
-    let t = text.trim();
-    let t = t.strip_prefix("0x").unwrap_or(t);
-    if t.is_empty() || t.len() > 16 {
-        return Err(UnitError {
-            what: format!("{text:?} is not a 64-bit hexadecimal register value"),
-        });
-    }
-    u64::from_str_radix(t, 16).map_err(|_| UnitError {
+    crate::parse::hex::parse(text, crate::parse::hex::Prefix::Optional, 64).map_err(|_| UnitError {
         what: format!("{text:?} is not a 64-bit hexadecimal register value"),
     })
 }
