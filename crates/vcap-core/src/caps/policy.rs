@@ -960,7 +960,7 @@ const IMS_ROWS: &[ImsRow] = &[
                     r,
                     "no MSI parent here offers IMS: in Linux v6.2–v6.9 only the x86 remapping parents (dmar_msi_parent_ops, amdvi_msi_parent_ops) set MSI_FLAG_PCI_IMS, which pci_create_ims_domain() requires; the GIC ITS and s390 parents do not",
                 )
-                .saw(Fact::InterruptChips, "no x86 MSI parent")],
+                .saw(Fact::Remapping, "decided by a GIC ITS or s390 row")],
             )
         })
     }),
@@ -972,7 +972,7 @@ const IMS_ROWS: &[ImsRow] = &[
                     r,
                     "the parent MSI domain is the plain vector domain (no interrupt remapping): IMS is never allowed there (Linux x86_init_dev_msi_info accepts PCI/IMS only from a parent with MSI_FLAG_PCI_IMS)",
                 )
-                .saw(Fact::InterruptChips, ims_ir(c.ir))],
+                .saw(Fact::Remapping, ims_ir(c.ir))],
             )
         })
     }),
@@ -984,7 +984,7 @@ const IMS_ROWS: &[ImsRow] = &[
                     r,
                     "whether interrupts are remapped is not observed, but either parent denies IMS: the vector domain never grants it, and a virtual remapping unit grants it only after negotiating the new scheme with its hypervisor, which nothing advertises today",
                 )
-                .saw(Fact::InterruptChips, ims_ir(c.ir)),
+                .saw(Fact::Remapping, ims_ir(c.ir)),
             );
             (Tri::No, v)
         })
@@ -997,7 +997,7 @@ const IMS_ROWS: &[ImsRow] = &[
                     r,
                     "whether interrupts are remapped is not known, so the parent MSI domain is not known",
                 )
-                .saw(Fact::InterruptChips, ims_ir(c.ir))],
+                .saw(Fact::Remapping, ims_ir(c.ir))],
             )
         })
     }),
@@ -1076,7 +1076,7 @@ const IMS_ROWS: &[ImsRow] = &[
         v.push(Reason::of(
             r,
             "a hardware remapping unit is the IMS-capable parent (Linux v6.2–v6.9 dmar_msi_parent_ops / amdvi_msi_parent_ops set MSI_FLAG_PCI_IMS); note mainline removed the PCI/IMS API in v6.10",
-        ).saw(Fact::InterruptChips, ims_ir(c.ir)));
+        ).saw(Fact::Remapping, ims_ir(c.ir)));
         Some((Tri::Yes, v))
     }),
 ];

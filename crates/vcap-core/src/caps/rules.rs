@@ -72,6 +72,8 @@ pub enum Fact {
     KernelLog,
     /// The detection verdict (kind and hypervisor).
     Verdict,
+    /// The interrupt-remapping decision (which IMS reads).
+    Remapping,
     /// The PCI function list and IDs.
     PciDevices,
     /// A PCI function's config space (extended capabilities: PASID, DVSEC).
@@ -105,6 +107,7 @@ impl Fact {
             Fact::S390Sysinfo => "s390.sysinfo",
             Fact::KernelLog => "kernel-log",
             Fact::Verdict => "verdict",
+            Fact::Remapping => "interrupt-remapping",
             Fact::PciDevices => "pci.devices",
             Fact::PciConfig => "pci.config",
             Fact::PciDriver => "pci.driver",
@@ -130,6 +133,7 @@ impl Fact {
             Fact::S390Sysinfo => "/proc/sysinfo",
             Fact::KernelLog => "/dev/kmsg",
             Fact::Verdict => "the detection verdict",
+            Fact::Remapping => "capabilities.interrupt_remapping",
             Fact::PciDevices => "/sys/bus/pci/devices",
             Fact::PciConfig => "/sys/bus/pci/devices/*/config",
             Fact::PciDriver => "/sys/bus/pci/devices/*/driver",
@@ -327,16 +331,16 @@ rules! {
         "the verdict is a virtual machine" => "virtual (the hypervisor provides any unit)",
         "seeds 000–003: !virt || virt->supports_X";
     // ---- IMS
-    IMS_NOT_X86 = "ims.not-x86", Ims, [InterruptChips],
+    IMS_NOT_X86 = "ims.not-x86", Ims, [Remapping],
         "interrupt remapping was decided by a non-x86 row (GIC ITS, s390)" => "no",
         "Linux v6.2–v6.9 drivers/pci/msi/irqdomain.c pci_create_ims_domain() needs MSI_FLAG_PCI_IMS, set only by dmar_msi_parent_ops / amdvi_msi_parent_ops";
-    IMS_VECTOR = "ims.vector-domain", Ims, [InterruptChips],
+    IMS_VECTOR = "ims.vector-domain", Ims, [Remapping],
         "interrupt remapping is no" => "no",
         "Linux v6.2–v6.9 arch/x86/kernel/apic/msi.c x86_init_dev_msi_info(): PCI/IMS only from a parent with MSI_FLAG_PCI_IMS";
-    IMS_VIRT_UNSEEN = "ims.virtual-unobserved", Ims, [InterruptChips, Verdict],
+    IMS_VIRT_UNSEEN = "ims.virtual-unobserved", Ims, [Remapping, Verdict],
         "remapping is unknown and the unit is virtual" => "no",
         "Linux x86_init_dev_msi_info(); tglx 2021-12-10 (the new scheme nothing advertises)";
-    IMS_UNSEEN = "ims.not-observed", Ims, [InterruptChips],
+    IMS_UNSEEN = "ims.not-observed", Ims, [Remapping],
         "remapping is unknown" => "unknown",
         "vcap";
     IMS_IOAPIC_ONLY = "ims.ioapic-only", Ims, [InterruptChips],
@@ -351,7 +355,7 @@ rules! {
     IMS_NOT_METAL = "ims.not-bare-metal", Ims, [Verdict],
         "the unit looks hardware but the verdict is not bare metal" => "unknown",
         "QEMU intel-iommu caching-mode=off shows CM = 0";
-    IMS_HW = "ims.hardware-ir", Ims, [InterruptChips, VtdCap(vtd::cap::CM), AmdNpCache, Verdict],
+    IMS_HW = "ims.hardware-ir", Ims, [Remapping, InterruptChips, VtdCap(vtd::cap::CM), AmdNpCache, Verdict],
         "MSIs on IR chips, hardware unit registers, bare-metal verdict" => "yes",
         "Linux v6.2–v6.9 dmar_msi_parent_ops / amdvi_msi_parent_ops set MSI_FLAG_PCI_IMS (PCI/IMS removed in v6.10)";
     IMS_NO_CANDIDATE = "ims.no-candidate", Ims, [PciDevices, PciConfig],
