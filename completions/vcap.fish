@@ -107,7 +107,7 @@ complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subc
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run one scenario end to end and print its trace'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check every combination of layer generations exhaustively'
 complete -c vcap -n "__fish_vcap_using_subcommand protocol; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vcap -n "__fish_vcap_using_subcommand rules" -l markdown -d 'Print the Markdown tables that docs/detection.md holds between its rule markers'
+complete -c vcap -n "__fish_vcap_using_subcommand rules" -l markdown -d 'Print the Markdown tables that docs/detection.md and docs/capabilities.md hold, each block between its doc markers'
 complete -c vcap -n "__fish_vcap_using_subcommand rules" -l json -d 'Print JSON instead of text: one object whose first keys are `schema` and `vcap_version`'
 complete -c vcap -n "__fish_vcap_using_subcommand rules" -s h -l help -d 'Print help'
 complete -c vcap -n "__fish_vcap_using_subcommand help; and not __fish_seen_subcommand_from detect snapshot sanitize baseline compare protocol rules help" -f -a "detect" -d 'Print one systemd-detect-virt identifier (exit 0: virtual machine, 1: not)'

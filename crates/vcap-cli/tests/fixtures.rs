@@ -225,3 +225,54 @@ fn captured_containers_replay_to_the_real_tools_answers() {
     }
     assert!(n >= 3, "{n} container fixtures");
 }
+
+/// Every capability reason in every fixture's report names a rule `vcap rules --json` lists
+/// under `capabilities`, and names the facts it read.
+#[test]
+fn every_capability_rule_in_every_fixture_is_listed_by_vcap_rules() {
+    let mut out = Vec::new();
+    assert_eq!(
+        vcap_cli::run(["vcap", "--json", "rules"], &mut out).unwrap(),
+        0
+    );
+    let rules: Value = serde_json::from_slice(&out).unwrap();
+    let listed: Vec<&str> = rules["capabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut reasons = 0;
+    for dir in fixtures() {
+        let c = &report(&dir)["capabilities"];
+        let mut lists: Vec<&Value> = ["interrupt_remapping", "ims", "pasid"]
+            .iter()
+            .map(|k| &c[k]["reasons"])
+            .collect();
+        lists.extend(c["dma"].as_array().unwrap().iter().map(|d| &d["reasons"]));
+        for r in lists.into_iter().flat_map(|l| l.as_array().unwrap()) {
+            let id = r["rule"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{r} has no rule"));
+            assert!(
+                listed.contains(&id),
+                "{}: capability rule {id} is not listed",
+                dir.display()
+            );
+            assert!(!r["text"].as_str().unwrap().is_empty(), "{r}");
+            assert!(
+                !r["facts"].as_array().unwrap().is_empty(),
+                "{id} read no fact: {r}"
+            );
+            seen.insert(id.to_string());
+            reasons += 1;
+        }
+    }
+    assert!(reasons > 100, "only {reasons} reasons");
+    assert!(
+        seen.len() >= 30,
+        "only {} capability rule ids seen",
+        seen.len()
+    );
+}

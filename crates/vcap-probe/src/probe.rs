@@ -95,7 +95,11 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
         c.files.insert(p, r);
     }
     for spec in FILES.iter().filter(|s| scope.reads(s.path)) {
-        let read = src.read_file(spec.path, spec.limit);
+        let read = if spec.path == vcap_core::input::plan::KERNEL_LOG {
+            src.read_kernel_log(spec.path, spec.limit)
+        } else {
+            src.read_file(spec.path, spec.limit)
+        };
         c.files.insert(
             spec.path.into(),
             vcap_core::input::plan::redact(spec.path, read),

@@ -154,6 +154,17 @@ impl Source {
         }
     }
 
+    /// Reads the kernel log: live, the records of `/dev/kmsg` (the one device vcap opens: read
+    /// without blocking, one record per read, at most
+    /// [`vcap_core::input::plan::KERNEL_LOG_RECORDS`] records and `limit` bytes of messages, each
+    /// record's message text on one line); a snapshot's copy is a regular file read as any other.
+    pub fn read_kernel_log(&self, path: &str, limit: usize) -> FileRead {
+        match self {
+            Source::Live(_) => file_read(read_kmsg(path, limit)),
+            Source::Snapshot(s) => s.read_file(path, limit),
+        }
+    }
+
     /// Whether something exists at `path` (following links inside the root). Never opens it.
     pub fn exists(&self, path: &str) -> Existence {
         match self {
@@ -598,6 +609,54 @@ enum Follow {
     Yes,
     /// Snapshot paths, already resolved inside the root: a link at the end is refused.
     No,
+}
+
+/// Reads `/dev/kmsg` (Documentation/ABI/testing/dev-kmsg): each read returns one record,
+/// `prefix;message\n` and continuation lines; `EAGAIN` at the end (non-blocking), `EPIPE` when
+/// the record was overwritten (the next read goes on). Only a character device is read, and
+/// only the messages of [`vcap_core::input::plan::KERNEL_LOG_KEEP`] are kept.
+fn read_kmsg(path: &str, limit: usize) -> Result<(Vec<u8>, bool), Fail> {
+    let fd = rfs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(errno_fail)?;
+    let st = rfs::fstat(&fd).map_err(errno_fail)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::CharacterDevice {
+        return Err(Fail::Unreadable(
+            "not the kernel-log device: not read".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut rec = [0u8; 8192];
+    let mut truncated = false;
+    for _ in 0..vcap_core::input::plan::KERNEL_LOG_RECORDS {
+        let n = match rustix::io::read(&fd, &mut rec) {
+            Ok(0) | Err(Errno::AGAIN) => break,
+            Ok(n) => n,
+            Err(Errno::PIPE | Errno::INTR) => continue,
+            Err(e) if out.is_empty() => return Err(errno_fail(e)),
+            Err(_) => break,
+        };
+        let r = &rec[..n];
+        let line = r.split(|b| *b == b'\n').next().unwrap_or(r);
+        let msg = match line.iter().position(|b| *b == b';') {
+            Some(i) => &line[i + 1..],
+            None => line,
+        };
+        let keep = vcap_core::input::plan::KERNEL_LOG_KEEP;
+        if !keep.iter().any(|k| msg.starts_with(k.as_bytes())) {
+            continue;
+        }
+        if out.len() + msg.len() + 1 > limit {
+            truncated = true;
+            break;
+        }
+        out.extend_from_slice(msg);
+        out.push(b'\n');
+    }
+    Ok((out, truncated))
 }
 
 /// Why a file of this type is not read, or `None` for a regular file.

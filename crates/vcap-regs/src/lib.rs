@@ -52,6 +52,7 @@
 pub mod baseline;
 pub mod compare;
 pub mod decode;
+pub mod field;
 pub mod firecracker;
 pub mod hwinfo;
 pub mod input;

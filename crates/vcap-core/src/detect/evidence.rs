@@ -1148,7 +1148,8 @@ impl Signal {
                     FileTest::Word(w) => t.split(',').any(|x| x.trim() == w),
                     FileTest::Any => true,
                     FileTest::HexBit(bit) => {
-                        match u64::from_str_radix(t.trim_start_matches("0x"), 16) {
+                        match crate::parse::hex::parse(&t, crate::parse::hex::Prefix::Optional, 64)
+                        {
                             Ok(bits) => bits & (1 << bit) != 0,
                             Err(_) => {
                                 hits.push(Hit::malformed(path, t, "not a hex number"));
@@ -1254,7 +1255,7 @@ impl Signal {
                 for e in c.listing(crate::input::plan::IOMMU_CLASS).entries() {
                     let path = format!("{}/{}/{file}", crate::input::plan::IOMMU_CLASS, e.name);
                     let Some(text) = c.text(&path) else { continue };
-                    match u64::from_str_radix(text.trim().trim_start_matches("0x"), 16) {
+                    match crate::parse::hex::parse(&text, crate::parse::hex::Prefix::Optional, 64) {
                         Ok(v) if v & (1 << bit) != 0 => {
                             hits.push(Hit::at(format!("{path} bit {bit}"), text));
                         }
@@ -1722,7 +1723,8 @@ pub struct PciIds {
 
 /// Parses a sysfs ID attribute such as `0x1af4`.
 pub fn sysfs_hex16(s: &str) -> Option<u16> {
-    u16::from_str_radix(s.trim().strip_prefix("0x")?, 16).ok()
+    let v = crate::parse::hex::parse(s, crate::parse::hex::Prefix::Required, 16).ok()?;
+    u16::try_from(v).ok()
 }
 
 /// One PCI function's IDs and where they were read.
@@ -1757,10 +1759,11 @@ pub fn pci_modalias(s: &str) -> Option<PciIds> {
     for (slot, (tag, width)) in v.iter_mut().zip(MODALIAS_FIELDS) {
         rest = rest.strip_prefix(tag)?;
         let digits = rest.get(..width)?;
-        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let x = crate::parse::hex::parse(digits, crate::parse::hex::Prefix::Forbidden, 32).ok()?;
+        if digits.trim_ascii() != digits {
             return None;
         }
-        *slot = u32::from_str_radix(digits, 16).ok()?;
+        *slot = u32::try_from(x).ok()?;
         rest = &rest[width..];
     }
     if !rest.is_empty() {
@@ -1843,32 +1846,12 @@ fn pci_id_files(
     })
 }
 
-/// A virtio device's transport, from where its sysfs link leads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum VirtioTransport {
-    /// virtio-pci.
-    Pci,
-    /// virtio-mmio (platform device).
-    Mmio,
-    /// virtio-ccw (s390 channel subsystem).
-    Ccw,
-    /// Not recognisable from the link.
-    Unknown,
-}
+/// A virtio device's transport: the parse stage's one classifier ([`crate::parse::virtio`]).
+pub use crate::parse::virtio::Transport as VirtioTransport;
 
-/// The transport of a virtio device from its bus link target.
+/// The transport of a virtio device from its bus link target ([`crate::parse::virtio::transport`]).
 pub fn virtio_transport(link: Option<&str>) -> VirtioTransport {
-    match link {
-        Some(l) if l.contains("/pci") => VirtioTransport::Pci,
-        Some(l)
-            if l.contains("virtio-mmio") || l.contains("/platform/") || l.contains("LNRO0005") =>
-        {
-            VirtioTransport::Mmio
-        }
-        Some(l) if l.contains("/css") || l.contains("ccw") => VirtioTransport::Ccw,
-        _ => VirtioTransport::Unknown,
-    }
+    crate::parse::virtio::transport(link)
 }
 
 #[cfg(test)]

@@ -104,7 +104,7 @@ pub const FILES: &[FileSpec] = &[
         limit: 256 * 1024,
         tells: "CPU vendor and model names, UML and PowerVM markers, vmx/svm flags",
     },
-    f("/proc/sysinfo", "the z/VM control program (s390)"),
+    f(S390_SYSINFO, "the z/VM control program (s390)"),
     f(
         "/proc/sys/kernel/osrelease",
         "the kernel release, which names Microsoft or WSL under Windows Subsystem for Linux",
@@ -178,6 +178,16 @@ pub const FILES: &[FileSpec] = &[
         limit: ACPI_TABLE_LIMIT,
         tells: "the Arm IORT table: SMMUv3 and ITS nodes; readable by root only",
     },
+    FileSpec {
+        path: KERNEL_LOG,
+        limit: 64 * 1024,
+        tells: "the kernel's own account of the APIC and interrupt-remapping mode (\"DMAR-IR: Enabled IRQ remapping in x2apic mode\", \"x2apic enabled\"); needs CAP_SYSLOG or kernel.dmesg_restrict=0; only those lines are kept",
+    },
+    FileSpec {
+        path: ACPI_VIOT,
+        limit: ACPI_TABLE_LIMIT,
+        tells: "the ACPI VIOT table: which PCI and MMIO endpoints a virtio-iommu translates; readable by root only",
+    },
 ];
 
 /// s390 Protected Virtualization guest flag (Linux arch/s390/kernel/uv.c `prot_virt_guest`).
@@ -215,6 +225,29 @@ pub const ACPI_DMAR: &str = "/sys/firmware/acpi/tables/DMAR";
 pub const ACPI_IVRS: &str = "/sys/firmware/acpi/tables/IVRS";
 /// The ACPI IORT table (Arm).
 pub const ACPI_IORT: &str = "/sys/firmware/acpi/tables/IORT";
+/// The ACPI VIOT table (virtio-iommu topology, ACPI 6.4 5.2.30).
+pub const ACPI_VIOT: &str = "/sys/firmware/acpi/tables/VIOT";
+/// The kernel log: live, `/dev/kmsg` is read record by record without blocking (at most
+/// [`KERNEL_LOG_RECORDS`] records, Documentation/ABI/testing/dev-kmsg); a snapshot stores the
+/// kept messages, one per line, as a regular file at the same path.
+pub const KERNEL_LOG: &str = "/dev/kmsg";
+/// At most this many kernel-log records are read (the boot lines vcap needs come early).
+pub const KERNEL_LOG_RECORDS: usize = 8192;
+/// The kernel-log messages kept (by prefix); every other record is dropped before it reaches a
+/// capture or a snapshot: the log can hold anything, and a snapshot is shared.
+/// Sources: Linux arch/x86/kernel/apic/apic.c (`x2apic enabled`, `x2apic: IRQ remapping doesn't
+/// support X2APIC mode`), drivers/iommu/intel/irq_remapping.c (`DMAR-IR: Enabled IRQ remapping in
+/// %s mode`), arch/x86/kernel/apic/probe_64.c (`APIC: Switched APIC routing to: %s`),
+/// drivers/iommu/amd/init.c (`AMD-Vi: Interrupt remapping enabled`, `AMD-Vi: X2APIC enabled`).
+pub const KERNEL_LOG_KEEP: &[&str] = &[
+    "x2apic",
+    "DMAR-IR: Enabled IRQ remapping in",
+    "APIC: Switched APIC routing to:",
+    "AMD-Vi: Interrupt remapping enabled",
+    "AMD-Vi: X2APIC enabled",
+];
+/// `/proc/sysinfo` (s390 only: arch/s390/kernel/sysinfo.c).
+pub const S390_SYSINFO: &str = "/proc/sysinfo";
 /// Size limit of one ACPI table.
 pub const ACPI_TABLE_LIMIT: usize = 1 << 20;
 /// PCI config space: 64 bytes without root, 4 KiB (PCIe extended space) with.
@@ -303,7 +336,8 @@ pub const EXISTS: &[(&str, &str)] = &[
 ];
 
 /// What the probe keeps of a file it read: everything, but for PID 1's environment, of which
-/// only the `container=` entry is kept (the rest can hold secrets, and a snapshot is shared).
+/// only the `container=` entry is kept (the rest can hold secrets, and a snapshot is shared),
+/// and for the kernel log, of which only the messages of [`KERNEL_LOG_KEEP`] are kept.
 pub fn redact(
     path: &str,
     read: crate::input::capture::FileRead,
@@ -318,6 +352,18 @@ pub fn redact(
                 .unwrap_or_default();
             FileRead::Data {
                 bytes: kept,
+                truncated,
+            }
+        }
+        FileRead::Data { bytes, truncated } if path == KERNEL_LOG => {
+            let text = String::from_utf8_lossy(&bytes);
+            let kept: String = text
+                .lines()
+                .filter(|l| KERNEL_LOG_KEEP.iter().any(|k| l.starts_with(k)))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            FileRead::Data {
+                bytes: kept.into_bytes(),
                 truncated,
             }
         }
@@ -418,6 +464,8 @@ pub enum Scope {
 pub const NOT_FOR_DETECTION: &[&str] = &[
     PROC_INTERRUPTS,
     ACPI_IORT,
+    ACPI_VIOT,
+    KERNEL_LOG,
     IOMMU_GROUPS,
     PCI_CONFIG,
     "driver",

@@ -173,9 +173,9 @@ fn tri(t: Tri) -> &'static str {
     }
 }
 
-fn reasons(s: &mut String, rs: &[String]) {
+fn reasons(s: &mut String, rs: &[crate::caps::rules::Reason]) {
     for x in rs {
-        let _ = writeln!(s, "      - {x}");
+        let _ = writeln!(s, "      - {}", x.text);
     }
 }
 
