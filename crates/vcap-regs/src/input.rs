@@ -425,6 +425,8 @@ struct Arm64Regs {
     ID_AA64PFR1_EL1: Hex<64>,
     ID_AA64MMFR1_EL1: Hex<64>,
     ID_AA64MMFR2_EL1: Hex<64>,
+    ID_AA64ZFR0_EL1: Hex<64>,
+    ID_AA64DFR0_EL1: Hex<64>,
 }
 
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
@@ -573,6 +575,8 @@ pub fn parse_host_json_lazy<'a>(
             regs.regs[tables::arm64::PFR1] = h.regs.ID_AA64PFR1_EL1.0;
             regs.regs[tables::arm64::MMFR1] = h.regs.ID_AA64MMFR1_EL1.0;
             regs.regs[tables::arm64::MMFR2] = h.regs.ID_AA64MMFR2_EL1.0;
+            regs.regs[tables::arm64::ZFR0] = h.regs.ID_AA64ZFR0_EL1.0;
+            regs.regs[tables::arm64::DFR0] = h.regs.ID_AA64DFR0_EL1.0;
             h.name
         }
         Kind::ArmSmmuV3 => {

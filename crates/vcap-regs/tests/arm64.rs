@@ -78,11 +78,11 @@ fn sanitize_clears_what_kvm_never_shows_and_unknown_fields() {
 
 #[test]
 fn host_json_reads_and_refuses_unknown_registers() {
-    let text = r#"{"type": "arm64_id", "regs": {"ID_AA64PFR0_EL1": "0x11", "ID_AA64ISAR0_EL1": "0x20", "ID_AA64MMFR0_EL1": "0x5", "ID_AA64ISAR1_EL1": "0x1", "ID_AA64ISAR2_EL1": "0x2", "ID_AA64PFR1_EL1": "0x3", "ID_AA64MMFR1_EL1": "0x4", "ID_AA64MMFR2_EL1": "0x5"}}"#;
+    let text = r#"{"type": "arm64_id", "regs": {"ID_AA64PFR0_EL1": "0x11", "ID_AA64ISAR0_EL1": "0x20", "ID_AA64MMFR0_EL1": "0x5", "ID_AA64ISAR1_EL1": "0x1", "ID_AA64ISAR2_EL1": "0x2", "ID_AA64PFR1_EL1": "0x3", "ID_AA64MMFR1_EL1": "0x4", "ID_AA64MMFR2_EL1": "0x5", "ID_AA64ZFR0_EL1": "0x1", "ID_AA64DFR0_EL1": "0x6"}}"#;
     let h = input::parse_hosts(text, "a.json").unwrap();
     assert_eq!(
-        h[0].regs.regs[..8],
-        [0x11, 0x20, 0x5, 0x1, 0x2, 0x3, 0x4, 0x5]
+        h[0].regs.regs[..10],
+        [0x11, 0x20, 0x5, 0x1, 0x2, 0x3, 0x4, 0x5, 0x1, 0x6]
     );
     // Every register is required: one left out would read as 0, not as unknown.
     let short = text.replace(r#""ID_AA64PFR1_EL1": "0x3", "#, "");
@@ -107,7 +107,8 @@ fn host_json_reads_and_refuses_unknown_registers() {
 fn isar1_isar2_pfr1_follow_cpufeature_rules() {
     let t = Kind::Arm64Id.table();
     let mk = |isar1: u64, isar2: u64, pfr1: u64| {
-        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, isar1, isar2, pfr1, 0, 0]).unwrap()
+        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, isar1, isar2, pfr1, 0, 0, 0, 0])
+            .unwrap()
     };
     let a = mk(
         0x0010_0000_0021_1101,
@@ -159,7 +160,7 @@ fn isar1_isar2_pfr1_follow_cpufeature_rules() {
 fn mmfr1_mmfr2_follow_cpufeature_rules() {
     let t = Kind::Arm64Id.table();
     let mk = |m1: u64, m2: u64| {
-        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, 0, 0, 0, m1, m2]).unwrap()
+        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, 0, 0, 0, m1, m2, 0, 0]).unwrap()
     };
     // A: PAN 3, SpecSEI 0, VH 1; VARange 1, NV 2. B: PAN 1, SpecSEI 1, VH 1; VARange 0, NV 0.
     let a = mk((3 << 20) | (1 << 8), (1 << 16) | (2 << 24));
@@ -189,6 +190,46 @@ fn mmfr1_mmfr2_follow_cpufeature_rules() {
         ("ID_AA64MMFR2_EL1.E0PD", 60),
         ("ID_AA64MMFR2_EL1.FWB", 40),
         ("ID_AA64MMFR2_EL1.CnP", 0),
+    ] {
+        assert_eq!(t.field(name).unwrap().shift, shift, "{name}");
+    }
+}
+
+/// ZFR0 and DFR0 (ftr_id_aa64zfr0/dfr0 at 010338d7; positions from arch/arm64/tools/sysreg):
+/// ZFR0 SVEver (3:0) and BitPerm (19:16) lower-safe; DFR0 DebugVer (3:0) FTR_EXACT with safe 6,
+/// BRPs (15:12) lower-safe, PMUVer (11:8) signed FTR_EXACT owned by the VMM's vPMU, PMSVer
+/// (35:32) never. A: SVEver 1, BitPerm 1, DebugVer 8, BRPs 5, PMUVer 4, PMSVer 1. B: SVEver 0,
+/// BitPerm 1, DebugVer 6, BRPs 3, PMUVer 4.
+#[test]
+fn zfr0_dfr0_follow_cpufeature_rules() {
+    let t = Kind::Arm64Id.table();
+    let mk = |z: u64, d: u64| {
+        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, 0, 0, 0, 0, 0, z, d]).unwrap()
+    };
+    let a = mk(1 | (1 << 16), 8 | (5 << 12) | (4 << 8) | (1 << 32));
+    let b = mk(1 << 16, 6 | (3 << 12) | (4 << 8));
+    let mut fold = vcap_regs::Baseline::new();
+    fold.add(&a, "a").unwrap();
+    fold.add(&b, "b").unwrap();
+    let p = fold.finish().unwrap().profile;
+    let get = |r: &RegSet, name: &str| {
+        let f = t.field(name).unwrap();
+        f.get(r.regs[f.reg])
+    };
+    assert_eq!(get(&p, "ID_AA64ZFR0_EL1.SVEver"), 0);
+    assert_eq!(get(&p, "ID_AA64ZFR0_EL1.BitPerm"), 1);
+    assert_eq!(get(&p, "ID_AA64DFR0_EL1.DebugVer"), 6);
+    assert_eq!(get(&p, "ID_AA64DFR0_EL1.BRPs"), 3);
+    assert_eq!(get(&p, "ID_AA64DFR0_EL1.PMUVer"), 4);
+    let g = sanitize(&a, &Context::new(Kind::Arm64Id)).unwrap();
+    assert_eq!(get(&g, "ID_AA64DFR0_EL1.PMSVer"), 0);
+    assert_eq!(get(&g, "ID_AA64DFR0_EL1.PMUVer"), 0);
+    assert_eq!(get(&g, "ID_AA64DFR0_EL1.BRPs"), 5);
+    for (name, shift) in [
+        ("ID_AA64ZFR0_EL1.F64MM", 56),
+        ("ID_AA64ZFR0_EL1.BF16", 20),
+        ("ID_AA64DFR0_EL1.DoubleLock", 36),
+        ("ID_AA64DFR0_EL1.WRPs", 20),
     ] {
         assert_eq!(t.field(name).unwrap().shift, shift, "{name}");
     }

@@ -1,10 +1,12 @@
 //! arm64 ID registers: ID_AA64PFR0_EL1, ID_AA64ISAR0_EL1, ID_AA64MMFR0_EL1, ID_AA64ISAR1_EL1,
-//! ID_AA64ISAR2_EL1, ID_AA64PFR1_EL1, ID_AA64MMFR1_EL1, ID_AA64MMFR2_EL1 (64-bit).
+//! ID_AA64ISAR2_EL1, ID_AA64PFR1_EL1, ID_AA64MMFR1_EL1, ID_AA64MMFR2_EL1, ID_AA64ZFR0_EL1,
+//! ID_AA64DFR0_EL1 (64-bit).
 //!
 //! Positions and named values: Linux `arch/arm64/tools/sysreg` (the generated `*_SHIFT`
 //! macros). Rules: `arch/arm64/kernel/cpufeature.c`, the `ftr_id_aa64pfr0[]`,
 //! `ftr_id_aa64isar0[]`, `ftr_id_aa64mmfr0[]`, `ftr_id_aa64isar1[]`, `ftr_id_aa64isar2[]`,
-//! `ftr_id_aa64pfr1[]`, `ftr_id_aa64mmfr1[]` and `ftr_id_aa64mmfr2[]` rows (`ARM64_FTR_BITS(visible, strict, type,
+//! `ftr_id_aa64pfr1[]`, `ftr_id_aa64mmfr1[]`, `ftr_id_aa64mmfr2[]`, `ftr_id_aa64zfr0[]` and
+//! `ftr_id_aa64dfr0[]` rows (`ARM64_FTR_BITS(visible, strict, type,
 //! shift, width, safe)`; `S_ARM64_FTR_BITS` is signed): FTR_LOWER_SAFE is `lower-safe`,
 //! FTR_EXACT with its safe value is `exact` with that value, and the row's safe value is the
 //! least capable value. A field no `ftr_*` row lists (ISAR0.TME, PFR0.RME) is unknown: cleared,
@@ -37,8 +39,12 @@ pub const PFR1: usize = 5;
 pub const MMFR1: usize = 6;
 /// ID_AA64MMFR2_EL1.
 pub const MMFR2: usize = 7;
+/// ID_AA64ZFR0_EL1.
+pub const ZFR0: usize = 8;
+/// ID_AA64DFR0_EL1.
+pub const DFR0: usize = 9;
 
-const REGS: [Register; 8] = [
+const REGS: [Register; 10] = [
     Register {
         name: "ID_AA64PFR0_EL1",
         bits: 64,
@@ -69,6 +75,14 @@ const REGS: [Register; 8] = [
     },
     Register {
         name: "ID_AA64MMFR2_EL1",
+        bits: 64,
+    },
+    Register {
+        name: "ID_AA64ZFR0_EL1",
+        bits: 64,
+    },
+    Register {
+        name: "ID_AA64DFR0_EL1",
         bits: 64,
     },
 ];
@@ -1179,12 +1193,190 @@ const FIELDS: &[Field] = &[
         "ID_AA64MMFR2_EL1_CnP_SHIFT",
         "Common not private translations",
     ),
+    // ---- ID_AA64ZFR0_EL1 (ftr_id_aa64zfr0; SVE, shown when the vCPU has SVE) ----
+    f(
+        ZFR0,
+        "F64MM",
+        56,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_F64MM_SHIFT",
+        "SVE FP64 matrix multiply",
+    ),
+    f(
+        ZFR0,
+        "F32MM",
+        52,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_F32MM_SHIFT",
+        "SVE FP32 matrix multiply",
+    ),
+    f(
+        ZFR0,
+        "I8MM",
+        44,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_I8MM_SHIFT",
+        "SVE Int8 matrix multiply",
+    ),
+    f(
+        ZFR0,
+        "SM4",
+        40,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_SM4_SHIFT",
+        "SVE SM4",
+    ),
+    f(
+        ZFR0,
+        "SHA3",
+        32,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_SHA3_SHIFT",
+        "SVE SHA3",
+    ),
+    f(
+        ZFR0,
+        "BF16",
+        20,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_BF16_SHIFT",
+        "SVE BFloat16 (2: EBF16)",
+    ),
+    f(
+        ZFR0,
+        "BitPerm",
+        16,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_BitPerm_SHIFT",
+        "SVE2 bit permute",
+    ),
+    f(
+        ZFR0,
+        "AES",
+        4,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_AES_SHIFT",
+        "SVE AES (2: PMULL128)",
+    ),
+    f(
+        ZFR0,
+        "SVEver",
+        0,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_SVEver_SHIFT",
+        "SVE version (1: SVE2, 2: SVE2p1)",
+    ),
+    // ---- ID_AA64DFR0_EL1 (ftr_id_aa64dfr0) ----
+    f(
+        DFR0,
+        "DoubleLock",
+        36,
+        true,
+        LS,
+        0,
+        B,
+        "ID_AA64DFR0_EL1_DoubleLock_SHIFT",
+        "OS double lock (signed; 0xf not implemented)",
+    ),
+    f(
+        DFR0,
+        "PMSVer",
+        32,
+        false,
+        LS,
+        0,
+        never("KVM does not give guests the statistical profiling extension"),
+        "ID_AA64DFR0_EL1_PMSVer_SHIFT",
+        "Statistical profiling version",
+    ),
+    f(
+        DFR0,
+        "CTX_CMPs",
+        28,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64DFR0_EL1_CTX_CMPs_SHIFT",
+        "Context-aware breakpoints, minus 1",
+    ),
+    f(
+        DFR0,
+        "WRPs",
+        20,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64DFR0_EL1_WRPs_SHIFT",
+        "Watchpoints, minus 1",
+    ),
+    f(
+        DFR0,
+        "BRPs",
+        12,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64DFR0_EL1_BRPs_SHIFT",
+        "Breakpoints, minus 1",
+    ),
+    f(
+        DFR0,
+        "PMUVer",
+        8,
+        true,
+        Rule::Exact { safe: Some(0) },
+        0,
+        owned(0, "the VMM's virtual PMU (KVM_ARM_VCPU_PMU_V3) sets it"),
+        "ID_AA64DFR0_EL1_PMUVer_SHIFT",
+        "PMU version (signed; FTR_EXACT, safe 0)",
+    ),
+    f(
+        DFR0,
+        "DebugVer",
+        0,
+        false,
+        Rule::Exact { safe: Some(6) },
+        6,
+        B,
+        "ID_AA64DFR0_EL1_DebugVer_SHIFT",
+        "Debug architecture version (FTR_EXACT, safe 0x6: Armv8)",
+    ),
 ];
 
 /// The arm64 ID register table.
 pub static TABLE: Table = Table {
     kind: Kind::Arm64Id,
-    title: "arm64 ID registers ID_AA64PFR0_EL1, ID_AA64ISAR0_EL1, ID_AA64MMFR0_EL1, ID_AA64ISAR1_EL1, ID_AA64ISAR2_EL1, ID_AA64PFR1_EL1, ID_AA64MMFR1_EL1, ID_AA64MMFR2_EL1",
+    title: "arm64 ID registers ID_AA64PFR0_EL1, ID_AA64ISAR0_EL1, ID_AA64MMFR0_EL1, ID_AA64ISAR1_EL1, ID_AA64ISAR2_EL1, ID_AA64PFR1_EL1, ID_AA64MMFR1_EL1, ID_AA64MMFR2_EL1, ID_AA64ZFR0_EL1, ID_AA64DFR0_EL1",
     registers: &REGS,
     fields: FIELDS,
 };
