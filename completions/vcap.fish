@@ -38,7 +38,7 @@ complete -c vcap -n "__fish_vcap_needs_command" -f -a "sanitize" -d 'Sanitize ho
 complete -c vcap -n "__fish_vcap_needs_command" -f -a "baseline" -d 'Fold many host profiles into a migration-safe baseline'
 complete -c vcap -n "__fish_vcap_needs_command" -f -a "compare" -d 'Can this guest profile run on that host?'
 complete -c vcap -n "__fish_vcap_needs_command" -f -a "protocol" -d 'The guest↔hypervisor interrupt negotiation'
-complete -c vcap -n "__fish_vcap_needs_command" -f -a "rules" -d 'Print every detection rule, the signature rows and the naming precedence'
+complete -c vcap -n "__fish_vcap_needs_command" -f -a "rules" -d 'Print every detection rule, the signature rows, the naming precedence and every capability rule'
 complete -c vcap -n "__fish_vcap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vcap -n "__fish_vcap_using_subcommand detect" -l root -d 'Read a snapshot directory instead of the live system (`/` is the live system)' -r -F
 complete -c vcap -n "__fish_vcap_using_subcommand detect" -s c -l container -d 'Only detect whether this runs in a container (exit 0: in one)'
@@ -116,7 +116,7 @@ complete -c vcap -n "__fish_vcap_using_subcommand help; and not __fish_seen_subc
 complete -c vcap -n "__fish_vcap_using_subcommand help; and not __fish_seen_subcommand_from detect snapshot sanitize baseline compare protocol rules help" -f -a "baseline" -d 'Fold many host profiles into a migration-safe baseline'
 complete -c vcap -n "__fish_vcap_using_subcommand help; and not __fish_seen_subcommand_from detect snapshot sanitize baseline compare protocol rules help" -f -a "compare" -d 'Can this guest profile run on that host?'
 complete -c vcap -n "__fish_vcap_using_subcommand help; and not __fish_seen_subcommand_from detect snapshot sanitize baseline compare protocol rules help" -f -a "protocol" -d 'The guest↔hypervisor interrupt negotiation'
-complete -c vcap -n "__fish_vcap_using_subcommand help; and not __fish_seen_subcommand_from detect snapshot sanitize baseline compare protocol rules help" -f -a "rules" -d 'Print every detection rule, the signature rows and the naming precedence'
+complete -c vcap -n "__fish_vcap_using_subcommand help; and not __fish_seen_subcommand_from detect snapshot sanitize baseline compare protocol rules help" -f -a "rules" -d 'Print every detection rule, the signature rows, the naming precedence and every capability rule'
 complete -c vcap -n "__fish_vcap_using_subcommand help; and not __fish_seen_subcommand_from detect snapshot sanitize baseline compare protocol rules help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vcap -n "__fish_vcap_using_subcommand help; and __fish_seen_subcommand_from protocol" -f -a "run" -d 'Run one scenario end to end and print its trace'
 complete -c vcap -n "__fish_vcap_using_subcommand help; and __fish_seen_subcommand_from protocol" -f -a "check" -d 'Check every combination of layer generations exhaustively'

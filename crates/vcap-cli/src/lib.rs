@@ -100,7 +100,7 @@ pub enum Command {
     /// The guest↔hypervisor interrupt negotiation.
     #[command(subcommand)]
     Protocol(protocol_cmd::ProtocolCommand),
-    /// Print every detection rule, the signature rows and the naming precedence.
+    /// Print every detection rule, the signature rows, the naming precedence and every capability rule.
     Rules(rules_cmd::RulesArgs),
 }
 
