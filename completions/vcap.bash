@@ -124,7 +124,7 @@ _vcap() {
             fi
             case "${prev}" in
                 --emit)
-                    COMPREPLY=($(compgen -W "firecracker" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "firecracker libvirt qemu" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -428,7 +428,7 @@ _vcap() {
                     return 0
                     ;;
                 --hypervisor)
-                    COMPREPLY=($(compgen -W "old new new-rejecting" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "old new new-rejecting hyper-v" -- "${cur}"))
                     return 0
                     ;;
                 --hardware)
@@ -488,7 +488,7 @@ _vcap() {
                     return 0
                     ;;
                 --emit)
-                    COMPREPLY=($(compgen -W "firecracker" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "firecracker libvirt qemu" -- "${cur}"))
                     return 0
                     ;;
                 --hw-info)

@@ -165,11 +165,26 @@ STEPS = [
     ("snapshot", ["/bin/vcap", "snapshot", "/snap"]),
     ("report", ["/bin/vcap", "--json"]),
     ("detect", ["/bin/vcap", "detect"]),
+    # vcap invoked through a link named virt-what (its virt-what personality).
+    ("vcap-virt-what", ["/bin/virt-what"]),
 ]
 # The real systemd-detect-virt (Debian's, copied with its libraries): an independent oracle.
 SYSTEMD_STEPS = [
     ("systemd-detect-virt", [SYSTEMD_DETECT_VIRT, "--vm"]),
 ]
+# The real virt-what (Debian's 1.25, a shell script) with what it runs: busybox-static for the
+# shell and its tools, virt-what-cpuid-helper and dmidecode with their libraries. x86 guests only
+# for now (the other architectures would need those packages for their architecture).
+VIRT_WHAT = "/usr/sbin/virt-what"
+VIRT_WHAT_HELPER = "/usr/libexec/virt-what-cpuid-helper"
+DMIDECODE = "/usr/sbin/dmidecode"
+BUSYBOX = "/bin/busybox"
+# The commands virt-what.in calls (its shell builtins aside).
+BUSYBOX_APPLETS = ["sh", "cat", "grep", "tr", "sed", "id", "uname", "which", "ls", "test", "["]
+VIRT_WHAT_STEPS = [
+    ("virt-what", ["/bin/sh", VIRT_WHAT]),
+]
+VIRT_WHAT_VERSION = "not in the initramfs"
 
 # Report keys that may differ between a live run and its replay (timestamps). vcap's report (schema
 # version 1) has none today; a key added here is ignored by the replay comparison.
@@ -209,6 +224,7 @@ class Platform:
     guest: dict
     known_gap: dict  # expectation key -> why vcap does not meet it yet
     reason: str
+    virt_what_differs: str = ""  # why vcap as virt-what prints other facts than the real one
     generation: str = "7.2"
     arch: str = "x86_64"
 
@@ -285,7 +301,7 @@ def load_platforms(path=PLATFORMS_FILE, shared_blobs=None):
             raise GuestlabError(f"{where}: name must be unique, lower-case, [a-z0-9-]")
         seen.add(name)
         unknown = set(p) - {"name", "summary", "kernel", "qemu", "append", "expect", "guest",
-                            "known_gap", "arch"}
+                            "known_gap", "arch", "virt_what_differs"}
         if unknown:
             raise GuestlabError(f"{where}: unknown keys {sorted(unknown)}")
         gaps = p.get("known_gap", {})
@@ -335,6 +351,7 @@ def load_platforms(path=PLATFORMS_FILE, shared_blobs=None):
                 guest=guest,
                 known_gap=gaps,
                 reason=exp["reason"].strip(),
+                virt_what_differs=" ".join(p.get("virt_what_differs", "").split()),
                 generation=generation,
                 arch=arch,
             )
@@ -359,6 +376,8 @@ MISMATCH_KEYS = [
     ("conflicts:", "conflicts"),
     ("vcap detect:", "systemd_id"),
     ("real systemd-detect-virt", "systemd_detect_virt"),
+    ("virt-what:", "virt_what"),
+    ("step vcap-virt-what", "virt_what"),
 ]
 
 
@@ -736,14 +755,24 @@ def initramfs_name(kernel):
     return f"{gen}{arch}{kernel.flavour}"
 
 
+def virt_what_files():
+    """The real virt-what and what it runs, from this machine (x86): [(source, path in guest)]."""
+    files = [(Path(BUSYBOX), Path("/bin/busybox")), (Path(VIRT_WHAT), Path(VIRT_WHAT))]
+    for binary in (VIRT_WHAT_HELPER, DMIDECODE):
+        files += [(f, f) for f in [Path(binary)] + library_closure(binary)]
+    return files
+
+
 def build_initramfs(kernel, vcap, init, with_systemd, raw_list):
-    """Packs /init, vcap, the modules (and systemd-detect-virt with its libraries) into a cpio."""
+    """Packs /init, vcap, the modules (and systemd-detect-virt and virt-what with what they need)
+    into a cpio."""
     stage = WORK / "initramfs" / initramfs_name(kernel)
     shutil.rmtree(stage, ignore_errors=True)
     for d in ("bin", "dev", "proc", "sys", "tmp", "etc/guestlab", "lib/modules"):
         (stage / d).mkdir(parents=True, exist_ok=True)
     shutil.copy2(init, stage / "init")
     shutil.copy2(vcap, stage / "bin" / "vcap")
+    os.symlink("vcap", stage / "bin" / "virt-what")
     wanted = EXTRA_MODULES_BY_ARCH.get(kernel.arch, []) + WANTED_MODULES_BY_GENERATION[kernel.generation]
     order = module_order(kernel, wanted, OPTIONAL_MODULES if kernel.arch != "x86_64" else frozenset())
     for name, ko in order:
@@ -760,6 +789,15 @@ def build_initramfs(kernel, vcap, init, with_systemd, raw_list):
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src.resolve(), dest)
         steps += SYSTEMD_STEPS
+    if with_virt_what() and kernel.arch == "x86_64":
+        for src, path in virt_what_files():
+            dest = stage / path.relative_to("/")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not dest.exists():
+                shutil.copy2(src.resolve(), dest)
+        for applet in BUSYBOX_APPLETS:
+            os.symlink("busybox", stage / "bin" / applet)
+        steps += VIRT_WHAT_STEPS
     (stage / "etc" / "guestlab" / "steps").write_text(
         "".join("\t".join([n] + argv) + "\n" for n, argv in steps)
     )
@@ -1110,6 +1148,25 @@ def check_guest(res):
     return bad
 
 
+def compare_virt_what(p, real, mine):
+    """vcap linked as virt-what against the real virt-what in the same guest: the same facts, or
+    the platform's `virt_what_differs` says why not (and is removed once they agree)."""
+    if mine is None:
+        return ["step vcap-virt-what: did not run"]
+    if mine[0] != "0":
+        return [f"step vcap-virt-what: exit {mine[0]}: {mine[3].decode(errors='replace')[:300]}"]
+    if real is None:
+        return []
+    want = real[2].decode(errors="replace").split()
+    got = mine[2].decode(errors="replace").split()
+    if want != got and not p.virt_what_differs:
+        return [f"virt-what: the real virt-what ({VIRT_WHAT_VERSION}) printed {want}, vcap as "
+                f"virt-what {got} (agree, or say why in the platform's virt_what_differs)"]
+    if want == got and p.virt_what_differs:
+        return [f"virt-what: both print {got} now: remove the platform's virt_what_differs"]
+    return []
+
+
 def evaluate(res, host_vcap):
     """Compares the guest's answers with the platform's expectation. Fills res.mismatches."""
     p = res.boot.platform
@@ -1198,6 +1255,7 @@ def evaluate(res, host_vcap):
                 f"{exp['systemd_detect_virt']!r} (from reading virt.c), got {got!r}")
     elif "systemd_detect_virt" in exp:
         res.notes.append("systemd-detect-virt not in the initramfs; its expectation not checked")
+    res.mismatches += compare_virt_what(p, step("virt-what"), step("vcap-virt-what"))
     # The snapshot must reproduce the live report (vcap --root on the host, same static binary).
     if report is not None and res.tree:
         snap = WORK / "results" / p.key / "snapshot"
@@ -1269,7 +1327,7 @@ def provenance(res, kernel, qemu_version):
         f"{res.info.get('init-millis', '?')} ms",
         "steps run by /init (name, exit status, milliseconds, command):",
     ]
-    argv = dict(STEPS + SYSTEMD_STEPS)
+    argv = dict(STEPS + SYSTEMD_STEPS + VIRT_WHAT_STEPS)
     for name, (status, millis, _, _) in res.steps.items():
         lines.append(f"  {name} {status} {millis} {shlex.join(argv.get(name, ['?']))}")
     lines.append("")
@@ -1281,6 +1339,8 @@ FIXTURE_FILES = {
     "live-report.json": "step-report.out",
     "live-detect.txt": "step-detect.out",
     "systemd-detect-virt.txt": "step-systemd-detect-virt.out",
+    "live-virt-what.txt": "step-vcap-virt-what.out",
+    "virt-what.txt": "step-virt-what.out",
     "guest-dmesg.txt": "guest-dmesg.txt",
     "PROVENANCE": "PROVENANCE",
 }
@@ -1342,6 +1402,8 @@ def guestlab_expected(p):
         out["systemd_detect_virt_252"] = p.expect["systemd_detect_virt"]
     if p.known_gap:
         out["known_gap"] = {k: " ".join(v.split()) for k, v in p.known_gap.items()}
+    if p.virt_what_differs:
+        out["virt_what_differs"] = p.virt_what_differs
     return out
 
 
@@ -1355,8 +1417,9 @@ def source_md(p):
             f"Why the expectation: {' '.join(p.reason.split())}\n\n"
             "The QEMU command line and version, the kernel package and version and the boot times"
             " are in `PROVENANCE`; the guest's kernel log is `guest-dmesg.txt`; the in-guest"
-            " answers are `live-report.json`, `live-detect.txt`, `live-status.txt` and"
-            " `systemd-detect-virt.txt`.\n")
+            " answers are `live-report.json`, `live-detect.txt`, `live-virt-what.txt` (vcap linked as"
+            " virt-what), `live-status.txt`, and the real tools' `systemd-detect-virt.txt` and"
+            " `virt-what.txt` (x86 guests).\n")
 
 
 def update_fixture(res):
@@ -1442,6 +1505,11 @@ def main(argv):
     with_systemd = not a.no_systemd and Path(SYSTEMD_DETECT_VIRT).exists()
     if with_systemd:
         set_systemd_version()
+    if with_virt_what():
+        set_virt_what_version()
+    else:
+        log("guestlab: virt-what, dmidecode or busybox-static is not installed here; the real "
+            "virt-what does not run in the guests")
     if not with_systemd:
         log("guestlab: systemd-detect-virt is not installed here; its expectations are not checked")
     kernels, initrds = {}, {}
@@ -1516,6 +1584,16 @@ def reevaluate(platforms, a):
     return 1 if failed else 0
 
 
+def with_virt_what():
+    """Whether the real virt-what and everything it runs in the guest is on this machine."""
+    return all(Path(f).exists() for f in (VIRT_WHAT, VIRT_WHAT_HELPER, DMIDECODE, BUSYBOX))
+
+
+def set_virt_what_version():
+    global VIRT_WHAT_VERSION
+    VIRT_WHAT_VERSION = "virt-what " + run([VIRT_WHAT, "--version"], "virt-what version").strip()
+
+
 def set_systemd_version():
     global SYSTEMD_VERSION
     SYSTEMD_VERSION = run([SYSTEMD_DETECT_VIRT, "--version"], "systemd version").splitlines()[0]
@@ -1551,6 +1629,16 @@ def check_committed_fixtures(vcap):
         if r.stdout != want or str(r.returncode) != status.get("detect"):
             problems.append(f"{d.name}: vcap detect --root printed {r.stdout!r} exit {r.returncode}, "
                             f"live: {want!r} exit {status.get('detect')}")
+        if (d / "live-virt-what.txt").exists():
+            link = WORK / "virt-what"
+            if not link.is_symlink() or os.readlink(link) != str(vcap):
+                link.unlink(missing_ok=True)
+                link.symlink_to(vcap)
+            r = subprocess.run([link, f"--test-root={d}"], capture_output=True)
+            want = (d / "live-virt-what.txt").read_bytes()
+            if r.stdout != want or r.returncode != 0:
+                problems.append(f"{d.name}: vcap as virt-what --test-root printed {r.stdout!r} "
+                                f"exit {r.returncode}, live: {want!r}")
     log(f"guestlab: {len(dirs)} committed fixtures replayed against their live answers, "
         f"{len(problems)} stale")
     for pr in problems:

@@ -156,11 +156,12 @@ class Modules(unittest.TestCase):
 
 
 def fake_result(expect, known_gap=None, report=None, detect=b"qemu\n", detect_status="0",
-                systemd=b"qemu\n"):
+                systemd=b"qemu\n", virt_what=b"qemu\n", vcap_virt_what=b"qemu\n", differs=""):
     exp = {"kind": "virtual-machine", "hypervisor": "qemu", "cloud": "none", "systemd_id": "qemu",
            "conflicts": False, "reason": "r"}
     exp.update(expect)
-    p = guestlab.Platform("p", "s", "cloud", ["-machine", "q35"], "", exp, {}, known_gap or {}, "r")
+    p = guestlab.Platform("p", "s", "cloud", ["-machine", "q35"], "", exp, {}, known_gap or {}, "r",
+                          virt_what_differs=differs)
     rep = report if report is not None else {
         "verdict": {"kind": "virtual-machine", "hypervisor": "qemu", "cloud": None, "summary": "x"},
         "conflicts": [],
@@ -171,7 +172,10 @@ def fake_result(expect, known_gap=None, report=None, detect=b"qemu\n", detect_st
         "report": ("0", 1, json.dumps(rep).encode(), b""),
         "detect": (detect_status, 1, detect, b""),
         "systemd-detect-virt": ("0", 1, systemd, b""),
+        "vcap-virt-what": ("0", 1, vcap_virt_what, b""),
     }
+    if virt_what is not None:
+        res.steps["virt-what"] = ("0", 1, virt_what, b"")
     return res
 
 
@@ -187,6 +191,26 @@ class Evaluate(unittest.TestCase):
         guestlab.evaluate(r, "/nonexistent")
         keys = sorted(guestlab.mismatch_key(m) for m in r.mismatches)
         self.assertEqual(keys, ["conflicts", "kind", "systemd_detect_virt", "systemd_id"], r.mismatches)
+
+    def test_virt_what_must_agree_or_say_why(self):
+        r = fake_result({}, virt_what=b"kvm\n")
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual([guestlab.mismatch_key(m) for m in r.mismatches], ["virt_what"])
+        r = fake_result({}, virt_what=b"kvm\n", differs="virt-what reads the first signature")
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual(r.mismatches, [])
+        # An explanation that no longer explains anything is a failure too.
+        r = fake_result({}, differs="stale")
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual([guestlab.mismatch_key(m) for m in r.mismatches], ["virt_what"])
+        # Without the real virt-what (not x86), vcap's own step must still have run.
+        r = fake_result({}, virt_what=None)
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual(r.mismatches, [])
+        del r.steps["vcap-virt-what"]
+        r.mismatches = []
+        guestlab.evaluate(r, "/nonexistent")
+        self.assertEqual([guestlab.mismatch_key(m) for m in r.mismatches], ["virt_what"])
 
     def test_detect_exit_status_is_checked(self):
         r = fake_result({}, detect_status="1")

@@ -113,6 +113,16 @@ pub fn prometheus(r: &Report) -> String {
     flush(&mut s, &mut lines);
     let m = family(
         &mut s,
+        "vcap_container_info",
+        "The container layer: the runtime's systemd identifier (`none` outside a container).",
+    );
+    lines.push(format!(
+        "{m}{{container=\"{}\"}} 1",
+        label(r.container.systemd_id)
+    ));
+    flush(&mut s, &mut lines);
+    let m = family(
+        &mut s,
         "vcap_can_host_vms",
         "1 when this OS can run virtual machines itself (VMX/SVM or /dev/kvm available), 0 otherwise; says nothing of where it runs.",
     );
@@ -216,6 +226,8 @@ pub struct Facts {
     pub product: Option<&'static str>,
     /// The cloud, when known.
     pub cloud: Option<&'static str>,
+    /// The container runtime this OS runs in (systemd's identifier), null outside a container.
+    pub container: Option<&'static str>,
     /// Interfaces the hypervisor also presents, comma-separated (empty when none).
     pub presents: String,
     /// Whether this OS can run virtual machines itself.
@@ -253,6 +265,7 @@ pub fn facts(r: &Report) -> Facts {
         hypervisor: v.hypervisor.map(|h| h.id()),
         product: v.product.map(|p| p.id()),
         cloud: v.cloud.map(|c| c.id()),
+        container: r.container.runtime.map(|c| c.id()),
         presents: v
             .presents
             .iter()

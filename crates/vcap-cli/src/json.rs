@@ -12,6 +12,10 @@ use serde::Serialize;
 /// The version of this `vcap`, as `vcap_version` carries it.
 pub const VCAP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// `vcap --json`: the report.
+pub const REPORT: &str = "vcap.report/1";
+/// `vcap detect --json`.
+pub const DETECT: &str = "vcap.detect/1";
 /// `vcap snapshot --json`.
 pub const SNAPSHOT: &str = "vcap.snapshot/1";
 /// `vcap detect --list --json`.
@@ -36,6 +40,21 @@ pub struct Snapshot<'a> {
     pub links: usize,
     /// Paths recorded as unreadable (in `vcap-unreadable.txt`).
     pub unreadable: usize,
+}
+
+/// The body of `vcap detect --json`: the answer `vcap detect` prints, and the layers it comes
+/// from.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Detect {
+    /// What `vcap detect` with the same options prints (a systemd-detect-virt identifier).
+    pub systemd_id: &'static str,
+    /// The machine layer's kind: `bare-metal`, `virtual-machine`, `host-under-hypervisor` or
+    /// `unknown`.
+    pub kind: &'static str,
+    /// The machine layer's systemd identifier (`systemd-detect-virt --vm`).
+    pub vm: &'static str,
+    /// The container layer's systemd identifier (`systemd-detect-virt --container`).
+    pub container: &'static str,
 }
 
 /// The body of `vcap detect --list --json`.
@@ -80,6 +99,7 @@ pub fn schema<T: JsonSchema>(name: &'static str) -> serde_json::Value {
 pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
     vec![
         (SNAPSHOT, schema::<Snapshot<'static>>(SNAPSHOT)),
+        (DETECT, schema::<Detect>(DETECT)),
         (DETECT_LIST, schema::<DetectList<'static>>(DETECT_LIST)),
         (FACTS, schema::<crate::fleet::Facts>(FACTS)),
     ]

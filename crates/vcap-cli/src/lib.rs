@@ -100,7 +100,7 @@ pub enum Command {
     /// The guest↔hypervisor interrupt negotiation.
     #[command(subcommand)]
     Protocol(protocol_cmd::ProtocolCommand),
-    /// Print every detection rule, the signature rows and the naming precedence.
+    /// Print every detection rule, the signature rows, the naming precedence and every capability rule.
     Rules(rules_cmd::RulesArgs),
 }
 
@@ -135,6 +135,9 @@ pub enum Personality {
     /// `virt-what`: its facts, one a line, with its options (`--help`, `--version`,
     /// `--test-root=DIR`) and exit statuses (0 whether or not anything was found, 1 for an error).
     VirtWhat,
+    /// `virt-what-cvm` (virt-what's confidential-VM companion): its facts (`amd-sev-snp`,
+    /// `intel-tdx`, `hyperv-hcl`, `s390-protvirt` …), with virt-what's options and statuses.
+    VirtWhatCvm,
 }
 
 impl Personality {
@@ -144,6 +147,7 @@ impl Personality {
             Personality::Vcap => ("vcap", 2),
             Personality::SystemdDetectVirt => ("systemd-detect-virt", 1),
             Personality::VirtWhat => ("virt-what", 1),
+            Personality::VirtWhatCvm => ("virt-what-cvm", 1),
         }
     }
 }
@@ -157,6 +161,7 @@ pub fn invoked_as(args: &[OsString]) -> Personality {
     match name {
         Some("systemd-detect-virt") => Personality::SystemdDetectVirt,
         Some("virt-what") => Personality::VirtWhat,
+        Some("virt-what-cvm") => Personality::VirtWhatCvm,
         _ => Personality::Vcap,
     }
 }
@@ -176,8 +181,10 @@ where
     T: Into<OsString> + Clone,
 {
     let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    if invoked_as(&args) == Personality::VirtWhat {
-        return Ok(probe_cmd::run_virt_what(&args[1..], out)?);
+    match invoked_as(&args) {
+        Personality::VirtWhat => return Ok(probe_cmd::run_virt_what(&args[1..], false, out)?),
+        Personality::VirtWhatCvm => return Ok(probe_cmd::run_virt_what(&args[1..], true, out)?),
+        _ => {}
     }
     if invoked_as(&args) == Personality::SystemdDetectVirt {
         // `systemd-detect-virt ARGS` is `vcap detect ARGS`.

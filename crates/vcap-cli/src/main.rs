@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         64 * 1024,
         std::io::stdout().lock(),
     ));
+    vcap_cli::stream::set_width(vcap_cli::stream::terminal_width());
     let args: Vec<_> = std::env::args_os().collect();
     let personality = vcap_cli::invoked_as(&args);
     let result = vcap_cli::run(args, &mut out);

@@ -33,7 +33,7 @@ pub struct DetectArgs {
     /// Detect whether this runs in a user namespace (exit 0: in one; prints nothing).
     #[arg(long, overrides_with_all = ["container", "vm", "chroot", "cvm"])]
     pub private_users: bool,
-    /// Detect a confidential VM (not implemented yet: an error, never a guess).
+    /// Only detect a confidential VM, as systemd-detect-virt --cvm (exit 0: in one).
     #[arg(long, overrides_with_all = ["container", "vm", "chroot", "private_users"])]
     pub cvm: bool,
     /// Print nothing; only the exit status tells (0: found, 1: not).
@@ -198,11 +198,11 @@ pub fn run_report(
     use crate::Format;
     let r = report(root)?;
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &r).map_err(std::io::Error::from)?;
-            writeln!(out)?;
+        Format::Json => crate::json::write(out, crate::json::REPORT, &r, Layout::Pretty)?,
+        Format::Text => {
+            let text = render::wrap(&render::human(&r), crate::stream::width());
+            out.write_all(text.as_bytes())?;
         }
-        Format::Text => out.write_all(render::human(&r).as_bytes())?,
         Format::Prometheus => out.write_all(crate::fleet::prometheus(&r).as_bytes())?,
         Format::Facts => {
             let facts = crate::fleet::facts(&r);
@@ -242,11 +242,6 @@ pub fn run_detect(
         }
         return Ok(0);
     }
-    if a.cvm {
-        return Err(Error::Unsupported(
-            "--cvm: confidential-VM detection is not implemented yet; vcap does not guess `none`",
-        ));
-    }
     if a.chroot {
         if root.is_some() {
             return Err(Error::Unsupported(
@@ -266,7 +261,10 @@ pub fn run_detect(
         };
     }
     let d = report::detect_only(&cap);
-    let id = if a.vm {
+    let id = if a.cvm {
+        // systemd-detect-virt --cvm's id (vcap_core::detect::cvm::systemd_id); exit 0 unless none.
+        vcap_core::detect::cvm::systemd_id(&cap)
+    } else if a.vm {
         d.vm_id
     } else if a.container {
         d.container.systemd_id
@@ -275,13 +273,13 @@ pub fn run_detect(
     };
     let code = u8::from(id == "none");
     if json {
-        let v = serde_json::json!({
-            "schema_version": report::SCHEMA_VERSION,
-            "systemd_id": id,
-            "kind": d.verdict.kind.as_str(),
-            "container": d.container.runtime.map(|c| c.id()),
-        });
-        writeln!(out, "{v}")?;
+        let body = crate::json::Detect {
+            systemd_id: id,
+            kind: d.verdict.kind.as_str(),
+            vm: d.vm_id,
+            container: d.container.systemd_id,
+        };
+        crate::json::write(out, crate::json::DETECT, &body, Layout::Line)?;
     } else if !a.quiet {
         writeln!(out, "{id}")?;
     }
@@ -301,7 +299,13 @@ Options:
 /// first; exit 0 whether or not anything was found. Options as virt-what 1.25 takes them, read in
 /// order: `--help`, `-v`/`--version`, `--test-root=DIR` (virt-what's own way to read another
 /// tree: here a snapshot), `--`; anything else is an error naming it.
-pub fn run_virt_what(args: &[std::ffi::OsString], out: &mut dyn Write) -> Result<u8, Error> {
+/// With `cvm`, as `virt-what-cvm`: the confidential-VM facts instead
+/// ([`vcap_core::detect::cvm::virt_what_facts`]).
+pub fn run_virt_what(
+    args: &[std::ffi::OsString],
+    cvm: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     let mut root: Option<PathBuf> = None;
     let mut rest = args.iter();
     for a in rest.by_ref() {
@@ -348,7 +352,12 @@ pub fn run_virt_what(args: &[std::ffi::OsString], out: &mut dyn Write) -> Result
     };
     let src = open(root.as_deref()).map_err(as_test_root)?;
     let cap = probe(&src, Scope::Detect, root.as_deref()).map_err(as_test_root)?;
-    for fact in report::detect_only(&cap).virt_what() {
+    let facts = if cvm {
+        vcap_core::detect::cvm::virt_what_facts(&cap)
+    } else {
+        report::detect_only(&cap).virt_what()
+    };
+    for fact in facts {
         writeln!(out, "{fact}")?;
     }
     Ok(0)

@@ -38,6 +38,9 @@ pub enum HypervisorArg {
     New,
     /// Implements the hypercall, rejects every switch.
     NewRejecting,
+    /// Implements the hypercall in Hyper-V's root partition: mappings through
+    /// HVCALL_MAP/UNMAP_DEVICE_INTERRUPT, deferred until the device is attached.
+    HyperV,
 }
 
 /// Hardware interrupt remapping.
@@ -141,6 +144,7 @@ fn scenario_of(a: &RunArgs) -> Scenario {
             HypervisorArg::Old => HypervisorGen::Old,
             HypervisorArg::New => HypervisorGen::New,
             HypervisorArg::NewRejecting => HypervisorGen::NewRejecting,
+            HypervisorArg::HyperV => HypervisorGen::HyperV,
         },
         hw_ir: a.hardware == HardwareArg::Ir,
         env: match a.env {

@@ -41,7 +41,8 @@ pub struct SanitizeArgs {
     #[arg(long = "vm-flag", value_name = "FLAG")]
     pub vm_flags: Vec<String>,
     /// Print the guest registers in a VMM's own format instead of the report: `firecracker`
-    /// (a custom CPU template, CPUID only).
+    /// (a custom CPU template), `libvirt` (a `<cpu>` element) or `qemu` (a `-cpu` value); CPUID
+    /// only.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub emit: Option<Emit>,
     /// HOST is the raw struct the kernel wrote for IOMMU_GET_HW_INFO of this type (the bytes at
@@ -123,6 +124,13 @@ fn hw_info_notes(h: &vcap_regs::hwinfo::HwInfo) -> Vec<String> {
 pub enum Emit {
     /// A Firecracker custom CPU template (`cpuid_modifiers` with `0b…x…` bitmaps).
     Firecracker,
+    /// CPUID: a libvirt domain `<cpu>` element (the richest libvirt model every feature of which
+    /// the CPU has, and its other features as `require`). SMMUv3 or VT-d: the `<iommu>` element
+    /// with the fleet-safe settings.
+    Libvirt,
+    /// CPUID: a QEMU `-cpu` value (the same model, `+feature` with QEMU's names, `enforce`).
+    /// SMMUv3 or VT-d: the `-device arm-smmuv3,…` / `intel-iommu,…` value.
+    Qemu,
 }
 
 /// Writes `regs` in the `emit` format.
@@ -140,6 +148,40 @@ fn emit_native(out: &mut dyn Write, emit: Emit, regs: &RegSet) -> Result<(), Err
                 "{}",
                 serde_json::to_string_pretty(&t).unwrap_or_default()
             )?;
+        }
+        Emit::Libvirt | Emit::Qemu if regs.kind != Kind::X86Cpuid => {
+            let name = if emit == Emit::Libvirt {
+                "libvirt"
+            } else {
+                "qemu"
+            };
+            let v = vcap_regs::vmm::viommu_settings(regs)
+                .map_err(|e| Error::Usage(format!("--emit {name}: {e}")))?;
+            if emit == Emit::Libvirt {
+                write!(out, "{}", v.to_libvirt())?;
+            } else {
+                writeln!(out, "-device {}", v.to_qemu())?;
+            }
+            for n in &v.notes {
+                eprintln!("note: {n}");
+            }
+        }
+        Emit::Libvirt | Emit::Qemu => {
+            let name = if emit == Emit::Libvirt {
+                "libvirt"
+            } else {
+                "qemu"
+            };
+            let def = vcap_regs::libvirt::CpuDef::from_regset(regs)
+                .map_err(|e| Error::Usage(format!("--emit {name}: {e}")))?;
+            if emit == Emit::Libvirt {
+                write!(out, "{}", def.to_xml())?;
+            } else {
+                let q = def
+                    .to_qemu()
+                    .map_err(|e| Error::Usage(format!("--emit qemu: {e}")))?;
+                writeln!(out, "{q}")?;
+            }
         }
     }
     Ok(())
@@ -162,7 +204,8 @@ pub struct BaselineArgs {
     #[arg(value_name = "HOST")]
     pub hosts: Vec<PathBuf>,
     /// Print the baseline profile in a VMM's own format instead of the report: `firecracker`
-    /// (a custom CPU template, CPUID only).
+    /// (a custom CPU template), `libvirt` (a `<cpu>` element: the richest common named model and
+    /// the other common features) or `qemu` (a `-cpu` value); CPUID only.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub emit: Option<Emit>,
 }
@@ -178,7 +221,8 @@ pub struct CompareArgs {
     pub host: PathBuf,
     /// Instead of vcap's rules, report what this VMM would refuse, in its check order and
     /// words: qemu-arm-smmuv3-accel (PROFILE: the vSMMU's IDRs), iommufd-tegra241-cmdqv,
-    /// qemu-intel-iommu-x-flts.
+    /// qemu-intel-iommu-x-flts, cloud-hypervisor-virtio-iommu (PROFILE: cloud-hypervisor's
+    /// VmConfig JSON; HOST: the host VT-d or SMMUv3).
     #[arg(long, value_name = "NAME")]
     pub vmm: Option<String>,
 }
@@ -686,6 +730,12 @@ pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8,
 /// 1 when it does not (superset or incompatible).
 pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
     stdin_once([&a.profile, &a.host])?;
+    if a.vmm.as_deref() == Some(vcap_regs::vmm::CLOUD_HYPERVISOR) {
+        return compare_cloud_hypervisor(a, json, out);
+    }
+    if let Some(name) = &a.vmm {
+        vmm_profile(name)?;
+    }
     let p = one_profile(&a.profile)?;
     let h = one_profile(&a.host)?;
     if let Some(name) = &a.vmm {
@@ -701,6 +751,65 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
     Ok(if c.verdict.runs() { 0 } else { 1 })
 }
 
+/// `vcap compare --vmm cloud-hypervisor-virtio-iommu VMCONFIG HOST`: VMCONFIG is
+/// cloud-hypervisor's own `VmConfig` JSON; exit 0 when nothing would fail, 1 otherwise.
+fn compare_cloud_hypervisor(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
+    use vcap_regs::vmm::{CLOUD_HYPERVISOR, CLOUD_HYPERVISOR_SOURCE};
+    let path = a.profile.display().to_string();
+    let text = if a.profile.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|source| Error::Io {
+                path: "stdin".into(),
+                source,
+            })?;
+        s
+    } else {
+        std::fs::read_to_string(&a.profile).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?
+    };
+    let cfg = vcap_regs::vmm::parse_cloud_hypervisor_config(&text)
+        .map_err(|e| Error::Usage(format!("{path}: {e}")))?;
+    let h = one_profile(&a.host)?;
+    let refusals = vcap_regs::vmm::check_cloud_hypervisor(&cfg, &h.regs)
+        .map_err(|e| Error::Usage(format!("--vmm {CLOUD_HYPERVISOR}: {e}")))?;
+    let v = serde_json::json!({
+        "schema": "vcap.compare-vmm/1",
+        "vmm": CLOUD_HYPERVISOR,
+        "source": CLOUD_HYPERVISOR_SOURCE,
+        "accepts": refusals.is_empty(),
+        "checks": 3,
+        "virtio_iommu": cfg.iommu,
+        "iommu_address_width_bits": cfg.address_width_bits,
+        "refusals": refusals,
+    });
+    let mut text = String::new();
+    match refusals.first() {
+        None if !cfg.iommu => text.push_str(&format!(
+            "{CLOUD_HYPERVISOR}: the VM has no virtio-iommu (no `iommu: true`, no iommu_segments): nothing to check\n"
+        )),
+        None => text.push_str(&format!(
+            "{CLOUD_HYPERVISOR}: accepts the host (virtio-iommu input range {} bits; 3 checks of {CLOUD_HYPERVISOR_SOURCE})\n",
+            cfg.address_width_bits
+        )),
+        Some(first) => {
+            text.push_str(&format!("{CLOUD_HYPERVISOR}: {}\n", first.message));
+            for r in &refusals {
+                text.push_str(&format!(
+                    "  check {} {:<34} host {} guest {}: {}\n",
+                    r.order, r.field, r.host, r.guest, r.message
+                ));
+            }
+            text.push_str(&format!("(checks from {CLOUD_HYPERVISOR_SOURCE})\n"));
+        }
+    }
+    emit(out, json, &v, &text)?;
+    Ok(if refusals.is_empty() { 0 } else { 1 })
+}
+
 /// `vcap compare --vmm NAME`: exit 0 when the VMM would accept the host, 1 when it would refuse.
 fn compare_vmm(
     name: &str,
@@ -709,18 +818,34 @@ fn compare_vmm(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let vmm = vcap_regs::vmm::profile(name).ok_or_else(|| {
+    let vmm = vmm_profile(name)?;
+    let refusals = vcap_regs::vmm::check(vmm, &p.regs, &h.regs)
+        .map_err(|e| Error::Usage(format!("--vmm {name}: {e}")))?;
+    vmm_report(vmm, &refusals, json, out)
+}
+
+/// The register-file profile `--vmm NAME` names, or a usage error listing every name.
+fn vmm_profile(name: &str) -> Result<&'static vcap_regs::vmm::VmmProfile, Error> {
+    vcap_regs::vmm::profile(name).ok_or_else(|| {
         Error::Usage(format!(
-            "--vmm {name}: unknown (expected one of: {})",
+            "--vmm {name}: unknown (expected one of: {}, {})",
             vcap_regs::vmm::PROFILES
                 .iter()
                 .map(|p| p.name)
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            vcap_regs::vmm::CLOUD_HYPERVISOR
         ))
-    })?;
-    let refusals = vcap_regs::vmm::check(vmm, &p.regs, &h.regs)
-        .map_err(|e| Error::Usage(format!("--vmm {name}: {e}")))?;
+    })
+}
+
+/// Prints a register-file profile's refusals; exit 0 when there are none.
+fn vmm_report(
+    vmm: &vcap_regs::vmm::VmmProfile,
+    refusals: &[vcap_regs::vmm::Refusal],
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     let v = serde_json::json!({
         "schema": "vcap.compare-vmm/1",
         "vmm": vmm.name,
@@ -742,7 +867,7 @@ fn compare_vmm(
                 "{}: refuses the host: {}\n",
                 vmm.name, first.message
             ));
-            for r in &refusals {
+            for r in refusals {
                 text.push_str(&format!(
                     "  check {:>2} {:<14} host {:#x} vIOMMU {:#x}: {}\n",
                     r.order, r.field, r.host, r.guest, r.message

@@ -7,6 +7,41 @@
 //! that discards `systemd-detect-virt`'s output that way (docs/cli.md).
 
 use std::io::{self, ErrorKind, Write};
+use std::sync::OnceLock;
+
+static WIDTH: OnceLock<usize> = OnceLock::new();
+
+/// Sets the width the human report is wrapped to (the `vcap` binary does, once, from its
+/// terminal: [`terminal_width`]). Without it, [`vcap_core::report::render::DEFAULT_WIDTH`].
+pub fn set_width(width: usize) {
+    let _ = WIDTH.set(width);
+}
+
+/// The width the human report is wrapped to.
+pub fn width() -> usize {
+    WIDTH
+        .get()
+        .copied()
+        .unwrap_or(vcap_core::report::render::DEFAULT_WIDTH)
+}
+
+/// The width to wrap to, as `ls` decides it: `COLUMNS` when it holds a number, else the width
+/// of the terminal standard output is (when it is one), else
+/// [`vcap_core::report::render::DEFAULT_WIDTH`].
+pub fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        return n;
+    }
+    let stdout = io::stdout();
+    match rustix::termios::tcgetwinsize(&stdout) {
+        Ok(w) if w.ws_col > 0 => usize::from(w.ws_col),
+        _ => vcap_core::report::render::DEFAULT_WIDTH,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {

@@ -194,3 +194,42 @@ fn an_empty_snapshot_is_unknown_not_bare_metal() {
     assert_eq!(r["systemd_id"], "none");
     assert!(r["unreadable"].to_string().contains("CPUID"));
 }
+
+/// A malformed `msr.txt` (the SEV status MSR of a snapshot) is unreadable input naming the file
+/// and line; the confidential-VM answer becomes "unknown" (systemd's "sev"), never `none`.
+#[test]
+fn a_malformed_msr_record_names_its_line_and_leaves_the_cvm_unknown() {
+    let d = tmp("msr");
+    // An AMD guest whose CPU reports SEV (0x8000001F EAX[1]) under the hypervisor bit.
+    put(
+        &d,
+        "cpuid.txt",
+        b"CPU:\n   0x00000000 0x00: eax=0x00000010 ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65\n   \
+          0x00000001 0x00: eax=0x00a00f11 ebx=0x00000800 ecx=0x80000000 edx=0x00000000\n   \
+          0x80000000 0x00: eax=0x80000021 ebx=0x00000000 ecx=0x00000000 edx=0x00000000\n   \
+          0x8000001f 0x00: eax=0x00000002 ebx=0x00000073 ecx=0x00000000 edx=0x00000000\n",
+    );
+    for (bad, why) in [
+        (&b"0xc0010131 seven\n"[..], "line 1: the value"),
+        (b"\xff\xfe\n", "line 1"),
+        (
+            b"0xc0010131 0x1\n0xc0010131 0x7\n",
+            "line 2: MSR 0xc0010131 given twice",
+        ),
+    ] {
+        put(&d, "msr.txt", bad);
+        let r = report(&d);
+        let why_got = unreadable_reason(&r, "MSR 0xc0010131 (/dev/cpu/0/msr)");
+        assert!(
+            why_got.contains("msr.txt malformed") && why_got.contains(why),
+            "{why_got}"
+        );
+        assert_eq!(r["cvm"]["state"], "unknown");
+        assert_eq!(r["cvm"]["technology"], "sev-mode-unknown");
+        assert_eq!(r["cvm"]["systemd_id"], "sev");
+    }
+    put(&d, "msr.txt", b"0xc0010131 0x0000000000000003\n");
+    let r = report(&d);
+    assert_eq!(r["cvm"]["technology"], "sev-es");
+    fs::remove_dir_all(&d).unwrap();
+}

@@ -1,6 +1,6 @@
 //! The snapshots captured inside real Linux guests (tests/guestlab, committed as
 //! tests/fixtures/qemu-*) replay to exactly what vcap printed live inside each guest: the JSON
-//! report byte for byte, and `vcap detect`'s identifier and exit status.
+//! report byte for byte, `vcap detect`'s identifier and exit status, and vcap's virt-what facts.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,15 @@ fn guest_snapshots_replay_to_their_live_reports() {
             .expect("live-status.txt has a detect line");
         if String::from_utf8(out).unwrap() != live_id || code != live_code {
             stale.push(format!("{}: detect", dir.display()));
+        }
+        // vcap linked as virt-what, live in the guest (fixtures captured since it existed).
+        if let Ok(live) = fs::read(dir.join("live-virt-what.txt")) {
+            let mut out = Vec::new();
+            let arg = format!("--test-root={root}");
+            let code = vcap_cli::run(["virt-what", arg.as_str()], &mut out).unwrap();
+            if out != live || code != 0 {
+                stale.push(format!("{}: virt-what", dir.display()));
+            }
         }
     }
     assert!(

@@ -19,7 +19,7 @@ fn check_json_has_exactly_the_documented_shape() {
         ["matrix", "properties", "schema", "states", "vcap_version"]
     );
     assert_eq!(v["schema"], "vcap.protocol-check/1");
-    assert_eq!(v["states"], 5283);
+    assert_eq!(v["states"], 13_493);
     let props = v["properties"].as_array().unwrap();
     let names: Vec<&str> = props.iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(
@@ -47,29 +47,28 @@ fn check_json_has_exactly_the_documented_shape() {
         assert!(p["kind"] == "always" || p["kind"] == "sometimes");
     }
     let matrix = v["matrix"].as_array().unwrap();
-    assert_eq!(matrix.len(), 96);
-    // The one combination where IMS is granted to a guest: new guest, new host, IR.
+    assert_eq!(matrix.len(), 128);
+    // The combinations where IMS is granted to a guest: new guest, new (or Hyper-V root
+    // partition) host, IR.
     let granted: Vec<_> = matrix
         .iter()
         .filter(|r| r["env"] == "guest" && r["outcome"].as_str().unwrap().contains("IMS granted"))
         .collect();
     assert_eq!(
         granted.len(),
-        2,
-        "IMS-devmem and IMS-sysmem under new/new/IR"
+        4,
+        "IMS-devmem and IMS-sysmem under new/new/IR and new/hyper-v/IR"
     );
-    assert!(
-        granted
-            .iter()
-            .all(|r| r["guest"] == "new" && r["hypervisor"] == "new" && r["hardware"] == "IR")
-    );
+    assert!(granted.iter().all(|r| r["guest"] == "new"
+        && (r["hypervisor"] == "new" || r["hypervisor"] == "hyper-v")
+        && r["hardware"] == "IR"));
 }
 
 #[test]
 fn check_text_reports_states_time_and_each_property() {
     let (code, s) = vcap(&["vcap", "protocol", "check", "--hostile-budget", "1"]);
     assert_eq!(code, 0, "{s}");
-    assert!(s.contains("matrix (96 combinations"), "{s}");
+    assert!(s.contains("matrix (128 combinations"), "{s}");
     assert!(s.contains("states/s"), "{s}");
     assert!(s.contains("always     holds          isolation"), "{s}");
     assert!(

@@ -1039,3 +1039,142 @@ fn compare_vmm_speaks_qemus_words() {
         "{err}"
     );
 }
+
+#[test]
+fn emit_libvirt_and_qemu_name_the_richest_common_model() {
+    let a = fixture("libvirt/Xeon-Gold-6148.txt");
+    let b = fixture("libvirt/Xeon-Platinum-8268.txt");
+    let v = json(&["baseline", &a, &b, "--json"]);
+    let profile = vcap_regs::input::parse_hosts(&v["profile"].to_string(), "profile")
+        .unwrap()
+        .remove(0)
+        .regs;
+    let want: std::collections::BTreeSet<&str> = vcap_regs::libvirt::features_of(&profile)
+        .unwrap()
+        .iter()
+        .map(|f| f.name)
+        .collect();
+    let (code, xml) = run(&["baseline", &a, &b, "--emit", "libvirt"]);
+    assert_eq!(code, 0, "{xml}");
+    // libvirt's own baseline of this pair (tests/libvirt_peer.rs) names Broadwell.
+    assert!(
+        xml.contains("<model fallback='forbid'>Broadwell</model>"),
+        "{xml}"
+    );
+    let def = vcap_regs::libvirt::CpuDef::parse_xml(&xml).unwrap();
+    assert_eq!(def.feature_names().unwrap(), want);
+    let (code, q) = run(&["baseline", &a, &b, "--emit", "qemu"]);
+    assert_eq!(code, 0, "{q}");
+    assert!(
+        q.starts_with("Broadwell,+") && q.trim_end().ends_with(",enforce"),
+        "{q}"
+    );
+    let def = vcap_regs::libvirt::CpuDef::parse_qemu(q.trim_end()).unwrap();
+    assert_eq!(def.feature_names().unwrap(), want);
+    // Neither CPUID nor a vIOMMU QEMU models from registers: a clear error.
+    let (code, out) = run(&[
+        "sanitize",
+        &fixture("amd-zen-desktop.json"),
+        "--emit",
+        "qemu",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains(
+            "--emit qemu: fleet-safe vIOMMU settings are for arm_smmuv3 and intel_vtd, not amd"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_libvirt_cpu_is_a_host_file() {
+    let a = fixture("libvirt/Xeon-Gold-6148.txt");
+    let b = fixture("libvirt/Xeon-Platinum-8268.txt");
+    let (code, xml) = run(&["baseline", &a, &b, "--emit", "libvirt"]);
+    assert_eq!(code, 0, "{xml}");
+    let guest = tmp("guest-cpu.xml", &xml);
+    // The pair's libvirt CPU runs on either of the pair...
+    let v = json(&["compare", &guest, &a, "--json"]);
+    assert_eq!(v["result"], "subset", "{v}");
+    // ...not on a Broadwell host (no AVX-512).
+    let (code, out) = run(&["compare", &guest, &fixture("libvirt/Xeon-E5-2650-v4.txt")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("AVX512F"), "{out}");
+    // A model vcap cannot read is named.
+    let bad = tmp(
+        "sky.xml",
+        "<cpu mode='custom'><model>Skylake-Server</model><vendor>Intel</vendor></cpu>\n",
+    );
+    let (code, out) = run(&["compare", &bad, &a]);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains("sky.xml: feature `arat` is not representable"),
+        "{out}"
+    );
+}
+
+#[test]
+fn compare_vmm_cloud_hypervisor_reads_its_vm_config() {
+    let cfg = tmp(
+        "vm.json",
+        r#"{"cpus": {"boot_vcpus": 4}, "devices": [{"path": "/sys/bus/pci/devices/0000:01:00.0", "iommu": true}]}"#,
+    );
+    let host = fixture("vtd-xeon-utcs-lake.json");
+    let (code, out) = run(&[
+        "compare",
+        "--vmm",
+        "cloud-hypervisor-virtio-iommu",
+        &cfg,
+        &host,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("set --platform iommu_address_width=48"),
+        "{out}"
+    );
+    let ok = tmp(
+        "vm42.json",
+        r#"{"devices": [{"path": "/d", "iommu": true}], "platform": {"iommu_address_width_bits": 42}}"#,
+    );
+    let v = json(&[
+        "compare",
+        "--vmm",
+        "cloud-hypervisor-virtio-iommu",
+        &ok,
+        &host,
+        "--json",
+    ]);
+    assert_eq!(v["accepts"], true, "{v}");
+    assert_eq!(v["iommu_address_width_bits"], 42);
+    let (code, out) = run(&["compare", "--vmm", "nope", &ok, &host]);
+    assert_eq!(code, 2);
+    assert!(out.contains("cloud-hypervisor-virtio-iommu"), "{out}");
+}
+
+#[test]
+fn emit_fleet_safe_viommu_settings() {
+    let (code, out) = run(&[
+        "baseline",
+        &fixture("smmuv3-arm-fvp-base.json"),
+        "--emit",
+        "qemu",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "-device arm-smmuv3,accel=on,ril=off,ats=on,oas=48,ssidsize=20\n"
+    );
+    let (code, out) = run(&[
+        "baseline",
+        &fixture("vtd-intel-m50fcp-sapphire-rapids.json"),
+        &fixture("vtd-xeon-utcs-lake.json"),
+        "--emit",
+        "libvirt",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("<iommu model='intel'>\n  <driver aw_bits='48'"),
+        "{out}"
+    );
+}

@@ -76,6 +76,25 @@ fn real_outputs_follow_their_schemas() {
         "vcap.detect-list/1",
         &run(&["vcap", "detect", "--list", "--json"]),
     );
+    let fixtures_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    for (fixture, args) in [
+        ("dev-machine-kvm", &[][..]),
+        ("dev-machine-kvm", &["-c"]),
+        ("ec2-m5-metal", &["-v"]),
+    ] {
+        let root = fixtures_dir.join(fixture);
+        let mut argv = vec!["vcap", "--json", "detect", "--root", root.to_str().unwrap()];
+        argv.extend_from_slice(args);
+        let mut out = Vec::new();
+        vcap_cli::run(argv.iter().copied(), &mut out).unwrap();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_valid("vcap.detect/1", &v);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with(r#"{"schema":"vcap.detect/1","vcap_version":""#),
+            "{fixture} {args:?}: {text}"
+        );
+    }
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     let mut n = 0;
     for e in std::fs::read_dir(fixtures).unwrap().flatten() {

@@ -362,6 +362,54 @@ fn detect_quiet_and_json_together_are_refused() {
     }
 }
 
+/// The human report fits the terminal (COLUMNS, else the terminal's width, else 100 columns):
+/// only a single word wider than that (a long path or raw value) may stick out, never cut.
+#[test]
+fn the_human_report_wraps_to_the_terminal_and_loses_no_word() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let mut checked = 0;
+    for dir in [
+        "dev-machine-kvm",
+        "ec2-m5-metal",
+        "xen-hvm-domu",
+        "qemu10-q35",
+    ] {
+        let root = fixtures.join(dir);
+        if !root.is_dir() {
+            continue;
+        }
+        let mut words_at = Vec::new();
+        for width in [60usize, 100, 200] {
+            let o = Command::new(bin())
+                .args(["--root", root.to_str().unwrap()])
+                .env("COLUMNS", width.to_string())
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(0), "{dir}");
+            let text = String::from_utf8(o.stdout).unwrap();
+            for line in text.lines() {
+                let n = line.chars().count();
+                assert!(
+                    n <= width || !line.trim().contains(' '),
+                    "{dir} at COLUMNS={width}: {n} columns: {line}"
+                );
+            }
+            words_at.push(
+                text.split_whitespace()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(
+            words_at[0], words_at[2],
+            "{dir}: wrapping changed the words"
+        );
+        assert_eq!(words_at[1], words_at[2], "{dir}");
+        checked += 1;
+    }
+    assert!(checked >= 3);
+}
+
 #[test]
 fn help_is_for_users_and_wraps_to_the_terminal() {
     let mut lines = vec![vec!["--help"], vec!["-h"]];

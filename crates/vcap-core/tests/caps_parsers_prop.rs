@@ -41,15 +41,17 @@ proptest! {
         offset_inside(acpi::parse_dmar(&b), b.len())?;
         offset_inside(acpi::parse_ivrs(&b), b.len())?;
         offset_inside(acpi::parse_iort(&b), b.len())?;
+        offset_inside(acpi::parse_viot(&b), b.len())?;
     }
 
     #[test]
     fn acpi_valid_header_arbitrary_body(body in proptest::collection::vec(any::<u8>(), 0..600)) {
-        for sig in [b"DMAR", b"IVRS", b"IORT"] {
+        for sig in [b"DMAR", b"IVRS", b"IORT", b"VIOT"] {
             let t = table(sig, &body);
             match sig {
                 b"DMAR" => offset_inside(acpi::parse_dmar(&t), t.len())?,
                 b"IVRS" => offset_inside(acpi::parse_ivrs(&t), t.len())?,
+                b"VIOT" => offset_inside(acpi::parse_viot(&t), t.len())?,
                 _ => offset_inside(acpi::parse_iort(&t), t.len())?,
             }
         }

@@ -49,6 +49,12 @@ fn subleaves(leaf: u32, q: &dyn Fn(u32, u32) -> Regs) -> Option<Vec<u32>> {
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 const REPORT_LEAVES: &[u32] = &[0, 1, 0x8000_0000, 0x8000_0001];
 
+/// The confidential-VM leaves, each executed only when its range's maximum reaches it (as
+/// systemd's confidential-virt.c checks): Intel's TDX enumeration leaf 0x21 (leaf 0's maximum)
+/// and AMD's encrypted-memory leaf 0x8000001F (leaf 0x80000000's maximum).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+const CVM_LEAVES: &[(u32, u32)] = &[(0x21, 0), (0x8000_001f, 0x8000_0000)];
+
 /// Executes one CPUID leaf and subleaf.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 fn q(leaf: u32, sub: u32) -> Regs {
@@ -145,6 +151,11 @@ pub(crate) fn outside(scope: Scope) -> CpuidDump {
         for &leaf in REPORT_LEAVES {
             d.leaves.insert((leaf, 0), q(leaf, 0));
         }
+        for &(leaf, max_of) in CVM_LEAVES {
+            if d.get(max_of, 0).is_some_and(|r| r.eax >= leaf) {
+                d.leaves.insert((leaf, 0), q(leaf, 0));
+            }
+        }
         return d;
     }
     range(&mut d, 0, q(0, 0).eax.min(0x3f));
@@ -212,7 +223,8 @@ mod tests {
         }
     }
 
-    /// The report's scopes execute the four leaves it reads outside the hypervisor ranges; a
+    /// The report's scopes execute the four leaves it reads outside the hypervisor ranges (and the
+    /// confidential-VM leaves their maximum reaches); a
     /// snapshot executes the whole basic range.
     #[test]
     fn the_scope_decides_the_leaves_outside_the_hypervisor_ranges() {
@@ -225,7 +237,13 @@ mod tests {
                 .filter(|(l, _)| !hv.contains(l))
                 .collect()
         };
-        let report = vec![(0, 0), (1, 0), (0x8000_0000, 0), (0x8000_0001, 0)];
+        let mut report = vec![(0, 0), (1, 0), (0x8000_0000, 0), (0x8000_0001, 0)];
+        for (leaf, max_of) in CVM_LEAVES {
+            if q(*max_of, 0).eax >= *leaf {
+                report.push((*leaf, 0));
+            }
+        }
+        report.sort();
         assert_eq!(outside(Scope::Detect), report);
         assert_eq!(outside(Scope::Full), report);
         let max_basic = q(0, 0).eax.min(0x3f);

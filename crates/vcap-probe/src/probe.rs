@@ -25,6 +25,7 @@ pub fn probe_scope(src: &Source, scope: Scope) -> Capture {
         Source::Snapshot(_) => {
             let mut c = read_plan(src, scope);
             c.cpuid = src.cpuid_for(scope);
+            c.sev_status = src.sev_status(&c.cpuid);
             c
         }
         Source::Live(_) => live(src, scope),
@@ -50,6 +51,7 @@ fn live(src: &Source, scope: Scope) -> Capture {
         None => {}
     }
     c.cpuid = cpuid::finish(d);
+    c.sev_status = src.sev_status(&c.cpuid);
     c
 }
 
@@ -93,7 +95,11 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
         c.files.insert(p, r);
     }
     for spec in FILES.iter().filter(|s| scope.reads(s.path)) {
-        let read = src.read_file(spec.path, spec.limit);
+        let read = if spec.path == vcap_core::input::plan::KERNEL_LOG {
+            src.read_kernel_log(spec.path, spec.limit)
+        } else {
+            src.read_file(spec.path, spec.limit)
+        };
         c.files.insert(
             spec.path.into(),
             vcap_core::input::plan::redact(spec.path, read),
@@ -102,7 +108,7 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
     for (p, _) in EXISTS {
         c.exists.insert((*p).into(), src.exists(p));
     }
-    for (d, _) in LISTS {
+    for (d, _) in LISTS.iter().filter(|(d, _)| scope.reads(d)) {
         // Only the names of these entries are evidence; a snapshot keeps their links too.
         c.dirs
             .insert((*d).into(), src.list_with(d, scope != Scope::Detect));

@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use vcap_core::input::capture::{Capture, CpuidRead, Existence, FileRead, Listing};
-use vcap_core::input::plan::CPUID_FILE;
+use vcap_core::input::plan::{CPUID_FILE, MSR_FILE};
 
 use crate::Source;
 use crate::source::UNREADABLE_FILE;
@@ -206,6 +206,10 @@ pub fn write(src: &Source, cap: &Capture, dir: &Path) -> Result<Written, Snapsho
     if let CpuidRead::Dump(d) = &cap.cpuid {
         let p = dir.join(CPUID_FILE);
         fs::write(&p, d.to_text()).map_err(Writer::err(p))?;
+    }
+    if let Some(record) = cap.sev_status.to_record() {
+        let p = dir.join(MSR_FILE);
+        fs::write(&p, record).map_err(Writer::err(p))?;
     }
     let p = dir.join(UNREADABLE_FILE);
     fs::write(&p, unreadable).map_err(Writer::err(p))?;

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
-use vcap_core::input::capture::{CpuidRead, DirEntry, Existence, FileRead, Listing};
-use vcap_core::input::plan::CPUID_FILE;
+use vcap_core::input::capture::{CpuidRead, DirEntry, Existence, FileRead, Listing, MsrRead};
+use vcap_core::input::plan::{CPUID_FILE, MSR_DEVICE, MSR_FILE};
 use vcap_core::parse::cpuid::CpuidDump;
 use vcap_core::parse::pci_config;
 
@@ -154,6 +154,17 @@ impl Source {
         }
     }
 
+    /// Reads the kernel log: live, the records of `/dev/kmsg` (the one device vcap opens: read
+    /// without blocking, one record per read, at most
+    /// [`vcap_core::input::plan::KERNEL_LOG_RECORDS`] records and `limit` bytes of messages, each
+    /// record's message text on one line); a snapshot's copy is a regular file read as any other.
+    pub fn read_kernel_log(&self, path: &str, limit: usize) -> FileRead {
+        match self {
+            Source::Live(_) => file_read(read_kmsg(path, limit)),
+            Source::Snapshot(s) => s.read_file(path, limit),
+        }
+    }
+
     /// Whether something exists at `path` (following links inside the root). Never opens it.
     pub fn exists(&self, path: &str) -> Existence {
         match self {
@@ -203,6 +214,31 @@ impl Source {
             .resolve(path, follow_last)
             .ok()
             .map(|r| (r.real, r.links))
+    }
+
+    /// AMD's SEV status MSR: read live through `/dev/cpu/0/msr` only where `cpuid` shows an AMD
+    /// guest whose CPU reports SEV (systemd's `detect_sev()` condition); read from `msr.txt` in a
+    /// snapshot. The msr device is the one device the probe opens: a character device whose
+    /// `pread` at the MSR's index executes RDMSR on CPU 0 (Linux arch/x86/kernel/msr.c).
+    pub fn sev_status(&self, cpuid: &CpuidRead) -> MsrRead {
+        match self {
+            Source::Live(_) => match cpuid {
+                CpuidRead::Dump(d) if vcap_core::detect::cvm::reads_sev_msr(d) => {
+                    read_msr(vcap_core::input::plan::MSR_SEV_STATUS)
+                }
+                _ => MsrRead::NotObserved,
+            },
+            Source::Snapshot(s) => {
+                match read_bounded_plain(&s.paths.root.join(MSR_FILE), MANIFEST_LIMIT) {
+                    Err(Fail::Absent) => MsrRead::NotObserved,
+                    Err(Fail::Unreadable(why)) => MsrRead::Unreadable(format!("{MSR_FILE}: {why}")),
+                    Ok(b) => match MsrRead::parse_record(&String::from_utf8_lossy(&b)) {
+                        Ok(r) => r,
+                        Err(e) => MsrRead::Unreadable(format!("{MSR_FILE} malformed: {e}")),
+                    },
+                }
+            }
+        }
     }
 
     /// CPUID: executed when live (x86 only; the whole dump, as `vcap snapshot` stores it), read
@@ -383,6 +419,34 @@ impl Snapshot {
     }
 }
 
+/// Reads one MSR of CPU 0 through Linux's msr driver: 8 bytes at the MSR's index. Every failure
+/// is a reason, never a value: the device absent (the msr module not loaded), permission denied
+/// (root with CAP_SYS_RAWIO only), or EIO (the CPU faulted on RDMSR).
+fn read_msr(index: u32) -> MsrRead {
+    use std::os::unix::fs::FileExt;
+    let f = match File::open(MSR_DEVICE) {
+        Ok(f) => f,
+        Err(e) => {
+            return MsrRead::Unreadable(match e.kind() {
+                ErrorKind::NotFound => {
+                    format!("{MSR_DEVICE} is absent: the msr module is not loaded (modprobe msr)")
+                }
+                ErrorKind::PermissionDenied => {
+                    format!("{MSR_DEVICE}: permission denied (root with CAP_SYS_RAWIO only)")
+                }
+                _ => format!("{MSR_DEVICE}: {e}"),
+            });
+        }
+    };
+    let mut b = [0u8; 8];
+    match f.read_exact_at(&mut b, u64::from(index)) {
+        Ok(()) => MsrRead::Value(u64::from_le_bytes(b)),
+        Err(e) => MsrRead::Unreadable(format!(
+            "{MSR_DEVICE} at 0x{index:08x}: {e} (EIO: the CPU faulted on RDMSR)"
+        )),
+    }
+}
+
 /// Lists the directory at `host` (a path on this machine): names sorted, at most
 /// [`MAX_DIR_ENTRIES`], with link targets when `links` is true.
 fn list_host(host: &Path, links: bool) -> Listing {
@@ -545,6 +609,54 @@ enum Follow {
     Yes,
     /// Snapshot paths, already resolved inside the root: a link at the end is refused.
     No,
+}
+
+/// Reads `/dev/kmsg` (Documentation/ABI/testing/dev-kmsg): each read returns one record,
+/// `prefix;message\n` and continuation lines; `EAGAIN` at the end (non-blocking), `EPIPE` when
+/// the record was overwritten (the next read goes on). Only a character device is read, and
+/// only the messages of [`vcap_core::input::plan::KERNEL_LOG_KEEP`] are kept.
+fn read_kmsg(path: &str, limit: usize) -> Result<(Vec<u8>, bool), Fail> {
+    let fd = rfs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(errno_fail)?;
+    let st = rfs::fstat(&fd).map_err(errno_fail)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::CharacterDevice {
+        return Err(Fail::Unreadable(
+            "not the kernel-log device: not read".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut rec = [0u8; 8192];
+    let mut truncated = false;
+    for _ in 0..vcap_core::input::plan::KERNEL_LOG_RECORDS {
+        let n = match rustix::io::read(&fd, &mut rec) {
+            Ok(0) | Err(Errno::AGAIN) => break,
+            Ok(n) => n,
+            Err(Errno::PIPE | Errno::INTR) => continue,
+            Err(e) if out.is_empty() => return Err(errno_fail(e)),
+            Err(_) => break,
+        };
+        let r = &rec[..n];
+        let line = r.split(|b| *b == b'\n').next().unwrap_or(r);
+        let msg = match line.iter().position(|b| *b == b';') {
+            Some(i) => &line[i + 1..],
+            None => line,
+        };
+        let keep = vcap_core::input::plan::KERNEL_LOG_KEEP;
+        if !keep.iter().any(|k| msg.starts_with(k.as_bytes())) {
+            continue;
+        }
+        if out.len() + msg.len() + 1 > limit {
+            truncated = true;
+            break;
+        }
+        out.extend_from_slice(msg);
+        out.push(b'\n');
+    }
+    Ok((out, truncated))
 }
 
 /// Why a file of this type is not read, or `None` for a regular file.
@@ -995,6 +1107,36 @@ mod tests {
             }
         }
         assert!(spaces >= 20, "only {spaces} config spaces in the fixtures");
+    }
+
+    /// The SEV status MSR is read live only where CPUID reports SEV to an AMD guest; where it
+    /// is, the read gives a value or a reason (the msr module absent, not root, a fault on a
+    /// CPU without the MSR), never a guessed value.
+    #[test]
+    fn the_sev_msr_is_read_only_where_cpuid_reports_sev() {
+        let dump = |sev: u32| {
+            CpuidDump::parse(&format!(
+                "CPU:\n   0x00000000 0x00: eax=0x00000010 ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65\n   \
+                 0x00000001 0x00: eax=0x00a00f11 ebx=0x00000800 ecx=0x80000000 edx=0x00000000\n   \
+                 0x80000000 0x00: eax=0x80000021 ebx=0x00000000 ecx=0x00000000 edx=0x00000000\n   \
+                 0x8000001f 0x00: eax=0x{sev:08x} ebx=0x00000073 ecx=0x00000000 edx=0x00000000\n"
+            ))
+            .unwrap()
+        };
+        let live = Source::live();
+        assert_eq!(
+            live.sev_status(&CpuidRead::Dump(dump(0))),
+            MsrRead::NotObserved
+        );
+        assert_eq!(
+            live.sev_status(&CpuidRead::NotObserved),
+            MsrRead::NotObserved
+        );
+        match live.sev_status(&CpuidRead::Dump(dump(2))) {
+            MsrRead::Value(_) => {}
+            MsrRead::Unreadable(why) => assert!(why.contains(MSR_DEVICE), "{why}"),
+            MsrRead::NotObserved => panic!("CPUID reports SEV: the MSR must be read"),
+        }
     }
 
     #[test]

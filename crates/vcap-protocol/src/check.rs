@@ -2,13 +2,14 @@
 //! guest and host step functions the library ships — over every scenario of
 //! [`Scenario::all`], with a hostile neighbour VM in every guest scenario.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde::Serialize;
-use stateright::{Checker, Model, Property};
+use stateright::{Model, Property};
 
 use crate::guest::{GuestGen, Path};
 use crate::host::{Delivery, Scheme};
+use crate::runner::{self, PropertyTable};
+pub use crate::runner::{Kind, PropertyResult};
 use crate::world::{Action, Ctx, Env, MatrixRow, Scenario, World};
 
 /// Hostile actions per run: every sequence of three from the bounded argument space, interleaved
@@ -80,30 +81,12 @@ impl Model for ProtocolModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        PROPERTIES
-            .iter()
-            .map(|(name, kind, f)| match kind {
-                Kind::Always => Property::always(name, *f),
-                Kind::Sometimes => Property::sometimes(name, *f),
-            })
-            .collect()
+        runner::properties(PROPERTIES)
     }
 }
 
-/// Property kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// Holds in every reachable state.
-    Always,
-    /// Holds in at least one reachable state.
-    Sometimes,
-}
-
-type Cond = fn(&ProtocolModel, &World) -> bool;
-
 /// Every property: name, kind, condition.
-pub const PROPERTIES: &[(&str, Kind, Cond)] = &[
+pub const PROPERTIES: &PropertyTable<ProtocolModel> = &[
     ("no silent failure", Kind::Always, no_silent_failure),
     (
         "old guests behave exactly as today",
@@ -136,10 +119,12 @@ pub const PROPERTIES: &[(&str, Kind, Cond)] = &[
 
 /// Every vector the guest driver believes allocated delivers a device interrupt to exactly that
 /// vector (the device raises each slot; the hardware resolves it).
+/// A device not yet attached raises nothing (its vectors are checked once it is).
 fn no_silent_failure(m: &ProtocolModel, w: &World) -> bool {
-    w.raise_all(m.ctx(w))
-        .iter()
-        .all(|(_, _, expect, got)| *got == Delivery::Delivered(*expect))
+    !w.attached
+        || w.raise_all(m.ctx(w))
+            .iter()
+            .all(|(_, _, expect, got)| *got == Delivery::Delivered(*expect))
 }
 
 /// An old guest never issues a hypercall, stays on the old scheme on both sides, obtains its
@@ -236,20 +221,6 @@ fn hostile_refused(_: &ProtocolModel, w: &World) -> bool {
     w.hostile_refused
 }
 
-/// One property's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PropertyResult {
-    /// Name.
-    pub name: &'static str,
-    /// `always` or `sometimes`.
-    pub kind: Kind,
-    /// Always: no counterexample; sometimes: an example was found.
-    pub holds: bool,
-    /// The counterexample (always) or example (sometimes) as trace lines, when there is one.
-    #[serde(skip)]
-    pub trace: Option<Vec<String>>,
-}
-
 /// The outcome of a check.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
@@ -281,48 +252,20 @@ impl CheckReport {
 /// Runs the model checker (breadth first) over `model` with `threads` threads.
 pub fn check_model(model: ProtocolModel, threads: usize) -> CheckReport {
     let scenarios = model.ctxs.len();
-    let start = Instant::now();
-    let checker = model
-        .clone()
-        .checker()
-        .threads(threads.max(1))
-        .spawn_bfs()
-        .join();
-    let elapsed = start.elapsed();
-    let discoveries = checker.discoveries();
-    let failing: Vec<&'static str> = PROPERTIES
-        .iter()
-        .filter(|(name, kind, _)| *kind == Kind::Always && discoveries.contains_key(name))
-        .map(|(name, _, _)| *name)
-        .collect();
-    let shortest = shortest_counterexamples(&model, &failing, checker.max_depth());
-    let properties = PROPERTIES
-        .iter()
-        .map(|(name, kind, _)| {
-            let found = discoveries.get(name);
-            let trace = match kind {
-                Kind::Always => shortest
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, t)| t.clone()),
-                Kind::Sometimes => found.map(|path| render_path(&model, path.clone().into_vec())),
-            };
-            PropertyResult {
-                name,
-                kind: *kind,
-                holds: match kind {
-                    Kind::Always => found.is_none(),
-                    Kind::Sometimes => found.is_some(),
-                },
-                trace,
-            }
-        })
-        .collect();
+    let run = runner::run(model.clone(), threads, None);
+    let shortest = shortest_counterexamples(&model, &run.failing(PROPERTIES), run.max_depth);
+    let properties = run.results(PROPERTIES, |name, kind, found| match kind {
+        Kind::Always => shortest
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.clone()),
+        Kind::Sometimes => found.map(|path| render_path(&model, path.clone().into_vec())),
+    });
     CheckReport {
-        states: checker.unique_state_count(),
-        generated: checker.state_count(),
-        max_depth: checker.max_depth(),
-        elapsed,
+        states: run.states,
+        generated: run.generated,
+        max_depth: run.max_depth,
+        elapsed: run.elapsed,
         threads,
         scenarios,
         properties,
@@ -360,14 +303,7 @@ fn shortest_counterexamples(
         if found.len() == failing.len() {
             break;
         }
-        let c = model
-            .clone()
-            .checker()
-            .threads(1)
-            .target_max_depth(depth)
-            .spawn_bfs()
-            .join();
-        let d = c.discoveries();
+        let d = runner::run(model.clone(), 1, Some(depth)).discoveries;
         for name in failing {
             if found.iter().all(|(n, _)| n != name)
                 && let Some(path) = d.get(name)

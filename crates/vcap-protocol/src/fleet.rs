@@ -9,17 +9,17 @@
 //! every VM is negotiated at boot and every request goes through [`HostState::execute`]'s
 //! byte decoder and handler.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use stateright::{Checker, Model, Property};
+use stateright::{Model, Property};
 
 use crate::abi::{self, ComposeArgs, Frame, InterruptKind, Reply, Request, Status};
-use crate::check::Kind;
 use crate::formats::{CompatMsi, MsiMsg, RemappableMsi};
 use crate::host::{
     Delivery, DeviceCfg, DeviceIdx, HostConfig, HostState, HypervisorGen, MAX_IRT_SIZE, Target,
     VmCfg, VmId, WriteOutcome,
 };
+use crate::runner::{self, Kind, PropertyResult, PropertyTable};
 use crate::safety::{self, Caller, Held};
 
 /// One honest driver's plan for one device.
@@ -390,21 +390,7 @@ impl Fleet {
                         if must_fail {
                             next.violation = next.violation.or(Some(i));
                         }
-                        match (f.request, r) {
-                            (Request::Compose(a), Ok(Reply::Composed { handle, count, .. })) => {
-                                next.held.push(Held {
-                                    handle: u16::try_from(handle).unwrap_or(u16::MAX),
-                                    count: u8::try_from(count).unwrap_or(u8::MAX),
-                                    rid: a.device,
-                                    index: a.index,
-                                });
-                                next.held.sort();
-                            }
-                            (Request::Free { handle }, Ok(_)) => {
-                                next.held.retain(|h| u32::from(h.handle) != handle);
-                            }
-                            _ => {}
-                        }
+                        Held::record(&mut next.held, &f.request, &r);
                         Some(next)
                     }
                     Act::Write { dev, slot, msg } => {
@@ -473,10 +459,8 @@ pub struct FleetModel {
 /// [`Fleet::max_budget`]).
 pub const FLEET_HOSTILE_BUDGET: u8 = 6;
 
-type Cond = fn(&FleetModel, &FleetState) -> bool;
-
 /// Every fleet property: name, kind, condition.
-pub const FLEET_PROPERTIES: &[(&str, Kind, Cond)] = &[
+pub const FLEET_PROPERTIES: &PropertyTable<FleetModel> = &[
     ("no silent failure", Kind::Always, |m, s| {
         m.fleet(s).no_silent_failure(s)
     }),
@@ -579,13 +563,7 @@ impl Model for FleetModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        FLEET_PROPERTIES
-            .iter()
-            .map(|(name, kind, f)| match kind {
-                Kind::Always => Property::always(name, *f),
-                Kind::Sometimes => Property::sometimes(name, *f),
-            })
-            .collect()
+        runner::properties(FLEET_PROPERTIES)
     }
 }
 
@@ -863,18 +841,8 @@ pub fn standard_fleets() -> Vec<Fleet> {
     fleets
 }
 
-/// One fleet property's result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FleetPropertyResult {
-    /// Name.
-    pub name: &'static str,
-    /// Kind.
-    pub kind: Kind,
-    /// Always: no counterexample; sometimes: an example was found.
-    pub holds: bool,
-    /// The counterexample (always) or example (sometimes), step by step.
-    pub trace: Option<Vec<String>>,
-}
+/// One fleet property's result (the shared runner's).
+pub type FleetPropertyResult = PropertyResult;
 
 /// The outcome of a fleet check.
 #[derive(Debug, Clone)]
@@ -900,46 +868,24 @@ impl FleetReport {
 
 /// Runs the fleet check (breadth first) with `threads` threads.
 pub fn check_fleet(model: FleetModel, threads: usize) -> FleetReport {
-    let start = Instant::now();
-    let checker = model
-        .clone()
-        .checker()
-        .threads(threads.max(1))
-        .spawn_bfs()
-        .join();
-    let elapsed = start.elapsed();
-    let discoveries = checker.discoveries();
-    let properties = FLEET_PROPERTIES
-        .iter()
-        .map(|(name, kind, _)| {
-            let found = discoveries.get(name);
-            FleetPropertyResult {
-                name,
-                kind: *kind,
-                holds: match kind {
-                    Kind::Always => found.is_none(),
-                    Kind::Sometimes => found.is_some(),
-                },
-                trace: found.map(|p| {
-                    let steps = p.clone().into_vec();
-                    let mut lines = vec![format!("fleet {}", model.fleet(&steps[0].0).name)];
-                    for (s, a) in steps {
-                        if let Some(a) = a {
-                            let mut t = Vec::new();
-                            let _ = model.fleet(&s).step(&s, a, Some(&mut t));
-                            lines.extend(t);
-                        }
-                    }
-                    lines
-                }),
+    let run = runner::run(model.clone(), threads, None);
+    let properties = run.results(FLEET_PROPERTIES, |_, _, found| {
+        let steps = found?.clone().into_vec();
+        let mut lines = vec![format!("fleet {}", model.fleet(&steps.first()?.0).name)];
+        for (s, a) in steps {
+            if let Some(a) = a {
+                let mut t = Vec::new();
+                let _ = model.fleet(&s).step(&s, a, Some(&mut t));
+                lines.extend(t);
             }
-        })
-        .collect();
+        }
+        Some(lines)
+    });
     FleetReport {
-        states: checker.unique_state_count(),
-        generated: checker.state_count(),
-        max_depth: checker.max_depth(),
-        elapsed,
+        states: run.states,
+        generated: run.generated,
+        max_depth: run.max_depth,
+        elapsed: run.elapsed,
         properties,
     }
 }

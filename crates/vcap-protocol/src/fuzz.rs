@@ -60,8 +60,12 @@ pub fn host_handler(data: &[u8]) -> usize {
                 "host state changed although it answered {status}"
             );
         }
-        for slot in after.irt.values() {
-            let e = crate::formats::VtdIrte::decode(slot.raw).expect("host wrote a malformed IRTE");
+        for (h, raw) in &after.hw.irt {
+            let e = crate::formats::VtdIrte::decode(*raw).expect("host wrote a malformed IRTE");
+            let slot = after
+                .irt
+                .get(h)
+                .expect("hardware entry the host did not allocate");
             let owner = ctx
                 .cfg
                 .devices

@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use crate::abi::{self, ComposeArgs, Frame, InterruptKind, Reply, Request, Status};
-use crate::formats::{CompatMsi, MsiMsg, RemappableMsi, VtdIrte, is_remappable, vtd_irte};
+use crate::formats::{CompatMsi, MsiMsg, RemappableMsi, VtdIrte, is_remappable};
+use crate::hw::{IrEntry, IrFlavor, IrHardware, SimIr};
 
 /// A VM index (0 is the guest under test; 1 the hostile neighbour in the model).
 pub type VmId = u8;
@@ -36,6 +37,10 @@ pub enum HypervisorGen {
     New,
     /// Implements the hypercall but rejects every switch (policy).
     NewRejecting,
+    /// Implements the hypercall as a VMM in Hyper-V's root partition does: its remapping
+    /// hardware is the hypervisor's map/unmap interface ([`IrFlavor::HyperV`]), so a retarget is
+    /// unmap + map and a mapping asked for before the device is attached takes effect at attach.
+    HyperV,
 }
 
 /// The interrupt-management scheme one VM is on.
@@ -48,7 +53,7 @@ pub enum Scheme {
 }
 
 /// A deliberately broken host, for tests that pin a counterexample. Never in a shipped build.
-#[cfg(any(test, feature = "flaws"))]
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Flaw {
     /// Compose, retarget and free skip the device/handle ownership check.
@@ -114,16 +119,16 @@ pub struct HostConfig {
     /// Protocol versions the hypervisor speaks ([`HOST_VERSIONS`] unless a test narrows them).
     pub versions: &'static [u16],
     /// A broken-host variant (tests only).
-    #[cfg(any(test, feature = "flaws"))]
+    #[cfg(any(test, feature = "test-support"))]
     pub flaw: Option<Flaw>,
 }
 
 /// Whether `cfg` has the test-only flaw `f` (always false in a shipped build).
 macro_rules! flaw {
     ($cfg:expr, $f:ident) => {{
-        #[cfg(any(test, feature = "flaws"))]
+        #[cfg(any(test, feature = "test-support"))]
         let has = $cfg.flaw == Some(Flaw::$f);
-        #[cfg(not(any(test, feature = "flaws")))]
+        #[cfg(not(any(test, feature = "test-support")))]
         let has = false;
         has
     }};
@@ -145,7 +150,7 @@ impl HostConfig {
             devices,
             irt_size,
             versions: HOST_VERSIONS,
-            #[cfg(any(test, feature = "flaws"))]
+            #[cfg(any(test, feature = "test-support"))]
             flaw: None,
         }
     }
@@ -341,11 +346,11 @@ impl VmState {
     }
 }
 
-/// One hardware IRT entry with its owner (host bookkeeping beside the raw entry).
+/// One remapping entry the host allocated: what it asked the hardware for, and for whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IrtSlot {
-    /// The VT-d IRTE as hardware reads it.
-    pub raw: [u64; 2],
+    /// The entry as programmed through [`IrHardware::program`].
+    pub entry: IrEntry,
     /// The VM the entry was allocated for.
     pub owner: VmId,
 }
@@ -411,12 +416,13 @@ pub enum Delivery {
     Disabled,
 }
 
-/// The whole host: hypervisor bookkeeping plus the hardware tables it programs.
+/// The whole host: the hypervisor's negotiation and bookkeeping, and the remapping hardware
+/// `H` it programs (the simulated [`SimIr`] unless a VMM supplies its own; see [`crate::hw`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct HostState {
+pub struct HostState<H: IrHardware = SimIr> {
     /// Per VM.
     pub vms: Vec<VmState>,
-    /// Hardware IRT.
+    /// Remapping entries allocated, by index (bookkeeping; the hardware holds the entries).
     pub irt: BTreeMap<u16, IrtSlot>,
     /// Host vector table: (physical APIC, host vector) → guest target.
     pub vectors: BTreeMap<(u32, u8), Target>,
@@ -424,16 +430,29 @@ pub struct HostState {
     pub composed: BTreeMap<u16, Composed>,
     /// Old-path (and bare-metal) slot programs by (device, slot).
     pub programs: BTreeMap<(DeviceIdx, u16), SlotProgram>,
-    /// What each device's storage holds, as the hardware sees it, by (device, slot); a slot
-    /// absent here holds no message.
-    pub storage: BTreeMap<(DeviceIdx, u16), MsiMsg>,
+    /// The remapping hardware (and the devices' message storage) the host programs.
+    pub hw: H,
 }
 
-type Step<T> = Result<(HostState, T), Status>;
+type Step<T, H> = Result<(HostState<H>, T), Status>;
 
 impl HostState {
-    /// The boot state for `cfg`: every VM on the old scheme, nothing allocated.
+    /// The boot state for `cfg` on simulated hardware ([`IrFlavor::HyperV`] under
+    /// [`HypervisorGen::HyperV`], VT-d otherwise).
     pub fn new(cfg: &HostConfig) -> HostState {
+        let flavor = if cfg.hypervisor == Some(HypervisorGen::HyperV) {
+            IrFlavor::HyperV
+        } else {
+            IrFlavor::Vtd
+        };
+        HostState::with_hardware(cfg, SimIr::new(flavor))
+    }
+}
+
+impl<H: IrHardware> HostState<H> {
+    /// The boot state for `cfg` on the VMM's hardware `hw`: every VM on the old scheme, nothing
+    /// allocated.
+    pub fn with_hardware(cfg: &HostConfig, hw: H) -> HostState<H> {
         HostState {
             vms: cfg
                 .vms
@@ -449,13 +468,13 @@ impl HostState {
             vectors: BTreeMap::new(),
             composed: BTreeMap::new(),
             programs: BTreeMap::new(),
-            storage: BTreeMap::new(),
+            hw,
         }
     }
 
     /// Handles one hypercall from `vm`: arbitrary bytes in, response bytes out. Never panics;
     /// on any error the returned state equals `self`.
-    pub fn handle(&self, cfg: &HostConfig, vm: VmId, bytes: &[u8]) -> (HostState, Vec<u8>) {
+    pub fn handle(&self, cfg: &HostConfig, vm: VmId, bytes: &[u8]) -> (HostState<H>, Vec<u8>) {
         let version_echo = if bytes.len() >= 2 {
             u16::from_le_bytes([bytes[0], bytes[1]])
         } else {
@@ -471,7 +490,7 @@ impl HostState {
     }
 
     /// The decoded form of [`handle`](Self::handle).
-    pub fn execute(&self, cfg: &HostConfig, vm: VmId, bytes: &[u8]) -> Step<Reply> {
+    pub fn execute(&self, cfg: &HostConfig, vm: VmId, bytes: &[u8]) -> Step<Reply, H> {
         match cfg.hypervisor {
             None | Some(HypervisorGen::Old) => return Err(Status::NotImplemented),
             Some(_) => {}
@@ -489,7 +508,7 @@ impl HostState {
         self.dispatch(cfg, vm, vs, frame)
     }
 
-    fn dispatch(&self, cfg: &HostConfig, vm: VmId, vs: VmState, frame: Frame) -> Step<Reply> {
+    fn dispatch(&self, cfg: &HostConfig, vm: VmId, vs: VmState, frame: Frame) -> Step<Reply, H> {
         match frame.request {
             Request::Query => {
                 if !cfg.versions.contains(&frame.version) {
@@ -608,15 +627,8 @@ impl HostState {
             .ok_or(Status::NoResources)
     }
 
-    /// Programs IRTE `handle` → host vector on the vCPU's physical APIC, with SID checking.
-    fn program_irte(
-        &mut self,
-        cfg: &HostConfig,
-        vm: VmId,
-        handle: u16,
-        rid: u16,
-        t: Target,
-    ) -> Result<(), Status> {
+    /// The host vector on the vCPU's physical APIC behind `t` (bare metal: the guest's own).
+    fn host_vector(&self, cfg: &HostConfig, vm: VmId, t: Target) -> Result<(u32, u8), Status> {
         let phys = cfg.phys_apic(vm, t.apic).ok_or(Status::BadApicId)?;
         let hv = if cfg.hypervisor.is_none() {
             t.vector
@@ -626,30 +638,74 @@ impl HostState {
         if self.vectors.contains_key(&(phys, hv)) {
             return Err(Status::InUse);
         }
-        let e = VtdIrte {
-            present: true,
-            vector: hv,
-            dest_id: VtdIrte::irte_dest(phys, true),
+        Ok((phys, hv))
+    }
+
+    /// Programs entry `handle` → host vector on the vCPU's physical APIC, with SID checking.
+    fn program_irte(
+        &mut self,
+        cfg: &HostConfig,
+        vm: VmId,
+        handle: u16,
+        rid: u16,
+        t: Target,
+    ) -> Result<(), Status> {
+        let (phys, hv) = self.host_vector(cfg, vm, t)?;
+        let entry = IrEntry {
             sid: rid,
-            sq: vtd_irte::SQ_ALL_16,
-            svt: vtd_irte::SVT_VERIFY_SID_SQ,
-            ..VtdIrte::default()
+            dest: phys,
+            vector: hv,
         };
-        let raw = e.encode().map_err(|_| Status::NoResources)?;
+        self.hw
+            .program(handle, entry)
+            .map_err(|_| Status::NoResources)?;
         self.vectors.insert((phys, hv), t);
-        self.irt.insert(handle, IrtSlot { raw, owner: vm });
+        self.irt.insert(handle, IrtSlot { entry, owner: vm });
+        Ok(())
+    }
+
+    /// Moves allocated entry `handle` to `t` (a new host vector on `t`'s CPU).
+    fn retarget_irte(
+        &mut self,
+        cfg: &HostConfig,
+        vm: VmId,
+        handle: u16,
+        t: Target,
+    ) -> Result<(), Status> {
+        let old = *self.irt.get(&handle).ok_or(Status::NoSuchHandle)?;
+        self.vectors.remove(&(old.entry.dest, old.entry.vector));
+        let (phys, hv) = self.host_vector(cfg, vm, t)?;
+        let entry = IrEntry {
+            dest: phys,
+            vector: hv,
+            ..old.entry
+        };
+        self.hw
+            .retarget(handle, entry)
+            .map_err(|_| Status::NoResources)?;
+        self.vectors.insert((phys, hv), t);
+        self.irt.insert(handle, IrtSlot { entry, owner: vm });
         Ok(())
     }
 
     fn release_irte(&mut self, handle: u16) {
-        if let Some(slot) = self.irt.remove(&handle)
-            && let Ok(e) = VtdIrte::decode(slot.raw)
-        {
-            self.vectors.remove(&(e.dest_id, e.vector));
+        if let Some(slot) = self.irt.remove(&handle) {
+            self.vectors.remove(&(slot.entry.dest, slot.entry.vector));
+            self.hw.free(handle);
         }
     }
 
-    fn compose(&self, cfg: &HostConfig, vm: VmId, vs: VmState, a: ComposeArgs) -> Step<Reply> {
+    /// Device `dev` is attached to its VM: hardware that defers mappings until then
+    /// ([`IrFlavor::HyperV`]) maps what was composed for it.
+    pub fn attach(&self, cfg: &HostConfig, dev: DeviceIdx) -> HostState<H> {
+        let mut s = self.clone();
+        if let Some(d) = cfg.device(dev) {
+            s.hw.attach(d.rid);
+        }
+        s
+    }
+
+    fn compose(&self, cfg: &HostConfig, vm: VmId, vs: VmState, a: ComposeArgs) -> Step<Reply, H> {
         if vs.scheme != Scheme::New {
             return Err(Status::WrongScheme);
         }
@@ -752,26 +808,23 @@ impl HostState {
         handle: u32,
         apic: u32,
         vector: u8,
-    ) -> Step<Reply> {
+    ) -> Step<Reply, H> {
         let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
         Self::check_target(cfg, c.vm, apic, vector, c.count)?;
-        let rid = cfg.device(c.device).ok_or(Status::NoSuchHandle)?.rid;
+        cfg.device(c.device).ok_or(Status::NoSuchHandle)?;
         let mut s = self.clone();
-        for h in Self::handles(h, c.count)? {
-            s.release_irte(h);
-        }
         for (i, h) in (0..c.count).zip(Self::handles(h, c.count)?) {
             let t = Target {
                 vm: c.vm,
                 apic,
                 vector: vector.checked_add(i).ok_or(Status::BadVector)?,
             };
-            s.program_irte(cfg, c.vm, h, rid, t)?;
+            s.retarget_irte(cfg, c.vm, h, t)?;
         }
         Ok((s, Reply::Done))
     }
 
-    fn free(&self, cfg: &HostConfig, vm: VmId, vs: VmState, handle: u32) -> Step<Reply> {
+    fn free(&self, cfg: &HostConfig, vm: VmId, vs: VmState, handle: u32) -> Step<Reply, H> {
         let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
         let mut s = self.clone();
         s.composed.remove(&h);
@@ -826,7 +879,7 @@ impl HostState {
         slot: u16,
         guest: MsiMsg,
         count: u8,
-    ) -> Step<MsiMsg> {
+    ) -> Step<MsiMsg, H> {
         let c = CompatMsi::decode(&guest, false).map_err(|_| Status::BadKind)?;
         if c.delivery_mode != 0 || c.dest_mode_logical {
             return Err(Status::BadKind);
@@ -878,7 +931,7 @@ impl HostState {
                 .map_err(|_| Status::BadApicId)?
         };
         s.vm_mut(vm)?.used = used;
-        s.storage.insert((dev, slot), phys_msg);
+        s.hw.write_message(dev, slot, phys_msg);
         s.programs
             .insert((dev, slot), SlotProgram { vm, guest, res });
         Ok((s, phys_msg))
@@ -894,7 +947,7 @@ impl HostState {
         count: u8,
         apic: u32,
         vector: u8,
-    ) -> Step<MsiMsg> {
+    ) -> Step<MsiMsg, H> {
         if cfg.hypervisor.is_some() {
             return Err(Status::NotOwner);
         }
@@ -918,7 +971,7 @@ impl HostState {
         dev: DeviceIdx,
         slot: u16,
         msg: MsiMsg,
-    ) -> (HostState, WriteOutcome) {
+    ) -> (HostState<H>, WriteOutcome) {
         let vs = match self.vms.get(usize::from(vm)) {
             Some(vs) => *vs,
             None => return (self.clone(), WriteOutcome::Dropped("no such VM")),
@@ -938,9 +991,9 @@ impl HostState {
                 WriteOutcome::Dropped("slot beyond the device's storage"),
             );
         }
-        let direct = |st: &HostState| {
+        let direct = |st: &HostState<H>| {
             let mut s = st.clone();
-            s.storage.insert((dev, slot), msg);
+            s.hw.write_message(dev, slot, msg);
             (s, WriteOutcome::Direct)
         };
         if cfg.hypervisor.is_none() {
@@ -966,7 +1019,7 @@ impl HostState {
                     .any(|c| c.vm == vm && c.device == dev && c.msg == msg);
                 if ok {
                     let mut s = self.clone();
-                    s.storage.insert((dev, slot), msg);
+                    s.hw.write_message(dev, slot, msg);
                     (s, WriteOutcome::PassedThrough)
                 } else {
                     (
@@ -985,14 +1038,16 @@ impl HostState {
             ),
         }
     }
+}
 
+impl HostState<SimIr> {
     /// Device `dev` raises the interrupt stored in `slot`, vector `offset` of a multi-message
     /// MSI (the device ORs it into the low data bits). Pure: reads hardware tables only.
     pub fn deliver(&self, cfg: &HostConfig, dev: DeviceIdx, slot: u16, offset: u8) -> Delivery {
         let Some(d) = cfg.device(dev) else {
             return Delivery::NoMessage;
         };
-        let Some(msg) = self.storage.get(&(dev, slot)) else {
+        let Some(msg) = self.hw.storage.get(&(dev, slot)) else {
             return Delivery::NoMessage;
         };
         if d.kind.is_ims()
@@ -1020,10 +1075,10 @@ impl HostState {
             let Some(index) = r.irte_index() else {
                 return Delivery::Fault("IRTE index beyond the table");
             };
-            let Some(slot) = self.irt.get(&index) else {
+            let Some(raw) = self.hw.irt.get(&index) else {
                 return Delivery::Fault("IRTE not present");
             };
-            let Ok(e) = VtdIrte::decode(slot.raw) else {
+            let Ok(e) = VtdIrte::decode(*raw) else {
                 return Delivery::Fault("IRTE reserved bits set");
             };
             if !e.present {

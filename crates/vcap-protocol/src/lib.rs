@@ -8,8 +8,12 @@ pub mod check;
 pub mod domain;
 pub mod fleet;
 pub mod formats;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
 pub mod fuzz;
 pub mod guest;
 pub mod host;
+pub mod hw;
+pub mod runner;
 pub mod safety;
 pub mod world;

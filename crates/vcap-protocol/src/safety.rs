@@ -67,8 +67,13 @@ pub fn isolation(cfg: &HostConfig, host: &HostState) -> Result<(), String> {
             ));
         }
     }
-    for (&h, slot) in &host.irt {
-        let e = VtdIrte::decode(slot.raw).map_err(|e| format!("IRTE {h} malformed: {e}"))?;
+    // The hardware's entries, as the hardware reads them, each against its allocation.
+    for (&h, raw) in &host.hw.irt {
+        let e = VtdIrte::decode(*raw).map_err(|e| format!("IRTE {h} malformed: {e}"))?;
+        let slot = host
+            .irt
+            .get(&h)
+            .ok_or(format!("IRTE {h} is in the hardware but not allocated"))?;
         let owner = cfg.devices.iter().find(|d| d.rid == e.sid).map(|d| d.owner);
         if owner != Some(slot.owner) {
             return Err(format!(
@@ -90,7 +95,7 @@ pub fn isolation(cfg: &HostConfig, host: &HostState) -> Result<(), String> {
             ));
         }
     }
-    for &(dev, slot) in host.storage.keys() {
+    for &(dev, slot) in host.hw.storage.keys() {
         let owner = cfg.device(dev).map(|d| d.owner);
         for off in 0..=max_offset(cfg, dev) {
             if let Delivery::Delivered(t) = host.deliver(cfg, dev, slot, off)
@@ -165,13 +170,22 @@ pub fn accounting(cfg: &HostConfig, host: &HostState) -> Result<(), String> {
         if irtes.get(h) != Some(&slot.owner) {
             return Err(format!("IRTE {h} owned by VM {} in the table", slot.owner));
         }
-        let e = VtdIrte::decode(slot.raw).map_err(|e| format!("IRTE {h} malformed: {e}"))?;
-        if !vectors.insert((e.dest_id, e.vector)) {
+        let e = slot.entry;
+        if !vectors.insert((e.dest, e.vector)) {
             return Err(format!(
                 "host vector ({}, {:#x}) behind IRTE {h} is also held elsewhere",
-                e.dest_id, e.vector
+                e.dest, e.vector
             ));
         }
+    }
+    // The hardware holds exactly the allocated entries (mapped, or waiting for the device's
+    // attach on hardware that defers).
+    let mapped: BTreeSet<u16> = host.hw.irt.keys().copied().collect();
+    let pending: BTreeSet<u16> = host.hw.pending.keys().copied().collect();
+    if !mapped.is_disjoint(&pending) || &mapped | &pending != in_table {
+        return Err(format!(
+            "hardware maps {mapped:?} and defers {pending:?}, but {in_table:?} are allocated"
+        ));
     }
     let table: BTreeSet<(u32, u8)> = host.vectors.keys().copied().collect();
     if table != vectors {
@@ -227,6 +241,32 @@ pub struct Held {
     pub index: u32,
 }
 
+impl Held {
+    /// Updates `held` (kept sorted) from the caller's own request and the host's answer: an OK
+    /// COMPOSE adds the allocation, an OK FREE removes it.
+    pub fn record(
+        held: &mut Vec<Held>,
+        request: &Request,
+        reply: &Result<abi::Reply, abi::Status>,
+    ) {
+        match (request, reply) {
+            (Request::Compose(a), Ok(abi::Reply::Composed { handle, count, .. })) => {
+                held.push(Held {
+                    handle: u16::try_from(*handle).unwrap_or(u16::MAX),
+                    count: u8::try_from(*count).unwrap_or(u8::MAX),
+                    rid: a.device,
+                    index: a.index,
+                });
+                held.sort();
+            }
+            (Request::Free { handle }, Ok(_)) => {
+                held.retain(|h| u32::from(h.handle) != *handle);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// What the calling VM knows of its own negotiation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Caller {
@@ -245,7 +285,7 @@ pub fn must_fail_call(cfg: &HostConfig, caller: &Caller, held: &[Held], frame: &
     use crate::host::HypervisorGen;
     if !matches!(
         cfg.hypervisor,
-        Some(HypervisorGen::New | HypervisorGen::NewRejecting)
+        Some(HypervisorGen::New | HypervisorGen::NewRejecting | HypervisorGen::HyperV)
     ) {
         return true;
     }
@@ -396,10 +436,15 @@ mod tests {
         bad.irt.insert(
             0,
             IrtSlot {
-                raw: e.encode().unwrap(),
+                entry: crate::hw::IrEntry {
+                    sid: e.sid,
+                    dest: e.dest_id,
+                    vector: e.vector,
+                },
                 owner: 1,
             },
         );
+        bad.hw.irt.insert(0, e.encode().unwrap());
         assert!(isolation(&c, &bad).unwrap_err().contains("SID"));
         assert!(accounting(&c, &bad).is_err(), "an IRTE nobody holds");
         let mut bad = h.clone();

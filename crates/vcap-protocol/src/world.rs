@@ -46,16 +46,25 @@ pub const HOSTILE_RID: u16 = 0x0200;
 pub const HOSTILE_VM: u8 = 1;
 
 impl Scenario {
-    /// Every combination: guest {old,new} × hypervisor {old,new,new-rejecting} × hardware
+    /// Every combination: guest {old,new} × hypervisor {old,new,new-rejecting,hyper-v} × hardware
     /// {no IR, IR} × {bare metal, guest} × device {MSI, MSI-X, IMS dev-mem, IMS sys-mem}.
     pub fn all(hostile: bool) -> Vec<Scenario> {
         let mut v = Vec::new();
-        for guest in [GuestGen::Old, GuestGen::New] {
-            for hypervisor in [
+        // The Hyper-V host's rows come last, so the earlier rows keep their indices (committed
+        // fuzz seeds pick a scenario by index).
+        let passes: [&[HypervisorGen]; 2] = [
+            &[
                 HypervisorGen::Old,
                 HypervisorGen::New,
                 HypervisorGen::NewRejecting,
-            ] {
+            ],
+            &[HypervisorGen::HyperV],
+        ];
+        for (guest, hypervisors) in passes
+            .into_iter()
+            .flat_map(|h| [GuestGen::Old, GuestGen::New].map(move |g| (g, h)))
+        {
+            for &hypervisor in hypervisors {
                 for hw_ir in [false, true] {
                     for env in [Env::BareMetal, Env::Guest] {
                         for device in [
@@ -145,6 +154,7 @@ impl Scenario {
                 (_, HypervisorGen::Old) => "old",
                 (_, HypervisorGen::New) => "new",
                 (_, HypervisorGen::NewRejecting) => "new-rejecting",
+                (_, HypervisorGen::HyperV) => "hyper-v",
             },
             if self.hw_ir { "IR" } else { "no IR" },
             match self.env {
@@ -270,6 +280,11 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The guest's device is attached by an action rather than at boot (a Hyper-V host).
+    pub fn deferred_attach(&self) -> bool {
+        self.scenario.env == Env::Guest && self.scenario.hypervisor == HypervisorGen::HyperV
+    }
+
     /// Builds the context of a scenario.
     pub fn new(scenario: Scenario) -> Ctx {
         Ctx {
@@ -284,9 +299,12 @@ impl Ctx {
             hostile_caller: {
                 let new = matches!(
                     scenario.hypervisor,
-                    HypervisorGen::New | HypervisorGen::NewRejecting
+                    HypervisorGen::New | HypervisorGen::NewRejecting | HypervisorGen::HyperV
                 );
-                let granted = scenario.hypervisor == HypervisorGen::New && scenario.hw_ir;
+                let granted = matches!(
+                    scenario.hypervisor,
+                    HypervisorGen::New | HypervisorGen::HyperV
+                ) && scenario.hw_ir;
                 Caller {
                     vm: HOSTILE_VM,
                     version: new.then_some(abi::VERSION_2),
@@ -304,6 +322,9 @@ pub enum Action {
     Guest,
     /// The hostile VM takes its i-th choice from [`Ctx::hostile`].
     Hostile(u16),
+    /// The guest's device is attached to it (a Hyper-V host only: until then the hypervisor
+    /// holds back the mappings composed for it, and the device raises nothing).
+    Attach,
 }
 
 /// The state of the whole system.
@@ -325,6 +346,9 @@ pub struct World {
     pub hostile_violation: bool,
     /// The honest guest has issued at least one hypercall.
     pub guest_called: bool,
+    /// The guest's device is attached (from boot, except on a Hyper-V host, where attaching
+    /// is an action that can come at any point).
+    pub attached: bool,
 }
 
 impl World {
@@ -332,7 +356,12 @@ impl World {
     /// (and switched, where the host grants it) so that its requests reach the deep checks.
     pub fn new(sid: u16, ctx: &Ctx, hostile_budget: u8) -> World {
         let mut host = HostState::new(&ctx.cfg);
+        let deferred = ctx.deferred_attach();
+        if !deferred {
+            host = host.attach(&ctx.cfg, 0);
+        }
         if ctx.scenario.hostile {
+            host = host.attach(&ctx.cfg, 1);
             for req in [
                 Request::Query,
                 Request::Switch {
@@ -359,6 +388,7 @@ impl World {
             hostile_held: Vec::new(),
             hostile_violation: false,
             guest_called: false,
+            attached: !deferred,
         }
     }
 
@@ -372,6 +402,9 @@ impl World {
                 (0..ctx.hostile.len())
                     .map(|i| Action::Hostile(u16::try_from(i).unwrap_or(u16::MAX))),
             );
+        }
+        if !self.attached {
+            out.push(Action::Attach);
         }
     }
 
@@ -392,6 +425,14 @@ impl World {
             };
         }
         match action {
+            Action::Attach => {
+                if self.attached {
+                    return None;
+                }
+                log!("host   :  device attached to the guest");
+                w.host = self.host.attach(&ctx.cfg, ctx.env.device);
+                w.attached = true;
+            }
             Action::Guest => {
                 let ga = self.guest.next_action(&ctx.env)?;
                 let input = match ga {
@@ -498,24 +539,7 @@ impl World {
                         log!("host   <- {}", describe_result(&res));
                         w.hostile_refused |= res.is_err();
                         w.hostile_violation |= must_fail && res.is_ok();
-                        match (frame.request, res) {
-                            (
-                                Request::Compose(a),
-                                Ok(abi::Reply::Composed { handle, count, .. }),
-                            ) => {
-                                w.hostile_held.push(Held {
-                                    handle: u16::try_from(handle).unwrap_or(u16::MAX),
-                                    count: u8::try_from(count).unwrap_or(u8::MAX),
-                                    rid: a.device,
-                                    index: a.index,
-                                });
-                                w.hostile_held.sort();
-                            }
-                            (Request::Free { handle }, Ok(_)) => {
-                                w.hostile_held.retain(|h| u32::from(h.handle) != handle);
-                            }
-                            _ => {}
-                        }
+                        Held::record(&mut w.hostile_held, &frame.request, &res);
                         w.host = h;
                     }
                     HostileAct::Write { slot, msg } => {
@@ -537,7 +561,8 @@ impl World {
         Some(w)
     }
 
-    /// Runs the honest guest to completion (no hostile actions), with a trace.
+    /// Runs the honest guest to completion (no hostile actions), with a trace; on a Hyper-V
+    /// host the device is attached after the guest has composed everything (the deferred case).
     pub fn run_to_end(ctx: &Ctx, mut trace: Option<&mut Vec<String>>) -> World {
         let mut w = World::new(0, ctx, 0);
         for _ in 0..64 {
@@ -545,6 +570,9 @@ impl World {
                 Some(n) => w = n,
                 None => break,
             }
+        }
+        if let Some(n) = w.apply(ctx, Action::Attach, trace) {
+            w = n;
         }
         w
     }

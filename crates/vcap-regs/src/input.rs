@@ -49,6 +49,10 @@ pub enum Problem {
     /// A required key is missing.
     #[error("missing")]
     Missing,
+    /// A libvirt `<cpu>` definition vcap cannot read (unknown model or feature, a feature
+    /// outside the leaves vcap reads, malformed XML).
+    #[error("{0}")]
+    Libvirt(String),
     /// Not a hex number.
     #[error("{0:?} is not a hex number (expected \"0x...\")")]
     BadHex(String),
@@ -86,7 +90,9 @@ pub enum Problem {
     #[error("malformed cpuid -r line: {0:?}")]
     CpuidLine(String),
     /// Text in no format vcap reads.
-    #[error("not a host file: expected a JSON object, JSON lines or `cpuid -r` text, found {0:?}")]
+    #[error(
+        "not a host file: expected a JSON object, JSON lines, `cpuid -r` text or a libvirt <cpu>, found {0:?}"
+    )]
     NotHostFormat(String),
     /// Binary data where text was expected.
     #[error(
@@ -414,6 +420,13 @@ struct Arm64Regs {
     ID_AA64PFR0_EL1: Hex<64>,
     ID_AA64ISAR0_EL1: Hex<64>,
     ID_AA64MMFR0_EL1: Hex<64>,
+    ID_AA64ISAR1_EL1: Hex<64>,
+    ID_AA64ISAR2_EL1: Hex<64>,
+    ID_AA64PFR1_EL1: Hex<64>,
+    ID_AA64MMFR1_EL1: Hex<64>,
+    ID_AA64MMFR2_EL1: Hex<64>,
+    ID_AA64ZFR0_EL1: Hex<64>,
+    ID_AA64DFR0_EL1: Hex<64>,
 }
 
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
@@ -557,6 +570,13 @@ pub fn parse_host_json_lazy<'a>(
             regs.regs[tables::arm64::PFR0] = h.regs.ID_AA64PFR0_EL1.0;
             regs.regs[tables::arm64::ISAR0] = h.regs.ID_AA64ISAR0_EL1.0;
             regs.regs[tables::arm64::MMFR0] = h.regs.ID_AA64MMFR0_EL1.0;
+            regs.regs[tables::arm64::ISAR1] = h.regs.ID_AA64ISAR1_EL1.0;
+            regs.regs[tables::arm64::ISAR2] = h.regs.ID_AA64ISAR2_EL1.0;
+            regs.regs[tables::arm64::PFR1] = h.regs.ID_AA64PFR1_EL1.0;
+            regs.regs[tables::arm64::MMFR1] = h.regs.ID_AA64MMFR1_EL1.0;
+            regs.regs[tables::arm64::MMFR2] = h.regs.ID_AA64MMFR2_EL1.0;
+            regs.regs[tables::arm64::ZFR0] = h.regs.ID_AA64ZFR0_EL1.0;
+            regs.regs[tables::arm64::DFR0] = h.regs.ID_AA64DFR0_EL1.0;
             h.name
         }
         Kind::ArmSmmuV3 => {
@@ -739,11 +759,14 @@ pub enum Format {
     JsonLines,
     /// `cpuid -r` text.
     CpuidText,
+    /// A libvirt `<cpu>` element (see [`crate::libvirt::CpuDef::parse_xml`]).
+    LibvirtXml,
 }
 
 /// Decides the format of a host file from its first non-blank line: `{` starts JSON (JSON lines
 /// when that line is a whole JSON value), `CPU` or `0x` starts `cpuid -r` text; anything else
-/// (a JSON array, prose, binary) is an error that quotes the line.
+/// (a JSON array, prose, binary) is an error that quotes the line; `<cpu` starts a libvirt CPU
+/// definition.
 pub fn detect_format(first_line: &str, origin: &str, lineno: usize) -> Result<Format, InputError> {
     let t = first_line.trim();
     if t.starts_with('{') {
@@ -755,6 +778,9 @@ pub fn detect_format(first_line: &str, origin: &str, lineno: usize) -> Result<Fo
     }
     if t.starts_with("CPU") || t.starts_with("0x") {
         return Ok(Format::CpuidText);
+    }
+    if t.starts_with("<cpu") {
+        return Ok(Format::LibvirtXml);
     }
     Err(err(
         origin,
@@ -792,6 +818,15 @@ pub fn parse_hosts(text: &str, origin: &str) -> Result<Vec<Host>, InputError> {
     check_text(text.as_bytes(), origin, 0, 1)?;
     match detect_format(first, origin, i + 1)? {
         Format::CpuidText => Ok(vec![parse_cpuid_text(text, origin)?]),
+        Format::LibvirtXml => {
+            let regs = crate::libvirt::CpuDef::parse_xml(text)
+                .and_then(|d| d.to_regset())
+                .map_err(|e| err(origin, None, None, Problem::Libvirt(e.to_string())))?;
+            Ok(vec![Host {
+                name: origin.to_string(),
+                regs,
+            }])
+        }
         Format::JsonObject => Ok(vec![parse_host_json(text, origin, None)?]),
         Format::JsonLines => {
             let mut out = Vec::new();

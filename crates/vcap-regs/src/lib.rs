@@ -52,10 +52,12 @@
 pub mod baseline;
 pub mod compare;
 pub mod decode;
+pub mod field;
 pub mod firecracker;
 pub mod hwinfo;
 pub mod input;
 pub mod kvm;
+pub mod libvirt;
 pub mod model;
 pub mod report;
 pub mod sanitize;

@@ -1,4 +1,4 @@
-//! Fuzzes the DMAR/IVRS/IORT subtable walks behind a valid header: the first byte picks the
+//! Fuzzes the DMAR/IVRS/IORT/VIOT subtable walks behind a valid header: the first byte picks the
 //! table, the rest is the body, and the header's length and checksum are made right so the
 //! parser gets past the header check.
 #![no_main]
@@ -9,9 +9,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, body)) = data.split_first() else {
         return;
     };
-    let sig: &[u8; 4] = match pick % 3 {
+    let sig: &[u8; 4] = match pick % 4 {
         0 => b"DMAR",
         1 => b"IVRS",
+        2 => b"VIOT",
         _ => b"IORT",
     };
     let mut t = sig.to_vec();
@@ -22,9 +23,10 @@ fuzz_target!(|data: &[u8]| {
     t.extend_from_slice(body);
     let sum = t.iter().fold(0u8, |a, &b| a.wrapping_add(b));
     t[9] = 0u8.wrapping_sub(sum);
-    let r = match pick % 3 {
+    let r = match pick % 4 {
         0 => vcap_core::parse::acpi::parse_dmar(&t).map(|_| ()),
         1 => vcap_core::parse::acpi::parse_ivrs(&t).map(|_| ()),
+        2 => vcap_core::parse::acpi::parse_viot(&t).map(|_| ()),
         _ => vcap_core::parse::acpi::parse_iort(&t).map(|_| ()),
     };
     if let Err(e) = r {

@@ -1,5 +1,5 @@
 //! Facts about interrupts, IOMMUs and devices gathered from a [`Capture`]: the parsed
-//! `/proc/interrupts`, the ACPI DMAR/IVRS/IORT tables, the IOMMU units, the PCI devices with their
+//! `/proc/interrupts`, the ACPI DMAR/IVRS/IORT/VIOT tables, the IOMMU units, the PCI devices with their
 //! config space, driver and IOMMU group, and the virtio devices with their features. Anything
 //! that does not parse becomes a [`Malformed`] record naming the file and the offset; it is never
 //! used for a decision.
@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::input::capture::{Capture, FileRead};
 use crate::input::plan::{
-    ACPI_DMAR, ACPI_IORT, ACPI_IVRS, IOMMU_CLASS, IOMMU_GROUPS, PCI_DEVICES, PROC_INTERRUPTS,
-    VIRTIO_DEVICES,
+    ACPI_DMAR, ACPI_IORT, ACPI_IVRS, ACPI_VIOT, IOMMU_CLASS, IOMMU_GROUPS, KERNEL_LOG, PCI_DEVICES,
+    PROC_INTERRUPTS, S390_SYSINFO, VIRTIO_DEVICES,
 };
-use crate::parse::acpi::{self, Dmar, Iort, Ivrs};
+use crate::parse::acpi::{self, Dmar, Iort, Ivrs, Viot};
 use crate::parse::interrupts::{self, Chip};
 use crate::parse::iommu::{self, Unit, UnitKind};
 use crate::parse::pci_config::{self, Config};
@@ -80,6 +80,8 @@ pub struct Facts {
     pub ivrs: Observed<Ivrs>,
     /// The IORT table.
     pub iort: Observed<Iort>,
+    /// The VIOT table.
+    pub viot: Observed<Viot>,
     /// PCI functions: IDs, driver, IOMMU group and the parsed config space.
     pub pci: Vec<PciDev>,
     /// virtio devices: transport, parent PCI function, negotiated feature bits.
@@ -96,6 +98,7 @@ impl IoFacts {
             dmar: (&self.dmar).into(),
             ivrs: (&self.ivrs).into(),
             iort: (&self.iort).into(),
+            viot: (&self.viot).into(),
             pci: self.pci.clone(),
             virtio: self.virtio.clone(),
             iommu_groups: self.groups.clone(),
@@ -162,6 +165,8 @@ pub struct IoFacts {
     pub ivrs: Got<Ivrs>,
     /// IORT.
     pub iort: Got<Iort>,
+    /// VIOT.
+    pub viot: Got<Viot>,
     /// IOMMU class units (listing absent → none).
     pub units: Vec<Unit>,
     /// Whether the unit list is known: `/sys/class/iommu` was listed, or is absent (no IOMMU driver).
@@ -178,6 +183,10 @@ pub struct IoFacts {
     pub malformed: Vec<Malformed>,
     /// `/proc/cpuinfo` lists the `x2apic` flag.
     pub cpu_x2apic: Option<bool>,
+    /// `/proc/sysinfo` was read: the machine is an s390 (only arch/s390 creates the file).
+    pub s390_sysinfo: bool,
+    /// The kept kernel-log messages ([`crate::input::plan::KERNEL_LOG_KEEP`]), one per line.
+    pub kernel_log: Got<Vec<String>>,
 }
 
 impl IoFacts {
@@ -200,11 +209,6 @@ fn basename(link: &str) -> String {
         .next()
         .unwrap_or(link)
         .to_string()
-}
-
-fn looks_like_bdf(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 12 && b[4] == b':' && b[7] == b':' && b[10] == b'.'
 }
 
 fn table<T>(
@@ -264,6 +268,7 @@ pub fn gather(c: &Capture) -> IoFacts {
     let dmar = table(c, ACPI_DMAR, acpi::parse_dmar, &mut bad);
     let ivrs = table(c, ACPI_IVRS, acpi::parse_ivrs, &mut bad);
     let iort = table(c, ACPI_IORT, acpi::parse_iort, &mut bad);
+    let viot = table(c, ACPI_VIOT, acpi::parse_viot, &mut bad);
 
     let mut units = Vec::new();
     // An absent /sys/class/iommu is a known empty list: the kernel creates the class with its
@@ -393,24 +398,8 @@ pub fn gather(c: &Capture) -> IoFacts {
     for e in c.listing(VIRTIO_DEVICES).entries() {
         let base = format!("{VIRTIO_DEVICES}/{}", e.name);
         let link = e.link.as_deref().unwrap_or("");
-        let comps: Vec<&str> = link.split('/').collect();
-        let pci_parent = comps
-            .iter()
-            .rev()
-            .find(|c| looks_like_bdf(c))
-            .map(|s| s.to_string());
-        let transport = if pci_parent.is_some() {
-            "pci"
-        } else if link.contains("virtio-mmio")
-            || link.contains("/platform/")
-            || link.contains("LNRO0005")
-        {
-            "mmio"
-        } else if link.contains("css") || link.contains("ccw") {
-            "ccw"
-        } else {
-            "unknown"
-        };
+        let pci_parent = virtio::pci_parent(link).map(str::to_string);
+        let transport = virtio::transport(e.link.as_deref()).as_str();
         let fpath = format!("{base}/features");
         let features = match c.text(&fpath) {
             Some(t) => match virtio::parse_features(&t) {
@@ -455,6 +444,7 @@ pub fn gather(c: &Capture) -> IoFacts {
         dmar,
         ivrs,
         iort,
+        viot,
         units,
         units_listed,
         pci,
@@ -466,5 +456,17 @@ pub fn gather(c: &Capture) -> IoFacts {
         groups,
         malformed: bad,
         cpu_x2apic,
+        s390_sysinfo: matches!(c.file(S390_SYSINFO), FileRead::Data { .. }),
+        kernel_log: match c.file(KERNEL_LOG) {
+            FileRead::Data { bytes, .. } => Got::Parsed(
+                String::from_utf8_lossy(bytes)
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            FileRead::Absent => Got::Absent,
+            FileRead::Unreadable(w) => Got::Unreadable(w.clone()),
+            FileRead::Parts(_) => Got::Unreadable("only parts of it were read".into()),
+        },
     }
 }

@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::detect::cvm::{CvmClaim, Tech, Vouch};
 use crate::detect::ids::{Cloud, Container, Hypervisor, Product};
 use crate::input::capture::{Capture, CpuidRead};
 use crate::input::plan::{DMI_DIR, PCI_DEVICES, PCI_MODALIAS, SMBIOS_TYPE0};
@@ -79,6 +80,10 @@ pub struct Identity {
     /// The container runtime (only container evidence names one; absent from JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<Container>,
+    /// The confidential-VM technology and who vouches for it (only `cvm.*` evidence names one;
+    /// absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvm: Option<CvmClaim>,
 }
 
 impl Identity {
@@ -88,6 +93,7 @@ impl Identity {
         product: None,
         cloud: None,
         container: None,
+        cvm: None,
     };
     /// A hypervisor.
     pub const fn hv(h: Hypervisor) -> Identity {
@@ -96,6 +102,7 @@ impl Identity {
             product: None,
             cloud: None,
             container: None,
+            cvm: None,
         }
     }
     /// A product, and the hypervisor it implies when it implies one.
@@ -105,6 +112,7 @@ impl Identity {
             product: Some(p),
             cloud: None,
             container: None,
+            cvm: None,
         }
     }
     /// A container runtime.
@@ -114,6 +122,20 @@ impl Identity {
             product: None,
             cloud: None,
             container: Some(c),
+            cvm: None,
+        }
+    }
+    /// A confidential-VM technology, vouched for by `by`.
+    pub const fn cvm(technology: Tech, vouched_by: Vouch) -> Identity {
+        Identity {
+            hypervisor: None,
+            product: None,
+            cloud: None,
+            container: None,
+            cvm: Some(CvmClaim {
+                technology,
+                vouched_by,
+            }),
         }
     }
     /// A cloud.
@@ -123,6 +145,7 @@ impl Identity {
             product: None,
             cloud: Some(c),
             container: None,
+            cvm: None,
         }
     }
 }
@@ -292,6 +315,36 @@ pub enum Signal {
     /// A Hyper-V partition privilege: EBX bit of leaf base + 3 at every `Microsoft Hv` base.
     HypervPrivilege {
         /// Bit of EBX.
+        bit: u8,
+    },
+    /// The Hyper-V partition kind Linux's `hv_identify_partition_type()` derives from leaf
+    /// base + 3 EBX at every `Microsoft Hv` base: CreatePartitions (bit 0) with Isolation
+    /// (bit 22) clear is the root partition with CpuManagement (bit 12), an L1VH partition
+    /// without it.
+    HypervPartition {
+        /// Whether the row matches the root (true) or L1VH (false).
+        root: bool,
+    },
+    /// A Hyper-V recommendation: EAX bit of leaf base + 4 (`HYPERV_CPUID_ENLIGHTMENT_INFO`).
+    HypervHint {
+        /// Bit of EAX.
+        bit: u8,
+    },
+    /// Hyper-V's isolation type (leaf base + 0xC `EBX[3:0]`) at a `Microsoft Hv` base whose
+    /// partition has Isolation (base + 3 EBX bit 22) and not CpuManagement (bit 12).
+    HypervIsolation {
+        /// The type: 1 VBS, 2 SNP, 3 TDX.
+        kind: u32,
+    },
+    /// Intel's TDX leaf: `CPUID.1:ECX[31]`, vendor GenuineIntel, leaf 0's maximum at least 0x21 and
+    /// leaf 0x21's EBX, EDX, ECX `IntelTDX    `.
+    TdxLeaf,
+    /// AMD's SEV bit: `CPUID.1:ECX[31]`, vendor AuthenticAMD, 0x80000000's maximum at least
+    /// 0x8000001F and its `EAX[1]`.
+    SevCpuid,
+    /// A bit of the SEV status MSR (0xC0010131), read through `/dev/cpu/0/msr`.
+    SevStatus {
+        /// The bit: 0 SEV, 1 SEV-ES, 2 SEV-SNP.
         bit: u8,
     },
     /// DMI fields (files under `/sys/class/dmi/id`) tried in order, the first match counting,
@@ -489,8 +542,30 @@ pub const RULES: &[Rule] = &[
     row("host.can-run-vms", CpuidBit { leaf: 1, subleaf: 0, reg: Reg::Ecx, bit: 5, set: true }, CAN_HOST, NIL, NO_ID, "VMX (Intel VT-x) is available to this OS", "Intel SDM CPUID.01H:ECX.VMX[5]"),
     row("host.can-run-vms", CpuidBit { leaf: 0x8000_0001, subleaf: 0, reg: Reg::Ecx, bit: 2, set: true }, CAN_HOST, NIL, NO_ID, "SVM (AMD-V) is available to this OS", "AMD APM CPUID Fn8000_0001_ECX[SVM]"),
     row("cpuid.hypervisor-signature", CpuidBases, VM, Strong, NO_ID, "hypervisor signature of the hypervisor SIGNATURES names; a valid unknown signature is moderate; an invalid one counts for nothing", "SIGNATURES (per signature); Linux hypervisor_cpuid_base()"),
-    row("cpuid.hyperv-root-partition", HypervPrivilege { bit: 12 }, HOST, Strong, Identity::hv(H::Hyperv), "Hyper-V grants CpuManagement: this is the root partition, which runs on the hardware under the hypervisor", HYPERV_FLAGS_REF),
+    row("cpuid.hyperv-root-partition", HypervPartition { root: true }, HOST, Strong, Identity::hv(H::Hyperv), "Hyper-V grants CreatePartitions and CpuManagement without Isolation: this is the root partition, which runs on the hardware under the hypervisor", HYPERV_PARTITION_REF),
+    row("cpuid.hyperv-l1vh", HypervPartition { root: false }, CAN_HOST, NIL, Identity::hv(H::Hyperv), "Hyper-V grants CreatePartitions without CpuManagement or Isolation: an L1VH partition, a guest that can itself create partitions (host VMs) under the same hypervisor", HYPERV_PARTITION_REF),
+    row("cpuid.hyperv-nested", HypervHint { bit: 12 }, NEUTRAL, NIL, Identity::hv(H::Hyperv), "HV_X64_HYPERV_NESTED: the Hyper-V hypervisor is itself nested within a Hyper-V partition", "Linux include/hyperv/hvgdk_mini.h HV_X64_HYPERV_NESTED BIT(12) of HYPERV_CPUID_ENLIGHTMENT_INFO.EAX; arch/x86/kernel/cpu/mshyperv.c (\"running on a nested hypervisor\")"),
     row("cpuid.hyperv-isolation", HypervPrivilege { bit: 22 }, VM, Strong, Identity::hv(H::Hyperv), "Hyper-V isolation: a confidential VM, whose firmware tables come from an untrusted host", HYPERV_FLAGS_REF),
+    // ---- confidential VMs (detect::cvm): each row names the technology and who vouches for it
+    row("cvm.tdx-cpuid", TdxLeaf, VM, Strong, Identity::cvm(Tech::Tdx, Vouch::TdxModule), "Intel TDX: CPUID leaf 0x21 says \"IntelTDX    \" (the TDX module answers this leaf, not the VMM)", "systemd src/basic/confidential-virt.c detect_tdx() (CPUID_SIG_INTEL_TDX, leaf 0's maximum ≥ 0x21); Intel TDX module spec §11.2; Linux arch/x86/coco/tdx/tdx.c tdx_early_init()"),
+    row("cvm.sev-cpuid", SevCpuid, VM, Weak, Identity::cvm(Tech::SevModeUnknown, Vouch::Host), "the CPU reports SEV to this guest (the hypervisor chooses this leaf for SEV and SEV-ES guests; it does not say SEV is active)", "systemd src/basic/confidential-virt.c detect_sev() (EAX_SEV, bit 1 of 0x8000001F); AMD APM vol. 3 E.4.17"),
+    row("cvm.sev-status", SevStatus { bit: 2 }, VM, Strong, Identity::cvm(Tech::SevSnp, Vouch::Cpu), "SEV_STATUS bit 2: SEV-SNP is active", SEV_STATUS_REF),
+    row("cvm.sev-status", SevStatus { bit: 1 }, VM, Strong, Identity::cvm(Tech::SevEs, Vouch::Cpu), "SEV_STATUS bit 1: SEV-ES is active", SEV_STATUS_REF).unless(&["cvm.sev-status"]),
+    row("cvm.sev-status", SevStatus { bit: 0 }, VM, Strong, Identity::cvm(Tech::Sev, Vouch::Cpu), "SEV_STATUS bit 0: SEV is active", SEV_STATUS_REF).unless(&["cvm.sev-status"]),
+    row("cvm.sev-status-sysfs", File { path: crate::input::plan::SEV_STATUS_SYSFS, test: FileTest::HexBit(2) }, VM, Strong, Identity::cvm(Tech::SevSnp, Vouch::GuestKernel), "the kernel's copy of SEV_STATUS: SEV-SNP is active", SEV_SYSFS_REF),
+    row("cvm.sev-status-sysfs", File { path: crate::input::plan::SEV_STATUS_HV, test: FileTest::HexBit(2) }, VM, Strong, Identity::cvm(Tech::SevSnp, Vouch::GuestKernel), "the kernel's copy of SEV_STATUS: SEV-SNP is active", SEV_SYSFS_REF).unless(&["cvm.sev-status-sysfs"]),
+    row("cvm.sev-status-sysfs", File { path: crate::input::plan::SEV_STATUS_SYSFS, test: FileTest::HexBit(1) }, VM, Strong, Identity::cvm(Tech::SevEs, Vouch::GuestKernel), "the kernel's copy of SEV_STATUS: SEV-ES is active", SEV_SYSFS_REF).unless(&["cvm.sev-status-sysfs"]),
+    row("cvm.sev-status-sysfs", File { path: crate::input::plan::SEV_STATUS_SYSFS, test: FileTest::HexBit(0) }, VM, Strong, Identity::cvm(Tech::Sev, Vouch::GuestKernel), "the kernel's copy of SEV_STATUS: SEV is active", SEV_SYSFS_REF).unless(&["cvm.sev-status-sysfs"]),
+    row("cvm.sev-vmpl", File { path: crate::input::plan::SEV_VMPL, test: FileTest::Any }, VM, Strong, Identity::cvm(Tech::SevSnp, Vouch::GuestKernel), "the kernel reports the VMPL this SEV-SNP guest runs at (the directory exists only in SNP guests)", "Linux Documentation/ABI/testing/sysfs-devices-system-cpu /sys/devices/system/cpu/sev/vmpl (May 2024)"),
+    row("cvm.sev-vmpl", File { path: crate::input::plan::SEV_VMPL_HV, test: FileTest::Any }, VM, Strong, Identity::cvm(Tech::SevSnp, Vouch::GuestKernel), "the kernel reports the VMPL this SEV-SNP guest runs at", "Linux Documentation/ABI/testing/sysfs-hypervisor /sys/hypervisor/sev (Joerg Roedel, v2 of \"x86/sev: Make SEV_STATUS available via SYSFS\", 2025)").unless(&["cvm.sev-vmpl"]),
+    row("cvm.sev-guest-device", Exists { all: &["/dev/sev-guest"], none: &[] }, VM, Strong, Identity::cvm(Tech::SevSnp, Vouch::GuestKernel), "the SEV-SNP guest driver's device (created only when the kernel runs as an SNP guest)", "Linux drivers/virt/coco/sev-guest/sev-guest.c (misc device \"sev-guest\"; platform device registered by arch/x86/coco/sev when SNP is active)"),
+    row("cvm.tdx-guest-device", Exists { all: &["/dev/tdx_guest"], none: &[] }, VM, Strong, Identity::cvm(Tech::Tdx, Vouch::GuestKernel), "the TDX guest driver's device (created only in a TD)", "Linux drivers/virt/coco/tdx-guest/tdx-guest.c (misc device \"tdx_guest\", X86_FEATURE_TDX_GUEST)"),
+    row("cvm.hyperv-isolation", HypervIsolation { kind: 2 }, VM, Strong, Identity::cvm(Tech::SevSnp, Vouch::Host), "Hyper-V isolation type 2: an SEV-SNP partition (Azure hides the AMD leaf from it)", HYPERV_ISOLATION_REF),
+    row("cvm.hyperv-isolation", HypervIsolation { kind: 3 }, VM, Strong, Identity::cvm(Tech::Tdx, Vouch::Host), "Hyper-V isolation type 3: a TDX partition (Azure hides leaf 0x21 from it)", HYPERV_ISOLATION_REF),
+    row("cvm.hyperv-isolation", HypervIsolation { kind: 1 }, VM, Strong, Identity::cvm(Tech::Vbs, Vouch::Host), "Hyper-V isolation type 1: VBS, software isolation (the hypervisor is trusted, the host partition is not; systemd does not count it)", HYPERV_ISOLATION_REF),
+    row("cvm.protvirt", File { path: crate::input::plan::CCW_PROT_VIRT_GUEST, test: FileTest::Is("1") }, VM, Strong, Identity::cvm(Tech::Protvirt, Vouch::Ultravisor), "an s390 Protected Virtualization guest (the Ultravisor, not the hypervisor, runs it)", "systemd src/basic/confidential-virt.c (s390x: prot_virt_guest starts with '1'); Linux arch/s390/kernel/uv.c prot_virt_guest_show()"),
+    row("cvm.cca-device", Exists { all: &[crate::input::plan::CCA_PLATFORM_DEV], none: &[] }, VM, Strong, Identity::cvm(Tech::Cca, Vouch::Rmm), "Arm CCA: the kernel registered arm-cca-dev after the RMM answered its RSI version call", "systemd src/basic/confidential-virt.c (aarch64: access(\"/sys/devices/platform/arm-cca-dev\")); Linux arch/arm64/kernel/rsi.c"),
+    row("cvm.cca-realm-guest", File { path: crate::input::plan::CCA_REALM_GUEST, test: FileTest::Is("1") }, VM, Strong, Identity::cvm(Tech::Cca, Vouch::Rmm), "Arm CCA: the kernel runs in a Realm (the file that replaces arm-cca-dev)", "Aneesh Kumar, \"arm64: SMCCC bus\" series v6/v7 (June 2026): /sys/firmware/cca/realm_guest, \"1\" in a Realm, and arm-cca-dev removed"),
     // ---- DMI (virtual-platform strings are strong: firmware of real machines does not claim to
     // be QEMU; vendor names shared by VMs and bare metal identify a cloud and decide nothing)
     row("dmi.kvm", Dmi { fields: &["product_name"], pattern: Prefix("KVM"), and: None }, VM, Strong, Identity::hv(H::Kvm), "the product name of a KVM virtual machine", "systemd virt.c dmi_vendor_table \"KVM\""),
@@ -512,12 +587,13 @@ pub const RULES: &[Rule] = &[
     row("dmi.apple-vz", Dmi { fields: &["product_name"], pattern: Prefix("Apple Virtualization"), and: None }, VM, Strong, Identity::hv(H::Apple), "Apple Virtualization.framework's product name", "systemd PR #24419"),
     row("dmi.openstack", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("OpenStack"), and: None }, VM, Strong, Identity::product(Some(H::Kvm), P::Openstack), "an OpenStack Nova instance", "systemd virt.c \"OpenStack\" (issue #23116)"),
     row("dmi.kubevirt", Dmi { fields: VENDOR_FIELDS, pattern: Prefix("KubeVirt"), and: None }, VM, Strong, Identity::product(Some(H::Kvm), P::Kubevirt), "a KubeVirt VM", "systemd virt.c \"KubeVirt\""),
-    row("dmi.digitalocean", Dmi { fields: &["sys_vendor"], pattern: Prefix("DigitalOcean"), and: None }, VM, Strong, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Digitalocean), container: None }, "a DigitalOcean droplet (always a KVM VM)", "DigitalOcean droplet DMI (sys_vendor \"DigitalOcean\", product \"Droplet\")"),
+    row("dmi.digitalocean", Dmi { fields: &["sys_vendor"], pattern: Prefix("DigitalOcean"), and: None }, VM, Strong, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Digitalocean), container: None, cvm: None }, "a DigitalOcean droplet (always a KVM VM)", "DigitalOcean droplet DMI (sys_vendor \"DigitalOcean\", product \"Droplet\")"),
     row("dmi.ec2", Dmi { fields: &["sys_vendor", "bios_vendor", "board_vendor"], pattern: Prefix("Amazon EC2"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Aws), "Amazon EC2 (used by EC2 VMs and EC2 bare metal alike)", "systemd virt.c detect_vm_dmi() Amazon EC2 special case"),
     row("dmi.ec2-xen", Dmi { fields: &["bios_version"], pattern: Contains(".amazon"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Aws), "an EC2 Xen-era BIOS version", "virt-what (\"Version: 4.2.amazon\" → aws)"),
     row("dmi.gce", Dmi { fields: &["product_name", "sys_vendor", "board_vendor", "bios_vendor"], pattern: Prefix("Google Compute Engine"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Gcp), "Google Compute Engine (used by GCE VMs and GCE bare metal alike)", "systemd virt.c dmi_vendor_table \"Google Compute Engine\"; PR #38125 (bare metal). Not the vendor alone: Chromebooks say sys_vendor \"Google\" too (coreboot firmware)"),
     row("dmi.azure", Dmi { fields: &["chassis_asset_tag"], pattern: Equals("7783-7084-3265-9085-8269-3286-77"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Azure), "Azure's chassis asset tag", "cloud-init cloudinit/sources/DataSourceAzure.py AZURE_CHASSIS_ASSET_TAG"),
     row("dmi.oracle-cloud", Dmi { fields: &["chassis_asset_tag"], pattern: Equals("OracleCloud.com"), and: None }, NEUTRAL, NIL, Identity::cloud(C::OracleCloud), "Oracle Cloud's chassis asset tag", "cloud-init cloudinit/sources/DataSourceOracle.py CHASSIS_ASSET_TAG"),
+    row("dmi.alibaba-ecs", Dmi { fields: &["product_name"], pattern: Prefix("Alibaba Cloud ECS"), and: None }, VM, Moderate, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Alibaba), container: None, cvm: None }, "Alibaba Cloud ECS's product name (a KVM VM; sys_vendor \"Alibaba Cloud\" alone is shared with ECS Bare Metal)", "systemd PR #43347 (2026-08: product_name \"Alibaba Cloud ECS\" → kvm, sys_vendor deliberately not matched); virt-what 1.25 alibaba_cloud / alibaba_cloud-ebm (instance metadata)"),
     row("dmi.alibaba", Dmi { fields: &["sys_vendor", "product_name"], pattern: Prefix("Alibaba Cloud"), and: None }, NEUTRAL, NIL, Identity::cloud(C::Alibaba), "Alibaba Cloud ECS (VMs and bare metal alike)", "cloud-init DataSourceAliYun.py (\"Alibaba Cloud ECS\")"),
     row("dmi.surface", Dmi { fields: &["product_name"], pattern: Prefix("Surface"), and: Some(("sys_vendor", Prefix("Microsoft"))) }, METAL, Weak, NO_ID, "a Microsoft Surface device (hardware sold under Hyper-V's vendor name)", "systemd issue #21468"),
     row("dmi.oracle-server", Dmi { fields: &["product_name"], pattern: Contains("SERVER"), and: Some(("sys_vendor", Prefix("Oracle Corporation"))) }, METAL, Weak, NO_ID, "an Oracle/Sun server model (hardware sold under VirtualBox's board vendor name)", "systemd issue #21100 (ORACLE SERVER X3-2L)"),
@@ -529,7 +605,7 @@ pub const RULES: &[Rule] = &[
     // a VM. Instances whose DMI says "Amazon EC2" are Nitro instances (the Xen era says "Xen"),
     // and Nitro's hypervisor is based on KVM.
     row("dmi.ec2-instance-type", Ec2InstanceType { metal: true }, METAL, Moderate, Identity::cloud(C::Aws), "an EC2 bare-metal instance type (*.metal, *.metal-<size>)", EC2_TYPE_REF),
-    row("dmi.ec2-instance-type", Ec2InstanceType { metal: false }, VM, Moderate, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Aws), container: None }, "an EC2 virtualised instance type (not *.metal)", EC2_TYPE_REF),
+    row("dmi.ec2-instance-type", Ec2InstanceType { metal: false }, VM, Moderate, Identity { hypervisor: Some(H::Kvm), product: None, cloud: Some(C::Aws), container: None, cvm: None }, "an EC2 virtualised instance type (not *.metal)", EC2_TYPE_REF),
     // ---- SMBIOS type 0
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Malformed), MALFORMED, NIL, NO_ID, "malformed: (the parse error)", MALFORMED_REF),
     row("smbios.vm-bit", SmbiosVmBit(VmBitCase::Set), VM, Strong, NO_ID, "the firmware says this system is a virtual machine", SMBIOS_REF),
@@ -548,7 +624,7 @@ pub const RULES: &[Rule] = &[
     row("dt.hypervisor-xen", Text { path: "/proc/device-tree/hypervisor/compatible", pattern: Contains("xen") }, VM, Strong, Identity::hv(H::Xen), "the device tree's hypervisor node is Xen", "systemd detect_vm_device_tree(); Linux Documentation/devicetree/bindings/arm/xen.txt"),
     row("dt.hypervisor-vmware", Text { path: "/proc/device-tree/hypervisor/compatible", pattern: Contains("vmware") }, VM, Strong, Identity::hv(H::Vmware), "the device tree's hypervisor node is VMware", "systemd detect_vm_device_tree()"),
     row("dt.qemu-pseries", Text { path: "/proc/device-tree/compatible", pattern: Equals("qemu,pseries") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's pseries machine", "systemd detect_vm_device_tree()"),
-    row("dt.qemu-virt", Text { path: "/proc/device-tree/compatible", pattern: Equals("linux,dummy-virt") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's Arm virt machine", "QEMU hw/arm/virt.c compatible \"linux,dummy-virt\""),
+    row("dt.dummy-virt", Text { path: "/proc/device-tree/compatible", pattern: Equals("linux,dummy-virt") }, VM, Strong, NO_ID, "the device tree's machine is Linux's generic virtual platform (QEMU's Arm virt, crosvm, kvmtool, Firecracker and cloud-hypervisor on arm64 all use it: it names no VMM)", "systemd PR #36655 (2025-03: compatible \"linux,dummy-virt\" → vm-other); QEMU hw/arm/virt.c, kvmtool arm/fdt.c, Firecracker src/vmm/src/arch/aarch64/fdt.rs"),
     row("dt.riscv-virtio", Text { path: "/proc/device-tree/compatible", pattern: Equals("riscv-virtio") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's RISC-V virt machine", "QEMU hw/riscv/virt.c compatible \"riscv-virtio\""),
     row("cpuinfo.uml", Text { path: "/proc/cpuinfo", pattern: Contains("User Mode Linux") }, VM, Strong, Identity::hv(H::Uml), "User Mode Linux (it passes the host's CPUID through)", "systemd detect_vm_uml() (issue #17754)"),
     row("cpuinfo.qemu-cpu", Text { path: "/proc/cpuinfo", pattern: Contains("QEMU Virtual CPU") }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's qemu32/qemu64 CPU model", "QEMU target/i386/cpu.c model_id \"QEMU Virtual CPU version\""),
@@ -566,6 +642,7 @@ pub const RULES: &[Rule] = &[
     row("host.can-run-vms", CpuinfoFlag("svm"), CAN_HOST, NIL, NO_ID, "SVM (AMD-V) is available to this OS", "Linux arch/x86/include/asm/cpufeatures.h"),
     row("fw-cfg.sysfs", Exists { all: &["/sys/firmware/qemu_fw_cfg"], none: &[] }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's fw_cfg interface", "Linux drivers/firmware/qemu_fw_cfg.c"),
     row("host.can-run-vms", Exists { all: &["/dev/kvm"], none: &[] }, CAN_HOST, NIL, NO_ID, "this kernel offers KVM", "Linux virt/kvm/kvm_main.c"),
+    row("host.mshv", Exists { all: &["/dev/mshv"], none: &[] }, CAN_HOST, NIL, Identity::hv(H::Hyperv), "this kernel offers Microsoft Hypervisor's VMM interface: a root or L1VH partition (microsoft/lisa treats it as proof when nested Hyper-V hides VT-x/AMD-V)", "Linux drivers/hv/mshv_root_main.c (misc device \"mshv\"); microsoft/lisa PR #4620"),
     // ---- PCI IDs of virtual hardware (and of cloud hardware that VMs and bare metal share)
     row("pci.ids", PciMalformed, MALFORMED, NIL, NO_ID, "malformed: a PCI function's modalias or ID files", MALFORMED_REF),
     row("pci.qemu-subsystem", Pci { vendor: 0x1af4, device: Some(0x1100), subsystem: true }, VM, Strong, Identity::product(Some(H::Qemu), P::Qemu), "QEMU's default subsystem ID on emulated devices", "QEMU include/hw/pci/pci.h PCI_SUBVENDOR_ID_REDHAT_QUMRANET, PCI_SUBDEVICE_ID_QEMU"),
@@ -612,6 +689,10 @@ pub const RULES: &[Rule] = &[
 ];
 
 const OSRELEASE: &str = "/proc/sys/kernel/osrelease";
+const HYPERV_PARTITION_REF: &str = "Linux drivers/hv/hv_common.c hv_identify_partition_type() (CreatePartitions && !Isolation → root if CpuManagement, else L1VH); include/hyperv/hvgdk_mini.h HV_CREATE_PARTITIONS BIT(0), HV_CPU_MANAGEMENT BIT(12), HV_ISOLATION BIT(22)";
+const HYPERV_ISOLATION_REF: &str = "Linux include/hyperv/hvgdk_mini.h HYPERV_CPUID_ISOLATION_CONFIG: EAX HV_PARAVISOR_PRESENT BIT(0), EBX HV_ISOLATION_TYPE GENMASK(3,0) (enum hv_isolation_type: VBS 1, SNP 2, TDX 3); systemd detect_hyperv_cvm() (SNP, TDX; PR #33872)";
+const SEV_STATUS_REF: &str = "AMD APM vol. 2 §15.34.10 SEV_STATUS MSR C001_0131h; systemd src/basic/confidential-virt.c detect_sev() (MSR_SEV_SNP, MSR_SEV_ES, MSR_SEV tested in that order)";
+const SEV_SYSFS_REF: &str = "tip x86/sev 2025-03 \"x86/sev: Make SEV_STATUS available via SYSFS\" (Joerg Roedel): /sys/devices/system/cpu/sev/sev_status, v2 /sys/hypervisor/sev/sev_status";
 const WSL_REF: &str = "Microsoft/WSL issue 423 (the \"official\" way); systemd PRs 11932, 15325, 15614 (case-sensitive: Microsoft's own cloud kernels say \"microsoft\")";
 /// PID 1's environment (only its `container=` entry is kept: [`crate::input::plan::redact`]).
 pub const PID1_ENVIRON: &str = "/proc/1/environ";
@@ -869,6 +950,85 @@ impl Signal {
                     }
                 }
             }
+            HypervPartition { root } => {
+                for (leaf, r) in hyperv_leaf(f, 3) {
+                    let create = r.ebx & 1 != 0;
+                    let isolated = r.ebx & (1 << 22) != 0;
+                    let cpu_mgmt = r.ebx & (1 << 12) != 0;
+                    if create && !isolated && cpu_mgmt == root {
+                        let source = format!("CPUID 0x{leaf:08x} EBX[0,12,22]");
+                        hits.push(Hit::at(source, format!("0x{:08x}", r.ebx)));
+                    }
+                }
+            }
+            HypervHint { bit } => {
+                for (leaf, r) in hyperv_leaf(f, 4) {
+                    if r.eax & (1 << bit) != 0 {
+                        let source = format!("CPUID 0x{leaf:08x} EAX[{bit}]");
+                        hits.push(Hit::at(source, format!("0x{:08x}", r.eax)));
+                    }
+                }
+            }
+            HypervIsolation { kind } => {
+                for b in hyperv_bases(f) {
+                    let (Some((_, p)), Some((leaf, r))) =
+                        (hyperv_leaf_of(f, b, 3), hyperv_leaf_of(f, b, 0xc))
+                    else {
+                        continue;
+                    };
+                    let isolated = p.ebx & (1 << 22) != 0 && p.ebx & (1 << 12) == 0;
+                    if isolated && r.ebx & 0xf == kind {
+                        let source = format!("CPUID 0x{leaf:08x} EAX[0], EBX[3:0,5,11:6]");
+                        let raw = format!(
+                            "isolation type {kind}, paravisor {}, shared GPA boundary {} (EAX 0x{:08x}, EBX 0x{:08x})",
+                            if r.eax & 1 != 0 { "present" } else { "absent" },
+                            if r.ebx & (1 << 5) != 0 {
+                                format!("bit {}", (r.ebx >> 6) & 0x3f)
+                            } else {
+                                "inactive".into()
+                            },
+                            r.eax,
+                            r.ebx
+                        );
+                        hits.push(Hit::at(source, raw));
+                    }
+                }
+            }
+            TdxLeaf => {
+                if let Some(d) = f.dump
+                    && d.get(1, 0).is_some_and(|r| r.ecx & (1 << 31) != 0)
+                    && d.vendor().as_deref() == Some("GenuineIntel")
+                    && crate::detect::cvm::tdx_cpuid(d)
+                {
+                    hits.push(Hit::at(
+                        "CPUID 0x00000021 EBX,EDX,ECX",
+                        "signature=\"IntelTDX    \"",
+                    ));
+                }
+            }
+            SevCpuid => {
+                if let Some(d) = f.dump
+                    && crate::detect::cvm::reads_sev_msr(d)
+                    && let Some(r) = d.get(crate::detect::cvm::LEAF_SEV, 0)
+                {
+                    hits.push(Hit::at(
+                        "CPUID 0x8000001f EAX[1]",
+                        format!("EAX 0x{:08x}, EBX 0x{:08x}", r.eax, r.ebx),
+                    ));
+                }
+            }
+            SevStatus { bit } => {
+                if let crate::input::capture::MsrRead::Value(v) = c.sev_status
+                    && v & (1 << bit) != 0
+                {
+                    let source = format!(
+                        "MSR 0x{:08x} (SEV_STATUS) bit {bit}, {}",
+                        crate::input::plan::MSR_SEV_STATUS,
+                        crate::input::plan::MSR_DEVICE
+                    );
+                    hits.push(Hit::at(source, format!("0x{v:016x}")));
+                }
+            }
             Dmi {
                 fields,
                 pattern,
@@ -988,7 +1148,8 @@ impl Signal {
                     FileTest::Word(w) => t.split(',').any(|x| x.trim() == w),
                     FileTest::Any => true,
                     FileTest::HexBit(bit) => {
-                        match u64::from_str_radix(t.trim_start_matches("0x"), 16) {
+                        match crate::parse::hex::parse(&t, crate::parse::hex::Prefix::Optional, 64)
+                        {
                             Ok(bits) => bits & (1 << bit) != 0,
                             Err(_) => {
                                 hits.push(Hit::malformed(path, t, "not a hex number"));
@@ -1094,7 +1255,7 @@ impl Signal {
                 for e in c.listing(crate::input::plan::IOMMU_CLASS).entries() {
                     let path = format!("{}/{}/{file}", crate::input::plan::IOMMU_CLASS, e.name);
                     let Some(text) = c.text(&path) else { continue };
-                    match u64::from_str_radix(text.trim().trim_start_matches("0x"), 16) {
+                    match crate::parse::hex::parse(&text, crate::parse::hex::Prefix::Optional, 64) {
                         Ok(v) if v & (1 << bit) != 0 => {
                             hits.push(Hit::at(format!("{path} bit {bit}"), text));
                         }
@@ -1175,6 +1336,20 @@ impl Signal {
             } => format!("CPUID 0x{leaf:08x}.{subleaf} {}[{bit}]", reg.name()),
             CpuidBases => "CPUID 0x40000000 + n*0x100 (n = 0..255) EAX,EBX,ECX,EDX".into(),
             HypervPrivilege { bit } => format!("CPUID (Microsoft Hv base + 3) EBX[{bit}]"),
+            HypervPartition { .. } => "CPUID (Microsoft Hv base + 3) EBX[0,12,22]".into(),
+            HypervHint { bit } => format!("CPUID (Microsoft Hv base + 4) EAX[{bit}]"),
+            HypervIsolation { .. } => {
+                "CPUID (Microsoft Hv base + 3) EBX[12,22], (base + 0xC) EAX[0], EBX[11:0]".into()
+            }
+            TdxLeaf => "CPUID 0x00000000, 0x00000001 ECX[31], 0x00000021 EBX,EDX,ECX".into(),
+            SevCpuid => {
+                "CPUID 0x00000000, 0x00000001 ECX[31], 0x80000000 EAX, 0x8000001F EAX[1]".into()
+            }
+            SevStatus { bit } => format!(
+                "MSR 0x{:08x} bit {bit} via {}",
+                crate::input::plan::MSR_SEV_STATUS,
+                crate::input::plan::MSR_DEVICE
+            ),
             Dmi { fields, and, .. } => {
                 let mut s: Vec<String> = fields.iter().map(|f| format!("{DMI_DIR}/{f}")).collect();
                 if let Some((g, _)) = and {
@@ -1227,6 +1402,19 @@ impl Signal {
                 SIGNATURES.len()
             ),
             HypervPrivilege { .. } => "set".into(),
+            HypervPartition { root: true } => {
+                "CreatePartitions and CpuManagement set, Isolation clear".into()
+            }
+            HypervPartition { root: false } => {
+                "CreatePartitions set, CpuManagement and Isolation clear".into()
+            }
+            HypervHint { .. } => "set".into(),
+            HypervIsolation { kind } => {
+                format!("Isolation set, CpuManagement clear, isolation type {kind}")
+            }
+            TdxLeaf => "hypervisor bit, GenuineIntel, maximum ≥ 0x21, signature \"IntelTDX    \"".into(),
+            SevCpuid => "hypervisor bit, AuthenticAMD, maximum ≥ 0x8000001F, SEV bit set".into(),
+            SevStatus { .. } => "set (read only where CPUID reports SEV to a guest)".into(),
             Dmi { pattern, and, .. } => match and {
                 Some((g, m)) => format!(
                     "the first field that {}, and {g} {}",
@@ -1281,6 +1469,33 @@ impl Signal {
             CgroupNamespace => "the top of /sys/fs/cgroup is not the root cgroup".into(),
         }
     }
+}
+
+/// The valid `Microsoft Hv` bases.
+fn hyperv_bases<'f>(f: &'f Facts) -> impl Iterator<Item = &'f HypervisorBase> {
+    f.bases
+        .iter()
+        .filter(|b| b.is_valid() && &b.signature == b"Microsoft Hv")
+}
+
+/// Leaf `base + off` of one base, when its range reaches it and it was recorded.
+fn hyperv_leaf_of(
+    f: &Facts,
+    b: &HypervisorBase,
+    off: u32,
+) -> Option<(u32, crate::parse::cpuid::Regs)> {
+    let leaf = b.base.checked_add(off)?;
+    let r = (b.max_leaf >= leaf)
+        .then(|| f.dump?.get(leaf, 0))
+        .flatten()?;
+    Some((leaf, r))
+}
+
+/// Leaf `base + off` of every valid `Microsoft Hv` base whose range reaches it: (leaf, registers).
+fn hyperv_leaf(f: &Facts, off: u32) -> Vec<(u32, crate::parse::cpuid::Regs)> {
+    hyperv_bases(f)
+        .filter_map(|b| hyperv_leaf_of(f, b, off))
+        .collect()
 }
 
 /// One hypervisor base classified by [`SIGNATURES`]: a known valid signature is strong, a valid
@@ -1508,7 +1723,8 @@ pub struct PciIds {
 
 /// Parses a sysfs ID attribute such as `0x1af4`.
 pub fn sysfs_hex16(s: &str) -> Option<u16> {
-    u16::from_str_radix(s.trim().strip_prefix("0x")?, 16).ok()
+    let v = crate::parse::hex::parse(s, crate::parse::hex::Prefix::Required, 16).ok()?;
+    u16::try_from(v).ok()
 }
 
 /// One PCI function's IDs and where they were read.
@@ -1543,10 +1759,11 @@ pub fn pci_modalias(s: &str) -> Option<PciIds> {
     for (slot, (tag, width)) in v.iter_mut().zip(MODALIAS_FIELDS) {
         rest = rest.strip_prefix(tag)?;
         let digits = rest.get(..width)?;
-        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let x = crate::parse::hex::parse(digits, crate::parse::hex::Prefix::Forbidden, 32).ok()?;
+        if digits.trim_ascii() != digits {
             return None;
         }
-        *slot = u32::from_str_radix(digits, 16).ok()?;
+        *slot = u32::try_from(x).ok()?;
         rest = &rest[width..];
     }
     if !rest.is_empty() {
@@ -1629,32 +1846,12 @@ fn pci_id_files(
     })
 }
 
-/// A virtio device's transport, from where its sysfs link leads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum VirtioTransport {
-    /// virtio-pci.
-    Pci,
-    /// virtio-mmio (platform device).
-    Mmio,
-    /// virtio-ccw (s390 channel subsystem).
-    Ccw,
-    /// Not recognisable from the link.
-    Unknown,
-}
+/// A virtio device's transport: the parse stage's one classifier ([`crate::parse::virtio`]).
+pub use crate::parse::virtio::Transport as VirtioTransport;
 
-/// The transport of a virtio device from its bus link target.
+/// The transport of a virtio device from its bus link target ([`crate::parse::virtio::transport`]).
 pub fn virtio_transport(link: Option<&str>) -> VirtioTransport {
-    match link {
-        Some(l) if l.contains("/pci") => VirtioTransport::Pci,
-        Some(l)
-            if l.contains("virtio-mmio") || l.contains("/platform/") || l.contains("LNRO0005") =>
-        {
-            VirtioTransport::Mmio
-        }
-        Some(l) if l.contains("/css") || l.contains("ccw") => VirtioTransport::Ccw,
-        _ => VirtioTransport::Unknown,
-    }
+    crate::parse::virtio::transport(link)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The whole detection policy as one catalog: every [`Rule`] row, the CPUID signature rows, the
-//! naming precedence and the tables it reads, as plain serialisable values. `vcap rules` prints
+//! naming precedence and the tables it reads, as plain serialisable values, with the capability
+//! rows of [`crate::caps::rules`] beside them. `vcap rules` prints
 //! it, and the rule table in `docs/detection.md` is [`markdown`] of it (a test keeps the committed
 //! docs equal to the rows).
 //!
@@ -106,6 +107,8 @@ pub struct Catalog {
     pub cloud_hypervisors: Vec<PairRow>,
     /// Layer pairs that name the same guest (no conflict).
     pub same_guest: Vec<PairRow>,
+    /// The capability decision rows (`crate::caps::rules`), in the order they are walked.
+    pub capabilities: Vec<crate::caps::rules::CapRuleRow>,
 }
 
 impl Catalog {
@@ -183,6 +186,7 @@ pub fn catalog() -> Catalog {
                 source,
             })
             .collect(),
+        capabilities: crate::caps::rules::catalog(),
     }
 }
 

@@ -124,6 +124,79 @@ pub enum CpuidRead {
     Malformed(String),
 }
 
+/// How a model-specific register was read (through Linux's msr driver, `/dev/cpu/0/msr`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MsrRead {
+    /// The register's value.
+    Value(u64),
+    /// Not read: the probe reads it only where CPUID says it exists (the SEV status MSR on an
+    /// AMD guest whose CPUID reports SEV), another architecture, or a snapshot taken before the
+    /// MSR was in the plan (no `msr.txt`).
+    NotObserved,
+    /// It should have been read but could not be; the reason says why (the msr module is not
+    /// loaded, not root, the read faulted).
+    Unreadable(String),
+}
+
+impl MsrRead {
+    /// The snapshot's `msr.txt` line for the SEV status MSR (`plan::MSR_FILE`); `None` when not
+    /// observed (no file is written).
+    pub fn to_record(&self) -> Option<String> {
+        let msr = crate::input::plan::MSR_SEV_STATUS;
+        match self {
+            MsrRead::Value(v) => Some(format!("0x{msr:08x} 0x{v:016x}\n")),
+            MsrRead::Unreadable(why) => Some(format!(
+                "0x{msr:08x} unreadable: {}\n",
+                why.replace('\n', " ")
+            )),
+            MsrRead::NotObserved => None,
+        }
+    }
+
+    /// Reads a snapshot's `msr.txt`: one line, the MSR's index then its value in hex or
+    /// `unreadable: <reason>`; an error names the line and what is wrong.
+    pub fn parse_record(text: &str) -> Result<MsrRead, String> {
+        let msr = crate::input::plan::MSR_SEV_STATUS;
+        let mut found = None;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let n = i + 1;
+            let (index, rest) = line
+                .split_once(' ')
+                .ok_or_else(|| format!("line {n}: expected `0xINDEX 0xVALUE`"))?;
+            let index = index
+                .strip_prefix("0x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("line {n}: the MSR index is not 0x-prefixed hex"))?;
+            if index != msr {
+                return Err(format!(
+                    "line {n}: MSR 0x{index:08x} is not one vcap reads (0x{msr:08x})"
+                ));
+            }
+            let rest = rest.trim();
+            let read = if let Some(why) = rest.strip_prefix("unreadable:") {
+                MsrRead::Unreadable(why.trim().to_string())
+            } else {
+                MsrRead::Value(
+                    rest.strip_prefix("0x")
+                        .filter(|h| h.len() <= 16)
+                        .and_then(|h| u64::from_str_radix(h, 16).ok())
+                        .ok_or_else(|| {
+                            format!("line {n}: the value is not 0x-prefixed 64-bit hex")
+                        })?,
+                )
+            };
+            if found.replace(read).is_some() {
+                return Err(format!("line {n}: MSR 0x{msr:08x} given twice"));
+            }
+        }
+        found.ok_or_else(|| "no MSR line".to_string())
+    }
+}
+
 /// Everything the probe read. Paths are absolute paths on the probed machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capture {
@@ -138,6 +211,8 @@ pub struct Capture {
     pub links: BTreeMap<String, Option<String>>,
     /// CPUID.
     pub cpuid: CpuidRead,
+    /// AMD's SEV status MSR (`plan::MSR_SEV_STATUS`), read as systemd's `detect_sev()` reads it.
+    pub sev_status: MsrRead,
 }
 
 impl Default for Capture {
@@ -148,6 +223,7 @@ impl Default for Capture {
             dirs: BTreeMap::new(),
             links: BTreeMap::new(),
             cpuid: CpuidRead::NotObserved,
+            sev_status: MsrRead::NotObserved,
         }
     }
 }
@@ -203,5 +279,38 @@ impl Capture {
     pub fn link(&self, path: &str) -> Option<&str> {
         check_planned(path);
         self.links.get(path).and_then(|t| t.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod msr_tests {
+    use super::MsrRead;
+
+    #[test]
+    fn msr_records_round_trip_and_junk_names_its_line() {
+        for r in [
+            MsrRead::Value(0),
+            MsrRead::Value(u64::MAX),
+            MsrRead::Value(7),
+            MsrRead::Unreadable("permission denied (needs root)".into()),
+        ] {
+            let text = r.to_record().unwrap();
+            assert_eq!(MsrRead::parse_record(&text), Ok(r), "{text}");
+        }
+        assert_eq!(MsrRead::NotObserved.to_record(), None);
+        for (bad, why) in [
+            ("", "no MSR line"),
+            ("0xc0010131", "line 1"),
+            ("0xc0010131 7", "line 1: the value"),
+            ("0xc0010131 0x10000000000000000", "line 1: the value"),
+            ("0x10 0x1", "not one vcap reads"),
+            (
+                "# c\n0xc0010131 0x1\n0xc0010131 0x1",
+                "line 3: MSR 0xc0010131 given twice",
+            ),
+        ] {
+            let e = MsrRead::parse_record(bad).unwrap_err();
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
     }
 }

@@ -104,7 +104,7 @@ pub const FILES: &[FileSpec] = &[
         limit: 256 * 1024,
         tells: "CPU vendor and model names, UML and PowerVM markers, vmx/svm flags",
     },
-    f("/proc/sysinfo", "the z/VM control program (s390)"),
+    f(S390_SYSINFO, "the z/VM control program (s390)"),
     f(
         "/proc/sys/kernel/osrelease",
         "the kernel release, which names Microsoft or WSL under Windows Subsystem for Linux",
@@ -133,6 +133,30 @@ pub const FILES: &[FileSpec] = &[
         crate::detect::evidence::PID1_ENVIRON,
         "PID 1's container= variable, which names the container manager (needs CAP_SYS_PTRACE; only that entry is kept)",
     ),
+    f(
+        CCW_PROT_VIRT_GUEST,
+        "\"1\" in an s390 Protected Virtualization guest (the Ultravisor says so; systemd's --cvm protvirt)",
+    ),
+    f(
+        SEV_VMPL,
+        "the VMPL an SEV-SNP guest runs at (the directory exists only in SNP guests; Linux 6.11+)",
+    ),
+    f(
+        SEV_STATUS_SYSFS,
+        "the SEV_STATUS MSR as the kernel read it (hex), for users without the msr module",
+    ),
+    f(
+        SEV_VMPL_HV,
+        "the VMPL of an SEV-SNP guest, where /sys/devices/system/cpu/sev moved to /sys/hypervisor/sev",
+    ),
+    f(
+        SEV_STATUS_HV,
+        "the SEV_STATUS MSR (hex), where /sys/devices/system/cpu/sev moved to /sys/hypervisor/sev",
+    ),
+    f(
+        CCA_REALM_GUEST,
+        "\"1\" in an Arm CCA Realm (the replacement of arm-cca-dev proposed for Linux in 2026)",
+    ),
     FileSpec {
         path: PROC_INTERRUPTS,
         // One column per CPU: hundreds of CPUs times a thousand lines exceed 1 MiB.
@@ -154,7 +178,44 @@ pub const FILES: &[FileSpec] = &[
         limit: ACPI_TABLE_LIMIT,
         tells: "the Arm IORT table: SMMUv3 and ITS nodes; readable by root only",
     },
+    FileSpec {
+        path: KERNEL_LOG,
+        limit: 64 * 1024,
+        tells: "the kernel's own account of the APIC and interrupt-remapping mode (\"DMAR-IR: Enabled IRQ remapping in x2apic mode\", \"x2apic enabled\"); needs CAP_SYSLOG or kernel.dmesg_restrict=0; only those lines are kept",
+    },
+    FileSpec {
+        path: ACPI_VIOT,
+        limit: ACPI_TABLE_LIMIT,
+        tells: "the ACPI VIOT table: which PCI and MMIO endpoints a virtio-iommu translates; readable by root only",
+    },
 ];
+
+/// s390 Protected Virtualization guest flag (Linux arch/s390/kernel/uv.c `prot_virt_guest`).
+pub const CCW_PROT_VIRT_GUEST: &str = "/sys/firmware/uv/prot_virt_guest";
+/// SEV-SNP guest VMPL (Linux Documentation/ABI/testing/sysfs-devices-system-cpu, May 2024).
+pub const SEV_VMPL: &str = "/sys/devices/system/cpu/sev/vmpl";
+/// SEV_STATUS in sysfs (tip x86/sev, March 2025: "x86/sev: Make SEV_STATUS available via SYSFS").
+pub const SEV_STATUS_SYSFS: &str = "/sys/devices/system/cpu/sev/sev_status";
+/// The VMPL file where v2 of that series moved the directory (Documentation/ABI/testing/sysfs-hypervisor).
+pub const SEV_VMPL_HV: &str = "/sys/hypervisor/sev/vmpl";
+/// SEV_STATUS where v2 of that series moved the directory.
+pub const SEV_STATUS_HV: &str = "/sys/hypervisor/sev/sev_status";
+/// Arm CCA Realm flag (Aneesh Kumar's "arm64: SMCCC bus" series, v6/v7, 2026).
+pub const CCA_REALM_GUEST: &str = "/sys/firmware/cca/realm_guest";
+/// Arm CCA's dummy platform device (Linux arch/arm64/kernel/rsi.c), what systemd's --cvm tests.
+pub const CCA_PLATFORM_DEV: &str = "/sys/devices/platform/arm-cca-dev";
+/// Linux's msr driver for CPU 0 (arch/x86/kernel/msr.c): `pread` at the MSR's index.
+pub const MSR_DEVICE: &str = "/dev/cpu/0/msr";
+/// AMD's SEV_STATUS MSR (AMD APM vol. 2 §15.34.10; Linux MSR_AMD64_SEV): bit 0 SEV, 1 SEV-ES,
+/// 2 SEV-SNP. The probe reads it only when CPUID says an AMD guest whose CPU reports SEV
+/// (leaf 0x8000001F `EAX[1]` under the hypervisor bit), as systemd's `detect_sev()` does.
+pub const MSR_SEV_STATUS: u32 = 0xc001_0131;
+/// The snapshot's record of MSR reads: one line, `0xc0010131 0x<value>` or
+/// `0xc0010131 unreadable: <reason>`. Absent: not observed.
+pub const MSR_FILE: &str = "msr.txt";
+/// The TSM (TEE security manager) class: a guest's "devsec" TSM appears here (Linux
+/// Documentation/ABI/testing/sysfs-class-tsm).
+pub const TSM_CLASS: &str = "/sys/class/tsm";
 
 /// `/proc/interrupts`.
 pub const PROC_INTERRUPTS: &str = "/proc/interrupts";
@@ -164,6 +225,29 @@ pub const ACPI_DMAR: &str = "/sys/firmware/acpi/tables/DMAR";
 pub const ACPI_IVRS: &str = "/sys/firmware/acpi/tables/IVRS";
 /// The ACPI IORT table (Arm).
 pub const ACPI_IORT: &str = "/sys/firmware/acpi/tables/IORT";
+/// The ACPI VIOT table (virtio-iommu topology, ACPI 6.4 5.2.30).
+pub const ACPI_VIOT: &str = "/sys/firmware/acpi/tables/VIOT";
+/// The kernel log: live, `/dev/kmsg` is read record by record without blocking (at most
+/// [`KERNEL_LOG_RECORDS`] records, Documentation/ABI/testing/dev-kmsg); a snapshot stores the
+/// kept messages, one per line, as a regular file at the same path.
+pub const KERNEL_LOG: &str = "/dev/kmsg";
+/// At most this many kernel-log records are read (the boot lines vcap needs come early).
+pub const KERNEL_LOG_RECORDS: usize = 8192;
+/// The kernel-log messages kept (by prefix); every other record is dropped before it reaches a
+/// capture or a snapshot: the log can hold anything, and a snapshot is shared.
+/// Sources: Linux arch/x86/kernel/apic/apic.c (`x2apic enabled`, `x2apic: IRQ remapping doesn't
+/// support X2APIC mode`), drivers/iommu/intel/irq_remapping.c (`DMAR-IR: Enabled IRQ remapping in
+/// %s mode`), arch/x86/kernel/apic/probe_64.c (`APIC: Switched APIC routing to: %s`),
+/// drivers/iommu/amd/init.c (`AMD-Vi: Interrupt remapping enabled`, `AMD-Vi: X2APIC enabled`).
+pub const KERNEL_LOG_KEEP: &[&str] = &[
+    "x2apic",
+    "DMAR-IR: Enabled IRQ remapping in",
+    "APIC: Switched APIC routing to:",
+    "AMD-Vi: Interrupt remapping enabled",
+    "AMD-Vi: X2APIC enabled",
+];
+/// `/proc/sysinfo` (s390 only: arch/s390/kernel/sysinfo.c).
+pub const S390_SYSINFO: &str = "/proc/sysinfo";
 /// Size limit of one ACPI table.
 pub const ACPI_TABLE_LIMIT: usize = 1 << 20;
 /// PCI config space: 64 bytes without root, 4 KiB (PCIe extended space) with.
@@ -173,6 +257,12 @@ pub const PCI_CONFIG: &str = "config";
 /// A PCI device's module alias: `pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X` (Linux
 /// drivers/pci/pci-sysfs.c `modalias_show`, present since 2.6.12), every ID in one read.
 pub const PCI_MODALIAS: &str = "modalias";
+/// A PCI function's TDISP lock holder (the TSM's name, or empty: unlocked); present only on a
+/// TDISP-capable function once a devsec TSM is registered (Linux Documentation/ABI/testing/sysfs-bus-pci
+/// `tsm/lock`, guest-side TSM series 2025–2026).
+pub const TSM_LOCK: &str = "tsm/lock";
+/// A PCI function's TDISP RUN state: `1` once accepted for private DMA and MMIO (`tsm/accept`).
+pub const TSM_ACCEPT: &str = "tsm/accept";
 /// The PCI device directory.
 pub const PCI_DEVICES: &str = "/sys/bus/pci/devices";
 /// The virtio device directory.
@@ -210,6 +300,22 @@ pub const EXISTS: &[(&str, &str)] = &[
         "OpenVZ: present in its containers and on its host",
     ),
     ("/proc/bc", "OpenVZ: present on its host only"),
+    (
+        CCA_PLATFORM_DEV,
+        "Arm CCA: the kernel runs in a Realm (the device systemd's --cvm tests)",
+    ),
+    (
+        "/dev/sev-guest",
+        "the SEV-SNP guest driver's device (attestation reports; SNP guests only)",
+    ),
+    (
+        "/dev/tdx_guest",
+        "the TDX guest driver's device (TD reports; TDX guests only)",
+    ),
+    (
+        "/dev/mshv",
+        "Microsoft Hypervisor's VMM interface: this partition can create partitions (root or L1VH)",
+    ),
     ("/run/.containerenv", "a Podman container"),
     (
         "/.dockerenv",
@@ -230,7 +336,8 @@ pub const EXISTS: &[(&str, &str)] = &[
 ];
 
 /// What the probe keeps of a file it read: everything, but for PID 1's environment, of which
-/// only the `container=` entry is kept (the rest can hold secrets, and a snapshot is shared).
+/// only the `container=` entry is kept (the rest can hold secrets, and a snapshot is shared),
+/// and for the kernel log, of which only the messages of [`KERNEL_LOG_KEEP`] are kept.
 pub fn redact(
     path: &str,
     read: crate::input::capture::FileRead,
@@ -248,6 +355,18 @@ pub fn redact(
                 truncated,
             }
         }
+        FileRead::Data { bytes, truncated } if path == KERNEL_LOG => {
+            let text = String::from_utf8_lossy(&bytes);
+            let kept: String = text
+                .lines()
+                .filter(|l| KERNEL_LOG_KEEP.iter().any(|k| l.starts_with(k)))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            FileRead::Data {
+                bytes: kept.into_bytes(),
+                truncated,
+            }
+        }
         other => other,
     }
 }
@@ -260,6 +379,10 @@ pub const LISTS: &[(&str, &str)] = &[
         "ACPI device IDs such as QEMU0002 (fw_cfg) and VMBUS",
     ),
     ("/sys/bus/vmbus/devices", "Hyper-V VMBus devices"),
+    (
+        TSM_CLASS,
+        "TEE security managers: a guest-side (devsec) one can accept TDISP devices for private DMA",
+    ),
 ];
 
 /// Bus walks.
@@ -274,6 +397,8 @@ pub const WALKS: &[WalkSpec] = &[
             ("class", ATTR_LIMIT),
             ("revision", ATTR_LIMIT),
             (PCI_CONFIG, PCI_CONFIG_LIMIT),
+            (TSM_LOCK, ATTR_LIMIT),
+            (TSM_ACCEPT, ATTR_LIMIT),
         ],
         links: &["driver", "iommu_group"],
         summary: Some(Summary {
@@ -339,6 +464,8 @@ pub enum Scope {
 pub const NOT_FOR_DETECTION: &[&str] = &[
     PROC_INTERRUPTS,
     ACPI_IORT,
+    ACPI_VIOT,
+    KERNEL_LOG,
     IOMMU_GROUPS,
     PCI_CONFIG,
     "driver",
@@ -348,6 +475,9 @@ pub const NOT_FOR_DETECTION: &[&str] = &[
     "intel-iommu/address",
     "intel-iommu/ecap",
     "amd-iommu/features",
+    TSM_LOCK,
+    TSM_ACCEPT,
+    TSM_CLASS,
     // Detection reads virtio devices' transports, from the listing's links; their IDs are for
     // the capability decisions.
     "/sys/bus/virtio/devices/*/device",

@@ -1,5 +1,5 @@
 //! ACPI tables that describe the IOMMU and interrupt remapping: DMAR (Intel VT-d), IVRS (AMD-Vi)
-//! and IORT (Arm SMMU and ITS). Parsed from bytes with every offset bounds-checked; the checksum
+//! IORT (Arm SMMU and ITS) and VIOT (virtio-iommu endpoints). Parsed from bytes with every offset bounds-checked; the checksum
 //! is verified and reported. A table whose checksum fails, whose length runs past the bytes read
 //! or whose subtables overrun it is an [`AcpiError`] naming the table and the offset at fault.
 //!
@@ -7,7 +7,9 @@
 //! (`struct acpi_table_dmar`, `acpi_dmar_header`, `acpi_dmar_hardware_unit`,
 //! `acpi_dmar_device_scope`), `include/acpi/actbl2.h` (`struct acpi_table_ivrs`,
 //! `acpi_ivrs_header`, `acpi_ivrs_hardware_10`, `acpi_ivrs_hardware_11`, `acpi_table_iort`,
-//! `acpi_iort_node`, `acpi_iort_its_group`, `acpi_iort_smmu_v3`), and `include/linux/dmar.h`
+//! `acpi_iort_node`, `acpi_iort_its_group`, `acpi_iort_smmu_v3`), `include/acpi/actbl3.h`
+//! (`struct acpi_table_viot`, `acpi_viot_header`, `acpi_viot_pci_range`, `acpi_viot_mmio`,
+//! `acpi_viot_virtio_iommu_pci`, `acpi_viot_virtio_iommu_mmio`), and `include/linux/dmar.h`
 //! (`DMAR_INTR_REMAP`, `DMAR_X2APIC_OPT_OUT`, `DMAR_PLATFORM_OPT_IN`).
 
 use serde::Serialize;
@@ -639,6 +641,229 @@ pub fn parse_iort(bytes: &[u8]) -> Result<Iort, AcpiError> {
     Ok(Iort { header, nodes })
 }
 
+// ---------------------------------------------------------------------------------------------
+// VIOT
+
+/// One VIOT node (`enum acpi_viot_node_type`, include/acpi/actbl3.h; ACPI 6.4 section 5.2.30).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ViotNode {
+    /// Type 1, `struct acpi_viot_pci_range`: PCI endpoints `segment_start..=segment_end`,
+    /// `bdf_start..=bdf_end`, translated by the IOMMU node at `output_node`.
+    PciRange {
+        /// Offset in the table.
+        offset: usize,
+        /// The endpoint ID of the first function.
+        endpoint_start: u32,
+        /// First PCI segment.
+        segment_start: u16,
+        /// Last PCI segment.
+        segment_end: u16,
+        /// First bus/device/function (`bus << 8 | dev << 3 | fn`).
+        bdf_start: u16,
+        /// Last bus/device/function.
+        bdf_end: u16,
+        /// Offset of the IOMMU node that translates them.
+        output_node: u16,
+    },
+    /// Type 2, `struct acpi_viot_mmio`: one MMIO endpoint (a virtio-mmio device at `base_address`).
+    Mmio {
+        /// Offset in the table.
+        offset: usize,
+        /// Its endpoint ID.
+        endpoint: u32,
+        /// The endpoint's MMIO base.
+        base_address: u64,
+        /// Offset of the IOMMU node.
+        output_node: u16,
+    },
+    /// Type 3, `struct acpi_viot_virtio_iommu_pci`: a virtio-iommu that is a PCI function.
+    VirtioIommuPci {
+        /// Offset in the table.
+        offset: usize,
+        /// Its PCI segment.
+        segment: u16,
+        /// Its bus/device/function.
+        bdf: u16,
+    },
+    /// Type 4, `struct acpi_viot_virtio_iommu_mmio`: a virtio-iommu on virtio-mmio.
+    VirtioIommuMmio {
+        /// Offset in the table.
+        offset: usize,
+        /// Its MMIO base.
+        base_address: u64,
+    },
+    /// Any other type (reserved): kept with its offset and skipped by its length.
+    Reserved {
+        /// Offset in the table.
+        offset: usize,
+        /// The type byte.
+        kind: u8,
+    },
+}
+
+impl ViotNode {
+    /// The node's offset in the table (what `output_node` refers to).
+    pub fn offset(&self) -> usize {
+        match self {
+            ViotNode::PciRange { offset, .. }
+            | ViotNode::Mmio { offset, .. }
+            | ViotNode::VirtioIommuPci { offset, .. }
+            | ViotNode::VirtioIommuMmio { offset, .. }
+            | ViotNode::Reserved { offset, .. } => *offset,
+        }
+    }
+}
+
+/// The VIOT table (Virtual I/O Translation: which endpoints a paravirtual IOMMU translates).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Viot {
+    /// Common header.
+    pub header: Header,
+    /// Nodes, in table order.
+    pub nodes: Vec<ViotNode>,
+}
+
+/// Formats a segment and a 16-bit BDF as sysfs does (`0000:00:02.0`).
+pub fn bdf_name(segment: u16, bdf: u16) -> String {
+    format!(
+        "{segment:04x}:{:02x}:{:02x}.{:x}",
+        bdf >> 8,
+        (bdf >> 3) & 0x1f,
+        bdf & 7
+    )
+}
+
+/// Parses a sysfs PCI address (`0000:00:02.0`) into its segment and 16-bit BDF.
+pub fn parse_bdf(name: &str) -> Option<(u16, u16)> {
+    let (seg, rest) = name.split_once(':')?;
+    let (bus, rest) = rest.split_once(':')?;
+    let (dev, func) = rest.split_once('.')?;
+    use crate::parse::hex::{Prefix, parse};
+    let field = |t: &str, bits| {
+        (t.trim_ascii() == t)
+            .then(|| parse(t, Prefix::Forbidden, bits).ok())
+            .flatten()
+    };
+    let seg = u16::try_from(field(seg, 16)?).ok()?;
+    let bus = u16::try_from(field(bus, 8)?).ok()?;
+    let dev = u16::try_from(field(dev, 5)?).ok()?;
+    let func = u16::try_from(field(func, 3)?).ok()?;
+    Some((seg, (bus << 8) | (dev << 3) | func))
+}
+
+impl Viot {
+    /// The IOMMU node translating PCI function `bdf` (sysfs spelling), and the range node that
+    /// says so: Linux `viot_pci_dev_iommu_init()` (drivers/acpi/viot.c) matches
+    /// `segment_start <= domain <= segment_end` and `bdf_start <= dev_id <= bdf_end`.
+    pub fn pci_iommu(&self, bdf: &str) -> Option<(&ViotNode, &ViotNode)> {
+        let (seg, id) = parse_bdf(bdf)?;
+        self.nodes.iter().find_map(|n| match n {
+            ViotNode::PciRange {
+                segment_start,
+                segment_end,
+                bdf_start,
+                bdf_end,
+                output_node,
+                ..
+            } if (*segment_start..=*segment_end).contains(&seg)
+                && (*bdf_start..=*bdf_end).contains(&id) =>
+            {
+                let iommu = self
+                    .nodes
+                    .iter()
+                    .find(|m| m.offset() == usize::from(*output_node))?;
+                Some((n, iommu))
+            }
+            _ => None,
+        })
+    }
+
+    /// The PCI functions that are virtio-iommus, in sysfs spelling.
+    pub fn iommu_functions(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter_map(|n| match n {
+                ViotNode::VirtioIommuPci { segment, bdf, .. } => Some(bdf_name(*segment, *bdf)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Parses a VIOT table: the 48-byte fixed part (`node_count` at 36, `node_offset` at 38), then
+/// `node_count` nodes of `struct acpi_viot_header` (type, reserved, length), each bounded by the
+/// table and at least as long as its type's structure (24 bytes for types 1 and 2, 16 for 3 and 4).
+pub fn parse_viot(bytes: &[u8]) -> Result<Viot, AcpiError> {
+    let (header, r) = header(bytes, "VIOT", 48)?;
+    let count = usize::from(r.u16(36, "node count")?);
+    let first = usize::from(r.u16(38, "node offset")?);
+    if count > 0 && first < 48 {
+        return Err(r.err(38, format!("node offset {first:#x} points into the header")));
+    }
+    let mut nodes = Vec::new();
+    let mut off = first;
+    for i in 0..count {
+        if off >= r.b.len() {
+            return Err(r.err(
+                if i == 0 { 38 } else { off },
+                format!(
+                    "node {i} of {count} starts past the table end ({})",
+                    r.b.len()
+                ),
+            ));
+        }
+        let kind = r.u8(off, "node type")?;
+        let len = usize::from(r.u16(off + 2, "node length")?);
+        let need = match kind {
+            1 | 2 => 24,
+            3 | 4 => 16,
+            _ => 4,
+        };
+        if len < need || off.checked_add(len).is_none_or(|end| end > r.b.len()) {
+            return Err(r.err(
+                off + 2,
+                format!(
+                    "node {i} (type {kind}) length {len} is under {need} or runs past the table end ({})",
+                    r.b.len()
+                ),
+            ));
+        }
+        nodes.push(match kind {
+            1 => ViotNode::PciRange {
+                offset: off,
+                endpoint_start: r.u32(off + 4, "PCI range endpoint start")?,
+                segment_start: r.u16(off + 8, "PCI range segment start")?,
+                segment_end: r.u16(off + 10, "PCI range segment end")?,
+                bdf_start: r.u16(off + 12, "PCI range BDF start")?,
+                bdf_end: r.u16(off + 14, "PCI range BDF end")?,
+                output_node: r.u16(off + 16, "PCI range output node")?,
+            },
+            2 => ViotNode::Mmio {
+                offset: off,
+                endpoint: r.u32(off + 4, "MMIO endpoint")?,
+                base_address: r.u64(off + 8, "MMIO base address")?,
+                output_node: r.u16(off + 16, "MMIO output node")?,
+            },
+            3 => ViotNode::VirtioIommuPci {
+                offset: off,
+                segment: r.u16(off + 4, "virtio-iommu PCI segment")?,
+                bdf: r.u16(off + 6, "virtio-iommu PCI BDF")?,
+            },
+            4 => ViotNode::VirtioIommuMmio {
+                offset: off,
+                base_address: r.u64(off + 8, "virtio-iommu MMIO base address")?,
+            },
+            k => ViotNode::Reserved {
+                offset: off,
+                kind: k,
+            },
+        });
+        off += len;
+    }
+    Ok(Viot { header, nodes })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -671,6 +896,77 @@ pub(crate) mod tests {
         b.extend_from_slice(&0xfed9_0000u64.to_le_bytes());
         b.extend_from_slice(&[3, 8, 0, 0, 2, 0xf0, 0x1f, 0]);
         b
+    }
+
+    /// QEMU 10.0.2's VIOT for `-device virtio-iommu-pci` on q35 and on arm64 `virt` (the same
+    /// 88 bytes in both guests: tests/fixtures/qemu10-*virtio-iommu/guest-raw/), against the
+    /// layout of include/acpi/actbl3.h and QEMU hw/acpi/viot.c `build_pci_host_range()`.
+    #[test]
+    fn viot_of_the_qemu10_guests() {
+        for fixture in ["qemu10-virtio-iommu", "qemu10-arm64-virtio-iommu"] {
+            let path = format!(
+                "{}/../../tests/fixtures/{fixture}/guest-raw/sys__firmware__acpi__tables__VIOT.file",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let bytes = std::fs::read(&path).unwrap();
+            let v = parse_viot(&bytes).unwrap();
+            assert_eq!(v.header.length, 88);
+            assert_eq!(v.header.oem_id.trim(), "BOCHS");
+            assert_eq!(
+                v.nodes,
+                vec![
+                    ViotNode::VirtioIommuPci {
+                        offset: 0x30,
+                        segment: 0,
+                        bdf: 0x10
+                    },
+                    ViotNode::PciRange {
+                        offset: 0x40,
+                        endpoint_start: 0,
+                        segment_start: 0,
+                        segment_end: 0,
+                        bdf_start: 0,
+                        bdf_end: 0xff,
+                        output_node: 0x30
+                    }
+                ]
+            );
+            assert_eq!(v.iommu_functions(), ["0000:00:02.0"]);
+            let (range, iommu) = v.pci_iommu("0000:00:1f.2").unwrap();
+            assert_eq!((range.offset(), iommu.offset()), (0x40, 0x30));
+            assert!(
+                v.pci_iommu("0000:01:00.0").is_none(),
+                "bus 1 is outside 0..=0xff"
+            );
+            assert!(v.pci_iommu("0001:00:00.0").is_none(), "segment 1");
+            // Every truncation is an error naming an offset, never a panic.
+            for n in 0..bytes.len() {
+                let mut t = bytes[..n].to_vec();
+                if n >= 8 {
+                    t[4..8].copy_from_slice(&(n as u32).to_le_bytes());
+                }
+                assert!(parse_viot(&t).is_err(), "{n} bytes");
+            }
+        }
+        assert_eq!(parse_bdf("0000:00:02.0"), Some((0, 0x10)));
+        assert_eq!(bdf_name(0, 0x10), "0000:00:02.0");
+        assert_eq!(parse_bdf("0000:00:20.0"), None);
+    }
+
+    #[test]
+    fn viot_node_lengths_are_checked() {
+        // One PCI range node claiming 16 bytes (under its 24).
+        let mut body = vec![0u8; 12];
+        body[0] = 1;
+        body[2] = 48;
+        let mut node = vec![0u8; 24];
+        node[0] = 1;
+        node[2] = 16;
+        body.extend_from_slice(&node);
+        let t = table(b"VIOT", &body, b"BOCHS ");
+        let e = parse_viot(&t).unwrap_err();
+        assert_eq!(e.offset, 50, "{e}");
+        assert!(e.to_string().contains("under 24"), "{e}");
     }
 
     #[test]

@@ -221,11 +221,8 @@ fn bytes_text(b: &[u8]) -> String {
 }
 
 fn parse_hex(s: &str) -> Option<u32> {
-    let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
-    if h.is_empty() || h.len() > 8 {
-        return None;
-    }
-    u32::from_str_radix(h, 16).ok()
+    let v = crate::parse::hex::parse(s, crate::parse::hex::Prefix::Required, 32).ok()?;
+    u32::try_from(v).ok()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! `IOMMU_CAP_NPCACHE` 26 (drivers/iommu/amd/amd_iommu_types.h).
 
 use serde::Serialize;
-use vcap_regs::Kind;
+use vcap_regs::field::{FieldRef, Register, amd, vtd};
 
 /// The sysfs class directory.
 pub const CLASS_DIR: &str = "/sys/class/iommu";
@@ -15,33 +15,59 @@ pub const CLASS_DIR: &str = "/sys/class/iommu";
 /// keyed its virtual-IR parent domain on it, `amd_iommu_np_cache`).
 pub const AMD_CAP_NPCACHE: u32 = 1 << 26;
 
-/// VT-d fields the report shows (issue 4's list), as `REG.NAME` rows of vcap-regs' table.
-pub const VTD_FIELDS: &[&str] = &[
-    "CAP.CM",
-    "CAP.SAGAW",
-    "CAP.MGAW",
-    "CAP.ND",
-    "CAP.PI",
-    "CAP.FS1GP",
-    "ECAP.IR",
-    "ECAP.EIM",
-    "ECAP.PT",
-    "ECAP.SC",
-    "ECAP.NEST",
-    "ECAP.PRS",
-    "ECAP.PASID",
-    "ECAP.SMTS",
-    "ECAP.FSTS",
+/// VT-d fields the report shows (issue 4's list), as typed handles into vcap-regs' table.
+pub const VTD_CAP_FIELDS: &[FieldRef<vtd::Cap>] = &[
+    vtd::cap::CM,
+    vtd::cap::SAGAW,
+    vtd::cap::MGAW,
+    vtd::cap::ND,
+    vtd::cap::PI,
+    vtd::cap::FS1GP,
+];
+
+/// VT-d ECAP fields the report shows.
+pub const VTD_ECAP_FIELDS: &[FieldRef<vtd::Ecap>] = &[
+    vtd::ecap::IR,
+    vtd::ecap::EIM,
+    vtd::ecap::PT,
+    vtd::ecap::SC,
+    vtd::ecap::NEST,
+    vtd::ecap::PRS,
+    vtd::ecap::PASID,
+    vtd::ecap::SMTS,
+    vtd::ecap::FSTS,
 ];
 
 /// AMD EFR fields the report shows.
-pub const AMD_FIELDS: &[&str] = &[
-    "EFR.XTSUP",
-    "EFR.GTSUP",
-    "EFR.PPRSUP",
-    "EFR.GASUP",
-    "EFR.PASMAX",
+pub const AMD_FIELDS: &[FieldRef<amd::Efr>] = &[
+    amd::efr::XTSUP,
+    amd::efr::GTSUP,
+    amd::efr::PPRSUP,
+    amd::efr::GASUP,
+    amd::efr::PASMAX,
 ];
+
+/// The register of a [`Unit`] a typed field handle reads: VT-d CAP/ECAP, AMD EFR.
+pub trait UnitRegister: Register {
+    /// The unit's value of this register, when it was read.
+    fn value(u: &Unit) -> Option<u64>;
+}
+
+impl UnitRegister for vtd::Cap {
+    fn value(u: &Unit) -> Option<u64> {
+        (u.kind == UnitKind::IntelVtd).then_some(u.cap).flatten()
+    }
+}
+impl UnitRegister for vtd::Ecap {
+    fn value(u: &Unit) -> Option<u64> {
+        (u.kind == UnitKind::IntelVtd).then_some(u.ecap).flatten()
+    }
+}
+impl UnitRegister for amd::Efr {
+    fn value(u: &Unit) -> Option<u64> {
+        (u.kind == UnitKind::Amd).then_some(u.efr).flatten()
+    }
+}
 
 /// Which kind of unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,9 +118,29 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// The raw value of field `REG.NAME` when the register was read.
-    pub fn field(&self, name: &str) -> Option<u64> {
-        self.fields.iter().find(|f| f.name == name).map(|f| f.value)
+    /// The raw value of a field when its register was read (a typed handle: a field the table
+    /// lacks does not compile).
+    pub fn get<R: UnitRegister>(&self, f: FieldRef<R>) -> Option<u64> {
+        R::value(self).map(|v| f.get(v))
+    }
+
+    /// The AMD capability header's NpCache bit (`IOMMU_CAP_NPCACHE`, bit 26), when read.
+    pub fn amd_npcache(&self) -> Option<u64> {
+        match self.kind {
+            UnitKind::Amd => self
+                .cap
+                .map(|c| u64::from(c & u64::from(AMD_CAP_NPCACHE) != 0)),
+            _ => None,
+        }
+    }
+
+    /// Where a register value of this unit was read (`/sys/class/iommu/<name>/intel-iommu/cap`).
+    pub fn register_path(&self, file: &str) -> String {
+        let dir = match self.kind {
+            UnitKind::Amd => "amd-iommu",
+            _ => "intel-iommu",
+        };
+        format!("{CLASS_DIR}/{}/{dir}/{file}", self.name)
     }
 }
 
@@ -108,14 +154,7 @@ pub struct UnitError {
 
 /// Parses a `%llx` register value (no `0x`, trailing newline trimmed).
 pub fn parse_hex(text: &str) -> Result<u64, UnitError> {
-    let t = text.trim();
-    let t = t.strip_prefix("0x").unwrap_or(t);
-    if t.is_empty() || t.len() > 16 {
-        return Err(UnitError {
-            what: format!("{text:?} is not a 64-bit hexadecimal register value"),
-        });
-    }
-    u64::from_str_radix(t, 16).map_err(|_| UnitError {
+    crate::parse::hex::parse(text, crate::parse::hex::Prefix::Optional, 64).map_err(|_| UnitError {
         what: format!("{text:?} is not a 64-bit hexadecimal register value"),
     })
 }
@@ -137,19 +176,16 @@ pub fn parse_amd_features(text: &str) -> Result<Option<u64>, UnitError> {
     }
 }
 
-fn decode(kind: Kind, names: &[&'static str], regs: &[(&str, Option<u64>)]) -> Vec<FieldValue> {
-    let t = kind.table();
-    names
+fn decode<R: Register>(fields: &[FieldRef<R>], reg: Option<u64>) -> Vec<FieldValue> {
+    let Some(v) = reg else {
+        return Vec::new();
+    };
+    fields
         .iter()
-        .filter_map(|n| {
-            let f = t.field(n)?;
-            let reg = n.split('.').next()?;
-            let v = regs.iter().find(|(r, _)| *r == reg)?.1?;
-            Some(FieldValue {
-                name: n,
-                value: f.get(v),
-                source: f.src.to_string(),
-            })
+        .map(|f| FieldValue {
+            name: f.full_name(),
+            value: f.get(v),
+            source: f.field().src.to_string(),
         })
         .collect()
 }
@@ -173,7 +209,7 @@ pub fn vtd_unit(
         cap,
         ecap,
         efr: None,
-        fields: decode(Kind::IntelVtd, VTD_FIELDS, &[("CAP", cap), ("ECAP", ecap)]),
+        fields: [decode(VTD_CAP_FIELDS, cap), decode(VTD_ECAP_FIELDS, ecap)].concat(),
     })
 }
 
@@ -188,7 +224,7 @@ pub fn amd_unit(name: &str, cap: Option<&str>, features: Option<&str>) -> Result
         });
     }
     let efr = features.map(parse_amd_features).transpose()?.flatten();
-    let mut fields = decode(Kind::Amd, AMD_FIELDS, &[("EFR", efr)]);
+    let mut fields = decode(AMD_FIELDS, efr);
     if let Some(c) = cap {
         fields.insert(
             0,
@@ -250,14 +286,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(u.address, Some(0xfed9_0000));
-        assert_eq!(u.field("CAP.CM"), Some(1));
-        assert_eq!(u.field("CAP.SAGAW"), Some(0b00100));
-        assert_eq!(u.field("CAP.MGAW"), Some(38));
-        assert_eq!(u.field("CAP.ND"), Some(6));
-        assert_eq!(u.field("ECAP.IR"), Some(1));
-        assert_eq!(u.field("ECAP.EIM"), Some(1));
-        assert_eq!(u.field("ECAP.PT"), Some(1));
-        assert_eq!(u.field("ECAP.SMTS"), Some(0));
+        assert_eq!(u.get(vtd::cap::CM), Some(1));
+        assert_eq!(u.get(vtd::cap::SAGAW), Some(0b00100));
+        assert_eq!(u.get(vtd::cap::MGAW), Some(38));
+        assert_eq!(u.get(vtd::cap::ND), Some(6));
+        assert_eq!(u.get(vtd::ecap::IR), Some(1));
+        assert_eq!(u.get(vtd::ecap::EIM), Some(1));
+        assert_eq!(u.get(vtd::ecap::PT), Some(1));
+        assert_eq!(u.get(vtd::ecap::SMTS), Some(0));
     }
 
     #[test]
@@ -288,6 +324,6 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(u.field("CAP.NPCACHE"), Some(1));
+        assert_eq!(u.amd_npcache(), Some(1));
     }
 }

@@ -4,6 +4,7 @@
 pub mod acpi;
 pub mod cpuid;
 pub mod dmi;
+pub mod hex;
 pub mod interrupts;
 pub mod iommu;
 pub mod pci_config;

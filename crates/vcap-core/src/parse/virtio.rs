@@ -8,6 +8,8 @@ use serde::Serialize;
 
 /// `VIRTIO_F_VERSION_1`.
 pub const F_VERSION_1: usize = 32;
+/// The PCI vendor ID of virtio devices (Red Hat / Qumranet, virtio spec 1.2 4.1.2).
+pub const VENDOR: u16 = 0x1af4;
 /// `VIRTIO_F_ACCESS_PLATFORM`.
 pub const F_ACCESS_PLATFORM: usize = 33;
 /// Longest features string accepted (Linux prints 64 today, 128 with extended features).
@@ -103,6 +105,60 @@ pub fn modern_type(device: u16) -> Option<u16> {
 /// `VIRTIO_ID_IOMMU`.
 pub const ID_IOMMU: u16 = 23;
 
+/// A virtio device's transport, from where its bus link leads (`/sys/bus/virtio/devices/*`).
+/// The one classifier detection and the capability decisions both use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// virtio-pci (the link passes through a PCI function, or a `pci` host bridge node).
+    Pci,
+    /// virtio-mmio (a platform device: `virtio-mmio`, `/platform/`, ACPI `LNRO0005`).
+    Mmio,
+    /// virtio-ccw (s390 channel subsystem: `/css`, `ccw`).
+    Ccw,
+    /// Not recognisable from the link.
+    Unknown,
+}
+
+impl Transport {
+    /// The name the report uses (`pci`, `mmio`, `ccw`, `unknown`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Pci => "pci",
+            Transport::Mmio => "mmio",
+            Transport::Ccw => "ccw",
+            Transport::Unknown => "unknown",
+        }
+    }
+}
+
+fn looks_like_bdf(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 12 && b[4] == b':' && b[7] == b':' && b[10] == b'.'
+}
+
+/// The PCI function a virtio device's link passes through (the last `dddd:bb:dd.f` component):
+/// its virtio-pci parent.
+pub fn pci_parent(link: &str) -> Option<&str> {
+    link.split('/').rev().find(|c| looks_like_bdf(c))
+}
+
+/// The transport of a virtio device from its bus link target (Linux places a virtio-pci device
+/// under its PCI function, a virtio-mmio one under its platform device, a virtio-ccw one under
+/// the channel subsystem: drivers/virtio/virtio_{pci_common,mmio}.c, drivers/s390/virtio/virtio_ccw.c).
+pub fn transport(link: Option<&str>) -> Transport {
+    match link {
+        Some(l) if pci_parent(l).is_some() || l.contains("/pci") => Transport::Pci,
+        Some(l)
+            if l.contains("virtio-mmio") || l.contains("/platform/") || l.contains("LNRO0005") =>
+        {
+            Transport::Mmio
+        }
+        Some(l) if l.contains("/css") || l.contains("ccw") => Transport::Ccw,
+        _ => Transport::Unknown,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +186,48 @@ mod tests {
         );
         assert_eq!(pci_interface(0x1af4, 0x1041), Some(PciInterface::Modern));
         assert_eq!(modern_type(0x1057), Some(ID_IOMMU));
+    }
+
+    /// Links as Linux 6.1/6.12 guests show them (tests/fixtures/qemu*/sys/bus/virtio/devices,
+    /// Firecracker's virtio-mmio, s390's channel subsystem).
+    #[test]
+    fn one_transport_classifier() {
+        for (link, t, parent) in [
+            (
+                "../../../devices/pci0000:00/0000:00:03.0/virtio0",
+                Transport::Pci,
+                Some("0000:00:03.0"),
+            ),
+            (
+                "../../../devices/platform/4010000000.pcie/pci0000:00/0000:00:01.0/virtio1",
+                Transport::Pci,
+                Some("0000:00:01.0"),
+            ),
+            (
+                "../../../devices/virtio-mmio-cmdline/virtio-mmio.0/virtio0",
+                Transport::Mmio,
+                None,
+            ),
+            (
+                "../../../devices/platform/LNRO0005:00/virtio0",
+                Transport::Mmio,
+                None,
+            ),
+            (
+                "../../../devices/css0/0.0.0000/0.0.0000/virtio0",
+                Transport::Ccw,
+                None,
+            ),
+            (
+                "../../../devices/somewhere/virtio0",
+                Transport::Unknown,
+                None,
+            ),
+        ] {
+            assert_eq!(transport(Some(link)), t, "{link}");
+            assert_eq!(pci_parent(link), parent, "{link}");
+        }
+        assert_eq!(transport(None), Transport::Unknown);
+        assert_eq!(Transport::Ccw.as_str(), "ccw");
     }
 }

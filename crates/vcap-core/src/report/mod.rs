@@ -1,5 +1,6 @@
-//! The report: verdict, evidence, conflicts and what could not be read, as one value with a
-//! versioned JSON schema (docs/report-schema.md). Built from a [`Capture`] by a pure function.
+//! The report: the machine and container layers, evidence, conflicts and what could not be read,
+//! as one value (`vcap --json` prints it as `vcap.report/1`, docs/report-schema.md). Built from a
+//! [`Capture`] by a pure function.
 
 pub mod render;
 
@@ -11,9 +12,6 @@ use crate::detect::systemd;
 use crate::detect::{self, Conflict, ContainerVerdict, Verdict};
 use crate::input::capture::{Capture, CpuidRead, FileRead, Listing};
 use crate::input::plan;
-
-/// The JSON schema version. Bumped on any incompatible change; additions keep it.
-pub const SCHEMA_VERSION: u32 = 1;
 
 /// An input that exists but could not be read, or was not observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,10 +36,10 @@ pub struct HostCapability {
 /// The full report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
-    /// [`SCHEMA_VERSION`].
-    pub schema_version: u32,
-    /// Where this OS runs.
+    /// Where this OS runs: the machine layer.
     pub verdict: Verdict,
+    /// The container layer above it: whether this OS runs in a container, and which runtime.
+    pub container: ContainerVerdict,
     /// The systemd-detect-virt identifier of the machine layer (`systemd-detect-virt --vm`).
     pub systemd_id: &'static str,
     /// Every piece of evidence.
@@ -54,6 +52,13 @@ pub struct Report {
     pub host: HostCapability,
     /// What software may rely on here, decided by opt-in (docs/capabilities.md).
     pub capabilities: Capabilities,
+    /// Whether this is a confidential VM, who vouches for it, what it must not trust, and each
+    /// device's DMA trust ([`crate::detect::cvm`]).
+    pub cvm: crate::detect::cvm::CvmVerdict,
+    /// The Hyper-V partition (guest, root or L1VH), when the hypervisor is Hyper-V
+    /// ([`crate::detect::hyperv`]); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hyperv: Option<crate::detect::hyperv::Partition>,
 }
 
 /// What `vcap detect` needs, without the capability decisions, from a capture of
@@ -105,7 +110,8 @@ pub fn detect_only(c: &Capture) -> Detection {
 /// Builds the report for a capture.
 pub fn build(c: &Capture) -> Report {
     let evidence = evidence::gather(c);
-    let (verdict, conflicts) = detect::decide(&evidence);
+    let (verdict, mut conflicts) = detect::decide(&evidence);
+    let container = detect::decide_container(&evidence, &mut conflicts);
     let systemd_id = systemd::id(&verdict);
     let host = HostCapability {
         can_host_vms: evidence.iter().any(|e| e.suggests == Suggests::CanHostVms),
@@ -117,6 +123,8 @@ pub fn build(c: &Capture) -> Report {
             .collect(),
     };
     let capabilities = policy::build(c, &verdict);
+    let cvm = crate::detect::cvm::decide(c, &evidence, &verdict);
+    let hyperv = crate::detect::hyperv::decide(&evidence, &verdict);
     // Inputs the capability parsers rejected are malformed evidence too, so one list shows every
     // input that counted for nothing (appended: indices above stay valid).
     let mut evidence = evidence;
@@ -127,14 +135,16 @@ pub fn build(c: &Capture) -> Report {
         evidence::malformed("capabilities.input", m.source.clone(), raw, m.error.clone())
     }));
     Report {
-        schema_version: SCHEMA_VERSION,
         verdict,
+        container,
         systemd_id,
         evidence,
         conflicts,
         unreadable: unreadable(c),
         host,
         capabilities,
+        cvm,
+        hyperv,
     }
 }
 
@@ -165,6 +175,14 @@ pub fn unreadable(c: &Capture) -> Vec<Unreadable> {
             _ => None,
         }))
         .collect();
+    if let crate::input::capture::MsrRead::Unreadable(why) = &c.sev_status {
+        out.push(Unreadable {
+            source: format!("MSR 0x{:08x} ({})", plan::MSR_SEV_STATUS, plan::MSR_DEVICE),
+            reason: why.clone(),
+            tells: "whether SEV, SEV-ES or SEV-SNP is active (the CPU reports SEV to this guest)"
+                .into(),
+        });
+    }
     if let CpuidRead::NotObserved = c.cpuid {
         out.push(Unreadable {
             source: "CPUID".into(),

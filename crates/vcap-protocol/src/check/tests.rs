@@ -32,11 +32,11 @@ fn full_check_passes_with_pinned_state_count() {
         assert!(p.holds, "{} ({:?}) failed: {:#?}", p.name, p.kind, p.trace);
     }
     assert_eq!(
-        r.scenarios, 64,
-        "16 bare-metal classes + 48 guest scenarios"
+        r.scenarios, 80,
+        "16 bare-metal classes + 64 guest scenarios (4 hypervisor kinds)"
     );
-    assert_eq!(r.matrix.len(), 96);
-    assert_eq!(r.states, 5283);
+    assert_eq!(r.matrix.len(), 128);
+    assert_eq!(r.states, 13_493);
 }
 
 #[test]

@@ -490,7 +490,7 @@ fn old_path_traps_validates_and_remaps() {
             })
         );
         assert_eq!(
-            is_remappable(&h1.storage[&(0, 2)]),
+            is_remappable(&h1.hw.storage[&(0, 2)]),
             hw_ir,
             "IR hosts program remappable messages"
         );
@@ -853,9 +853,10 @@ fn device_256_is_not_device_0() {
         },
     );
     assert_eq!(r, Ok(Reply::Done));
-    for slot in h.irt.values() {
+    assert_eq!(h.hw.irt.len(), h.irt.len());
+    for raw in h.hw.irt.values() {
         assert_eq!(
-            VtdIrte::decode(slot.raw).unwrap().sid,
+            VtdIrte::decode(*raw).unwrap().sid,
             rid,
             "IRTE keeps the caller's SID"
         );
@@ -1201,7 +1202,11 @@ fn last_irt_entries() {
     // Every entry but the last is held by VM 1 (set up directly: 65 535 hypercalls would only
     // test the same path slowly).
     let filler = IrtSlot {
-        raw: [0, 0],
+        entry: crate::hw::IrEntry {
+            sid: 0,
+            dest: 0,
+            vector: 0,
+        },
         owner: 1,
     };
     h.irt = (0..u16::MAX).map(|i| (i, filler)).collect();

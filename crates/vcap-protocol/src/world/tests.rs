@@ -4,10 +4,14 @@ use super::*;
 
 fn expected_ims(s: &Scenario) -> bool {
     // IMS: real IR on bare metal; in a guest only a new guest whose new, accepting hypervisor
-    // has IR hardware behind the vIR.
+    // (or Hyper-V root-partition) hypervisor has IR hardware behind the vIR.
     match s.env {
         Env::BareMetal => s.hw_ir,
-        Env::Guest => s.guest == GuestGen::New && s.hypervisor == HypervisorGen::New && s.hw_ir,
+        Env::Guest => {
+            s.guest == GuestGen::New
+                && matches!(s.hypervisor, HypervisorGen::New | HypervisorGen::HyperV)
+                && s.hw_ir
+        }
     }
 }
 
@@ -164,4 +168,106 @@ fn versions_are_negotiated_highest_first() {
             .iter()
             .all(|(_, _, e, d)| *d == Delivery::Delivered(*e))
     );
+}
+
+/// VM 0 retargets `handle` to vCPU 1, vector 0x70.
+fn retarget_to_vcpu_1(
+    host: &HostState,
+    ctx: &Ctx,
+    handle: u16,
+) -> (HostState, Result<crate::abi::Reply, Status>) {
+    call(
+        host,
+        &ctx.cfg,
+        0,
+        &Frame {
+            version: crate::abi::VERSION_2,
+            request: Request::Retarget {
+                handle: u32::from(handle),
+                apic_id: 1,
+                vector: 0x70,
+            },
+        },
+    )
+}
+
+/// Hyper-V's root-partition interface: what the guest composed before its device was attached
+/// is mapped only at attach (until then the device's messages name absent entries), and a
+/// retarget is done by unmap + map and still delivers to the new target.
+#[test]
+fn hyperv_host_defers_mappings_until_attach_and_retargets_by_unmap_and_map() {
+    use crate::abi::Reply;
+    let s = Scenario {
+        guest: GuestGen::New,
+        hypervisor: HypervisorGen::HyperV,
+        hw_ir: true,
+        env: Env::Guest,
+        device: InterruptKind::MsiX,
+        hostile: false,
+    };
+    let ctx = Ctx::new(s);
+    assert!(ctx.deferred_attach());
+    let mut w = World::new(0, &ctx, 0);
+    assert!(!w.attached);
+    while let Some(n) = w.apply(&ctx, Action::Guest, None) {
+        w = n;
+    }
+    let raised = w.raise_all(&ctx);
+    assert!(!raised.is_empty());
+    assert!(
+        raised
+            .iter()
+            .all(|(_, _, _, d)| *d == Delivery::Fault("IRTE not present")),
+        "nothing is mapped before attach: {raised:?}"
+    );
+    assert!(!w.host.hw.pending.is_empty());
+    assert!(crate::safety::accounting(&ctx.cfg, &w.host).is_ok());
+    let w = w.apply(&ctx, Action::Attach, None).unwrap();
+    assert!(w.apply(&ctx, Action::Attach, None).is_none(), "attach once");
+    assert!(w.host.hw.pending.is_empty());
+    let raised = w.raise_all(&ctx);
+    assert!(
+        raised
+            .iter()
+            .all(|(_, _, t, d)| *d == Delivery::Delivered(*t)),
+        "{raised:?}"
+    );
+    // Retarget handle 0 to vCPU 1: the hardware unmaps and maps again; delivery follows.
+    let handle = *w.host.composed.keys().next().unwrap();
+    let remaps = w.host.hw.remaps;
+    let (h, r) = retarget_to_vcpu_1(&w.host, &ctx, handle);
+    assert_eq!(r, Ok(Reply::Done));
+    assert_eq!(h.hw.remaps, remaps + 1);
+    let c = h.composed[&handle];
+    let slot = u16::try_from(c.index).unwrap();
+    assert_eq!(
+        h.deliver(&ctx.cfg, 0, slot, 0),
+        Delivery::Delivered(Target {
+            vm: 0,
+            apic: 1,
+            vector: 0x70
+        })
+    );
+    assert!(crate::safety::isolation(&ctx.cfg, &h).is_ok());
+    assert!(crate::safety::accounting(&ctx.cfg, &h).is_ok());
+}
+
+/// The same host on VT-d hardware retargets in place (no unmap + map).
+#[test]
+fn vtd_host_retargets_in_place() {
+    let s = Scenario {
+        guest: GuestGen::New,
+        hypervisor: HypervisorGen::New,
+        hw_ir: true,
+        env: Env::Guest,
+        device: InterruptKind::MsiX,
+        hostile: false,
+    };
+    let ctx = Ctx::new(s);
+    let w = World::run_to_end(&ctx, None);
+    assert!(w.attached && w.host.hw.pending.is_empty());
+    let handle = *w.host.composed.keys().next().unwrap();
+    let (h, r) = retarget_to_vcpu_1(&w.host, &ctx, handle);
+    assert_eq!(r, Ok(crate::abi::Reply::Done));
+    assert_eq!(h.hw.remaps, 0);
 }

@@ -7,6 +7,7 @@ use crate::model::{Field, Provenance, Rule, Src};
 pub mod amd;
 pub mod arm64;
 pub mod cpuid;
+pub mod libvirt_map;
 pub mod smmuv3;
 pub mod vtd;
 

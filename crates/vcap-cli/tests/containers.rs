@@ -1,0 +1,297 @@
+//! Real containers, started here, with the real systemd-detect-virt and virt-what inside the same
+//! container as the oracle: a root directory is assembled from this machine's binaries (vcap,
+//! systemd-detect-virt, virt-what with busybox, its CPUID helper and dmidecode, each with its
+//! shared libraries) and entered with systemd-nspawn (Debian's `systemd-container`), Podman (with
+//! runc), bubblewrap, and a plain chroot (where `-r` must say yes). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
+//! the real tools print, with the same exit status. A runtime that cannot start here is skipped
+//! and says why; `scripts/setup` installs both on a fresh machine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The shared libraries and loader a dynamically linked binary needs (`ldd`), or nothing for a
+/// static one.
+fn libraries(binary: &Path) -> Vec<PathBuf> {
+    let Ok(o) = Command::new("ldd").arg(binary).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| {
+            let path = l.split("=>").last()?.split_whitespace().next()?;
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect()
+}
+
+/// Copies `src` (links followed) to `root`/`dest`, with its libraries at their own paths.
+fn install(root: &Path, src: &Path, dest: &str) {
+    let to = root.join(dest.trim_start_matches('/'));
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(src, &to).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    for lib in libraries(src) {
+        let to = root.join(lib.strip_prefix("/").unwrap());
+        if !to.exists() {
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&lib, &to).unwrap();
+        }
+    }
+}
+
+const SYSTEMD_DETECT_VIRT: &str = "/usr/bin/systemd-detect-virt";
+const VIRT_WHAT: &str = "/usr/sbin/virt-what";
+const VIRT_WHAT_HELPER: &str = "/usr/libexec/virt-what-cpuid-helper";
+const DMIDECODE: &str = "/usr/sbin/dmidecode";
+const BUSYBOX: &str = "/bin/busybox";
+
+/// The root directory the containers run in, built once. None when a tool is missing here.
+fn rootfs() -> Option<&'static Path> {
+    static ROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let tools = [
+            SYSTEMD_DETECT_VIRT,
+            VIRT_WHAT,
+            VIRT_WHAT_HELPER,
+            DMIDECODE,
+            BUSYBOX,
+        ];
+        if let Some(missing) = tools.iter().find(|t| !Path::new(t).exists()) {
+            eprintln!("skipped: {missing} is not installed here (scripts/setup installs it)");
+            return None;
+        }
+        let root = std::env::temp_dir().join(format!("vcap-containers-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for d in ["proc", "sys", "dev", "run", "tmp", "etc", "vcap"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::create_dir_all(root.join("usr/lib")).unwrap();
+        // systemd-nspawn enters only a directory that looks like an OS tree.
+        std::fs::write(root.join("usr/lib/os-release"), "ID=vcap-test\n").unwrap();
+        install(&root, Path::new(env!("CARGO_BIN_EXE_vcap")), "/vcap/vcap");
+        for name in ["systemd-detect-virt", "virt-what"] {
+            std::os::unix::fs::symlink("vcap", root.join("vcap").join(name)).unwrap();
+        }
+        for t in tools {
+            install(&root, Path::new(t), t);
+        }
+        for applet in [
+            "sh", "cat", "grep", "tr", "sed", "id", "uname", "which", "ls", "test", "[",
+        ] {
+            std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).unwrap();
+        }
+        std::fs::write(
+            root.with_extension("containers.conf"),
+            "[containers]\ndefault_ulimits = []\n",
+        )
+        .unwrap();
+        Some(root)
+    })
+    .as_deref()
+}
+
+/// A container runtime: the command line that runs a command inside the root directory.
+struct Runtime {
+    name: &'static str,
+    enter: fn(&Path) -> Vec<String>,
+}
+
+const RUNTIMES: &[Runtime] = &[
+    Runtime {
+        name: "systemd-nspawn",
+        enter: |root| {
+            [
+                "systemd-nspawn",
+                "--quiet",
+                "--register=no",
+                "--keep-unit",
+                "--pipe",
+                "-D",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([root.display().to_string()])
+            .collect()
+        },
+    },
+    Runtime {
+        name: "bubblewrap (own root, new PID and user namespaces)",
+        enter: |root| {
+            ["bwrap", "--bind"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain([root.display().to_string(), "/".into()])
+                .chain(
+                    [
+                        "--proc",
+                        "/proc",
+                        "--dev",
+                        "/dev",
+                        "--ro-bind",
+                        "/sys",
+                        "/sys",
+                        "--unshare-pid",
+                        "--unshare-user",
+                        "--uid",
+                        "0",
+                        "--",
+                    ]
+                    .iter()
+                    .map(|s| s.to_string()),
+                )
+                .collect()
+        },
+    },
+    Runtime {
+        // PID 1 (the shell) stays outside the chroot, so `-r` must say yes.
+        name: "chroot (new mount and PID namespaces; PID 1 outside it)",
+        enter: |root| {
+            let script = r#"mount -t proc proc "$0/proc" && mount --rbind /sys "$0/sys" && chroot "$0" "$@"; exit $?"#;
+            [
+                "unshare", "--mount", "--pid", "--fork", "--", "sh", "-c", script,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([root.display().to_string()])
+            .collect()
+        },
+    },
+    Runtime {
+        // Last: Podman writes /run/.containerenv into the root directory, which the others would
+        // then see (systemd reads it, virt-what does not). Podman on this machine's cgroup v1
+        // hierarchy: runc with cgroupfs, vfs storage in a
+        // private directory, the root directory as the container's (`--rootfs`, no image), and
+        // a containers.conf without Podman's default ulimits (above this container's hard ones).
+        name: "podman (runc, --rootfs)",
+        enter: |root| {
+            let aside = |what: &str| root.with_extension(what).display().to_string();
+            vec![
+                "env".into(),
+                format!("CONTAINERS_CONF={}", aside("containers.conf")),
+                "podman".into(),
+                "--root".into(),
+                aside("podman-storage"),
+                "--runroot".into(),
+                aside("podman-run"),
+                "--runtime".into(),
+                "runc".into(),
+                "--cgroup-manager=cgroupfs".into(),
+                "--storage-driver=vfs".into(),
+                "run".into(),
+                "--rm".into(),
+                "--network=none".into(),
+                "--rootfs".into(),
+                root.display().to_string(),
+            ]
+        },
+    },
+];
+
+/// Runs `argv` inside the runtime: (stdout, exit status, stderr).
+fn inside(rt: &Runtime, root: &Path, argv: &[&str]) -> (String, Option<i32>, String) {
+    let mut cmd = (rt.enter)(root);
+    cmd.extend(argv.iter().map(|s| s.to_string()));
+    let o = Command::new(&cmd[0]).args(&cmd[1..]).output().unwrap();
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Whether the runtime can start a command here at all (a container without the privileges
+/// for namespaces cannot).
+fn starts(rt: &Runtime, root: &Path) -> bool {
+    let which = rt.enter(root)[0].clone();
+    if Command::new(&which).arg("--version").output().is_err() {
+        eprintln!("skipped {}: {which} is not installed here", rt.name);
+        return false;
+    }
+    let (out, code, err) = inside(rt, root, &["/bin/sh", "-c", "echo started"]);
+    if out != "started\n" || code != Some(0) {
+        eprintln!(
+            "skipped {}: it cannot start here: exit {code:?}: {}",
+            rt.name,
+            err.trim()
+        );
+        return false;
+    }
+    true
+}
+
+impl Runtime {
+    fn enter(&self, root: &Path) -> Vec<String> {
+        (self.enter)(root)
+    }
+}
+
+/// systemd-detect-virt's option lines compared inside each container.
+const LINES: &[&[&str]] = &[
+    &[],
+    &["-c"],
+    &["-v"],
+    &["-q", "-c"],
+    &["--private-users"],
+    &["-r"],
+    &["--list"],
+];
+
+#[test]
+fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
+    let Some(root) = rootfs() else { return };
+    let mut ran = 0;
+    let mut diffs = Vec::new();
+    for rt in RUNTIMES {
+        if !starts(rt, root) {
+            continue;
+        }
+        ran += 1;
+        for args in LINES {
+            let real: Vec<&str> = [SYSTEMD_DETECT_VIRT]
+                .into_iter()
+                .chain(args.iter().copied())
+                .collect();
+            let ours: Vec<&str> = ["/vcap/systemd-detect-virt"]
+                .into_iter()
+                .chain(args.iter().copied())
+                .collect();
+            let (want, want_code, _) = inside(rt, root, &real);
+            let (got, got_code, err) = inside(rt, root, &ours);
+            if (&want, want_code) != (&got, got_code) {
+                diffs.push(format!(
+                    "{}: systemd-detect-virt {args:?} printed {want:?} exit {want_code:?}; vcap {got:?} exit {got_code:?} ({})",
+                    rt.name,
+                    err.trim()
+                ));
+            }
+        }
+        if rt.name.starts_with("chroot") {
+            let (_, code, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-r"]);
+            assert_eq!(code, Some(0), "{}: -r must find the chroot: {err}", rt.name);
+        }
+        let (want, want_code, _) = inside(rt, root, &["/bin/sh", VIRT_WHAT]);
+        let (got, got_code, err) = inside(rt, root, &["/vcap/virt-what"]);
+        if (&want, want_code) != (&got, got_code) {
+            diffs.push(format!(
+                "{}: virt-what printed {want:?} exit {want_code:?}; vcap as virt-what {got:?} exit {got_code:?} ({})",
+                rt.name,
+                err.trim()
+            ));
+        }
+        eprintln!(
+            "{}: systemd-detect-virt says {:?}, virt-what {:?}",
+            rt.name,
+            inside(rt, root, &[SYSTEMD_DETECT_VIRT]).0.trim(),
+            want.trim()
+        );
+    }
+    if ran == 0 {
+        eprintln!("skipped: no container runtime could start here");
+    }
+    let _ = std::fs::remove_dir_all(root);
+    for aside in ["containers.conf", "podman-storage", "podman-run"] {
+        let p = root.with_extension(aside);
+        let _ = std::fs::remove_dir_all(&p);
+        let _ = std::fs::remove_file(&p);
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
