@@ -20,6 +20,7 @@ use crate::detect::{CLOUD_HYPERVISORS, PRECEDENCE, PRESENTS, SAME_GUEST};
 
 /// One detection rule row, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RuleRow {
     /// The rule id (the `rule` of its evidence).
     pub id: &'static str,
@@ -59,6 +60,7 @@ impl RuleRow {
 
 /// One CPUID signature row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SignatureRow {
     /// The 12 bytes as text (NULs as `\0`).
     pub signature: String,
@@ -72,6 +74,7 @@ pub struct SignatureRow {
 
 /// One step of naming the hypervisor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NamingRow {
     /// The step's id.
     pub step: &'static str,
@@ -81,6 +84,7 @@ pub struct NamingRow {
 
 /// A table the naming steps read: (key, value, source) rows in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PairRow {
     /// The key (a product, a cloud, a DMI layer).
     pub key: String,
@@ -92,6 +96,7 @@ pub struct PairRow {
 
 /// The detection policy, every row of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Catalog {
     /// The detection rules, in the order they are walked.
     pub detection: Vec<RuleRow>,
