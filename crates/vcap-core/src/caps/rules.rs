@@ -546,14 +546,11 @@ mod tests {
 
     #[test]
     fn the_committed_docs_hold_the_generated_tables() {
-        let doc = include_str!("../../../../docs/capabilities.md");
-        let (b, e) = DOC_MARKERS;
-        let start = doc.find(b).expect("begin marker") + b.len();
-        let end = doc.find(e).expect("end marker");
-        assert_eq!(
-            doc[start..end].trim(),
-            markdown().trim(),
-            "docs/capabilities.md is stale: run scripts/gen-rule-docs"
+        crate::detect::rules::assert_doc_holds(
+            "docs/capabilities.md",
+            include_str!("../../../../docs/capabilities.md"),
+            DOC_MARKERS,
+            &markdown(),
         );
     }
 }

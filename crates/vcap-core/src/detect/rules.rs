@@ -302,6 +302,19 @@ pub fn markdown() -> String {
 /// The markers around the generated block in `docs/detection.md`.
 pub const DOC_MARKERS: (&str, &str) = ("<!-- rules:begin -->", "<!-- rules:end -->");
 
+/// Test support: the part of a committed doc between `markers` is `generated` (the rule
+/// tables of docs/detection.md and docs/capabilities.md), else the doc is stale.
+#[cfg(test)]
+pub(crate) fn assert_doc_holds(name: &str, doc: &str, (begin, end): (&str, &str), generated: &str) {
+    let start = doc.find(begin).expect("begin marker") + begin.len();
+    let stop = doc.find(end).expect("end marker");
+    assert_eq!(
+        doc[start..stop].trim(),
+        generated.trim(),
+        "{name} is stale: run scripts/gen-rule-docs"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,14 +362,11 @@ mod tests {
 
     #[test]
     fn the_committed_docs_hold_the_generated_tables() {
-        let doc = include_str!("../../../../docs/detection.md");
-        let (b, e) = DOC_MARKERS;
-        let start = doc.find(b).expect("begin marker") + b.len();
-        let end = doc.find(e).expect("end marker");
-        assert_eq!(
-            doc[start..end].trim(),
-            markdown().trim(),
-            "docs/detection.md is stale: run scripts/gen-rule-docs"
+        assert_doc_holds(
+            "docs/detection.md",
+            include_str!("../../../../docs/detection.md"),
+            DOC_MARKERS,
+            &markdown(),
         );
     }
 }
