@@ -99,6 +99,7 @@ pub fn schema<T: JsonSchema>(name: &'static str) -> serde_json::Value {
 pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
     vec![
         (SNAPSHOT, schema::<Snapshot<'static>>(SNAPSHOT)),
+        (REPORT, schema::<vcap_core::report::Report>(REPORT)),
         (DETECT, schema::<Detect>(DETECT)),
         (DETECT_LIST, schema::<DetectList<'static>>(DETECT_LIST)),
         (FACTS, schema::<crate::fleet::Facts>(FACTS)),

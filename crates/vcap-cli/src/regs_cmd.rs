@@ -589,16 +589,27 @@ fn live_cpuid(src: &vcap_probe::Source) -> Result<Host, Error> {
 }
 
 /// Writes the JSON value (pretty) or the human text.
+/// Writes a register command's answer: its text, or its JSON in the envelope every vcap JSON
+/// output has (`schema` and `vcap_version` first, then the keys in the order vcap-regs' report
+/// builds them, which docs/regs.md lists).
 fn emit(out: &mut dyn Write, json: bool, v: &serde_json::Value, text: &str) -> std::io::Result<()> {
-    if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(v).unwrap_or_default()
-        )
-    } else {
-        out.write_all(text.as_bytes())
+    if !json {
+        return out.write_all(text.as_bytes());
     }
+    let mut body = v.as_object().cloned().unwrap_or_default();
+    let schema = match body.shift_remove("schema") {
+        Some(serde_json::Value::String(s)) => s,
+        _ => "vcap.regs/1".to_string(),
+    };
+    let mut doc = serde_json::Map::new();
+    doc.insert("schema".into(), schema.into());
+    doc.insert("vcap_version".into(), crate::json::VCAP_VERSION.into());
+    doc.extend(body);
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default()
+    )
 }
 
 /// Runs `vcap sanitize`.
@@ -685,11 +696,7 @@ fn sanitize_host(
         {
             m.insert("notes".into(), serde_json::json!(notes));
         }
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        )?;
+        emit(out, true, &v, "")?;
     } else {
         writeln!(out, "host: {}", host.name)?;
         for n in notes {

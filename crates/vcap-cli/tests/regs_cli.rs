@@ -1178,3 +1178,31 @@ fn emit_fleet_safe_viommu_settings() {
         "{out}"
     );
 }
+
+/// The register commands' JSON follows the one contract (docs/json.md): `schema` and
+/// `vcap_version` are the first keys, then the body's keys in the order vcap-regs builds them.
+#[test]
+fn register_json_outputs_open_with_the_envelope() {
+    let x = fixture("cpuid-xeon-gold-6252.txt");
+    let s = fixture("smmuv3-qemu-default.json");
+    for (args, schema) in [
+        (vec!["sanitize", s.as_str(), "--json"], "vcap.sanitize/1"),
+        (
+            vec!["baseline", x.as_str(), x.as_str(), "--json"],
+            "vcap.baseline/1",
+        ),
+        (
+            vec!["compare", x.as_str(), x.as_str(), "--json"],
+            "vcap.compare/1",
+        ),
+    ] {
+        let (_, out) = run(&args);
+        let want = format!(
+            "{{\n  \"schema\": \"{schema}\",\n  \"vcap_version\": \"{}\",\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(out.starts_with(&want), "{args:?}:\n{out}");
+        // Nothing else is named `schema` further down.
+        assert_eq!(out.matches("\"schema\"").count(), 1, "{args:?}");
+    }
+}

@@ -96,6 +96,23 @@ fn real_outputs_follow_their_schemas() {
         );
     }
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    // The report of every fixture, and what vcap printed live inside every guest.
+    let mut reports = 0;
+    for e in std::fs::read_dir(&fixtures).unwrap().flatten() {
+        let d = e.path();
+        if d.join("expected.json").is_file() || d.join("expected-pending.json").is_file() {
+            assert_valid(
+                "vcap.report/1",
+                &run(&["vcap", "--json", "--root", d.to_str().unwrap()]),
+            );
+            reports += 1;
+        }
+        if let Ok(live) = std::fs::read(d.join("live-report.json")) {
+            assert_valid("vcap.report/1", &serde_json::from_slice(&live).unwrap());
+            reports += 1;
+        }
+    }
+    assert!(reports > 100, "{reports} reports");
     let mut n = 0;
     for e in std::fs::read_dir(fixtures).unwrap().flatten() {
         if e.path().join("expected.json").is_file() {
@@ -130,4 +147,20 @@ fn the_schemas_reject_what_the_contract_forbids() {
     assert!(facts.is_valid(&f));
     f["dma_devices"] = (-1).into();
     assert!(!facts.is_valid(&f), "a count below zero passed");
+    let report = jsonschema::validator_for(&schema("vcap.report/1")).unwrap();
+    let r = run(&["vcap", "--json"]);
+    assert!(report.is_valid(&r));
+    for (path, bad) in [
+        ("/verdict/kind", serde_json::json!("maybe")),
+        ("/evidence/0/strength", serde_json::json!("very")),
+        ("/capabilities/ims/verdict", serde_json::json!(true)),
+        ("/container/systemd_id", serde_json::json!(null)),
+    ] {
+        let mut wrong = r.clone();
+        *wrong.pointer_mut(path).unwrap_or_else(|| panic!("{path}")) = bad.clone();
+        assert!(!report.is_valid(&wrong), "{path} = {bad} passed");
+    }
+    let mut no_cvm = r.clone();
+    no_cvm.as_object_mut().unwrap().remove("cvm");
+    assert!(!report.is_valid(&no_cvm), "a report without cvm passed");
 }

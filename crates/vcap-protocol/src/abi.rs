@@ -677,6 +677,45 @@ mod tests {
         assert_eq!(Status::from_code(STATUS_TABLE.len() as u16), None);
     }
 
+    /// A response whose header promises the full payload but whose bytes stop short names how
+    /// many bytes it needed and how many it had.
+    #[test]
+    fn truncated_responses_name_the_length_they_need() {
+        let full = encode_response(
+            VERSION_2,
+            &Ok(Reply::Composed {
+                handle: 7,
+                count: 1,
+                msg: MsiMsg::default(),
+            }),
+        );
+        let need = HEADER_LEN + Op::Compose.response_len();
+        assert_eq!(full.len(), need);
+        for cut in [HEADER_LEN, HEADER_LEN + 1, need - 1] {
+            assert_eq!(
+                decode_response(Op::Compose, &full[..cut]),
+                Err(AbiError::Truncated { need, got: cut })
+            );
+        }
+        let mut long = full.clone();
+        long.push(0);
+        assert_eq!(
+            decode_response(Op::Compose, &long),
+            Err(AbiError::Truncated {
+                need,
+                got: need + 1
+            })
+        );
+        let q = encode_response(VERSION_2, &Ok(Reply::Features(1)));
+        assert_eq!(
+            decode_response(Op::Query, &q[..HEADER_LEN + 4]),
+            Err(AbiError::Truncated {
+                need: HEADER_LEN + 8,
+                got: HEADER_LEN + 4
+            })
+        );
+    }
+
     #[test]
     fn decode_errors_name_the_fault() {
         assert_eq!(

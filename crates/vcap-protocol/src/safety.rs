@@ -187,6 +187,20 @@ pub fn accounting(cfg: &HostConfig, host: &HostState) -> Result<(), String> {
             "hardware maps {mapped:?} and defers {pending:?}, but {in_table:?} are allocated"
         ));
     }
+    // And each mapped entry is the one the host asked for (its SID, CPU and host vector).
+    for (h, raw) in &host.hw.irt {
+        let e = VtdIrte::decode(*raw).map_err(|e| format!("IRTE {h} malformed: {e}"))?;
+        if let Some(slot) = host.irt.get(h) {
+            let want = slot.entry;
+            if (e.sid, e.dest_id, e.vector)
+                != (want.sid, VtdIrte::irte_dest(want.dest, true), want.vector)
+            {
+                return Err(format!(
+                    "IRTE {h} in the hardware is {e:?}, the host asked for {want:?}"
+                ));
+            }
+        }
+    }
     let table: BTreeSet<(u32, u8)> = host.vectors.keys().copied().collect();
     if table != vectors {
         return Err(format!(

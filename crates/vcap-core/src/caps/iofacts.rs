@@ -19,6 +19,7 @@ use crate::parse::virtio::{self, Features};
 
 /// An input that exists but does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Malformed {
     /// The file.
     pub source: String,
@@ -44,6 +45,7 @@ pub enum Got<T> {
 /// How an input turned out, for the report: `parsed` (with the value), `absent`,
 /// `unreadable` (with the reason) or `malformed` (see the malformed list).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Observed<T> {
     /// `parsed`, `absent`, `unreadable` or `malformed`.
     pub state: &'static str,
@@ -71,6 +73,7 @@ impl<T: Clone> From<&Got<T>> for Observed<T> {
 
 /// The facts behind the decisions, as reported under `capabilities.facts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Facts {
     /// Interrupt chips in use (`/proc/interrupts`).
     pub interrupt_chips: Observed<Vec<Chip>>,
@@ -118,6 +121,7 @@ impl<T> Got<T> {
 
 /// One PCI function.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PciDev {
     /// Address (`0000:00:03.0`).
     pub bdf: String,
@@ -137,6 +141,7 @@ pub struct PciDev {
 
 /// A virtio device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VirtioDev {
     /// Name (`virtio0`).
     pub name: String,

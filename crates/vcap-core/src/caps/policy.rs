@@ -38,6 +38,7 @@ use crate::parse::virtio::{self, F_ACCESS_PLATFORM, F_VERSION_1};
 
 /// A verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Tri {
     /// Granted / present.
@@ -50,6 +51,7 @@ pub enum Tri {
 
 /// Interrupt remapping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InterruptRemapping {
     /// Active or not.
     pub verdict: Tri,
@@ -68,6 +70,7 @@ pub struct InterruptRemapping {
 
 /// A device that would want IMS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ImsCandidate {
     /// PCI address.
     pub device: String,
@@ -81,6 +84,7 @@ pub struct ImsCandidate {
 
 /// IMS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ims {
     /// Allowed or not.
     pub verdict: Tri,
@@ -92,6 +96,7 @@ pub struct Ims {
 
 /// Where a device's DMA goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DmaPath {
     /// Translated by an IOMMU (DMA, DMA-FQ, blocked or VFIO-owned domain).
@@ -108,6 +113,7 @@ pub enum DmaPath {
 
 /// The DMA path of one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DmaEntry {
     /// PCI address or virtio device name.
     pub device: String,
@@ -123,6 +129,7 @@ pub struct DmaEntry {
 
 /// PASID / Scalable IOV readiness.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PasidReadiness {
     /// Ready or not.
     pub verdict: Tri,
@@ -136,6 +143,7 @@ pub struct PasidReadiness {
 
 /// The `capabilities` object of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Capabilities {
     /// Interrupt remapping.
     pub interrupt_remapping: InterruptRemapping,

@@ -21,6 +21,7 @@ use vcap_regs::field::{FieldRef, amd, vtd};
 
 /// What a row decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Decides {
     /// The interrupt-remapping verdict (first matching row decides).
@@ -165,6 +166,7 @@ pub struct CapRule {
 
 /// One fact a reason read: its name, raw value and where it was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FactRead {
     /// The fact (`ECAP.EIM`, `interrupt-chips`).
     pub fact: &'static str,
@@ -176,6 +178,7 @@ pub struct FactRead {
 
 /// A reason: the row that gave it, the facts it read, and the sentence the report prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Reason {
     /// The rule id (listed by `vcap rules`).
     pub rule: &'static str,
@@ -433,6 +436,7 @@ rules! {
 
 /// One row in words, for `vcap rules` and the docs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CapRuleRow {
     /// The id.
     pub id: &'static str,
@@ -542,14 +546,11 @@ mod tests {
 
     #[test]
     fn the_committed_docs_hold_the_generated_tables() {
-        let doc = include_str!("../../../../docs/capabilities.md");
-        let (b, e) = DOC_MARKERS;
-        let start = doc.find(b).expect("begin marker") + b.len();
-        let end = doc.find(e).expect("end marker");
-        assert_eq!(
-            doc[start..end].trim(),
-            markdown().trim(),
-            "docs/capabilities.md is stale: run scripts/gen-rule-docs"
+        crate::detect::rules::assert_doc_holds(
+            "docs/capabilities.md",
+            include_str!("../../../../docs/capabilities.md"),
+            DOC_MARKERS,
+            &markdown(),
         );
     }
 }

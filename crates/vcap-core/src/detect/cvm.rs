@@ -41,6 +41,7 @@ use crate::parse::cpuid::{CpuidDump, sig_bytes};
 
 /// A confidential-computing technology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Tech {
     /// AMD SEV: memory encrypted, registers not.
@@ -103,6 +104,7 @@ impl Tech {
 /// Who vouches for a signal: the party whose word it is. A confidential VM trusts the CPU and
 /// the security firmware of its technology, and not the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Vouch {
     /// The CPU itself (an architectural register the hypervisor cannot set).
@@ -130,6 +132,7 @@ impl Vouch {
 
 /// What a `cvm.*` evidence row claims: a technology, and who vouches for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CvmClaim {
     /// The technology.
     pub technology: Tech,
@@ -139,6 +142,7 @@ pub struct CvmClaim {
 
 /// Whether this OS runs in a confidential VM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     /// No evidence of a confidential VM, and every input that would show one was read.
@@ -151,6 +155,7 @@ pub enum State {
 
 /// An input the host provides, which a confidential VM must not trust.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Untrusted {
     /// What kind of input (DMI, ACPI tables, PCI IDs, virtio features, hypervisor CPUID leaves,
     /// device tree, VMBus, the SMBIOS VM bit).
@@ -163,6 +168,7 @@ pub struct Untrusted {
 
 /// Where one device's DMA may go in a confidential VM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DmaTrust {
     /// Streaming DMA is bounced through shared (decrypted) SWIOTLB buffers: the device can
@@ -178,6 +184,7 @@ pub enum DmaTrust {
 
 /// One device's DMA trust in a confidential VM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceTrust {
     /// PCI address.
     pub device: String,
@@ -189,6 +196,7 @@ pub struct DeviceTrust {
 
 /// The confidential-VM section of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CvmVerdict {
     /// Whether this is a confidential VM.
     pub state: State,

@@ -36,6 +36,7 @@ use crate::parse::smbios::{self, SmbiosError, Type0, VmBit};
 
 /// What an observation points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Suggests {
     /// This OS runs in a virtual machine.
@@ -56,6 +57,7 @@ pub enum Suggests {
 
 /// How much an observation weighs. Ordered: a stronger item outweighs any number of weaker ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Strength {
     /// Decides nothing.
@@ -70,6 +72,7 @@ pub enum Strength {
 
 /// What an observation identifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Identity {
     /// The hypervisor.
     pub hypervisor: Option<Hypervisor>,
@@ -152,6 +155,7 @@ impl Identity {
 
 /// One piece of evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Evidence {
     /// The id of the [`Rule`] that produced it (listed by `vcap rules`).
     pub rule: &'static str,
@@ -175,6 +179,7 @@ pub struct Evidence {
 
 /// A CPUID output register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Reg {
     /// EAX.

@@ -19,6 +19,7 @@ use crate::detect::{Kind, Verdict};
 
 /// The kind of a Hyper-V partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum PartitionKind {
     /// A guest partition.
@@ -31,6 +32,7 @@ pub enum PartitionKind {
 
 /// The Hyper-V partition this OS runs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Partition {
     /// Guest, root or L1VH.
     pub kind: PartitionKind,

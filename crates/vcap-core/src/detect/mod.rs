@@ -24,6 +24,7 @@ use crate::detect::ids::{Cloud, Container, Hypervisor, Product};
 
 /// Where this OS runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// Directly on the hardware.
@@ -50,6 +51,7 @@ impl Kind {
 
 /// The verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Verdict {
     /// Where this OS runs.
     pub kind: Kind,
@@ -69,6 +71,7 @@ pub struct Verdict {
 
 /// Evidence that contradicts the verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Conflict {
     /// What contradicts what.
     pub summary: String,
@@ -79,6 +82,7 @@ pub struct Conflict {
 /// The container layer: whether this OS runs in a container, and which runtime. It sits above
 /// the machine layer ([`Verdict`]): a container on a VM is both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContainerVerdict {
     /// True when a container row matched.
     pub container: bool,

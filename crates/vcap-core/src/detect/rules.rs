@@ -20,6 +20,7 @@ use crate::detect::{CLOUD_HYPERVISORS, PRECEDENCE, PRESENTS, SAME_GUEST};
 
 /// One detection rule row, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RuleRow {
     /// The rule id (the `rule` of its evidence).
     pub id: &'static str,
@@ -59,6 +60,7 @@ impl RuleRow {
 
 /// One CPUID signature row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SignatureRow {
     /// The 12 bytes as text (NULs as `\0`).
     pub signature: String,
@@ -72,6 +74,7 @@ pub struct SignatureRow {
 
 /// One step of naming the hypervisor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NamingRow {
     /// The step's id.
     pub step: &'static str,
@@ -81,6 +84,7 @@ pub struct NamingRow {
 
 /// A table the naming steps read: (key, value, source) rows in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PairRow {
     /// The key (a product, a cloud, a DMI layer).
     pub key: String,
@@ -92,6 +96,7 @@ pub struct PairRow {
 
 /// The detection policy, every row of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Catalog {
     /// The detection rules, in the order they are walked.
     pub detection: Vec<RuleRow>,
@@ -297,6 +302,19 @@ pub fn markdown() -> String {
 /// The markers around the generated block in `docs/detection.md`.
 pub const DOC_MARKERS: (&str, &str) = ("<!-- rules:begin -->", "<!-- rules:end -->");
 
+/// Test support: the part of a committed doc between `markers` is `generated` (the rule
+/// tables of docs/detection.md and docs/capabilities.md), else the doc is stale.
+#[cfg(test)]
+pub(crate) fn assert_doc_holds(name: &str, doc: &str, (begin, end): (&str, &str), generated: &str) {
+    let start = doc.find(begin).expect("begin marker") + begin.len();
+    let stop = doc.find(end).expect("end marker");
+    assert_eq!(
+        doc[start..stop].trim(),
+        generated.trim(),
+        "{name} is stale: run scripts/gen-rule-docs"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,14 +362,11 @@ mod tests {
 
     #[test]
     fn the_committed_docs_hold_the_generated_tables() {
-        let doc = include_str!("../../../../docs/detection.md");
-        let (b, e) = DOC_MARKERS;
-        let start = doc.find(b).expect("begin marker") + b.len();
-        let end = doc.find(e).expect("end marker");
-        assert_eq!(
-            doc[start..end].trim(),
-            markdown().trim(),
-            "docs/detection.md is stale: run scripts/gen-rule-docs"
+        assert_doc_holds(
+            "docs/detection.md",
+            include_str!("../../../../docs/detection.md"),
+            DOC_MARKERS,
+            &markdown(),
         );
     }
 }

@@ -21,6 +21,7 @@ const MAX_SUBTABLES: usize = 1 << 18;
 
 /// Why a table could not be used; names the table and the byte offset at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("{table} at offset {offset:#x}: {what}")]
 pub struct AcpiError {
     /// Table signature (`DMAR`, `IVRS`, `IORT`).
@@ -93,6 +94,7 @@ impl Reader<'_> {
 
 /// The common ACPI table header (`struct acpi_table_header`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Header {
     /// Signature (4 characters).
     pub signature: String,
@@ -236,6 +238,7 @@ pub const DRHD_INCLUDE_ALL: u8 = 1;
 
 /// One device scope entry (`struct acpi_dmar_device_scope`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeviceScope {
     /// Entry type: 1 endpoint, 2 bridge, 3 IOAPIC, 4 HPET, 5 ACPI namespace device
     /// (`enum acpi_dmar_scope_type`).
@@ -263,6 +266,7 @@ fn scope_name(t: u8) -> &'static str {
 
 /// A DMA remapping hardware unit (DRHD, `struct acpi_dmar_hardware_unit`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Drhd {
     /// Offset of the subtable in the table.
     pub offset: usize,
@@ -278,6 +282,7 @@ pub struct Drhd {
 
 /// The DMAR table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Dmar {
     /// Common header.
     pub header: Header,
@@ -386,6 +391,7 @@ pub const IVINFO_DMA_REMAP: u32 = 1 << 1;
 
 /// One IOMMU definition block (IVHD types 10h, 11h, 40h).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ivhd {
     /// Offset in the table.
     pub offset: usize,
@@ -415,6 +421,7 @@ pub struct Ivhd {
 
 /// The IVRS table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Ivrs {
     /// Common header.
     pub header: Header,
@@ -525,6 +532,7 @@ pub fn parse_ivrs(bytes: &[u8]) -> Result<Ivrs, AcpiError> {
 
 /// One IORT node of interest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IortNode {
     /// Offset in the table.
     pub offset: usize,
@@ -562,6 +570,7 @@ fn iort_name(t: u8) -> &'static str {
 
 /// The IORT table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Iort {
     /// Common header.
     pub header: Header,
@@ -646,6 +655,7 @@ pub fn parse_iort(bytes: &[u8]) -> Result<Iort, AcpiError> {
 
 /// One VIOT node (`enum acpi_viot_node_type`, include/acpi/actbl3.h; ACPI 6.4 section 5.2.30).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum ViotNode {
     /// Type 1, `struct acpi_viot_pci_range`: PCI endpoints `segment_start..=segment_end`,
@@ -717,6 +727,7 @@ impl ViotNode {
 
 /// The VIOT table (Virtual I/O Translation: which endpoints a paravirtual IOMMU translates).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Viot {
     /// Common header.
     pub header: Header,

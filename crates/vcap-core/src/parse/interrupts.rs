@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// What a chip name says about the interrupt's parent domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ChipKind {
     /// MSI or MSI-X through an interrupt-remapping domain (`IR-PCI-MSI…`).
@@ -65,6 +66,7 @@ pub fn classify(chip: &str) -> ChipKind {
 
 /// One chip and how many numbered interrupts use it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Chip {
     /// Chip name without a per-device suffix (`IR-PCI-MSIX-0000:00:14.3` → `IR-PCI-MSIX`).
     pub name: String,
@@ -76,6 +78,7 @@ pub struct Chip {
 
 /// Why `/proc/interrupts` could not be parsed; names the line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("line {line}: {what}")]
 pub struct InterruptsError {
     /// 1-based line number.

@@ -71,6 +71,7 @@ impl UnitRegister for amd::Efr {
 
 /// Which kind of unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum UnitKind {
     /// Intel VT-d (DMAR unit).
@@ -87,6 +88,7 @@ pub enum UnitKind {
 
 /// One decoded register field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldValue {
     /// `REG.NAME`.
     pub name: &'static str,
@@ -98,6 +100,7 @@ pub struct FieldValue {
 
 /// One unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Unit {
     /// Class entry name (`dmar0`, `ivhd0`, …).
     pub name: String,
@@ -146,6 +149,7 @@ impl Unit {
 
 /// Why a sysfs value could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("{what}")]
 pub struct UnitError {
     /// What is wrong.

@@ -50,6 +50,7 @@ pub mod ext_id {
 
 /// Why config space could not be walked; names the offset.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ConfigError {
     /// A pointer or field lies beyond the bytes read.
     #[error("offset {offset:#x}: {what} needs bytes up to {needed:#x}, only {have:#x} were read")]
@@ -93,6 +94,7 @@ impl ConfigError {
 
 /// MSI capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Msi {
     /// Offset of the capability.
     pub offset: usize,
@@ -108,6 +110,7 @@ pub struct Msi {
 
 /// MSI-X capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Msix {
     /// Offset of the capability.
     pub offset: usize,
@@ -127,6 +130,7 @@ pub struct Msix {
 
 /// PASID extended capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Pasid {
     /// Offset.
     pub offset: usize,
@@ -142,6 +146,7 @@ pub struct Pasid {
 
 /// SR-IOV extended capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Sriov {
     /// Offset.
     pub offset: usize,
@@ -155,6 +160,7 @@ pub struct Sriov {
 
 /// A Designated Vendor-Specific Extended Capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Dvsec {
     /// Offset.
     pub offset: usize,
@@ -171,6 +177,7 @@ pub struct Dvsec {
 
 /// What the config space shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Config {
     /// Bytes read.
     pub len: usize,

@@ -17,6 +17,7 @@ pub const MAX_FEATURE_BITS: usize = 1024;
 
 /// Why a features string is not usable; names the character offset.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[error("offset {offset}: {what}")]
 pub struct FeaturesError {
     /// Character offset at fault.
@@ -27,6 +28,7 @@ pub struct FeaturesError {
 
 /// Negotiated feature bits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Features {
     /// Bits that are set.
     pub set: Vec<usize>,
@@ -76,6 +78,7 @@ pub fn parse_features(text: &str) -> Result<Features, FeaturesError> {
 
 /// PCI interface of a virtio-pci device, from its device ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum PciInterface {
     /// 1000h–103Fh: transitional, offers the legacy interface (and possibly the modern one).
@@ -108,6 +111,7 @@ pub const ID_IOMMU: u16 = 23;
 /// A virtio device's transport, from where its bus link leads (`/sys/bus/virtio/devices/*`).
 /// The one classifier detection and the capability decisions both use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Transport {
     /// virtio-pci (the link passes through a PCI function, or a `pci` host bridge node).

@@ -15,6 +15,7 @@ use crate::input::plan;
 
 /// An input that exists but could not be read, or was not observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Unreadable {
     /// The absolute path, or `CPUID`.
     pub source: String,
@@ -26,6 +27,7 @@ pub struct Unreadable {
 
 /// Whether this machine can host VMs itself (reported, never confused with being a VM).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HostCapability {
     /// True when any evidence shows hardware virtualisation or KVM available to this OS.
     pub can_host_vms: bool,
@@ -35,6 +37,7 @@ pub struct HostCapability {
 
 /// The full report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
     /// Where this OS runs: the machine layer.
     pub verdict: Verdict,

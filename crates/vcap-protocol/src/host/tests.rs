@@ -750,6 +750,29 @@ fn trap_path_quota_counts_and_rewrites_release() {
     }
 }
 
+/// A trapped write when the host has no remapping entry (IR) or host vector left is dropped
+/// with that reason, not a generic one.
+#[test]
+fn trapped_write_without_host_resources_names_them() {
+    let c = HostConfig::new(
+        Some(HypervisorGen::Old),
+        true,
+        vec![VmCfg { vcpus: 2, quota: 4 }],
+        vec![msix(DEVICE_RID, 0, 4)],
+        1,
+    );
+    let h = HostState::new(&c);
+    let m = |apic, v| CompatMsi::fixed(apic, v).encode(false).unwrap();
+    let (h, out) = h.guest_write(&c, 0, 0, 0, m(0, 0x40));
+    assert_eq!(out, WriteOutcome::Remapped);
+    let (h2, out) = h.guest_write(&c, 0, 0, 1, m(0, 0x41));
+    assert_eq!(
+        out,
+        WriteOutcome::Dropped("host out of vectors or remapping entries")
+    );
+    assert_eq!(h2, h);
+}
+
 /// `phys_apic` was `vm * 8 + apic`: with more than 8 vCPUs VM 0's vCPU 8 was VM 1's physical
 /// CPU 0, and VM 0 composing at APIC 8 used up VM 1's host vectors.
 #[test]
@@ -1232,6 +1255,31 @@ fn last_irt_entries() {
             vector: 0x99
         })
     );
+    // Entry 65 535 (the last) can be retargeted and freed like any other.
+    let (h4, r) = call(
+        &h3,
+        &c,
+        0,
+        VERSION_2,
+        Request::Retarget {
+            handle: 65_535,
+            apic_id: 0,
+            vector: 0x9a,
+        },
+    );
+    assert_eq!(r, Ok(Reply::Done));
+    assert_eq!(
+        h4.deliver(&c, 0, 0, 0),
+        Delivery::Delivered(Target {
+            vm: 0,
+            apic: 0,
+            vector: 0x9a
+        })
+    );
+    let (h5, r) = call(&h4, &c, 0, VERSION_2, Request::Free { handle: 65_535 });
+    assert_eq!(r, Ok(Reply::Done));
+    assert!(!h5.irt.contains_key(&u16::MAX) && !h5.hw.irt.contains_key(&u16::MAX));
+    assert_eq!(h5.vms[0].used, 0);
     refused(
         &h2,
         &c,
@@ -1544,4 +1592,164 @@ mod random_configs {
         }
         assert!(granted > 50, "only {granted} composes granted");
     }
+}
+
+/// The VM and device limits of `validate` stand exactly at 256 VMs and 65 536 devices (the
+/// widths of `VmId` and `DeviceIdx`): the limit itself is accepted, one more is refused.
+#[test]
+fn validate_accepts_256_vms_and_65536_devices_and_refuses_one_more() {
+    let vm = VmCfg { vcpus: 1, quota: 1 };
+    let at = |vms: usize, devices: usize| {
+        HostConfig::new(
+            Some(HypervisorGen::New),
+            true,
+            vec![vm; vms],
+            (0..devices)
+                .map(|i| msix(u16::try_from(i).unwrap_or(u16::MAX), 0, 1))
+                .collect(),
+            8,
+        )
+    };
+    assert_eq!(at(256, 1).validate(), Ok(()));
+    assert_eq!(at(255, 1).validate(), Ok(()));
+    assert_eq!(at(257, 1).validate(), Err(ConfigError::TooManyVms(257)));
+    assert_eq!(at(258, 1).validate(), Err(ConfigError::TooManyVms(258)));
+    assert_eq!(at(1, 65_536).validate(), Ok(()));
+    assert_eq!(at(1, 65_535).validate(), Ok(()));
+    assert_eq!(
+        at(1, 65_537).validate(),
+        Err(ConfigError::TooManyDevices(65_537))
+    );
+    assert_eq!(
+        at(1, 65_538).validate(),
+        Err(ConfigError::TooManyDevices(65_538))
+    );
+}
+
+/// The test-only `EightCpusPerVm` flaw is exactly the old `vm * 8 + apic` (so the tests that
+/// show it breaking isolation test the old code, not some other mapping).
+#[test]
+fn eight_cpus_per_vm_flaw_is_the_old_formula() {
+    let mut c = HostConfig::new(
+        Some(HypervisorGen::New),
+        true,
+        vec![
+            VmCfg {
+                vcpus: 12,
+                quota: 1
+            };
+            3
+        ],
+        vec![],
+        8,
+    );
+    c.flaw = Some(Flaw::EightCpusPerVm);
+    for (vm, apic) in [(0u8, 0u32), (0, 3), (1, 0), (1, 2), (2, 5), (2, 11)] {
+        assert_eq!(c.phys_apic(vm, apic), Some(u32::from(vm) * 8 + apic));
+    }
+    assert_eq!(c.phys_apic(1, 12), None, "still only the VM's own vCPUs");
+    c.flaw = None;
+    assert_eq!(c.phys_apic(1, 2), Some(14));
+    assert_eq!(c.phys_apic(2, 0), Some(24));
+}
+
+/// Device sizes: an MSI capability has a power of two up to 32 vectors; other storage at least
+/// one slot.
+#[test]
+fn validate_checks_each_storage_types_size() {
+    let one = |kind, size| {
+        HostConfig::new(
+            Some(HypervisorGen::New),
+            true,
+            vec![VmCfg { vcpus: 1, quota: 1 }],
+            vec![DeviceCfg {
+                rid: 0x0100,
+                owner: 0,
+                kind,
+                size,
+            }],
+            8,
+        )
+        .validate()
+    };
+    for size in [1, 2, 4, 8, 16, 32] {
+        assert_eq!(one(InterruptKind::Msi, size), Ok(()), "MSI size {size}");
+    }
+    for size in [0, 3, 6, 33, 64] {
+        assert_eq!(
+            one(InterruptKind::Msi, size),
+            Err(ConfigError::BadSize { device: 0, size }),
+            "MSI size {size}"
+        );
+    }
+    for kind in [
+        InterruptKind::MsiX,
+        InterruptKind::ImsDevMem,
+        InterruptKind::ImsSysMem,
+    ] {
+        assert_eq!(one(kind, 3), Ok(()));
+        assert_eq!(one(kind, 64), Ok(()));
+        assert_eq!(
+            one(kind, 0),
+            Err(ConfigError::BadSize { device: 0, size: 0 })
+        );
+    }
+}
+
+/// A retarget to a CPU whose lowest host vector is taken gets a new host vector, and the
+/// hardware entry names that vector (not the one the entry had before).
+#[test]
+fn retarget_programs_the_new_host_vector_into_the_hardware() {
+    let (c, h) = switched_host(
+        vec![VmCfg { vcpus: 2, quota: 4 }],
+        vec![msix(0x0100, 0, 4)],
+        8,
+    );
+    let (h, r0) = call(
+        &h,
+        &c,
+        0,
+        VERSION_2,
+        compose(InterruptKind::MsiX, 1, 0x0100, 0, 0, 0x40),
+    );
+    let (h, r1) = call(
+        &h,
+        &c,
+        0,
+        VERSION_2,
+        compose(InterruptKind::MsiX, 1, 0x0100, 1, 1, 0x41),
+    );
+    let (h0, h1) = (handle_of(&r0), handle_of(&r1));
+    let mut h = h;
+    for (slot, handle) in [(0u16, h0), (1, h1)] {
+        let msg = RemappableMsi::linux(u16::try_from(handle).unwrap(), 0)
+            .encode()
+            .unwrap();
+        let (next, out) = h.guest_write(&c, 0, 0, slot, msg);
+        assert_eq!(out, WriteOutcome::Direct);
+        h = next;
+    }
+    let (h, r) = call(
+        &h,
+        &c,
+        0,
+        VERSION_2,
+        Request::Retarget {
+            handle: h0,
+            apic_id: 1,
+            vector: 0x50,
+        },
+    );
+    assert_eq!(r, Ok(Reply::Done));
+    let t = |apic, vector| {
+        Delivery::Delivered(Target {
+            vm: 0,
+            apic,
+            vector,
+        })
+    };
+    assert_eq!(h.deliver(&c, 0, 0, 0), t(1, 0x50));
+    assert_eq!(h.deliver(&c, 0, 1, 0), t(1, 0x41));
+    crate::safety::accounting(&c, &h).unwrap();
+    crate::safety::isolation(&c, &h).unwrap();
 }

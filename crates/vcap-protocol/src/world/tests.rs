@@ -100,6 +100,74 @@ fn multi_msi_uses_consecutive_subhandles_where_supported() {
     );
 }
 
+/// How many vectors an MSI device gets: two where the parent domain takes multi-message MSI and
+/// the host does not trap (bare metal with IR, a guest on the new scheme), one on the vector
+/// domain and on the old trap path (which carries single-message MSI only).
+#[test]
+fn msi_vector_count_per_path() {
+    for (hypervisor, hw_ir, env, want) in [
+        (HypervisorGen::Old, true, Env::BareMetal, 2),
+        (HypervisorGen::Old, false, Env::BareMetal, 1),
+        (HypervisorGen::Old, true, Env::Guest, 1),
+        (HypervisorGen::NewRejecting, true, Env::Guest, 1),
+        (HypervisorGen::New, true, Env::Guest, 2),
+        (HypervisorGen::HyperV, true, Env::Guest, 2),
+    ] {
+        let s = Scenario {
+            guest: GuestGen::New,
+            hypervisor,
+            hw_ir,
+            env,
+            device: InterruptKind::Msi,
+            hostile: false,
+        };
+        let ctx = Ctx::new(s);
+        let w = World::run_to_end(&ctx, None);
+        let raised = w.raise_all(&ctx);
+        assert_eq!(raised.len(), want, "{s:?}: {raised:?}");
+        assert!(
+            raised
+                .iter()
+                .all(|(_, _, t, d)| *d == Delivery::Delivered(*t)),
+            "{s:?}: {raised:?}"
+        );
+    }
+}
+
+/// The driver's vector plan: allocation k at APIC 0, vector 0x40 + 2k (the first one is then
+/// retargeted), and against a host that speaks only version 1 (no RETARGET offered) the guest
+/// asks for exactly the three compose features and is granted version 1.
+#[test]
+fn guest_vector_plan_and_a_version_1_host() {
+    let s = Scenario {
+        guest: GuestGen::New,
+        hypervisor: HypervisorGen::New,
+        hw_ir: true,
+        env: Env::Guest,
+        device: InterruptKind::MsiX,
+        hostile: false,
+    };
+    let ctx = Ctx::new(s);
+    let w = World::run_to_end(&ctx, None);
+    let got: Vec<(u32, u8)> = w.guest.vectors.iter().map(|v| (v.apic, v.vector)).collect();
+    assert_eq!(got, [crate::guest::RETARGET_TO, (0, 0x42)]);
+
+    let mut ctx = Ctx::new(s);
+    ctx.cfg.versions = &[crate::abi::VERSION_1];
+    let w = World::run_to_end(&ctx, None);
+    assert_eq!(w.guest.fallback, None);
+    assert_eq!(w.guest.version, Some(crate::abi::VERSION_1));
+    assert_eq!(w.host.vms[0].scheme, Scheme::New);
+    assert_eq!(w.host.vms[0].features, crate::guest::REQUIRED_FEATURES);
+    let got: Vec<(u32, u8)> = w.guest.vectors.iter().map(|v| (v.apic, v.vector)).collect();
+    assert_eq!(got, [(0, 0x40), (0, 0x42)], "no retarget on version 1");
+    assert!(
+        w.raise_all(&ctx)
+            .iter()
+            .all(|(_, _, t, d)| *d == Delivery::Delivered(*t))
+    );
+}
+
 #[test]
 fn trace_names_each_step() {
     let s = Scenario {
