@@ -22,6 +22,8 @@ pub const SNAPSHOT: &str = "vcap.snapshot/1";
 pub const DETECT_LIST: &str = "vcap.detect-list/1";
 /// `vcap protocol check --json`.
 pub const PROTOCOL_CHECK: &str = "vcap.protocol-check/1";
+/// `vcap protocol check --fleet --json`.
+pub const PROTOCOL_FLEET: &str = "vcap.protocol-fleet/1";
 /// `vcap protocol run --json`.
 pub const PROTOCOL_RUN: &str = "vcap.protocol-run/1";
 /// `vcap rules --json`.
@@ -103,6 +105,18 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         (DETECT, schema::<Detect>(DETECT)),
         (DETECT_LIST, schema::<DetectList<'static>>(DETECT_LIST)),
         (FACTS, schema::<crate::fleet::Facts>(FACTS)),
+        (
+            PROTOCOL_RUN,
+            schema::<crate::protocol_cmd::RunJson>(PROTOCOL_RUN),
+        ),
+        (
+            PROTOCOL_CHECK,
+            schema::<crate::protocol_cmd::CheckJson<'static>>(PROTOCOL_CHECK),
+        ),
+        (
+            PROTOCOL_FLEET,
+            schema::<crate::protocol_cmd::FleetJson>(PROTOCOL_FLEET),
+        ),
     ]
 }
 

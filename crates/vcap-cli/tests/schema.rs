@@ -76,6 +76,21 @@ fn real_outputs_follow_their_schemas() {
         "vcap.detect-list/1",
         &run(&["vcap", "detect", "--list", "--json"]),
     );
+    // The protocol commands: a scenario run, the scenario check, and a small fleet check (its
+    // exit status does not matter here, only the shape of what it prints).
+    for (name, args) in [
+        ("vcap.protocol-run/1", &["protocol", "run"][..]),
+        ("vcap.protocol-check/1", &["protocol", "check"]),
+        (
+            "vcap.protocol-fleet/1",
+            &["protocol", "check", "--fleet", "--hostile-budget", "1"],
+        ),
+    ] {
+        let mut out = Vec::new();
+        let argv: Vec<&str> = ["vcap", "--json"].iter().chain(args).copied().collect();
+        vcap_cli::run(argv, &mut out).unwrap();
+        assert_valid(name, &serde_json::from_slice(&out).unwrap());
+    }
     let fixtures_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     for (fixture, args) in [
         ("dev-machine-kvm", &[][..]),
