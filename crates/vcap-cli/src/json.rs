@@ -16,6 +16,12 @@ pub const VCAP_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const REPORT: &str = "vcap.report/1";
 /// `vcap detect --json`.
 pub const DETECT: &str = "vcap.detect/1";
+/// `vcap sanitize --json`.
+pub const SANITIZE: &str = "vcap.sanitize/1";
+/// `vcap baseline --json`.
+pub const BASELINE: &str = "vcap.baseline/1";
+/// `vcap compare --json`.
+pub const COMPARE: &str = "vcap.compare/1";
 /// `vcap snapshot --json`.
 pub const SNAPSHOT: &str = "vcap.snapshot/1";
 /// `vcap detect --list --json`.
@@ -105,6 +111,9 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         (DETECT, schema::<Detect>(DETECT)),
         (DETECT_LIST, schema::<DetectList<'static>>(DETECT_LIST)),
         (FACTS, schema::<crate::fleet::Facts>(FACTS)),
+        (SANITIZE, schema::<vcap_regs::report::SanitizeDoc>(SANITIZE)),
+        (BASELINE, schema::<vcap_regs::report::BaselineDoc>(BASELINE)),
+        (COMPARE, schema::<vcap_regs::report::CompareDoc>(COMPARE)),
         (
             PROTOCOL_RUN,
             schema::<crate::protocol_cmd::RunJson>(PROTOCOL_RUN),

@@ -690,13 +690,14 @@ fn sanitize_host(
         return Ok(0);
     }
     if json {
-        let mut v = report::sanitize_json(&host.regs, &ctx, &label, &e);
-        if !notes.is_empty()
-            && let Some(m) = v.as_object_mut()
-        {
-            m.insert("notes".into(), serde_json::json!(notes));
-        }
-        emit(out, true, &v, "")?;
+        let mut doc = report::sanitize_doc(&host.regs, &ctx, &label, &e);
+        doc.notes = notes.to_vec();
+        crate::json::write(
+            out,
+            crate::json::SANITIZE,
+            &doc,
+            crate::json::Layout::Pretty,
+        )?;
     } else {
         writeln!(out, "host: {}", host.name)?;
         for n in notes {
@@ -724,12 +725,17 @@ pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8,
         emit_native(out, f, &r.profile)?;
         return Ok(0);
     }
-    emit(
-        out,
-        json,
-        &report::baseline_json(&r),
-        &report::baseline_text(&r),
-    )?;
+    if json {
+        let doc = report::baseline_doc(&r);
+        crate::json::write(
+            out,
+            crate::json::BASELINE,
+            &doc,
+            crate::json::Layout::Pretty,
+        )?;
+    } else {
+        out.write_all(report::baseline_text(&r).as_bytes())?;
+    }
     Ok(0)
 }
 
@@ -749,12 +755,12 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
         return compare_vmm(name, &p, &h, json, out);
     }
     let c = vcap_regs::compare(&p.regs, &h.regs)?;
-    emit(
-        out,
-        json,
-        &report::compare_json(&c, p.regs.kind),
-        &report::compare_text(&c),
-    )?;
+    if json {
+        let doc = report::compare_doc(&c, p.regs.kind);
+        crate::json::write(out, crate::json::COMPARE, &doc, crate::json::Layout::Pretty)?;
+    } else {
+        out.write_all(report::compare_text(&c).as_bytes())?;
+    }
     Ok(if c.verdict.runs() { 0 } else { 1 })
 }
 

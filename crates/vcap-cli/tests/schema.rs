@@ -76,6 +76,38 @@ fn real_outputs_follow_their_schemas() {
         "vcap.detect-list/1",
         &run(&["vcap", "detect", "--list", "--json"]),
     );
+    // The register commands, on real hosts of the regs fixtures (CPUID, SMMUv3, VT-d).
+    let regs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vcap-regs/tests/fixtures");
+    let f = |n: &str| regs.join(n).display().to_string();
+    let (x, s, v) = (
+        f("cpuid-xeon-gold-6252.txt"),
+        f("smmuv3-qemu-default.json"),
+        f("vtd-xeon-utcs-lake.json"),
+    );
+    let mut regs_checked = 0;
+    for (name, args) in [
+        ("vcap.sanitize/1", vec!["sanitize", s.as_str()]),
+        ("vcap.sanitize/1", vec!["sanitize", x.as_str()]),
+        ("vcap.baseline/1", vec!["baseline", s.as_str(), s.as_str()]),
+        ("vcap.baseline/1", vec!["baseline", x.as_str(), x.as_str()]),
+        ("vcap.baseline/1", vec!["baseline", v.as_str()]),
+        ("vcap.compare/1", vec!["compare", x.as_str(), x.as_str()]),
+        ("vcap.compare/1", vec!["compare", s.as_str(), v.as_str()]),
+    ] {
+        let mut out = Vec::new();
+        let argv: Vec<&str> = ["vcap", "--json"]
+            .iter()
+            .copied()
+            .chain(args.iter().copied())
+            .collect();
+        let _ = vcap_cli::run(argv, &mut out);
+        if out.is_empty() {
+            continue; // an error (e.g. two register files): nothing printed to check
+        }
+        assert_valid(name, &serde_json::from_slice(&out).unwrap());
+        regs_checked += 1;
+    }
+    assert!(regs_checked >= 6, "{regs_checked} register outputs checked");
     // The protocol commands: a scenario run, the scenario check, and a small fleet check (its
     // exit status does not matter here, only the shape of what it prints).
     for (name, args) in [
