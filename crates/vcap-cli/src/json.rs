@@ -22,6 +22,10 @@ pub const SANITIZE: &str = "vcap.sanitize/1";
 pub const BASELINE: &str = "vcap.baseline/1";
 /// `vcap compare --json`.
 pub const COMPARE: &str = "vcap.compare/1";
+/// `vcap sanitize --hw-info tegra241-cmdqv --json`.
+pub const HW_INFO: &str = "vcap.hw_info/1";
+/// `vcap compare --vmm NAME --json`.
+pub const COMPARE_VMM: &str = "vcap.compare-vmm/1";
 /// `vcap snapshot --json`.
 pub const SNAPSHOT: &str = "vcap.snapshot/1";
 /// `vcap detect --list --json`.
@@ -114,6 +118,11 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         (SANITIZE, schema::<vcap_regs::report::SanitizeDoc>(SANITIZE)),
         (BASELINE, schema::<vcap_regs::report::BaselineDoc>(BASELINE)),
         (COMPARE, schema::<vcap_regs::report::CompareDoc>(COMPARE)),
+        (
+            COMPARE_VMM,
+            schema::<crate::regs_cmd::CompareVmmDoc>(COMPARE_VMM),
+        ),
+        (HW_INFO, schema::<crate::regs_cmd::HwInfoDoc>(HW_INFO)),
         (
             PROTOCOL_RUN,
             schema::<crate::protocol_cmd::RunJson>(PROTOCOL_RUN),

@@ -108,6 +108,62 @@ fn real_outputs_follow_their_schemas() {
         regs_checked += 1;
     }
     assert!(regs_checked >= 6, "{regs_checked} register outputs checked");
+    // compare --vmm (a QEMU profile, refused and accepted; cloud-hypervisor's VmConfig) and the
+    // Tegra241 CMDQV hw_info (8 bytes of the uAPI struct: version 1, log2vcmdqs 7, log2vsids 4).
+    let scratch = std::env::temp_dir().join(format!("vcap-schema-regs-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let vm = scratch.join("vm.json");
+    std::fs::write(&vm, r#"{"devices": [{"path": "/d", "iommu": true}]}"#).unwrap();
+    let cmdqv = scratch.join("cmdqv.bin");
+    std::fs::write(&cmdqv, [0, 0, 0, 0, 1, 7, 4, 0]).unwrap();
+    let (vm, cmdqv) = (vm.display().to_string(), cmdqv.display().to_string());
+    let fvp = f("smmuv3-arm-fvp-base.json");
+    for (name, args) in [
+        (
+            "vcap.compare-vmm/1",
+            vec![
+                "compare",
+                "--vmm",
+                "qemu-arm-smmuv3-accel",
+                s.as_str(),
+                fvp.as_str(),
+            ],
+        ),
+        (
+            "vcap.compare-vmm/1",
+            vec![
+                "compare",
+                "--vmm",
+                "qemu-arm-smmuv3-accel",
+                s.as_str(),
+                s.as_str(),
+            ],
+        ),
+        (
+            "vcap.compare-vmm/1",
+            vec![
+                "compare",
+                "--vmm",
+                "cloud-hypervisor-virtio-iommu",
+                vm.as_str(),
+                v.as_str(),
+            ],
+        ),
+        (
+            "vcap.hw_info/1",
+            vec!["sanitize", "--hw-info", "tegra241-cmdqv", cmdqv.as_str()],
+        ),
+    ] {
+        let mut out = Vec::new();
+        let argv: Vec<&str> = ["vcap", "--json"]
+            .iter()
+            .copied()
+            .chain(args.iter().copied())
+            .collect();
+        vcap_cli::run(argv, &mut out).unwrap();
+        assert_valid(name, &serde_json::from_slice(&out).unwrap());
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
     // The protocol commands: a scenario run, the scenario check, and a small fleet check (its
     // exit status does not matter here, only the shape of what it prints).
     for (name, args) in [
