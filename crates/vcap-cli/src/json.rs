@@ -115,6 +115,7 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         (DETECT, schema::<Detect>(DETECT)),
         (DETECT_LIST, schema::<DetectList<'static>>(DETECT_LIST)),
         (FACTS, schema::<crate::fleet::Facts>(FACTS)),
+        (RULES, schema::<vcap_core::detect::rules::Catalog>(RULES)),
         (SANITIZE, schema::<vcap_regs::report::SanitizeDoc>(SANITIZE)),
         (BASELINE, schema::<vcap_regs::report::BaselineDoc>(BASELINE)),
         (COMPARE, schema::<vcap_regs::report::CompareDoc>(COMPARE)),
