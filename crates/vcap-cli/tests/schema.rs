@@ -77,6 +77,9 @@ fn real_outputs_follow_their_schemas() {
         &run(&["vcap", "detect", "--list", "--json"]),
     );
     assert_valid("vcap.rules/1", &run(&["vcap", "--json", "rules"]));
+    let cvm = run(&["vcap", "detect", "--list-cvm", "--json"]);
+    assert_valid("vcap.detect-list/1", &cvm);
+    assert_eq!(cvm["ids"][0], "none");
     // The register commands, on real hosts of the regs fixtures (CPUID, SMMUv3, VT-d).
     let regs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vcap-regs/tests/fixtures");
     let f = |n: &str| regs.join(n).display().to_string();
