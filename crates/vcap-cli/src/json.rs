@@ -16,12 +16,24 @@ pub const VCAP_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const REPORT: &str = "vcap.report/1";
 /// `vcap detect --json`.
 pub const DETECT: &str = "vcap.detect/1";
+/// `vcap sanitize --json`.
+pub const SANITIZE: &str = "vcap.sanitize/1";
+/// `vcap baseline --json`.
+pub const BASELINE: &str = "vcap.baseline/1";
+/// `vcap compare --json`.
+pub const COMPARE: &str = "vcap.compare/1";
+/// `vcap sanitize --hw-info tegra241-cmdqv --json`.
+pub const HW_INFO: &str = "vcap.hw_info/1";
+/// `vcap compare --vmm NAME --json`.
+pub const COMPARE_VMM: &str = "vcap.compare-vmm/1";
 /// `vcap snapshot --json`.
 pub const SNAPSHOT: &str = "vcap.snapshot/1";
 /// `vcap detect --list --json`.
 pub const DETECT_LIST: &str = "vcap.detect-list/1";
 /// `vcap protocol check --json`.
 pub const PROTOCOL_CHECK: &str = "vcap.protocol-check/1";
+/// `vcap protocol check --fleet --json`.
+pub const PROTOCOL_FLEET: &str = "vcap.protocol-fleet/1";
 /// `vcap protocol run --json`.
 pub const PROTOCOL_RUN: &str = "vcap.protocol-run/1";
 /// `vcap rules --json`.
@@ -103,6 +115,27 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         (DETECT, schema::<Detect>(DETECT)),
         (DETECT_LIST, schema::<DetectList<'static>>(DETECT_LIST)),
         (FACTS, schema::<crate::fleet::Facts>(FACTS)),
+        (RULES, schema::<vcap_core::detect::rules::Catalog>(RULES)),
+        (SANITIZE, schema::<vcap_regs::report::SanitizeDoc>(SANITIZE)),
+        (BASELINE, schema::<vcap_regs::report::BaselineDoc>(BASELINE)),
+        (COMPARE, schema::<vcap_regs::report::CompareDoc>(COMPARE)),
+        (
+            COMPARE_VMM,
+            schema::<crate::regs_cmd::CompareVmmDoc>(COMPARE_VMM),
+        ),
+        (HW_INFO, schema::<crate::regs_cmd::HwInfoDoc>(HW_INFO)),
+        (
+            PROTOCOL_RUN,
+            schema::<crate::protocol_cmd::RunJson>(PROTOCOL_RUN),
+        ),
+        (
+            PROTOCOL_CHECK,
+            schema::<crate::protocol_cmd::CheckJson<'static>>(PROTOCOL_CHECK),
+        ),
+        (
+            PROTOCOL_FLEET,
+            schema::<crate::protocol_cmd::FleetJson>(PROTOCOL_FLEET),
+        ),
     ]
 }
 

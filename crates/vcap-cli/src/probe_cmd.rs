@@ -232,7 +232,7 @@ pub fn run_detect(
                 .copied()
                 .collect()
         };
-        if json && !a.list_cvm {
+        if json {
             let list = crate::json::DetectList { ids: &ids };
             crate::json::write(out, crate::json::DETECT_LIST, &list, Layout::Line)?;
             return Ok(0);

@@ -161,8 +161,8 @@ fn scenario_of(a: &RunArgs) -> Scenario {
     }
 }
 
-#[derive(Serialize)]
-struct Raised {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Raised {
     slot: u16,
     offset: u8,
     expected: Target,
@@ -170,8 +170,8 @@ struct Raised {
     fault: Option<String>,
 }
 
-#[derive(Serialize)]
-struct RunJson {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct RunJson {
     trace: Vec<String>,
     interrupts: Vec<Raised>,
     outcome: MatrixRow,
@@ -269,15 +269,15 @@ fn run_scenario(a: &RunArgs, json: bool, out: &mut dyn Write) -> Result<u8, Erro
     Ok(if all_ok { 0 } else { 1 })
 }
 
-#[derive(Serialize)]
-struct PropJson {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct PropJson {
     name: &'static str,
     kind: Kind,
     holds: bool,
 }
 
-#[derive(Serialize)]
-struct CheckJson<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct CheckJson<'a> {
     states: usize,
     properties: Vec<PropJson>,
     matrix: &'a [MatrixRow],
@@ -317,8 +317,8 @@ fn run_check(a: &CheckArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error
     Ok(if r.passed() { 0 } else { 1 })
 }
 
-#[derive(Serialize)]
-struct FleetJson {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct FleetJson {
     states: usize,
     fleets: Vec<&'static str>,
     properties: Vec<PropJson>,
@@ -364,7 +364,10 @@ fn run_fleet(a: &CheckArgs, json: bool, out: &mut dyn Write) -> Result<u8, Error
                 })
                 .collect(),
         };
-        serde_json::to_writer_pretty(&mut *out, &j)?;
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &crate::json::envelope(crate::json::PROTOCOL_FLEET, &j),
+        )?;
         writeln!(out)?;
     } else {
         let secs = r.elapsed.as_secs_f64();

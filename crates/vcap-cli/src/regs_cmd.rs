@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use serde::Serialize;
 use vcap_regs::input::{self, Host, InputError};
 use vcap_regs::{
     Baseline, BaselineError, CompareError, Context, KernelCap, Kind, Manifest, RegSet,
@@ -589,27 +590,61 @@ fn live_cpuid(src: &vcap_probe::Source) -> Result<Host, Error> {
 }
 
 /// Writes the JSON value (pretty) or the human text.
-/// Writes a register command's answer: its text, or its JSON in the envelope every vcap JSON
-/// output has (`schema` and `vcap_version` first, then the keys in the order vcap-regs' report
-/// builds them, which docs/regs.md lists).
-fn emit(out: &mut dyn Write, json: bool, v: &serde_json::Value, text: &str) -> std::io::Result<()> {
-    if !json {
-        return out.write_all(text.as_bytes());
+/// `vcap compare --vmm NAME --json` (`vcap.compare-vmm/1`): what that VMM would refuse on the
+/// host, in its check order and words.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CompareVmmDoc {
+    /// The VMM profile (`--vmm`).
+    pub vmm: &'static str,
+    /// The source file the profile follows.
+    pub source: &'static str,
+    /// Whether the VMM would accept the host (no refusal).
+    pub accepts: bool,
+    /// How many checks the profile makes.
+    pub checks: usize,
+    /// cloud-hypervisor only: whether the VM configuration has a virtio-iommu.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtio_iommu: Option<bool>,
+    /// cloud-hypervisor only: the configured IOMMU address width.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iommu_address_width_bits: Option<u64>,
+    /// Each check the host fails, in the VMM's order.
+    pub refusals: Vec<vcap_regs::vmm::Refusal>,
+}
+
+/// `vcap sanitize --hw-info tegra241-cmdqv --json` (`vcap.hw_info/1`): the CMDQV fields, which
+/// the VMM uses directly (the kdoc), and the guest's PARAM register.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct HwInfoDoc {
+    /// The hw_info type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The CMDQV version.
+    pub version: u8,
+    /// log2 of the number of VCMDQs.
+    pub log2vcmdqs: u8,
+    /// log2 of the number of stream IDs per VINTF.
+    pub log2vsids: u8,
+    /// The guest CMDQV PARAM register (hex).
+    pub guest_param: String,
+    /// Notes on the input (fields vcap does not know).
+    pub notes: Vec<String>,
+}
+
+/// Writes a register command's answer: its text, or its JSON document in the envelope every vcap
+/// JSON output has (`schema` and `vcap_version` first, then the document's keys in order).
+fn emit<T: Serialize>(
+    out: &mut dyn Write,
+    json: bool,
+    schema: &'static str,
+    doc: &T,
+    text: &str,
+) -> std::io::Result<()> {
+    if json {
+        crate::json::write(out, schema, doc, crate::json::Layout::Pretty)
+    } else {
+        out.write_all(text.as_bytes())
     }
-    let mut body = v.as_object().cloned().unwrap_or_default();
-    let schema = match body.shift_remove("schema") {
-        Some(serde_json::Value::String(s)) => s,
-        _ => "vcap.regs/1".to_string(),
-    };
-    let mut doc = serde_json::Map::new();
-    doc.insert("schema".into(), schema.into());
-    doc.insert("vcap_version".into(), crate::json::VCAP_VERSION.into());
-    doc.extend(body);
-    writeln!(
-        out,
-        "{}",
-        serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default()
-    )
 }
 
 /// Runs `vcap sanitize`.
@@ -628,15 +663,14 @@ pub fn sanitize(
         match h.data {
             vcap_regs::hwinfo::HwInfoData::Tegra241(t) => {
                 // Not a register table: the kdoc says the VMM uses the fields directly.
-                let v = serde_json::json!({
-                    "schema": "vcap.hw_info/1",
-                    "type": h.ty.name(),
-                    "version": t.version,
-                    "log2vcmdqs": t.log2vcmdqs,
-                    "log2vsids": t.log2vsids,
-                    "guest_param": format!("{:#010x}", t.param()),
-                    "notes": notes,
-                });
+                let doc = HwInfoDoc {
+                    kind: h.ty.name(),
+                    version: t.version,
+                    log2vcmdqs: t.log2vcmdqs,
+                    log2vsids: t.log2vsids,
+                    guest_param: format!("{:#010x}", t.param()),
+                    notes: notes.clone(),
+                };
                 let text = format!(
                     "{}: version {}, log2vcmdqs {}, log2vsids {}\nguest CMDQV PARAM {:#010x} (one VINTF: bits 11:8 = 0)\n{}",
                     h.ty.name(),
@@ -649,7 +683,7 @@ pub fn sanitize(
                         .map(|n| format!("note: {n}\n"))
                         .collect::<String>()
                 );
-                emit(out, json, &v, &text)?;
+                emit(out, json, crate::json::HW_INFO, &doc, &text)?;
                 return Ok(0);
             }
             vcap_regs::hwinfo::HwInfoData::Registers(r) => {
@@ -690,13 +724,14 @@ fn sanitize_host(
         return Ok(0);
     }
     if json {
-        let mut v = report::sanitize_json(&host.regs, &ctx, &label, &e);
-        if !notes.is_empty()
-            && let Some(m) = v.as_object_mut()
-        {
-            m.insert("notes".into(), serde_json::json!(notes));
-        }
-        emit(out, true, &v, "")?;
+        let mut doc = report::sanitize_doc(&host.regs, &ctx, &label, &e);
+        doc.notes = notes.to_vec();
+        crate::json::write(
+            out,
+            crate::json::SANITIZE,
+            &doc,
+            crate::json::Layout::Pretty,
+        )?;
     } else {
         writeln!(out, "host: {}", host.name)?;
         for n in notes {
@@ -724,12 +759,17 @@ pub fn baseline(a: &BaselineArgs, json: bool, out: &mut dyn Write) -> Result<u8,
         emit_native(out, f, &r.profile)?;
         return Ok(0);
     }
-    emit(
-        out,
-        json,
-        &report::baseline_json(&r),
-        &report::baseline_text(&r),
-    )?;
+    if json {
+        let doc = report::baseline_doc(&r);
+        crate::json::write(
+            out,
+            crate::json::BASELINE,
+            &doc,
+            crate::json::Layout::Pretty,
+        )?;
+    } else {
+        out.write_all(report::baseline_text(&r).as_bytes())?;
+    }
     Ok(0)
 }
 
@@ -749,12 +789,12 @@ pub fn compare(a: &CompareArgs, json: bool, out: &mut dyn Write) -> Result<u8, E
         return compare_vmm(name, &p, &h, json, out);
     }
     let c = vcap_regs::compare(&p.regs, &h.regs)?;
-    emit(
-        out,
-        json,
-        &report::compare_json(&c, p.regs.kind),
-        &report::compare_text(&c),
-    )?;
+    if json {
+        let doc = report::compare_doc(&c, p.regs.kind);
+        crate::json::write(out, crate::json::COMPARE, &doc, crate::json::Layout::Pretty)?;
+    } else {
+        out.write_all(report::compare_text(&c).as_bytes())?;
+    }
     Ok(if c.verdict.runs() { 0 } else { 1 })
 }
 
@@ -783,16 +823,15 @@ fn compare_cloud_hypervisor(a: &CompareArgs, json: bool, out: &mut dyn Write) ->
     let h = one_profile(&a.host)?;
     let refusals = vcap_regs::vmm::check_cloud_hypervisor(&cfg, &h.regs)
         .map_err(|e| Error::Usage(format!("--vmm {CLOUD_HYPERVISOR}: {e}")))?;
-    let v = serde_json::json!({
-        "schema": "vcap.compare-vmm/1",
-        "vmm": CLOUD_HYPERVISOR,
-        "source": CLOUD_HYPERVISOR_SOURCE,
-        "accepts": refusals.is_empty(),
-        "checks": 3,
-        "virtio_iommu": cfg.iommu,
-        "iommu_address_width_bits": cfg.address_width_bits,
-        "refusals": refusals,
-    });
+    let doc = CompareVmmDoc {
+        vmm: CLOUD_HYPERVISOR,
+        source: CLOUD_HYPERVISOR_SOURCE,
+        accepts: refusals.is_empty(),
+        checks: 3,
+        virtio_iommu: Some(cfg.iommu),
+        iommu_address_width_bits: Some(cfg.address_width_bits),
+        refusals: refusals.clone(),
+    };
     let mut text = String::new();
     match refusals.first() {
         None if !cfg.iommu => text.push_str(&format!(
@@ -813,7 +852,7 @@ fn compare_cloud_hypervisor(a: &CompareArgs, json: bool, out: &mut dyn Write) ->
             text.push_str(&format!("(checks from {CLOUD_HYPERVISOR_SOURCE})\n"));
         }
     }
-    emit(out, json, &v, &text)?;
+    emit(out, json, crate::json::COMPARE_VMM, &doc, &text)?;
     Ok(if refusals.is_empty() { 0 } else { 1 })
 }
 
@@ -853,14 +892,15 @@ fn vmm_report(
     json: bool,
     out: &mut dyn Write,
 ) -> Result<u8, Error> {
-    let v = serde_json::json!({
-        "schema": "vcap.compare-vmm/1",
-        "vmm": vmm.name,
-        "source": vmm.source,
-        "accepts": refusals.is_empty(),
-        "checks": vmm.checks.len(),
-        "refusals": refusals,
-    });
+    let doc = CompareVmmDoc {
+        vmm: vmm.name,
+        source: vmm.source,
+        accepts: refusals.is_empty(),
+        checks: vmm.checks.len(),
+        virtio_iommu: None,
+        iommu_address_width_bits: None,
+        refusals: refusals.to_vec(),
+    };
     let mut text = String::new();
     match refusals.first() {
         None => text.push_str(&format!(
@@ -883,6 +923,6 @@ fn vmm_report(
             text.push_str(&format!("(checks in the order of {})\n", vmm.source));
         }
     }
-    emit(out, json, &v, &text)?;
+    emit(out, json, crate::json::COMPARE_VMM, &doc, &text)?;
     Ok(if refusals.is_empty() { 0 } else { 1 })
 }

@@ -2,7 +2,8 @@
 //! container as the oracle: a root directory is assembled from this machine's binaries (vcap,
 //! systemd-detect-virt, virt-what with busybox, its CPUID helper and dmidecode, each with its
 //! shared libraries) and entered with systemd-nspawn (Debian's `systemd-container`), Podman (with
-//! runc), bubblewrap, and a plain chroot (where `-r` must say yes). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
+//! runc), bubblewrap, a plain chroot (where `-r` must say yes), and a chroot that sees a cgroup
+//! v1 child cgroup (where the container is `container-other`). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
 //! the real tools print, with the same exit status. A runtime that cannot start here is skipped
 //! and says why; `scripts/setup` installs both on a fresh machine.
 
@@ -156,6 +157,26 @@ const RUNTIMES: &[Runtime] = &[
         },
     },
     Runtime {
+        // A cgroup v1 container's view, as a v1 runtime gives it: the chroot's
+        // /sys/fs/cgroup/systemd is a child cgroup of the host's systemd hierarchy, whose top has
+        // no release_agent (only the root cgroup has one): systemd's running_in_cgroupns() v1
+        // branch. Skipped where /sys/fs/cgroup/systemd is not a v1 hierarchy.
+        name: "cgroup v1 child cgroup (a chroot with /sys/fs/cgroup/systemd bound to a child)",
+        enter: |root| {
+            let script = r#"G=/sys/fs/cgroup/systemd/vcap-test-$$
+[ -f /sys/fs/cgroup/systemd/release_agent ] && mkdir "$G" || exit 97
+mount -t proc proc "$0/proc" && mount --rbind /sys "$0/sys" && mount --bind "$G" "$0/sys/fs/cgroup/systemd" && chroot "$0" "$@"
+s=$?; rmdir "$G"; exit $s"#;
+            [
+                "unshare", "--mount", "--pid", "--fork", "--", "sh", "-c", script,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([root.display().to_string()])
+            .collect()
+        },
+    },
+    Runtime {
         // Last: Podman writes /run/.containerenv into the root directory, which the others would
         // then see (systemd reads it, virt-what does not). Podman on this machine's cgroup v1
         // hierarchy: runc with cgroupfs, vfs storage in a
@@ -263,6 +284,10 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
                     err.trim()
                 ));
             }
+        }
+        if rt.name.starts_with("cgroup v1") {
+            let (out, _, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-c"]);
+            assert_eq!(out, "container-other\n", "{}: {err}", rt.name);
         }
         if rt.name.starts_with("chroot") {
             let (_, code, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-r"]);

@@ -76,6 +76,113 @@ fn real_outputs_follow_their_schemas() {
         "vcap.detect-list/1",
         &run(&["vcap", "detect", "--list", "--json"]),
     );
+    assert_valid("vcap.rules/1", &run(&["vcap", "--json", "rules"]));
+    let cvm = run(&["vcap", "detect", "--list-cvm", "--json"]);
+    assert_valid("vcap.detect-list/1", &cvm);
+    assert_eq!(cvm["ids"][0], "none");
+    // The register commands, on real hosts of the regs fixtures (CPUID, SMMUv3, VT-d).
+    let regs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vcap-regs/tests/fixtures");
+    let f = |n: &str| regs.join(n).display().to_string();
+    let (x, s, v) = (
+        f("cpuid-xeon-gold-6252.txt"),
+        f("smmuv3-qemu-default.json"),
+        f("vtd-xeon-utcs-lake.json"),
+    );
+    let mut regs_checked = 0;
+    for (name, args) in [
+        ("vcap.sanitize/1", vec!["sanitize", s.as_str()]),
+        ("vcap.sanitize/1", vec!["sanitize", x.as_str()]),
+        ("vcap.baseline/1", vec!["baseline", s.as_str(), s.as_str()]),
+        ("vcap.baseline/1", vec!["baseline", x.as_str(), x.as_str()]),
+        ("vcap.baseline/1", vec!["baseline", v.as_str()]),
+        ("vcap.compare/1", vec!["compare", x.as_str(), x.as_str()]),
+        ("vcap.compare/1", vec!["compare", s.as_str(), v.as_str()]),
+    ] {
+        let mut out = Vec::new();
+        let argv: Vec<&str> = ["vcap", "--json"]
+            .iter()
+            .copied()
+            .chain(args.iter().copied())
+            .collect();
+        let _ = vcap_cli::run(argv, &mut out);
+        if out.is_empty() {
+            continue; // an error (e.g. two register files): nothing printed to check
+        }
+        assert_valid(name, &serde_json::from_slice(&out).unwrap());
+        regs_checked += 1;
+    }
+    assert!(regs_checked >= 6, "{regs_checked} register outputs checked");
+    // compare --vmm (a QEMU profile, refused and accepted; cloud-hypervisor's VmConfig) and the
+    // Tegra241 CMDQV hw_info (8 bytes of the uAPI struct: version 1, log2vcmdqs 7, log2vsids 4).
+    let scratch = std::env::temp_dir().join(format!("vcap-schema-regs-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let vm = scratch.join("vm.json");
+    std::fs::write(&vm, r#"{"devices": [{"path": "/d", "iommu": true}]}"#).unwrap();
+    let cmdqv = scratch.join("cmdqv.bin");
+    std::fs::write(&cmdqv, [0, 0, 0, 0, 1, 7, 4, 0]).unwrap();
+    let (vm, cmdqv) = (vm.display().to_string(), cmdqv.display().to_string());
+    let fvp = f("smmuv3-arm-fvp-base.json");
+    for (name, args) in [
+        (
+            "vcap.compare-vmm/1",
+            vec![
+                "compare",
+                "--vmm",
+                "qemu-arm-smmuv3-accel",
+                s.as_str(),
+                fvp.as_str(),
+            ],
+        ),
+        (
+            "vcap.compare-vmm/1",
+            vec![
+                "compare",
+                "--vmm",
+                "qemu-arm-smmuv3-accel",
+                s.as_str(),
+                s.as_str(),
+            ],
+        ),
+        (
+            "vcap.compare-vmm/1",
+            vec![
+                "compare",
+                "--vmm",
+                "cloud-hypervisor-virtio-iommu",
+                vm.as_str(),
+                v.as_str(),
+            ],
+        ),
+        (
+            "vcap.hw_info/1",
+            vec!["sanitize", "--hw-info", "tegra241-cmdqv", cmdqv.as_str()],
+        ),
+    ] {
+        let mut out = Vec::new();
+        let argv: Vec<&str> = ["vcap", "--json"]
+            .iter()
+            .copied()
+            .chain(args.iter().copied())
+            .collect();
+        vcap_cli::run(argv, &mut out).unwrap();
+        assert_valid(name, &serde_json::from_slice(&out).unwrap());
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    // The protocol commands: a scenario run, the scenario check, and a small fleet check (its
+    // exit status does not matter here, only the shape of what it prints).
+    for (name, args) in [
+        ("vcap.protocol-run/1", &["protocol", "run"][..]),
+        ("vcap.protocol-check/1", &["protocol", "check"]),
+        (
+            "vcap.protocol-fleet/1",
+            &["protocol", "check", "--fleet", "--hostile-budget", "1"],
+        ),
+    ] {
+        let mut out = Vec::new();
+        let argv: Vec<&str> = ["vcap", "--json"].iter().chain(args).copied().collect();
+        vcap_cli::run(argv, &mut out).unwrap();
+        assert_valid(name, &serde_json::from_slice(&out).unwrap());
+    }
     let fixtures_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     for (fixture, args) in [
         ("dev-machine-kvm", &[][..]),

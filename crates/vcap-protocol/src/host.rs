@@ -317,6 +317,7 @@ pub enum ConfigError {
 
 /// Where an interrupt lands: a guest's vCPU and vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Target {
     /// The VM.
     pub vm: VmId,

@@ -12,6 +12,7 @@ use stateright::{Checker, Model, Path, Property};
 
 /// Property kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Holds in every reachable state.
@@ -39,6 +40,7 @@ pub fn properties<M: Model>(table: &PropertyTable<M>) -> Vec<Property<M>> {
 
 /// One property's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PropertyResult {
     /// Name.
     pub name: &'static str,

@@ -698,6 +698,7 @@ fn describe_write(o: &WriteOutcome) -> String {
 
 /// One matrix row: a combination and what happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MatrixRow {
     /// Guest generation.
     pub guest: &'static str,

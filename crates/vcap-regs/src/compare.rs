@@ -43,6 +43,7 @@ impl Verdict {
 
 /// One field that differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldDiff {
     /// `REG.NAME` or `REG.bitN`.
     pub field: String,

@@ -1,9 +1,11 @@
-//! Rendering results as JSON values (schemas in docs/regs.md) and as human text. Pure: returns
-//! values and strings; the CLI writes them.
+//! Rendering results as JSON documents (typed: [`SanitizeDoc`], [`BaselineDoc`], [`CompareDoc`],
+//! [`Profile`]; their shapes in docs/regs.md, their JSON Schemas generated from these types with
+//! the feature `schema`) and as human text. Pure: returns values and strings; the CLI writes them.
 
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value, json};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 use crate::baseline::BaselineResult;
 use crate::compare::Comparison;
@@ -20,49 +22,134 @@ pub fn hex(v: u64, bits: u8) -> String {
     }
 }
 
-/// The registers of `r` as a JSON object `{name: "0x…"}`, in table order.
-pub fn registers_json(r: &RegSet) -> Value {
-    let t = r.kind.table();
-    let mut m = Map::new();
-    for (i, reg) in t.registers.iter().enumerate() {
-        m.insert(
-            reg.name.to_string(),
-            Value::String(hex(r.regs[i], reg.bits)),
-        );
+/// Register values by name, in table order, each as hex (`{"IDR0": "0x…", …}` in JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registers(pub Vec<(&'static str, String)>);
+
+impl Serialize for Registers {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (*k, v)))
     }
-    Value::Object(m)
 }
 
-/// `r` in the host-file shape (so a baseline or guest profile can be fed back in).
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Registers {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Registers".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "register name → value in hex, in the register table's order",
+            "additionalProperties": {"type": "string", "pattern": "^0x[0-9a-f]+$"},
+        })
+    }
+}
+
+/// The registers of `r`, in table order.
+pub fn registers(r: &RegSet) -> Registers {
+    let t = r.kind.table();
+    Registers(
+        t.registers
+            .iter()
+            .enumerate()
+            .map(|(i, reg)| (reg.name, hex(r.regs[i], reg.bits)))
+            .collect(),
+    )
+}
+
+/// The registers of `r` as a JSON object `{name: "0x…"}`, in table order.
+pub fn registers_json(r: &RegSet) -> Value {
+    serde_json::to_value(registers(r)).unwrap_or_default()
+}
+
+/// A register set in the host-file shape, so a baseline or guest profile can be fed back in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Profile {
+    /// The register file (`arm_smmuv3`, `intel_vtd`, `amd_iommu`, `x86_cpuid`, `arm64_id`).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The profile's name, when it has one (`baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The registers, in the host file's keys for that register file.
+    #[serde(flatten)]
+    pub regs: ProfileRegs,
+}
+
+/// The registers of a [`Profile`], keyed as the host file of its register file keys them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum ProfileRegs {
+    /// SMMUv3: IDR0–IDR5, IIDR, AIDR.
+    Smmuv3 {
+        /// IDR0 to IDR5.
+        idr: Vec<String>,
+        /// IIDR.
+        iidr: String,
+        /// AIDR.
+        aidr: String,
+    },
+    /// VT-d: CAP_REG, ECAP_REG.
+    Vtd {
+        /// CAP_REG.
+        cap_reg: String,
+        /// ECAP_REG.
+        ecap_reg: String,
+    },
+    /// AMD-Vi: EFR, EFR2.
+    Amd {
+        /// EFR.
+        efr: String,
+        /// EFR2.
+        efr2: String,
+    },
+    /// CPUID: every register of the table by name.
+    Cpuid {
+        /// The registers.
+        cpuid: Registers,
+    },
+    /// arm64 ID registers by name.
+    Arm64 {
+        /// The registers.
+        regs: Registers,
+    },
+}
+
+/// `r` in the host-file shape.
+pub fn profile(r: &RegSet, name: Option<&str>) -> Profile {
+    let regs = match r.kind {
+        Kind::ArmSmmuV3 => ProfileRegs::Smmuv3 {
+            idr: (0..6).map(|i| hex(r.regs[i], 32)).collect(),
+            iidr: hex(r.regs[tables::smmuv3::IIDR], 32),
+            aidr: hex(r.regs[tables::smmuv3::AIDR], 32),
+        },
+        Kind::IntelVtd => ProfileRegs::Vtd {
+            cap_reg: hex(r.regs[tables::vtd::CAP], 64),
+            ecap_reg: hex(r.regs[tables::vtd::ECAP], 64),
+        },
+        Kind::Amd => ProfileRegs::Amd {
+            efr: hex(r.regs[tables::amd::EFR], 64),
+            efr2: hex(r.regs[tables::amd::EFR2], 64),
+        },
+        Kind::X86Cpuid => ProfileRegs::Cpuid {
+            cpuid: registers(r),
+        },
+        Kind::Arm64Id => ProfileRegs::Arm64 { regs: registers(r) },
+    };
+    Profile {
+        kind: r.kind.type_name(),
+        name: name.map(str::to_string),
+        regs,
+    }
+}
+
+/// `r` in the host-file shape, as a JSON value.
 pub fn profile_json(r: &RegSet, name: Option<&str>) -> Value {
-    let mut m = Map::new();
-    m.insert("type".into(), Value::String(r.kind.type_name().into()));
-    if let Some(n) = name {
-        m.insert("name".into(), Value::String(n.into()));
-    }
-    match r.kind {
-        Kind::ArmSmmuV3 => {
-            let idr: Vec<Value> = (0..6).map(|i| Value::String(hex(r.regs[i], 32))).collect();
-            m.insert("idr".into(), Value::Array(idr));
-            m.insert("iidr".into(), hex(r.regs[tables::smmuv3::IIDR], 32).into());
-            m.insert("aidr".into(), hex(r.regs[tables::smmuv3::AIDR], 32).into());
-        }
-        Kind::IntelVtd => {
-            m.insert("cap_reg".into(), hex(r.regs[tables::vtd::CAP], 64).into());
-            m.insert("ecap_reg".into(), hex(r.regs[tables::vtd::ECAP], 64).into());
-        }
-        Kind::Amd => {
-            m.insert("efr".into(), hex(r.regs[tables::amd::EFR], 64).into());
-            m.insert("efr2".into(), hex(r.regs[tables::amd::EFR2], 64).into());
-        }
-        Kind::X86Cpuid => {
-            m.insert("cpuid".into(), registers_json(r));
-        }
-        Kind::Arm64Id => {
-            m.insert("regs".into(), registers_json(r));
-        }
-    }
-    Value::Object(m)
+    serde_json::to_value(profile(r, name)).unwrap_or_default()
 }
 
 fn summary(e: &Explanation) -> [(DecisionKind, usize); 4] {
@@ -82,49 +169,119 @@ fn summary(e: &Explanation) -> [(DecisionKind, usize); 4] {
     out
 }
 
-/// The `vcap sanitize --json` document (schema `vcap.sanitize/1`).
-pub fn sanitize_json(host: &RegSet, ctx: &Context, manifest: &str, e: &Explanation) -> Value {
-    let caps: Vec<Value> = crate::model::KernelCap::ALL
-        .into_iter()
-        .filter(|c| ctx.has_cap(*c))
-        .map(|c| Value::String(c.name().into()))
-        .collect();
-    let flags: Vec<Value> = ctx
-        .vm_flags
-        .iter()
-        .map(|f| Value::String(f.name().into()))
-        .collect();
-    let fields: Vec<Value> = e
-        .decisions
-        .iter()
-        .map(|d| {
-            json!({
-                "field": d.field,
-                "host": d.host,
-                "guest": d.guest,
-                "decision": d.decision.name(),
-                "provenance": d.provenance,
-                "rule": d.rule,
-                "reason": d.reason,
-                "source": d.source,
+/// One field's decision in [`SanitizeDoc`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct FieldDecision {
+    /// `REG.NAME`, or `REG.bitN` for an unknown bit.
+    pub field: String,
+    /// The host's value of the field.
+    pub host: u64,
+    /// The guest's value of the field.
+    pub guest: u64,
+    /// `kept`, `lowered`, `forced` or `cleared`.
+    pub decision: &'static str,
+    /// Who owns the field (the provenance name; `unknown` for unknown bits).
+    pub provenance: &'static str,
+    /// The rule that decided (`none` for unknown bits).
+    pub rule: &'static str,
+    /// Why.
+    pub reason: String,
+    /// Where the row was checked.
+    pub source: String,
+}
+
+/// How many fields each decision took, in [`SanitizeDoc`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Summary {
+    /// Fields kept as the host has them.
+    pub kept: usize,
+    /// Fields lowered to a safe value.
+    pub lowered: usize,
+    /// Fields forced to a fixed value.
+    pub forced: usize,
+    /// Fields cleared.
+    pub cleared: usize,
+}
+
+/// The `vcap sanitize --json` document (`vcap.sanitize/1`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SanitizeDoc {
+    /// The register file.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The manifest that was applied (its name or file).
+    pub manifest: String,
+    /// The kernel capabilities the manifest grants.
+    pub kernel_capabilities: Vec<&'static str>,
+    /// The per-VM flags set.
+    pub vm_flags: Vec<&'static str>,
+    /// The host's registers.
+    pub host: Registers,
+    /// The guest-visible registers.
+    pub guest: Registers,
+    /// Every field's decision.
+    pub fields: Vec<FieldDecision>,
+    /// How many fields each decision took.
+    pub summary: Summary,
+    /// Notes on the input (e.g. iommufd hw_info fields vcap does not know), when there are any.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
+}
+
+/// The `vcap sanitize --json` document.
+pub fn sanitize_doc(host: &RegSet, ctx: &Context, manifest: &str, e: &Explanation) -> SanitizeDoc {
+    let [kept, lowered, forced, cleared] = summary(e).map(|(_, n)| n);
+    SanitizeDoc {
+        kind: host.kind.type_name(),
+        manifest: manifest.to_string(),
+        kernel_capabilities: crate::model::KernelCap::ALL
+            .into_iter()
+            .filter(|c| ctx.has_cap(*c))
+            .map(|c| c.name())
+            .collect(),
+        vm_flags: ctx.vm_flags.iter().map(|f| f.name()).collect(),
+        host: registers(host),
+        guest: registers(&e.guest),
+        fields: e
+            .decisions
+            .iter()
+            .map(|d| FieldDecision {
+                field: d.field.clone(),
+                host: d.host,
+                guest: d.guest,
+                decision: d.decision.name(),
+                provenance: d.provenance,
+                rule: d.rule,
+                reason: d.reason.clone(),
+                source: d.source.clone(),
             })
-        })
-        .collect();
-    let mut sum = Map::new();
-    for (k, n) in summary(e) {
-        sum.insert(k.name().into(), n.into());
+            .collect(),
+        summary: Summary {
+            kept,
+            lowered,
+            forced,
+            cleared,
+        },
+        notes: Vec::new(),
     }
-    json!({
-        "schema": "vcap.sanitize/1",
-        "type": host.kind.type_name(),
-        "manifest": manifest,
-        "kernel_capabilities": caps,
-        "vm_flags": flags,
-        "host": registers_json(host),
-        "guest": registers_json(&e.guest),
-        "fields": fields,
-        "summary": Value::Object(sum),
-    })
+}
+
+/// [`sanitize_doc`] as a JSON value, with its `schema` (`vcap.sanitize/1`) first.
+pub fn sanitize_json(host: &RegSet, ctx: &Context, manifest: &str, e: &Explanation) -> Value {
+    with_schema("vcap.sanitize/1", &sanitize_doc(host, ctx, manifest, e))
+}
+
+/// `doc` as a JSON object with `schema` as its first key.
+fn with_schema<T: Serialize>(schema: &str, doc: &T) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert("schema".into(), schema.into());
+    if let Ok(Value::Object(body)) = serde_json::to_value(doc) {
+        m.extend(body);
+    }
+    Value::Object(m)
 }
 
 /// The human `vcap sanitize` report: guest registers, then every field whose host or guest value
@@ -206,20 +363,56 @@ fn dropped_bits(r: &BaselineResult) -> Vec<String> {
     out
 }
 
-/// The `vcap baseline --json` document (schema `vcap.baseline/1`).
+/// A field that differed across the hosts of a baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Varied {
+    /// `REG.NAME`.
+    pub field: String,
+    /// Its value in the baseline.
+    pub value: u64,
+    /// `capability`, `vendor`, `identity` or `vmm-owned`.
+    pub class: &'static str,
+}
+
+/// The `vcap baseline --json` document (`vcap.baseline/1`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BaselineDoc {
+    /// The register file.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// How many hosts were folded.
+    pub hosts: u64,
+    /// The baseline, in the host-file shape.
+    pub profile: Profile,
+    /// The fields that differed across the hosts.
+    pub varied: Vec<Varied>,
+    /// Bits no table row names that some host had set, dropped (`REG.bitN`).
+    pub dropped_unknown_bits: Vec<String>,
+}
+
+/// The `vcap baseline --json` document.
+pub fn baseline_doc(r: &BaselineResult) -> BaselineDoc {
+    BaselineDoc {
+        kind: r.profile.kind.type_name(),
+        hosts: r.hosts,
+        profile: profile(&r.profile, Some("baseline")),
+        varied: varied_fields(r)
+            .into_iter()
+            .map(|(field, value, class)| Varied {
+                field,
+                value,
+                class,
+            })
+            .collect(),
+        dropped_unknown_bits: dropped_bits(r),
+    }
+}
+
+/// [`baseline_doc`] as a JSON value, with its `schema` (`vcap.baseline/1`) first.
 pub fn baseline_json(r: &BaselineResult) -> Value {
-    let varied: Vec<Value> = varied_fields(r)
-        .into_iter()
-        .map(|(f, v, class)| json!({"field": f, "value": v, "class": class}))
-        .collect();
-    json!({
-        "schema": "vcap.baseline/1",
-        "type": r.profile.kind.type_name(),
-        "hosts": r.hosts,
-        "profile": profile_json(&r.profile, Some("baseline")),
-        "varied": varied,
-        "dropped_unknown_bits": dropped_bits(r),
-    })
+    with_schema("vcap.baseline/1", &baseline_doc(r))
 }
 
 /// The human `vcap baseline` report; its last line is the profile as one JSON line.
@@ -247,16 +440,37 @@ pub fn baseline_text(r: &BaselineResult) -> String {
     s
 }
 
-/// The `vcap compare --json` document (schema `vcap.compare/1`).
+/// The `vcap compare --json` document (`vcap.compare/1`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CompareDoc {
+    /// The register file.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `identical`, `subset`, `superset` or `incompatible`.
+    pub result: &'static str,
+    /// Whether the profile runs on the host (identical or subset).
+    pub runs: bool,
+    /// Every capability (or vendor) field that differs: the reasons for the result.
+    pub responsible: Vec<crate::compare::FieldDiff>,
+    /// Identity and VMM-owned fields that differ: reported, never reasons.
+    pub not_capabilities: Vec<crate::compare::FieldDiff>,
+}
+
+/// The `vcap compare --json` document.
+pub fn compare_doc(c: &Comparison, kind: Kind) -> CompareDoc {
+    CompareDoc {
+        kind: kind.type_name(),
+        result: c.verdict.name(),
+        runs: c.verdict.runs(),
+        responsible: c.responsible.clone(),
+        not_capabilities: c.not_capabilities.clone(),
+    }
+}
+
+/// [`compare_doc`] as a JSON value, with its `schema` (`vcap.compare/1`) first.
 pub fn compare_json(c: &Comparison, kind: Kind) -> Value {
-    json!({
-        "schema": "vcap.compare/1",
-        "type": kind.type_name(),
-        "result": c.verdict.name(),
-        "runs": c.verdict.runs(),
-        "responsible": c.responsible,
-        "not_capabilities": c.not_capabilities,
-    })
+    with_schema("vcap.compare/1", &compare_doc(c, kind))
 }
 
 /// The human `vcap compare` report.

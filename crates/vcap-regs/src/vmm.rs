@@ -162,6 +162,7 @@ pub fn profile(name: &str) -> Option<&'static VmmProfile> {
 
 /// One check the host fails.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Refusal {
     /// 1-based position in the VMM's order.
     pub order: usize,

@@ -706,6 +706,10 @@ const DOCKER_FILE: &str = "/.dockerenv";
 const CGROUP_EVENTS: &str = "/sys/fs/cgroup/cgroup.events";
 const CGROUP_TYPE: &str = "/sys/fs/cgroup/cgroup.type";
 const CGROUP_FEATURES: &str = "/sys/kernel/cgroup/features";
+/// cgroup v1: systemd's named hierarchy, seen through a file every cgroup has (a snapshot keeps
+/// the directory by keeping the files read in it).
+const CGROUP_V1_PROCS: &str = "/sys/fs/cgroup/systemd/cgroup.procs";
+const CGROUP_V1_RELEASE_AGENT: &str = "/sys/fs/cgroup/systemd/release_agent";
 const CONTAINER: Suggests = Suggests::Container;
 const CONTAINER_THEN: Then = Then {
     suggests: CONTAINER,
@@ -1298,13 +1302,20 @@ impl Signal {
                 )));
             }
             CgroupNamespace => {
-                // cgroup v1 (the systemd hierarchy without release_agent) is not read: a snapshot
-                // stores an existence-only directory as a file, which cannot hold the child.
-                if c.exists(CGROUP_EVENTS) && (c.exists(CGROUP_TYPE) || !c.exists(CGROUP_FEATURES))
-                {
+                if c.exists(CGROUP_EVENTS) {
+                    // cgroup v2 at the top of /sys/fs/cgroup.
+                    if c.exists(CGROUP_TYPE) || !c.exists(CGROUP_FEATURES) {
+                        hits.push(Hit::at(
+                            CGROUP_TYPE,
+                            "cgroup v2: cgroup.events and cgroup.type at the top of /sys/fs/cgroup",
+                        ));
+                    }
+                } else if c.exists(CGROUP_V1_PROCS) && !c.exists(CGROUP_V1_RELEASE_AGENT) {
+                    // cgroup v1: systemd's hierarchy is mounted, and its top is not the root
+                    // cgroup (only the root has release_agent).
                     hits.push(Hit::at(
-                        CGROUP_TYPE,
-                        "cgroup v2: cgroup.events and cgroup.type at the top of /sys/fs/cgroup",
+                        CGROUP_V1_PROCS,
+                        "cgroup v1: the systemd hierarchy's top has no release_agent",
                     ));
                 }
             }
@@ -1393,7 +1404,9 @@ impl Signal {
                 environ: true,
             } => format!("{path} (the container= entry)"),
             ContainerName { path, .. } => format!("{path} (first line)"),
-            CgroupNamespace => format!("{CGROUP_EVENTS}, {CGROUP_TYPE}, {CGROUP_FEATURES}"),
+            CgroupNamespace => format!(
+                "{CGROUP_EVENTS}, {CGROUP_TYPE}, {CGROUP_FEATURES}; v1: {CGROUP_V1_PROCS}, {CGROUP_V1_RELEASE_AGENT}"
+            ),
         }
     }
 

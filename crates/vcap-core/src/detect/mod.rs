@@ -936,6 +936,29 @@ mod tests {
         assert_eq!(container_of(&c).0, None, "the root cgroup");
         exists(&mut c, &["/sys/fs/cgroup/cgroup.type"]);
         assert_eq!(container_of(&c).0, Some(Container::Other));
+
+        // cgroup v1 (systemd 252's running_in_cgroupns() v1 branch): only the root cgroup of
+        // the systemd hierarchy has release_agent.
+        let mut c = Capture::default();
+        exists(
+            &mut c,
+            &[
+                "/sys/fs/cgroup/systemd/cgroup.procs",
+                "/sys/fs/cgroup/systemd/release_agent",
+            ],
+        );
+        assert_eq!(container_of(&c).0, None, "the v1 root cgroup");
+        c.exists.insert(
+            "/sys/fs/cgroup/systemd/release_agent".into(),
+            crate::input::capture::Existence::Absent,
+        );
+        assert_eq!(container_of(&c).0, Some(Container::Other));
+        // No systemd hierarchy mounted: nothing to say.
+        c.exists.insert(
+            "/sys/fs/cgroup/systemd/cgroup.procs".into(),
+            crate::input::capture::Existence::Absent,
+        );
+        assert_eq!(container_of(&c).0, None);
     }
 
     #[test]

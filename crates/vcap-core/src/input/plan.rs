@@ -333,6 +333,14 @@ pub const EXISTS: &[(&str, &str)] = &[
         "/sys/kernel/cgroup/features",
         "a kernel new enough to have cgroup.type in every non-root cgroup",
     ),
+    (
+        "/sys/fs/cgroup/systemd/cgroup.procs",
+        "cgroup v1: systemd's named hierarchy is mounted (every cgroup has cgroup.procs)",
+    ),
+    (
+        "/sys/fs/cgroup/systemd/release_agent",
+        "cgroup v1: present only in the root cgroup, so absent under a cgroup namespace",
+    ),
 ];
 
 /// What the probe keeps of a file it read: everything, but for PID 1's environment, of which
