@@ -147,13 +147,7 @@ const RUNTIMES: &[Runtime] = &[
         name: "chroot (new mount and PID namespaces; PID 1 outside it)",
         enter: |root| {
             let script = r#"mount -t proc proc "$0/proc" && mount --rbind /sys "$0/sys" && chroot "$0" "$@"; exit $?"#;
-            [
-                "unshare", "--mount", "--pid", "--fork", "--", "sh", "-c", script,
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([root.display().to_string()])
-            .collect()
+            in_namespaces(script, root)
         },
     },
     Runtime {
@@ -167,13 +161,7 @@ const RUNTIMES: &[Runtime] = &[
 [ -f /sys/fs/cgroup/systemd/release_agent ] && mkdir "$G" || exit 97
 mount -t proc proc "$0/proc" && mount --rbind /sys "$0/sys" && mount --bind "$G" "$0/sys/fs/cgroup/systemd" && chroot "$0" "$@"
 s=$?; rmdir "$G"; exit $s"#;
-            [
-                "unshare", "--mount", "--pid", "--fork", "--", "sh", "-c", script,
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([root.display().to_string()])
-            .collect()
+            in_namespaces(script, root)
         },
     },
     Runtime {
@@ -206,6 +194,18 @@ s=$?; rmdir "$G"; exit $s"#;
         },
     },
 ];
+
+/// `sh -c SCRIPT ROOT COMMAND…` in new mount and PID namespaces, the shell as PID 1: the script
+/// finds the root directory in `$0` and the command in `$@`.
+fn in_namespaces(script: &str, root: &Path) -> Vec<String> {
+    [
+        "unshare", "--mount", "--pid", "--fork", "--", "sh", "-c", script,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([root.display().to_string()])
+    .collect()
+}
 
 /// Runs `argv` inside the runtime: (stdout, exit status, stderr).
 fn inside(rt: &Runtime, root: &Path, argv: &[&str]) -> (String, Option<i32>, String) {
