@@ -1,5 +1,16 @@
 //! The `vcap` command line: argument parsing and dispatch. Every command is a function that takes
 //! its parsed arguments and a writer, so tests run the whole command in process.
+//!
+//! ```
+//! // `vcap detect --root DIR` on a snapshot of the development machine, in process.
+//! let mut out = Vec::new();
+//! let code = vcap_cli::run(
+//!     ["vcap", "detect", "--root", "../../tests/fixtures/dev-machine-kvm"],
+//!     &mut out,
+//! )
+//! .unwrap();
+//! assert_eq!((String::from_utf8(out).unwrap().as_str(), code), ("kvm\n", 0));
+//! ```
 
 use std::ffi::OsString;
 use std::io::Write;
