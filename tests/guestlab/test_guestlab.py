@@ -236,17 +236,17 @@ class Evaluate(unittest.TestCase):
         self.assertEqual([guestlab.mismatch_key(m) for m in r.mismatches], ["capabilities.ims"])
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class Provenance(unittest.TestCase):
     def test_no_machine_path_is_kept(self):
-        top = str(guestlab.HERE.parent.parent)
-        argv = [top + "/tests/guestlab/cache/qemu-7.2/root/usr/bin/qemu-system-x86_64",
-                "-L", top + "/tests/guestlab/cache/qemu-7.2/root/usr/share/qemu",
-                "-kernel", top + "/tests/guestlab/cache/kernel/vmlinux", "-m", "256"]
+        # Paths as this checkout's cache holds them, wherever the checkout is.
+        qemu = guestlab.WORK / "qemu-7.2" / "root"
+        argv = [str(qemu / "usr" / "bin" / "qemu-system-x86_64"),
+                "-L", str(qemu / "usr" / "share" / "qemu"),
+                "-kernel", str(guestlab.WORK / "kernel" / "vmlinux"), "-m", "256"]
         self.assertEqual(guestlab.relative_to_repo(argv),
                          ["$QEMU_7_2/usr/bin/qemu-system-x86_64", "-L", "$QEMU_7_2/usr/share/qemu",
                           "-kernel", "tests/guestlab/cache/kernel/vmlinux", "-m", "256"])
 
+
+if __name__ == "__main__":
+    unittest.main()
