@@ -498,7 +498,7 @@ fn context(a: &SanitizeArgs, kind: Kind) -> Result<(Context, String), Error> {
     for c in &a.kernel_caps {
         if let Some(k) = KernelCap::parse(c) {
             caps |= k.bit();
-        } else if let Some(v) = input::parse_hex(c, false) {
+        } else if let Ok(v) = vcap_regs::hex::parse(c, vcap_regs::hex::Prefix::Required, 64) {
             let known = KernelCap::ALL.iter().fold(0, |m, k| m | k.bit());
             if v & !known != 0 {
                 return Err(Error::Usage(format!(
@@ -575,12 +575,11 @@ fn live_vtd(src: &vcap_probe::Source) -> Result<Host, Error> {
     })
 }
 
-/// CPUID through the probe: executed live, or `cpuid.txt` of a snapshot, in the one text format
-/// the register tables already parse.
+/// CPUID through the probe: executed live, or `cpuid.txt` of a snapshot, as one CPU's leaves.
 fn live_cpuid(src: &vcap_probe::Source) -> Result<Host, Error> {
     use vcap_core::input::capture::CpuidRead;
     match src.cpuid() {
-        CpuidRead::Dump(d) => Ok(input::parse_cpuid_text(&d.to_text(), "live: CPUID")?),
+        CpuidRead::Dump(d) => Ok(input::host_from_cpus(&[d.to_leaves()], "live: CPUID")?),
         CpuidRead::NotObserved => Err(Error::Live(
             "cpuid",
             "CPUID not observed (not an x86 machine, or a snapshot without cpuid.txt)".into(),

@@ -165,7 +165,7 @@ fn malformed_inputs_become_malformed_evidence() {
         malformed(&r, "cpuid.dump")["finding"]
             .as_str()
             .unwrap()
-            .contains("line 2")
+            .contains("cpuid.txt:2: ")
     );
     assert!(
         malformed(&r, "smbios.vm-bit")["finding"]

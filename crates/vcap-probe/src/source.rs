@@ -410,9 +410,9 @@ impl Snapshot {
                     "{CPUID_FILE}: not UTF-8 text at byte {}",
                     e.valid_up_to()
                 )),
-                Ok(text) => match CpuidDump::parse(text) {
+                Ok(text) => match CpuidDump::parse_from(text, CPUID_FILE) {
                     Ok(d) => CpuidRead::Dump(d),
-                    Err(e) => CpuidRead::Malformed(format!("{CPUID_FILE} {e}")),
+                    Err(e) => CpuidRead::Malformed(e.to_string()),
                 },
             },
         }

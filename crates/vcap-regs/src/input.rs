@@ -24,6 +24,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use crate::hex::Prefix;
 use crate::model::{Kind, MAX_REGS, RegSet};
 use crate::sanitize::{Manifest, ManifestValue};
 use crate::tables;
@@ -89,6 +90,9 @@ pub enum Problem {
     /// A `cpuid -r` line that does not parse.
     #[error("malformed cpuid -r line: {0:?}")]
     CpuidLine(String),
+    /// A `cpuid -r` line that gives one register twice.
+    #[error("the register is given twice on this line")]
+    RegisterTwice,
     /// Text in no format vcap reads.
     #[error(
         "not a host file: expected a JSON object, JSON lines, `cpuid -r` text or a libvirt <cpu>, found {0:?}"
@@ -207,28 +211,9 @@ fn err(origin: &str, line: Option<usize>, field: Option<&str>, problem: Problem)
     InputError::new(origin, line, field, problem)
 }
 
-/// Parses `"0x…"` (or bare hex digits when `allow_bare`) into a number.
-pub fn parse_hex(s: &str, allow_bare: bool) -> Option<u64> {
-    let t = s.trim();
-    let digits = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(d) => d,
-        None if allow_bare => t,
-        None => return None,
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_') {
-        return None;
-    }
-    let mut n: u64 = 0;
-    let mut any = false;
-    for b in digits.bytes() {
-        if b == b'_' {
-            continue;
-        }
-        let d = (b as char).to_digit(16)?;
-        n = n.checked_mul(16)?.checked_add(u64::from(d))?;
-        any = true;
-    }
-    any.then_some(n)
+/// A 64-bit value through the one hex parser ([`crate::hex`]).
+fn hex64(s: &str, prefix: Prefix) -> Option<u64> {
+    crate::hex::parse(s, prefix, 64).ok()
 }
 
 /// A register value in JSON: a `"0x…"` string or a non-negative integer, at most `BITS` wide.
@@ -250,7 +235,7 @@ fn hex_from_raw(raw: &str, bits: u8) -> Result<u64, Problem> {
     let t = raw.trim();
     if t.starts_with('"') {
         let s: Cow<'_, str> = serde_json::from_str(t).map_err(|e| Problem::Shape(e.to_string()))?;
-        let n = parse_hex(&s, false).ok_or_else(|| Problem::BadHex(excerpt(&s)))?;
+        let n = hex64(&s, Prefix::Required).ok_or_else(|| Problem::BadHex(excerpt(&s)))?;
         return fits(n, bits);
     }
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
@@ -637,7 +622,9 @@ pub type CpuidLeaves = std::collections::BTreeMap<(u32, u32), [u32; 4]>;
 
 /// Parses `cpuid -r` output into its CPU blocks (`CPU:` or `CPU n:` headers; a dump without a
 /// header is one CPU), each the leaves it lists. Lines are `0x00000007 0x00: eax=0x… ebx=0x…
-/// ecx=0x… edx=0x…`; a bad line is quoted (cut) with its line number and byte offset.
+/// ecx=0x… edx=0x…`, each register exactly once; a bad line is quoted (cut) with its line number
+/// and byte offset. This is vcap's one `cpuid -r` reader: vcap-core's snapshot `cpuid.txt`
+/// (`vcap_core::parse::cpuid::CpuidDump::parse`) is read by it too.
 pub fn parse_cpuid_blocks(text: &str, origin: &str) -> Result<Vec<CpuidLeaves>, InputError> {
     let mut cpus: Vec<CpuidLeaves> = Vec::new();
     let mut offset = 0u64;
@@ -652,7 +639,7 @@ pub fn parse_cpuid_blocks(text: &str, origin: &str) -> Result<Vec<CpuidLeaves>, 
         }
         let bad =
             || err(origin, Some(lineno), None, Problem::CpuidLine(excerpt(raw))).at_offset(at);
-        if line.starts_with("CPU") {
+        if line.starts_with("CPU") && line.ends_with(':') {
             cpus.push(CpuidLeaves::new());
             continue;
         }
@@ -663,7 +650,7 @@ pub fn parse_cpuid_blocks(text: &str, origin: &str) -> Result<Vec<CpuidLeaves>, 
         let mut hp = head.split_whitespace();
         let mut num = || {
             hp.next()
-                .and_then(|s| parse_hex(s, false))
+                .and_then(|s| crate::hex::parse(s, Prefix::Required, 32).ok())
                 .and_then(|n| u32::try_from(n).ok())
         };
         let (Some(leaf), Some(sub)) = (num(), num()) else {
@@ -682,7 +669,7 @@ pub fn parse_cpuid_blocks(text: &str, origin: &str) -> Result<Vec<CpuidLeaves>, 
                 "edx" => 3,
                 _ => return Err(bad()),
             };
-            let n = parse_hex(v, false).ok_or_else(|| {
+            let n = hex64(v, Prefix::Required).ok_or_else(|| {
                 err(origin, Some(lineno), Some(k), Problem::BadHex(excerpt(v))).at_offset(at)
             })?;
             let n = u32::try_from(n).map_err(|_| {
@@ -692,8 +679,13 @@ pub fn parse_cpuid_blocks(text: &str, origin: &str) -> Result<Vec<CpuidLeaves>, 
                     Some(k),
                     Problem::TooWide { value: n, bits: 32 },
                 )
+                .at_offset(at)
             })?;
-            vals[idx] = Some(n);
+            if vals[idx].replace(n).is_some() {
+                return Err(
+                    err(origin, Some(lineno), Some(k), Problem::RegisterTwice).at_offset(at)
+                );
+            }
         }
         let [Some(a), Some(b), Some(c), Some(d)] = vals else {
             return Err(bad());
@@ -716,7 +708,12 @@ pub fn parse_cpuid_blocks(text: &str, origin: &str) -> Result<Vec<CpuidLeaves>, 
 /// its CPUs offer; see [`parse_cpuid_blocks`] for the lines). Leaves vcap does not track are
 /// skipped; see [`crate::tables::cpuid::regset_from_leaves`] for the leaves it needs.
 pub fn parse_cpuid_text(text: &str, origin: &str) -> Result<Host, InputError> {
-    let cpus = parse_cpuid_blocks(text, origin)?;
+    host_from_cpus(&parse_cpuid_blocks(text, origin)?, origin)
+}
+
+/// Folds the CPUs of a dump ([`parse_cpuid_blocks`], or leaves a probe read) into one host named
+/// `origin`; errors name `origin` and the CPU.
+pub fn host_from_cpus(cpus: &[CpuidLeaves], origin: &str) -> Result<Host, InputError> {
     let n = cpus.len();
     let mut fold = crate::Baseline::new();
     for (i, leaves) in cpus.iter().enumerate() {
@@ -740,7 +737,7 @@ pub fn parse_cpuid_text(text: &str, origin: &str) -> Result<Host, InputError> {
 
 /// Parses a sysfs hex register file (`d2008c40660462\n`).
 pub fn parse_sysfs_hex(text: &str, origin: &str) -> Result<u64, InputError> {
-    parse_hex(text, true).ok_or_else(|| {
+    hex64(text, Prefix::Optional).ok_or_else(|| {
         err(
             origin,
             Some(1),
@@ -892,7 +889,7 @@ pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest, InputError> 
         let mv = match v {
             serde_json::Value::String(s) if s == "host" => ManifestValue::Host,
             serde_json::Value::String(s) => ManifestValue::Value(
-                parse_hex(s, false)
+                hex64(s, Prefix::Required)
                     .ok_or_else(|| err(origin, at, Some(name), Problem::BadHex(s.clone())))?,
             ),
             serde_json::Value::Number(n) if n.as_u64().is_some() => {

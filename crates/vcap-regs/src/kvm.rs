@@ -80,12 +80,14 @@ mod hex32 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
         let n = match HexOrInt::deserialize(d)? {
             HexOrInt::Int(n) => n,
-            HexOrInt::Str(s) => crate::input::parse_hex(&s, false).ok_or_else(|| {
-                de::Error::custom(format!(
-                    "{:?} is not a hex number (expected \"0x...\")",
-                    crate::input::excerpt(&s)
-                ))
-            })?,
+            HexOrInt::Str(s) => crate::hex::parse(&s, crate::hex::Prefix::Required, 64)
+                .ok()
+                .ok_or_else(|| {
+                    de::Error::custom(format!(
+                        "{:?} is not a hex number (expected \"0x...\")",
+                        crate::input::excerpt(&s)
+                    ))
+                })?,
         };
         u32::try_from(n).map_err(|_| {
             de::Error::custom(format!("value {n:#x} is wider than the 32-bit register"))

@@ -54,6 +54,7 @@ pub mod compare;
 pub mod decode;
 pub mod field;
 pub mod firecracker;
+pub mod hex;
 pub mod hwinfo;
 pub mod input;
 pub mod kvm;

@@ -24,15 +24,9 @@ pub struct CpuidDump {
     pub leaves: BTreeMap<(u32, u32), Regs>,
 }
 
-/// Why a `cpuid -r` text could not be parsed; names the line.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {what}")]
-pub struct CpuidParseError {
-    /// 1-based line number.
-    pub line: usize,
-    /// What was wrong.
-    pub what: String,
-}
+/// Why a `cpuid -r` text could not be parsed: the origin, line, register and problem, from
+/// vcap's one `cpuid -r` reader ([`vcap_regs::input::parse_cpuid_blocks`]).
+pub type CpuidParseError = vcap_regs::input::InputError;
 
 impl CpuidDump {
     /// The registers of (leaf, subleaf), when recorded.
@@ -40,77 +34,44 @@ impl CpuidDump {
         self.leaves.get(&(leaf, subleaf)).copied()
     }
 
-    /// Parses the raw format of `cpuid -r` / `cpuid -r -1`. Only the first CPU block is kept
-    /// (`CPU:` or `CPU 0:`); later blocks are ignored.
+    /// Parses the raw format of `cpuid -r` / `cpuid -r -1` (errors name the origin `cpuid -r`);
+    /// see [`CpuidDump::parse_from`].
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error carries its coordinates by value, as vcap-regs' input errors do; the cold path"
+    )]
     pub fn parse(text: &str) -> Result<CpuidDump, CpuidParseError> {
-        let mut dump = CpuidDump::default();
-        let mut blocks = 0usize;
-        for (i, raw) in text.lines().enumerate() {
-            let line = raw.trim();
-            let err = |what: &str| CpuidParseError {
-                line: i + 1,
-                what: what.to_string(),
-            };
-            if line.is_empty() {
-                continue;
-            }
-            if line.starts_with("CPU") && line.ends_with(':') {
-                blocks += 1;
-                if blocks > 1 {
-                    break;
-                }
-                continue;
-            }
-            if blocks == 0 {
-                return Err(err("expected a `CPU:` line before the first leaf"));
-            }
-            let (head, regs) = line
-                .split_once(':')
-                .ok_or_else(|| err("expected `0xLEAF 0xSUB: eax=… ebx=… ecx=… edx=…`"))?;
-            let mut head = head.split_whitespace();
-            let leaf = head
-                .next()
-                .and_then(parse_hex)
-                .ok_or_else(|| err("leaf is not a 0x-prefixed hex number"))?;
-            let sub = head
-                .next()
-                .and_then(parse_hex)
-                .ok_or_else(|| err("subleaf is not a 0x-prefixed hex number"))?;
-            if head.next().is_some() {
-                return Err(err("unexpected text before `:`"));
-            }
-            let mut r = [None::<u32>; 4];
-            for part in regs.split_whitespace() {
-                let (name, val) = part
-                    .split_once('=')
-                    .ok_or_else(|| err("expected `reg=0x…`"))?;
-                let idx = match name {
-                    "eax" => 0,
-                    "ebx" => 1,
-                    "ecx" => 2,
-                    "edx" => 3,
-                    _ => return Err(err(&format!("unknown register `{name}`"))),
-                };
-                if r[idx].is_some() {
-                    return Err(err(&format!("register `{name}` given twice")));
-                }
-                r[idx] = Some(
-                    parse_hex(val)
-                        .ok_or_else(|| err(&format!("`{name}` is not a 32-bit hex value")))?,
-                );
-            }
-            let [Some(eax), Some(ebx), Some(ecx), Some(edx)] = r else {
-                return Err(err("all of eax, ebx, ecx, edx are required"));
-            };
-            dump.leaves.insert((leaf, sub), Regs { eax, ebx, ecx, edx });
-        }
-        if blocks == 0 {
-            return Err(CpuidParseError {
-                line: 1,
-                what: "no `CPU:` line: not `cpuid -r` output".into(),
-            });
-        }
-        Ok(dump)
+        Self::parse_from(text, "cpuid -r")
+    }
+
+    /// Parses `cpuid -r` text read from `origin` (named in errors) with vcap's one reader,
+    /// [`vcap_regs::input::parse_cpuid_blocks`]. The first CPU block is kept (`CPU:` or
+    /// `CPU 0:`; a dump without a header is one CPU): the CPU the probe queried. A dump with no
+    /// leaf at all is an error.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the error carries its coordinates by value, as vcap-regs' input errors do; the cold path"
+    )]
+    pub fn parse_from(text: &str, origin: &str) -> Result<CpuidDump, CpuidParseError> {
+        let first = vcap_regs::input::parse_cpuid_blocks(text, origin)?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        Ok(CpuidDump {
+            leaves: first
+                .into_iter()
+                .map(|(k, [eax, ebx, ecx, edx])| (k, Regs { eax, ebx, ecx, edx }))
+                .collect(),
+        })
+    }
+
+    /// The dump as vcap-regs' leaves (`(leaf, subleaf) → [eax, ebx, ecx, edx]`), for its
+    /// register tables ([`vcap_regs::tables::cpuid::regset_from_leaves`]).
+    pub fn to_leaves(&self) -> vcap_regs::input::CpuidLeaves {
+        self.leaves
+            .iter()
+            .map(|(&k, r)| (k, [r.eax, r.ebx, r.ecx, r.edx]))
+            .collect()
     }
 
     /// Writes the dump in the `cpuid -r -1` raw format.
@@ -220,11 +181,6 @@ fn bytes_text(b: &[u8]) -> String {
         .collect()
 }
 
-fn parse_hex(s: &str) -> Option<u32> {
-    let v = crate::parse::hex::parse(s, crate::parse::hex::Prefix::Required, 32).ok()?;
-    u32::try_from(v).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,10 +206,18 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        let e = CpuidDump::parse("CPU:\n   0x0 0x0: eax=0x1 ebx=0x2 ecx=zz edx=0x4\n").unwrap_err();
-        assert_eq!(e.line, 2);
-        assert!(e.what.contains("ecx"), "{e}");
-        assert_eq!(CpuidDump::parse("hello").unwrap_err().line, 1);
+        let e = CpuidDump::parse_from(
+            "CPU:\n   0x0 0x0: eax=0x1 ebx=0x2 ecx=zz edx=0x4\n",
+            "cpuid.txt",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.field.as_deref(), Some("ecx"));
+        assert!(e.to_string().starts_with("cpuid.txt:2: ecx: "), "{e}");
+        assert_eq!(CpuidDump::parse("hello").unwrap_err().line, Some(1));
+        let twice = CpuidDump::parse("CPU:\n 0x0 0x0: eax=0x1 ebx=0x1 ecx=0x1 edx=0x1 eax=0x2\n");
+        assert_eq!(twice.unwrap_err().field.as_deref(), Some("eax"));
+        assert!(CpuidDump::parse("CPU:\n").is_err(), "no leaf at all");
         assert!(CpuidDump::parse("CPU:\n 0x0 0x0: eax=0x1\n").is_err());
         assert!(
             CpuidDump::parse("CPU:\n 0x0 0x0: eax=0x1 ebx=0x1 ecx=0x1 edx=0x123456789\n").is_err()
@@ -300,7 +264,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn any_dump_round_trips(leaves in proptest::collection::btree_map((any::<u32>(), 0u32..256), any::<(u32, u32, u32, u32)>(), 0..40)) {
+        fn any_dump_round_trips(leaves in proptest::collection::btree_map((any::<u32>(), 0u32..256), any::<(u32, u32, u32, u32)>(), 1..40)) {
             let dump = CpuidDump { leaves: leaves.into_iter().map(|(k, (a, b, c, d))| (k, Regs { eax: a, ebx: b, ecx: c, edx: d })).collect() };
             prop_assert_eq!(CpuidDump::parse(&dump.to_text()).unwrap(), dump);
         }
