@@ -199,6 +199,73 @@ pub mod amd {
     }
 }
 
+/// x86 CPUID (`crate::tables::cpuid`): each register of the table is one leaf, subleaf and
+/// output register, so a handle also says where in a `cpuid -r` dump its bits are.
+pub mod cpuid {
+    use super::{FieldRef, Register};
+    use crate::model::Kind;
+    use crate::tables::cpuid::LEAVES;
+
+    /// A CPUID register of the table: its leaf, subleaf and output register (0..4 = EAX..EDX).
+    pub trait CpuidRegister: Register {
+        /// The leaf.
+        const LEAF: u32;
+        /// The subleaf.
+        const SUBLEAF: u32;
+        /// The output register, 0..4 for EAX, EBX, ECX, EDX.
+        const REG: usize;
+    }
+
+    /// The table index of `(leaf, subleaf, reg)`; a pair the table lacks stops the compilation.
+    const fn index_of(leaf: u32, subleaf: u32, reg: usize) -> usize {
+        let mut i = 0;
+        while i < LEAVES.len() {
+            if LEAVES[i].0 == leaf && LEAVES[i].1 == subleaf {
+                return i * 4 + reg;
+            }
+            i += 1;
+        }
+        panic!("the CPUID table does not track this leaf")
+    }
+
+    macro_rules! cpuid_reg {
+        ($ty:ident, $leaf:expr, $sub:expr, $reg:expr, $doc:literal) => {
+            #[doc = $doc]
+            #[derive(Debug, Clone, Copy)]
+            pub struct $ty;
+            impl Register for $ty {
+                const KIND: Kind = Kind::X86Cpuid;
+                const INDEX: usize = index_of($leaf, $sub, $reg);
+            }
+            impl CpuidRegister for $ty {
+                const LEAF: u32 = $leaf;
+                const SUBLEAF: u32 = $sub;
+                const REG: usize = $reg;
+            }
+        };
+    }
+
+    cpuid_reg!(L1Ecx, 0x1, 0, 2, "CPUID.0x1.0x0.ECX (feature word 4).");
+    cpuid_reg!(
+        X8000001fEax,
+        0x8000_001f,
+        0,
+        0,
+        "CPUID.0x8000001f.0x0.EAX (AMD memory encryption)."
+    );
+
+    /// CPUID.0x1.0x0.ECX fields.
+    pub mod leaf1_ecx {
+        use super::{FieldRef, L1Ecx};
+        fields!(L1Ecx, "CPUID.0x1.0x0.ECX": HYPERVISOR);
+    }
+    /// CPUID.0x8000001f.0x0.EAX fields.
+    pub mod leaf8000001f_eax {
+        use super::{FieldRef, X8000001fEax};
+        fields!(X8000001fEax, "CPUID.0x8000001f.0x0.EAX": SME, SEV, SEV_ES);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +286,31 @@ mod tests {
             Some(amd::efr::PASMAX.field().shift)
         );
         assert_eq!(vtd::cap::CM.get(1 << 7), 1);
+    }
+
+    #[test]
+    fn cpuid_handles_name_their_leaf_and_bit() {
+        use cpuid::{CpuidRegister, L1Ecx, X8000001fEax};
+        let t = Kind::X86Cpuid.table();
+        let h = cpuid::leaf1_ecx::HYPERVISOR;
+        assert_eq!(h.full_name(), "CPUID.0x1.0x0.ECX.HYPERVISOR");
+        assert_eq!(t.full_name(h.field()), h.full_name());
+        assert_eq!((L1Ecx::LEAF, L1Ecx::SUBLEAF, L1Ecx::REG), (1, 0, 2));
+        assert_eq!(
+            crate::tables::cpuid::register_of(1, 0, 2),
+            Some(L1Ecx::INDEX)
+        );
+        assert_eq!(h.get(1 << 31), 1);
+        assert_eq!(h.get(!(1u64 << 31)), 0);
+        let sev = cpuid::leaf8000001f_eax::SEV;
+        assert_eq!(X8000001fEax::LEAF, 0x8000_001f);
+        assert_eq!(
+            crate::tables::cpuid::register_of(0x8000_001f, 0, 0),
+            Some(X8000001fEax::INDEX)
+        );
+        assert_eq!(
+            (sev.get(0b10), cpuid::leaf8000001f_eax::SEV_ES.get(0b1000)),
+            (1, 1)
+        );
     }
 }

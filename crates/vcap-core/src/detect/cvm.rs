@@ -37,7 +37,7 @@ use crate::detect::evidence::Evidence;
 use crate::detect::{Kind, Verdict};
 use crate::input::capture::{Capture, CpuidRead, FileRead, MsrRead};
 use crate::input::plan;
-use crate::parse::cpuid::{CpuidDump, sig_bytes};
+use crate::parse::cpuid::{CpuidDump, hyperv, sig_bytes};
 
 /// A confidential-computing technology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -234,7 +234,7 @@ fn vendor(d: &CpuidDump) -> Option<[u8; 12]> {
 
 /// CPUID.1:ECX[31].
 fn hv_bit(d: &CpuidDump) -> bool {
-    d.get(1, 0).is_some_and(|r| r.ecx & (1 << 31) != 0)
+    d.has(vcap_regs::field::cpuid::leaf1_ecx::HYPERVISOR)
 }
 
 /// Whether a dump shows an AMD guest whose CPU reports SEV (leaf 0x8000001F `EAX[1]` with the
@@ -247,7 +247,7 @@ pub fn reads_sev_msr(d: &CpuidDump) -> bool {
 /// 0x80000000's maximum reaches 0x8000001F, and its EAX[1] (SEV) is set.
 pub(crate) fn sev_cpuid(d: &CpuidDump) -> bool {
     d.get(0x8000_0000, 0).is_some_and(|r| r.eax >= LEAF_SEV)
-        && d.get(LEAF_SEV, 0).is_some_and(|r| r.eax & (1 << 1) != 0)
+        && d.has(vcap_regs::field::cpuid::leaf8000001f_eax::SEV)
 }
 
 /// Leaf 0's maximum reaches 0x21 and leaf 0x21 holds `IntelTDX    `.
@@ -267,11 +267,11 @@ pub(crate) fn systemd_hyperv_isolation(d: &CpuidDump) -> Option<u32> {
     {
         return None;
     }
-    let features = d.get(0x4000_0003, 0)?.ebx;
-    if features & (1 << 22) == 0 || features & (1 << 12) != 0 {
+    let features = d.get(hyperv::LEAF_FEATURES, 0)?.ebx;
+    if features & hyperv::ISOLATION == 0 || features & hyperv::CPU_MANAGEMENT != 0 {
         return None;
     }
-    Some(d.get(0x4000_000c, 0)?.ebx & 0xf)
+    Some(d.get(hyperv::LEAF_ISOLATION_CONFIG, 0)?.ebx & hyperv::ISOLATION_TYPE)
 }
 
 /// `systemd-detect-virt --cvm`'s answer, as systemd's `detect_confidential_virtualization()`

@@ -30,7 +30,7 @@ use crate::detect::cvm::{CvmClaim, Tech, Vouch};
 use crate::detect::ids::{Cloud, Container, Hypervisor, Product};
 use crate::input::capture::{Capture, CpuidRead};
 use crate::input::plan::{DMI_DIR, PCI_DEVICES, PCI_MODALIAS, SMBIOS_TYPE0};
-use crate::parse::cpuid::{CpuidDump, HypervisorBase};
+use crate::parse::cpuid::{CpuidDump, HypervisorBase, hyperv as hv};
 use crate::parse::dmi::{self, VendorKind};
 use crate::parse::smbios::{self, SmbiosError, Type0, VmBit};
 
@@ -855,7 +855,9 @@ impl<'c> Facts<'c> {
     /// first `flags` line of /proc/cpuinfo without `hypervisor`.
     fn hv_bit_clear(&self) -> bool {
         match (self.dump, &self.c.cpuid) {
-            (Some(d), _) => d.get(1, 0).is_some_and(|r| r.ecx & (1 << 31) == 0),
+            (Some(d), _) => d
+                .field(vcap_regs::field::cpuid::leaf1_ecx::HYPERVISOR)
+                .is_some_and(|v| v == 0),
             (None, CpuidRead::NotObserved) => cpuinfo_flags(self.c)
                 .is_some_and(|f| !f.split_whitespace().any(|x| x == "hypervisor")),
             (None, _) => false,
@@ -961,9 +963,9 @@ impl Signal {
             }
             HypervPartition { root } => {
                 for (leaf, r) in hyperv_leaf(f, 3) {
-                    let create = r.ebx & 1 != 0;
-                    let isolated = r.ebx & (1 << 22) != 0;
-                    let cpu_mgmt = r.ebx & (1 << 12) != 0;
+                    let create = r.ebx & hv::CREATE_PARTITIONS != 0;
+                    let isolated = r.ebx & hv::ISOLATION != 0;
+                    let cpu_mgmt = r.ebx & hv::CPU_MANAGEMENT != 0;
                     if create && !isolated && cpu_mgmt == root {
                         let source = format!("CPUID 0x{leaf:08x} EBX[0,12,22]");
                         hits.push(Hit::at(source, format!("0x{:08x}", r.ebx)));
@@ -985,14 +987,14 @@ impl Signal {
                     else {
                         continue;
                     };
-                    let isolated = p.ebx & (1 << 22) != 0 && p.ebx & (1 << 12) == 0;
-                    if isolated && r.ebx & 0xf == kind {
+                    let isolated = p.ebx & hv::ISOLATION != 0 && p.ebx & hv::CPU_MANAGEMENT == 0;
+                    if isolated && r.ebx & hv::ISOLATION_TYPE == kind {
                         let source = format!("CPUID 0x{leaf:08x} EAX[0], EBX[3:0,5,11:6]");
                         let raw = format!(
                             "isolation type {kind}, paravisor {}, shared GPA boundary {} (EAX 0x{:08x}, EBX 0x{:08x})",
                             if r.eax & 1 != 0 { "present" } else { "absent" },
-                            if r.ebx & (1 << 5) != 0 {
-                                format!("bit {}", (r.ebx >> 6) & 0x3f)
+                            if r.ebx & hv::SHARED_GPA_BOUNDARY_ACTIVE != 0 {
+                                format!("bit {}", hv::shared_gpa_boundary_bits(r.ebx))
                             } else {
                                 "inactive".into()
                             },
@@ -1005,7 +1007,7 @@ impl Signal {
             }
             TdxLeaf => {
                 if let Some(d) = f.dump
-                    && d.get(1, 0).is_some_and(|r| r.ecx & (1 << 31) != 0)
+                    && d.has(vcap_regs::field::cpuid::leaf1_ecx::HYPERVISOR)
                     && d.vendor().as_deref() == Some("GenuineIntel")
                     && crate::detect::cvm::tdx_cpuid(d)
                 {

@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use vcap_regs::field::FieldRef;
+use vcap_regs::field::cpuid::CpuidRegister;
+
 /// The four output registers of one CPUID query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Regs {
@@ -87,6 +90,19 @@ impl CpuidDump {
         s
     }
 
+    /// The value of a field of vcap-regs' CPUID table, by its typed handle, when its leaf was
+    /// recorded: `dump.field(vcap_regs::field::cpuid::leaf1_ecx::HYPERVISOR)`.
+    pub fn field<R: CpuidRegister>(&self, f: FieldRef<R>) -> Option<u64> {
+        let r = self.get(R::LEAF, R::SUBLEAF)?;
+        let word = [r.eax, r.ebx, r.ecx, r.edx][R::REG];
+        Some(f.get(u64::from(word)))
+    }
+
+    /// Whether a field is recorded and non-zero (a feature bit that is set).
+    pub fn has<R: CpuidRegister>(&self, f: FieldRef<R>) -> bool {
+        self.field(f).is_some_and(|v| v != 0)
+    }
+
     /// The vendor string of leaf 0 (EBX, EDX, ECX), when recorded.
     pub fn vendor(&self) -> Option<String> {
         let r = self.get(0, 0)?;
@@ -102,6 +118,29 @@ impl CpuidDump {
                 Some(HypervisorBase::from_regs(base, r))
             })
             .collect()
+    }
+}
+
+/// Hyper-V's CPUID leaves, named as Linux's `include/hyperv/hvgdk_mini.h` names them (the leaves
+/// are outside vcap-regs' migration table: no VMM baselines them).
+pub mod hyperv {
+    /// `HYPERV_CPUID_FEATURES`: EBX is the partition privilege mask's high half.
+    pub const LEAF_FEATURES: u32 = 0x4000_0003;
+    /// `HYPERV_CPUID_ISOLATION_CONFIG`.
+    pub const LEAF_ISOLATION_CONFIG: u32 = 0x4000_000c;
+    /// `HV_CREATE_PARTITIONS` (`BIT(0)` of the mask's high half, leaf 0x40000003 EBX).
+    pub const CREATE_PARTITIONS: u32 = 1 << 0;
+    /// `HV_CPU_MANAGEMENT` (`BIT(12)`).
+    pub const CPU_MANAGEMENT: u32 = 1 << 12;
+    /// `HV_ISOLATION` (`BIT(22)`).
+    pub const ISOLATION: u32 = 1 << 22;
+    /// `HV_ISOLATION_TYPE` (`GENMASK(3, 0)` of leaf 0x4000000C EBX).
+    pub const ISOLATION_TYPE: u32 = 0xf;
+    /// `HV_SHARED_GPA_BOUNDARY_ACTIVE` (`BIT(5)` of leaf 0x4000000C EBX).
+    pub const SHARED_GPA_BOUNDARY_ACTIVE: u32 = 1 << 5;
+    /// `HV_SHARED_GPA_BOUNDARY_BITS` (`GENMASK(11, 6)` of leaf 0x4000000C EBX), shifted down.
+    pub fn shared_gpa_boundary_bits(ebx: u32) -> u32 {
+        (ebx >> 6) & 0x3f
     }
 }
 
