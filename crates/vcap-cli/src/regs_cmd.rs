@@ -724,7 +724,9 @@ fn sanitize_host(
     }
     if json {
         let mut doc = report::sanitize_doc(&host.regs, &ctx, &label, &e);
-        doc.notes = notes.to_vec();
+        // The input's notes first (a raw struct's extra fields), then the report's own
+        // (unknown registers).
+        doc.notes = notes.iter().cloned().chain(doc.notes).collect();
         crate::json::write(
             out,
             crate::json::SANITIZE,

@@ -133,7 +133,8 @@ impl Default for Baseline {
 /// A finished baseline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaselineResult {
-    /// The common profile (unknown bits cleared).
+    /// The common profile (unknown bits cleared; a register some host did not give is unknown,
+    /// `profile.unknown`).
     pub profile: RegSet,
     /// Number of hosts folded.
     pub hosts: u64,
@@ -238,6 +239,7 @@ impl Baseline {
         }
         let Some(acc) = self.acc.as_mut() else {
             let mut first = RegSet::zero(host.kind);
+            first.unknown = host.unknown;
             for r in 0..t.registers.len() {
                 let known = t.known_mask(r);
                 first.regs[r] = host.regs[r] & known;
@@ -258,7 +260,13 @@ impl Baseline {
         }
         let plan = fold_plan(host.kind);
         let mut next = *acc;
+        // A register unknown on either side is unknown in the fold (never a value).
+        next.unknown |= host.unknown;
         for (r, fields) in plan.iter().enumerate() {
+            if next.unknown != 0 && !next.is_known(r) {
+                next.regs[r] = 0;
+                continue;
+            }
             let known = t_known(host.kind, r);
             self.dropped_unknown[r] |= host.regs[r] & !known;
             let diff = (host.regs[r] ^ acc.regs[r]) & known;

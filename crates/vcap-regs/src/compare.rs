@@ -4,7 +4,9 @@
 //! rule: `safe(profile, host) == profile`). Only capabilities decide: identity fields (CPUID
 //! signature, SMMUv3 IIDR) and VMM-owned fields (APIC IDs, topology counts, register offsets,
 //! queue sizes) are listed with their class but never make a profile "incompatible"; the CPU
-//! vendor does (Intel and AMD never run each other's profiles).
+//! vendor does (Intel and AMD never run each other's profiles). A register one side does not
+//! give (an optional register the input left out) is not compared but listed; where the host
+//! lacks one in which the profile asks for a capability, the answer is `unknown`.
 
 use serde::Serialize;
 
@@ -22,6 +24,9 @@ pub enum Verdict {
     Superset,
     /// Neither covers the other.
     Incompatible,
+    /// No field contradicts, but the host does not give a register in which the profile asks
+    /// for a capability (an optional register the host input left out): vcap cannot tell.
+    Unknown,
 }
 
 impl Verdict {
@@ -32,6 +37,7 @@ impl Verdict {
             Verdict::Subset => "subset",
             Verdict::Superset => "superset",
             Verdict::Incompatible => "incompatible",
+            Verdict::Unknown => "unknown",
         }
     }
 
@@ -58,6 +64,19 @@ pub struct FieldDiff {
     /// What the field is: `capability` (decides the verdict), `vendor` (decides: differing
     /// vendors are incompatible), `identity` or `vmm-owned` (reported, never decide).
     pub class: &'static str,
+}
+
+/// A register one side does not give ([`RegSet::unknown`]): not compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UnknownRegister {
+    /// The register.
+    pub register: &'static str,
+    /// `profile`, `host` or `both`.
+    pub side: &'static str,
+    /// The capability fields (`REG.NAME`) the profile sets above their least capable value in
+    /// a register the host does not give: each makes the verdict `unknown`.
+    pub profile_asks: Vec<String>,
 }
 
 /// VMM-owned fields that the host still bounds (the VMM chooses a value no larger than the
@@ -90,6 +109,8 @@ pub struct Comparison {
     pub responsible: Vec<FieldDiff>,
     /// Identity and VMM-owned fields that differ: reported, not reasons.
     pub not_capabilities: Vec<FieldDiff>,
+    /// Registers one side does not give, not compared.
+    pub unknown: Vec<UnknownRegister>,
 }
 
 /// Why a comparison could not be made.
@@ -169,7 +190,36 @@ pub fn compare(profile: &RegSet, host: &RegSet) -> Result<Comparison, CompareErr
             _ => not_capabilities.push(d),
         }
     };
+    let mut unknown = Vec::new();
+    for (r, reg) in t.registers.iter().enumerate() {
+        let (pk, hk) = (profile.is_known(r), host.is_known(r));
+        if pk && hk {
+            continue;
+        }
+        let profile_asks = if pk {
+            t.fields_of(r)
+                .filter(|f| class_of(profile.kind, f) == "capability")
+                .filter(|f| f.get(profile.regs[r]) != f.safe)
+                .map(|f| t.full_name(f))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        unknown.push(UnknownRegister {
+            register: reg.name,
+            side: match (pk, hk) {
+                (true, _) => "host",
+                (_, true) => "profile",
+                _ => "both",
+            },
+            profile_asks,
+        });
+    }
+    let known_both = |r: usize| profile.is_known(r) && host.is_known(r);
     for f in t.fields {
+        if !known_both(f.reg) {
+            continue;
+        }
         let p = f.get(profile.regs[f.reg]);
         let h = f.get(host.regs[f.reg]);
         if p != h {
@@ -178,6 +228,9 @@ pub fn compare(profile: &RegSet, host: &RegSet) -> Result<Comparison, CompareErr
         }
     }
     for (r, reg) in t.registers.iter().enumerate() {
+        if !known_both(r) {
+            continue;
+        }
         let unknown = !t.known_mask(r) & reg.mask();
         let diff = (profile.regs[r] ^ host.regs[r]) & unknown;
         for bit in 0..64u8 {
@@ -202,12 +255,21 @@ pub fn compare(profile: &RegSet, host: &RegSet) -> Result<Comparison, CompareErr
         Verdict::Incompatible
     } else if any_more {
         Verdict::Superset
+    } else if unknown.iter().any(|u| !u.profile_asks.is_empty()) {
+        Verdict::Unknown
     } else {
         Verdict::Subset
     };
+    let verdict =
+        if verdict == Verdict::Identical && unknown.iter().any(|u| !u.profile_asks.is_empty()) {
+            Verdict::Unknown
+        } else {
+            verdict
+        };
     Ok(Comparison {
         verdict,
         responsible,
         not_capabilities,
+        unknown,
     })
 }

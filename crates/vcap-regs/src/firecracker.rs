@@ -237,14 +237,20 @@ pub fn from_profile(profile: &RegSet) -> Option<CpuTemplate> {
     }
     let mut t = CpuTemplate::default();
     for (i, &(leaf, sub)) in LEAVES.iter().enumerate() {
-        if leaf == 0 {
+        if leaf == 0 || !(0..4).any(|j| profile.is_known(i * 4 + j)) {
+            // Leaf 0 is Firecracker's; a leaf the profile does not give is left as KVM says.
             continue;
         }
         let modifiers = CpuidRegister::ALL
             .iter()
             .map(|&register| {
                 let r = i * 4 + register.index();
-                let filter = forced_mask(r);
+                // An unknown register of the profile forces nothing (every bit `x`).
+                let filter = if profile.is_known(r) {
+                    forced_mask(r)
+                } else {
+                    0
+                };
                 RegisterModifier {
                     register,
                     bitmap: Bitmap {
@@ -257,7 +263,7 @@ pub fn from_profile(profile: &RegSet) -> Option<CpuTemplate> {
         t.cpuid_modifiers.push(CpuidLeafModifier {
             leaf: PrefixedNum(u64::from(leaf)),
             subleaf: PrefixedNum(u64::from(sub)),
-            flags: u32::from(matches!(leaf, 0x7 | 0xd)),
+            flags: u32::from(crate::tables::cpuid::indexed(leaf)),
             modifiers,
         });
     }
@@ -286,7 +292,13 @@ pub fn apply(t: &CpuTemplate, regs: &mut RegSet) -> Applied {
             Some(i) if regs.kind == Kind::X86Cpuid => {
                 for r in &m.modifiers {
                     let idx = i * 4 + r.register.index();
-                    regs.regs[idx] = r.bitmap.apply(regs.regs[idx]) & 0xffff_ffff;
+                    if regs.is_known(idx) {
+                        regs.regs[idx] = r.bitmap.apply(regs.regs[idx]) & 0xffff_ffff;
+                    } else if r.bitmap.filter & 0xffff_ffff == 0xffff_ffff {
+                        // Every bit set by the template: the register is known from here on.
+                        regs.regs[idx] = r.bitmap.value & 0xffff_ffff;
+                        regs.unknown &= !(1u128 << idx);
+                    }
                 }
             }
             _ => out.untracked.push((m.leaf.0, m.subleaf.0)),

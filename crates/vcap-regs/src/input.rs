@@ -593,10 +593,14 @@ pub fn parse_host_json_lazy<'a>(
                 regs.regs[r] = v;
                 seen[r] = true;
             }
-            // A register left out is unknown, not zero: every one must be written (a leaf the
-            // CPU lacks is written as zeros, the architectural value).
+            // A register left out is unknown, not zero. The required registers must all be
+            // written (a leaf the CPU lacks is written as zeros, the architectural value); an
+            // optional one left out stays unknown (`RegSet::unknown`).
+            for r in (0..t.registers.len()).filter(|&r| !seen[r] && t.is_optional(r)) {
+                regs.unknown |= 1u128 << r;
+            }
             let missing: Vec<&str> = (0..t.registers.len())
-                .filter(|&r| !seen[r])
+                .filter(|&r| !seen[r] && !t.is_optional(r))
                 .map(|r| t.registers[r].name)
                 .collect();
             if !missing.is_empty() {

@@ -308,6 +308,11 @@ pub fn apply(regs: &RegSet, entries: &mut Vec<CpuidEntry>) -> Result<(), KvmErro
     let max_ext = find(entries, 0x8000_0000, 0).map_or(0, |e| e.eax);
     for (i, &(leaf, sub)) in LEAVES.iter().enumerate() {
         let v = |j: usize| regs.regs[i * 4 + j] as u32;
+        let known = |j: usize| regs.is_known(i * 4 + j);
+        if !(0..4).any(known) {
+            // The profile does not give the leaf (unknown): the entries keep what they say.
+            continue;
+        }
         let pos = entries.iter().position(|e| {
             e.function == leaf && (e.flags & FLAG_SIGNIFICANT_INDEX == 0 || e.index == sub)
         });
@@ -322,7 +327,7 @@ pub fn apply(regs: &RegSet, entries: &mut Vec<CpuidEntry>) -> Result<(), KvmErro
                 entries.push(CpuidEntry {
                     function: leaf,
                     index: sub,
-                    flags: if matches!(leaf, 0x7 | 0xd) {
+                    flags: if crate::tables::cpuid::indexed(leaf) {
                         FLAG_SIGNIFICANT_INDEX
                     } else {
                         0
@@ -334,10 +339,14 @@ pub fn apply(regs: &RegSet, entries: &mut Vec<CpuidEntry>) -> Result<(), KvmErro
             }
             None => continue,
         };
-        e.eax = v(0);
-        e.ebx = v(1);
-        e.ecx = v(2);
-        e.edx = v(3);
+        for (j, slot) in [&mut e.eax, &mut e.ebx, &mut e.ecx, &mut e.edx]
+            .into_iter()
+            .enumerate()
+        {
+            if known(j) {
+                *slot = v(j);
+            }
+        }
     }
     if entries.len() > MAX_ENTRIES {
         return Err(KvmError::TooMany(entries.len()));

@@ -10,8 +10,8 @@
 //! the model; [`CpuDef::to_regset`] sets the bits vcap reads.
 //!
 //! A libvirt feature lives in one CPUID bit or one MSR bit. Features in leaves vcap does not read
-//! (0x6 `arat`, 0x8000000A SVM sub-features, 0x14, 0x19, 0xC0000001, the MSRs `arch-capabilities`
-//! bits and VMX controls) cannot be written from a vcap register set and are reported, never
+//! (0x8000000A SVM sub-features, 0x12 SGX, 0xC0000001, the MSRs `arch-capabilities` bits and VMX
+//! controls; leaf 0x6, with `arat`, is read) cannot be written from a vcap register set and are reported, never
 //! silently dropped, when read: see [`Feature::position`].
 
 use std::collections::BTreeSet;
@@ -245,14 +245,15 @@ pub fn vendor_of(set: &RegSet) -> Result<&'static str, LibvirtError> {
 }
 
 /// The libvirt features a CPUID set has, in `x86_features.xml` order (only features vcap can
-/// read: [`Feature::position`]).
+/// read: [`Feature::position`]; a feature in a register the set does not give, unknown, is not
+/// claimed).
 pub fn features_of(set: &RegSet) -> Result<Vec<&'static Feature>, LibvirtError> {
     if set.kind != Kind::X86Cpuid {
         return Err(LibvirtError::NotCpuid(set.kind.type_name()));
     }
     Ok(FEATURES
         .iter()
-        .filter(|f| matches!(f.position(), Some((r, m)) if set.regs[r] & m != 0))
+        .filter(|f| matches!(f.position(), Some((r, m)) if set.is_known(r) && set.regs[r] & m != 0))
         .collect())
 }
 

@@ -3,8 +3,9 @@
 
 use std::fmt;
 
-/// The largest number of registers any table has (CPUID: 11 leaves × 4 registers).
-pub const MAX_REGS: usize = 44;
+/// The largest number of registers any table has (CPUID: 24 leaves × 4 registers). At most 128
+/// (the width of [`RegSet::unknown`]).
+pub const MAX_REGS: usize = 96;
 
 /// Which register file a table (and a register set) describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -449,9 +450,18 @@ pub struct Table {
     pub registers: &'static [Register],
     /// The field rows.
     pub fields: &'static [Field],
+    /// Registers `0..required` must be in every input; the ones after them were added to the
+    /// table later and are optional: an input without one leaves it unknown
+    /// ([`RegSet::unknown`]), never zero.
+    pub required: usize,
 }
 
 impl Table {
+    /// Whether register `r` may be absent from an input (unknown) rather than an error.
+    pub fn is_optional(&self, r: usize) -> bool {
+        r >= self.required && r < self.registers.len()
+    }
+
     /// Index of the register called `name`.
     pub fn register_index(&self, name: &str) -> Option<usize> {
         self.registers.iter().position(|r| r.name == name)
@@ -532,6 +542,22 @@ pub enum RegError {
         /// Values given.
         found: usize,
     },
+    /// A register marked unknown that the table requires in every input (or a slot beyond it).
+    #[error("{kind}: register slot {slot} is marked unknown, but only optional registers can be")]
+    NotOptional {
+        /// The register file.
+        kind: Kind,
+        /// The slot.
+        slot: usize,
+    },
+    /// A register marked unknown that holds a value.
+    #[error("{register} is marked unknown but holds {value:#x} (an unknown register is 0)")]
+    UnknownNotZero {
+        /// The register.
+        register: &'static str,
+        /// Its value.
+        value: u64,
+    },
     /// A slot beyond the table's registers is not 0.
     #[error("{kind} has {registers} registers, but slot {slot} holds {value:#x}")]
     Stray {
@@ -568,6 +594,12 @@ pub struct RegSet {
     pub kind: Kind,
     /// Values, indexed like the table's `registers`; unused slots are 0.
     pub regs: [u64; MAX_REGS],
+    /// Bit `i` set: register `i` is unknown — the input did not give it (an optional register,
+    /// [`Table::is_optional`]). Its value is 0 and no field of it is read as a value: a baseline
+    /// over it is unknown, `compare` lists it, `sanitize` presents the least capable value and
+    /// says why. A register the CPU architecturally lacks (a CPUID leaf beyond the maximum leaf)
+    /// is known, and zero.
+    pub unknown: u128,
 }
 
 impl RegSet {
@@ -576,7 +608,39 @@ impl RegSet {
         RegSet {
             kind,
             regs: [0; MAX_REGS],
+            unknown: 0,
         }
+    }
+
+    /// Whether register `r` is known (given by the input).
+    #[inline]
+    pub fn is_known(&self, r: usize) -> bool {
+        r >= 128 || self.unknown & (1u128 << r) == 0
+    }
+
+    /// The same set with register `name` unknown (value 0). Only an optional register
+    /// ([`Table::is_optional`]) can be unknown.
+    pub fn with_unknown(mut self, name: &str) -> Result<RegSet, RegError> {
+        let t = self.kind.table();
+        let i = t
+            .register_index(name)
+            .filter(|&i| t.is_optional(i))
+            .ok_or_else(|| RegError::UnknownRegister {
+                kind: self.kind,
+                name: name.to_string(),
+            })?;
+        self.regs[i] = 0;
+        self.unknown |= 1u128 << i;
+        Ok(self)
+    }
+
+    /// The names of the unknown registers, in table order.
+    pub fn unknown_names(&self) -> Vec<&'static str> {
+        let t = self.kind.table();
+        (0..t.registers.len())
+            .filter(|&i| !self.is_known(i))
+            .map(|i| t.registers[i].name)
+            .collect()
     }
 
     /// The value of the register called `name`.
@@ -600,7 +664,8 @@ impl RegSet {
         Ok(r)
     }
 
-    /// The same set with register `name` set to `value` (checked against the register width).
+    /// The same set with register `name` set to `value` (checked against the register width);
+    /// the register is known afterwards.
     pub fn with_register(mut self, name: &str, value: u64) -> Result<RegSet, RegError> {
         let t = self.kind.table();
         let i = t
@@ -618,6 +683,7 @@ impl RegSet {
             });
         }
         self.regs[i] = value;
+        self.unknown &= !(1u128 << i);
         Ok(self)
     }
 
@@ -636,13 +702,34 @@ impl RegSet {
             });
         }
         self.regs[f.reg] = (self.regs[f.reg] & !f.reg_mask()) | (value << f.shift);
+        self.unknown &= !(1u128 << f.reg);
         Ok(self)
     }
 
-    /// Checks that every value fits its register and that slots beyond the table are 0.
+    /// Checks that every value fits its register, that slots beyond the table are 0, and that
+    /// only optional registers are unknown, each holding 0.
     #[inline]
     pub fn validate(&self) -> Result<(), RegError> {
         let t = self.kind.table();
+        if self.unknown != 0 {
+            for i in 0..128usize {
+                if self.unknown & (1u128 << i) == 0 {
+                    continue;
+                }
+                if !t.is_optional(i) {
+                    return Err(RegError::NotOptional {
+                        kind: self.kind,
+                        slot: i,
+                    });
+                }
+                if self.regs[i] != 0 {
+                    return Err(RegError::UnknownNotZero {
+                        register: t.registers[i].name,
+                        value: self.regs[i],
+                    });
+                }
+            }
+        }
         for (i, v) in self.regs.iter().enumerate() {
             match t.registers.get(i) {
                 Some(reg) if v & !reg.mask() != 0 => {

@@ -47,16 +47,39 @@ impl schemars::JsonSchema for Registers {
     }
 }
 
-/// The registers of `r`, in table order.
+/// The registers of `r`, in table order; an unknown register ([`RegSet::unknown`]) is left out,
+/// as the input left it out, so the set reads back the same.
 pub fn registers(r: &RegSet) -> Registers {
     let t = r.kind.table();
     Registers(
         t.registers
             .iter()
             .enumerate()
+            .filter(|(i, _)| r.is_known(*i))
             .map(|(i, reg)| (reg.name, hex(r.regs[i], reg.bits)))
             .collect(),
     )
+}
+
+/// A register's value as the human reports show it: hex, or `unknown`.
+fn shown(r: &RegSet, i: usize, bits: u8) -> String {
+    if r.is_known(i) {
+        hex(r.regs[i], bits)
+    } else {
+        "unknown".to_string()
+    }
+}
+
+/// The note a document carries when `r` has unknown registers.
+fn unknown_note(r: &RegSet, whose: &str) -> Option<String> {
+    let names = r.unknown_names();
+    (!names.is_empty()).then(|| {
+        format!(
+            "{} optional register(s) not in the {whose} input, unknown (never read as zero): {}",
+            names.len(),
+            names.join(", ")
+        )
+    })
 }
 
 /// The registers of `r` as a JSON object `{name: "0x…"}`, in table order.
@@ -265,7 +288,7 @@ pub fn sanitize_doc(host: &RegSet, ctx: &Context, manifest: &str, e: &Explanatio
             forced,
             cleared,
         },
-        notes: Vec::new(),
+        notes: unknown_note(host, "host").into_iter().collect(),
     }
 }
 
@@ -296,7 +319,7 @@ pub fn sanitize_text(host: &RegSet, manifest: &str, e: &Explanation) -> String {
             s,
             "{:<28} {:<20} {:<20}",
             reg.name,
-            hex(host.regs[i], reg.bits),
+            shown(host, i, reg.bits),
             hex(e.guest.regs[i], reg.bits)
         );
     }
@@ -314,6 +337,9 @@ pub fn sanitize_text(host: &RegSet, manifest: &str, e: &Explanation) -> String {
             d.guest,
             d.reason
         );
+    }
+    if let Some(n) = unknown_note(host, "host") {
+        let _ = writeln!(s, "\n{n}");
     }
     let sum = summary(e);
     let _ = writeln!(
@@ -390,6 +416,10 @@ pub struct BaselineDoc {
     pub varied: Vec<Varied>,
     /// Bits no table row names that some host had set, dropped (`REG.bitN`).
     pub dropped_unknown_bits: Vec<String>,
+    /// Optional registers some host did not give: unknown in the baseline (left out of
+    /// `profile`), never zero.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub unknown_registers: Vec<&'static str>,
 }
 
 /// The `vcap baseline --json` document.
@@ -407,6 +437,7 @@ pub fn baseline_doc(r: &BaselineResult) -> BaselineDoc {
             })
             .collect(),
         dropped_unknown_bits: dropped_bits(r),
+        unknown_registers: r.profile.unknown_names(),
     }
 }
 
@@ -421,7 +452,7 @@ pub fn baseline_text(r: &BaselineResult) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "baseline over {} host(s): {}", r.hosts, t.title);
     for (i, reg) in t.registers.iter().enumerate() {
-        let _ = writeln!(s, "  {:<28} {}", reg.name, hex(r.profile.regs[i], reg.bits));
+        let _ = writeln!(s, "  {:<28} {}", reg.name, shown(&r.profile, i, reg.bits));
     }
     let varied = varied_fields(r);
     if varied.is_empty() {
@@ -436,6 +467,9 @@ pub fn baseline_text(r: &BaselineResult) -> String {
     if !dropped.is_empty() {
         let _ = writeln!(s, "unknown bits dropped: {}", dropped.join(", "));
     }
+    if let Some(n) = unknown_note(&r.profile, "hosts'") {
+        let _ = writeln!(s, "{n}");
+    }
     let _ = writeln!(s, "profile: {}", profile_json(&r.profile, Some("baseline")));
     s
 }
@@ -447,7 +481,8 @@ pub struct CompareDoc {
     /// The register file.
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// `identical`, `subset`, `superset` or `incompatible`.
+    /// `identical`, `subset`, `superset`, `incompatible` or `unknown` (the host does not give a
+    /// register in which the profile asks for a capability).
     pub result: &'static str,
     /// Whether the profile runs on the host (identical or subset).
     pub runs: bool,
@@ -455,6 +490,10 @@ pub struct CompareDoc {
     pub responsible: Vec<crate::compare::FieldDiff>,
     /// Identity and VMM-owned fields that differ: reported, never reasons.
     pub not_capabilities: Vec<crate::compare::FieldDiff>,
+    /// Registers one side (or both) does not give: not compared, with the capability fields
+    /// the profile asks for there (which make the result `unknown`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub unknown: Vec<crate::compare::UnknownRegister>,
 }
 
 /// The `vcap compare --json` document.
@@ -465,6 +504,7 @@ pub fn compare_doc(c: &Comparison, kind: Kind) -> CompareDoc {
         runs: c.verdict.runs(),
         responsible: c.responsible.clone(),
         not_capabilities: c.not_capabilities.clone(),
+        unknown: c.unknown.clone(),
     }
 }
 
@@ -503,6 +543,21 @@ pub fn compare_text(c: &Comparison) -> String {
                 s,
                 "  {:<36} profile {:#x} host {:#x} ({})",
                 d.field, d.profile, d.host, d.class
+            );
+        }
+    }
+    if !c.unknown.is_empty() {
+        let _ = writeln!(s, "registers not compared (unknown):");
+        for u in &c.unknown {
+            let asks = if u.profile_asks.is_empty() {
+                String::new()
+            } else {
+                format!("; the profile asks for {}", u.profile_asks.join(", "))
+            };
+            let _ = writeln!(
+                s,
+                "  {:<36} unknown on the {} side{asks}",
+                u.register, u.side
             );
         }
     }

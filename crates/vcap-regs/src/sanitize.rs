@@ -349,6 +349,9 @@ pub struct Plan {
     konst: [u64; MAX_REGS],
     /// Per slot, the bits its register has (0 beyond the table): what `apply` accepts.
     width: [u64; MAX_REGS],
+    /// Per register, the least capable value of every field that reads the host: what the guest
+    /// gets where the host register is unknown.
+    fill: [u64; MAX_REGS],
     slow: Vec<Slow>,
 }
 
@@ -368,6 +371,7 @@ impl Plan {
             pass: [0; MAX_REGS],
             konst: [0; MAX_REGS],
             width: [0; MAX_REGS],
+            fill: [0; MAX_REGS],
             slow: Vec::new(),
         };
         for (w, reg) in p.width.iter_mut().zip(t.registers) {
@@ -376,6 +380,9 @@ impl Plan {
         for (i, f) in t.fields.iter().enumerate() {
             let (action, _) = field_action(i, f, ctx);
             let vmask = f.value_mask();
+            if !matches!(action, Action::Const(_)) {
+                p.fill[f.reg] |= (f.safe & vmask) << f.shift;
+            }
             match action {
                 Action::Pass => p.pass[f.reg] |= f.reg_mask(),
                 Action::Const(v) => p.konst[f.reg] |= (v & vmask) << f.shift,
@@ -440,7 +447,15 @@ impl Plan {
             let h = (host.regs[r] >> s.shift) & s.vmask;
             match s.rule.combine(h, s.cap, s.signed, s.width) {
                 Some(g) => out.regs[r] |= (g & s.vmask) << s.shift,
-                None => return Err(self.conflict(s, h)),
+                None if host.is_known(r) => return Err(self.conflict(s, h)),
+                None => {}
+            }
+        }
+        out.unknown = 0;
+        if host.unknown != 0 {
+            host.validate()?;
+            for r in (0..self.nregs).filter(|&r| !host.is_known(r)) {
+                out.regs[r] = self.konst[r] | self.fill[r];
             }
         }
         Ok(())
@@ -491,6 +506,28 @@ pub fn explain(host: &RegSet, ctx: &Context) -> Result<Explanation, SanitizeErro
     for (i, f) in t.fields.iter().enumerate() {
         let (action, cause) = field_action(i, f, ctx);
         let h = f.get(host.regs[f.reg]);
+        if !host.is_known(f.reg) && !matches!(action, Action::Const(_)) {
+            // The host did not give the register: the guest gets the least capable value.
+            let g = f.safe & f.value_mask();
+            guest.regs[f.reg] |= g << f.shift;
+            decisions.push(Decision {
+                field: t.full_name(f),
+                register: t.registers[f.reg].name,
+                shift: f.shift,
+                width: f.width,
+                host: 0,
+                guest: g,
+                decision: DecisionKind::Cleared,
+                provenance: f.prov.name(),
+                rule: f.rule.name(),
+                reason: format!(
+                    "host value unknown: the input does not give {} (an optional register), so the guest gets the least capable value; {cause}",
+                    t.registers[f.reg].name
+                ),
+                source: f.src.to_string(),
+            });
+            continue;
+        }
         let g = match action {
             Action::Pass => h,
             Action::Const(v) => v & f.value_mask(),

@@ -161,13 +161,22 @@ fn bad_definitions_are_named() {
     );
     assert!(q("Haswell,avx2=maybe").contains("a feature is on or off"));
     assert!(q("Haswell,level=13").contains("a feature is on or off"));
-    // A feature outside the leaves vcap reads cannot become registers.
-    let d = CpuDef::parse_xml("<cpu><model>Skylake-Server</model><vendor>Intel</vendor></cpu>")
-        .unwrap();
+    // A feature outside the leaves vcap reads cannot become registers (`npt`, leaf
+    // 0x8000000A); `arat` (leaf 6 EAX bit 2) is read since leaf 6 joined the table, so
+    // Skylake-Server becomes registers with ARAT set.
+    let d = CpuDef::parse_xml(
+        "<cpu><model>EPYC</model><feature name='npt'/><vendor>AMD</vendor></cpu>",
+    )
+    .unwrap();
     assert_eq!(
         d.to_regset().unwrap_err().to_string(),
-        "feature `arat` is not representable: it is CPUID 0x6.0x0 Eax bit 2, outside the CPUID leaves vcap reads"
+        "feature `npt` is not representable: it is CPUID 0x8000000a.0x0 Edx bit 0, outside the CPUID leaves vcap reads"
     );
+    let sky = CpuDef::parse_xml("<cpu><model>Skylake-Server</model><vendor>Intel</vendor></cpu>")
+        .unwrap()
+        .to_regset()
+        .unwrap();
+    assert_eq!(sky.get("CPUID.0x6.0x0.EAX"), Some(1 << 2), "ARAT only");
     // Not CPUID.
     assert!(matches!(
         libvirt::features_of(&RegSet::zero(Kind::IntelVtd)),

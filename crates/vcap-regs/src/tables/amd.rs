@@ -293,4 +293,5 @@ pub static TABLE: Table = Table {
     title: "AMD IOMMU EFR / EFR2 (iommu_hw_info_amd)",
     registers: &REGS,
     fields: FIELDS,
+    required: REGS.len(),
 };

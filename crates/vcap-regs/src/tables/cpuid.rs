@@ -1,7 +1,14 @@
 //! x86 CPUID leaves that migration cares about: 0x1, 0x7.0, 0x7.1, 0xD.0, 0xD.1, 0x80000001,
 //! 0x80000008, leaf 0x0 (the maximum basic leaf and the vendor string, registers 28..31), and
 //! the AMD leaves 0x80000007 (RAS, invariant TSC), 0x8000001F (memory encryption) and 0x80000021
-//! (extended feature 2), registers 32..43. Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
+//! (extended feature 2), registers 32..43 — these 44 are required in every input. Optional
+//! (added later; an input without them leaves them unknown, never zero), registers 44..95: leaf
+//! 0x6 (thermal/power, ARAT), 0x7.2 (KVM's speculation-control word), the XSAVE components
+//! 0xD.2, 0xD.5-0xD.7, 0xD.9, 0xD.17, 0xD.18 ([`XSAVE_COMPONENTS`]), 0x14.0 and 0x14.1 (Intel
+//! PT, `arch/x86/events/intel/pt.c` `pt_caps[]`), 0x19 (Key Locker, Intel's Key Locker
+//! specification) and 0x24.0 (AVX10 version and vector lengths). Leaf 0x7.2 EDX and 0x24 EBX
+//! bits are KVM-only words, `arch/x86/kvm/reverse_cpuid.h` (0x7.2 since Linux 6.3, 0x24 since
+//! 6.14: later than the cpufeatures.h commit below). Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
 //! word's comment names its leaf and register). Multi-bit fields no Linux header defines (version
 //! information, XSAVE sizes and bitmaps, address sizes) cite the Intel SDM / AMD APM. A bit Linux
 //! does not define is unknown and cleared. `cpufeatures.h` read at torvalds/linux
@@ -12,7 +19,7 @@
 //! higher-safe; topology, APIC and OS-enable bits are VMM-owned; virtualization extensions need
 //! the per-VM flag `nested-virt`; host-only, debug, power and monitoring features are never.
 
-use super::{B, LS, never, owned, row};
+use super::{B, LS, linux, never, owned, row};
 use crate::model::{Field, Kind, Provenance, Register, Rule, Src, Table, VmFlag};
 
 const CF: &str = "arch/x86/include/asm/cpufeatures.h";
@@ -40,6 +47,31 @@ macro_rules! feat {
     };
 }
 
+/// A KVM-only feature bit (`arch/x86/kvm/reverse_cpuid.h`, `KVM_X86_FEATURE(word, bit)`): leaf
+/// 0x7.2 EDX (Linux 6.3) and leaf 0x24 EBX (Linux 6.14), words cpufeatures.h does not have.
+macro_rules! kvm {
+    ($reg:expr, $name:literal, $bit:expr, $sym:literal) => {
+        row(
+            $reg,
+            $name,
+            $bit,
+            1,
+            LS,
+            B,
+            Src::Linux {
+                file: KVM_RC,
+                symbol: $sym,
+            },
+            "",
+        )
+    };
+}
+
+const KVM_RC: &str = "arch/x86/kvm/reverse_cpuid.h";
+const PT: &str = "arch/x86/events/intel/pt.c";
+const KLS: &str = "Intel Key Locker Specification (doc. 343965)";
+const AVX10: &str = "Intel AVX10 Architecture Specification (doc. 355989)";
+
 const fn spec(doc: &'static str, section: &'static str) -> Src {
     Src::Spec { doc, section }
 }
@@ -52,6 +84,13 @@ const SEVH: Provenance = never(
 /// Identity fields (the version signature): not capabilities. Hosts that differ fold to 0 (no
 /// common signature: the VMM presents a named model's), as arm64 `FTR_EXACT` with a safe value.
 const IDENT: Rule = Rule::Exact { safe: Some(0) };
+/// The size, offset and attributes of an XSAVE state component: architectural, so hosts that
+/// both have the component agree; where one lacks it (all zeros) the common value is 0, the
+/// component not offered (as XCR0's bitmap intersection drops it).
+const XLAYOUT: Rule = Rule::Exact { safe: Some(0) };
+const KL: Provenance = never(
+    "KVM does not virtualize Key Locker: the wrapping key (IWKey) is per-CPU state a VMM cannot set or migrate",
+);
 /// The vendor string: hosts of different vendors have no common profile (see
 /// `BaselineError::VendorMismatch`).
 const VENDOR: Rule = Rule::Exact { safe: None };
@@ -93,8 +132,38 @@ const X7_EDX: usize = 35;
 const X1F_EAX: usize = 36;
 const X21_EAX: usize = 40;
 
+/// Leaf 0x6 EAX (thermal and power management), the first optional register.
+pub const L6_EAX: usize = 44;
+const L72_EDX: usize = 51;
+/// Leaf 0xD subleaf n (n > 1): the state components Linux and KVM give a guest in XCR0
+/// (`arch/x86/include/asm/fpu/types.h` `enum xfeature`): 2 YMM, 5 OPMASK, 6 ZMM_Hi256,
+/// 7 Hi16_ZMM, 9 PKRU, 17 XTILE_CFG, 18 XTILE_DATA (MPX's 3 and 4 are left out: MPX is never
+/// exposed; supervisor components are never exposed, see `XSS_LO`).
+pub const XSAVE_COMPONENTS: [u32; 7] = [2, 5, 6, 7, 9, 17, 18];
+/// Leaf 0xD subleaf 2 (YMM) EAX; the other components follow, four registers each.
+const XD2: usize = 52;
+const XD5: usize = 56;
+const XD6: usize = 60;
+const XD7: usize = 64;
+const XD9: usize = 68;
+const XD17: usize = 72;
+const XD18: usize = 76;
+const L14_EAX: usize = 80;
+const L14_EBX: usize = 81;
+const L14_ECX: usize = 82;
+const L141_EAX: usize = 84;
+const L141_EBX: usize = 85;
+const L19_EAX: usize = 88;
+const L19_EBX: usize = 89;
+const L19_ECX: usize = 90;
+const L24_EAX: usize = 92;
+const L24_EBX: usize = 93;
+/// Registers before this index are required in every input; the ones from here on (leaves 0x6,
+/// 0x7.2, 0xD.2.., 0x14, 0x19, 0x24, added later) are optional: absent, they are unknown.
+pub const FIRST_OPTIONAL: usize = 44;
+
 /// The (leaf, subleaf) pairs in register order; each has EAX, EBX, ECX, EDX.
-pub const LEAVES: [(u32, u32); 11] = [
+pub const LEAVES: [(u32, u32); 24] = [
     (0x1, 0),
     (0x7, 0),
     (0x7, 1),
@@ -106,7 +175,26 @@ pub const LEAVES: [(u32, u32); 11] = [
     (0x8000_0007, 0),
     (0x8000_001f, 0),
     (0x8000_0021, 0),
+    (0x6, 0),
+    (0x7, 2),
+    (0xd, 2),
+    (0xd, 5),
+    (0xd, 6),
+    (0xd, 7),
+    (0xd, 9),
+    (0xd, 17),
+    (0xd, 18),
+    (0x14, 0),
+    (0x14, 1),
+    (0x19, 0),
+    (0x24, 0),
 ];
+
+/// Whether the subleaf (ECX) selects what `leaf` returns (KVM's
+/// `KVM_CPUID_FLAG_SIGNIFICANT_INDEX`, Firecracker's modifier `flags`).
+pub fn indexed(leaf: u32) -> bool {
+    matches!(leaf, 0x7 | 0xd | 0x14 | 0x24)
+}
 
 macro_rules! regs4 {
     ($l:literal) => {
@@ -131,8 +219,8 @@ macro_rules! regs4 {
     };
 }
 
-const fn flatten() -> [Register; 44] {
-    let groups: [[Register; 4]; 11] = [
+const fn flatten() -> [Register; 96] {
+    let groups: [[Register; 4]; 24] = [
         regs4!("0x1.0x0"),
         regs4!("0x7.0x0"),
         regs4!("0x7.0x1"),
@@ -144,17 +232,30 @@ const fn flatten() -> [Register; 44] {
         regs4!("0x80000007.0x0"),
         regs4!("0x8000001f.0x0"),
         regs4!("0x80000021.0x0"),
+        regs4!("0x6.0x0"),
+        regs4!("0x7.0x2"),
+        regs4!("0xd.0x2"),
+        regs4!("0xd.0x5"),
+        regs4!("0xd.0x6"),
+        regs4!("0xd.0x7"),
+        regs4!("0xd.0x9"),
+        regs4!("0xd.0x11"),
+        regs4!("0xd.0x12"),
+        regs4!("0x14.0x0"),
+        regs4!("0x14.0x1"),
+        regs4!("0x19.0x0"),
+        regs4!("0x24.0x0"),
     ];
-    let mut out = [Register { name: "", bits: 32 }; 44];
+    let mut out = [Register { name: "", bits: 32 }; 96];
     let mut i = 0;
-    while i < 44 {
+    while i < 96 {
         out[i] = groups[i / 4][i % 4];
         i += 1;
     }
     out
 }
 
-const REGS: [Register; 44] = flatten();
+const REGS: [Register; 96] = flatten();
 
 const FIELDS: &[Field] = &[
     // ---- leaf 0x0: maximum basic leaf and vendor ----
@@ -787,14 +888,775 @@ const FIELDS: &[Field] = &[
         spec(APM, "Fn8000_0008_ECX[15:12] ApicIdSize"),
         "APIC ID size",
     ),
+    // ---- leaf 0x6 EAX (word 14): thermal and power management, host-only; ARAT the VMM's ----
+    feat!(L6_EAX, "DTHERM", 0, HOST),
+    feat!(L6_EAX, "IDA", 1, HOST),
+    feat!(
+        L6_EAX,
+        "ARAT",
+        2,
+        owned(
+            1,
+            "the VMM's local APIC timer runs in every guest C-state (KVM reports ARAT unconditionally, arch/x86/kvm/cpuid.c leaf 6)"
+        )
+    ),
+    feat!(L6_EAX, "PLN", 4, HOST),
+    feat!(L6_EAX, "PTS", 6, HOST),
+    feat!(L6_EAX, "HWP", 7, HOST),
+    feat!(L6_EAX, "HWP_NOTIFY", 8, HOST),
+    feat!(L6_EAX, "HWP_ACT_WINDOW", 9, HOST),
+    feat!(L6_EAX, "HWP_EPP", 10, HOST),
+    feat!(L6_EAX, "HWP_PKG_REQ", 11, HOST),
+    feat!(L6_EAX, "HFI", 19, HOST),
+    // ---- leaf 0x7.2 EDX: KVM-only feature word (arch/x86/kvm/reverse_cpuid.h) ----
+    kvm!(L72_EDX, "INTEL_PSFD", 0, "X86_FEATURE_INTEL_PSFD"),
+    kvm!(L72_EDX, "IPRED_CTRL", 1, "X86_FEATURE_IPRED_CTRL"),
+    kvm!(L72_EDX, "RRSBA_CTRL", 2, "KVM_X86_FEATURE_RRSBA_CTRL"),
+    kvm!(L72_EDX, "DDPD_U", 3, "X86_FEATURE_DDPD_U"),
+    kvm!(L72_EDX, "BHI_CTRL", 4, "X86_FEATURE_BHI_CTRL"),
+    kvm!(L72_EDX, "MCDT_NO", 5, "X86_FEATURE_MCDT_NO"),
+    // ---- leaf 0xD.2: state component 2, XFEATURE_YMM (AVX (upper halves of YMM0-15)) ----
+    row(
+        XD2,
+        "SIZE",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(SDM, "EAX=0DH,ECX=2: EAX, size of state component 2"),
+        "Size of state component 2 (XFEATURE_YMM) in bytes",
+    ),
+    row(
+        XD2 + 1,
+        "OFFSET",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=2: EBX, offset of state component 2 in the standard XSAVE format",
+        ),
+        "Offset of state component 2 (XFEATURE_YMM) in the standard format",
+    ),
+    row(
+        XD2 + 2,
+        "SUPERVISOR",
+        0,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=2: ECX[0], component 2 is a supervisor state component (IA32_XSS)",
+        ),
+        "Component 2 is supervisor state",
+    ),
+    row(
+        XD2 + 2,
+        "ALIGN64",
+        1,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=2: ECX[1], component 2 is 64-byte aligned in the compacted format",
+        ),
+        "Component 2 is 64-byte aligned when compacted",
+    ),
+    row(
+        XD2 + 2,
+        "XFD",
+        2,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=2: ECX[2], extended feature disable (IA32_XFD) supported for component 2",
+        ),
+        "XFD supported for component 2",
+    ),
+    // ---- leaf 0xD.5: state component 5, XFEATURE_OPMASK (AVX-512 opmask k0-7) ----
+    row(
+        XD5,
+        "SIZE",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(SDM, "EAX=0DH,ECX=5: EAX, size of state component 5"),
+        "Size of state component 5 (XFEATURE_OPMASK) in bytes",
+    ),
+    row(
+        XD5 + 1,
+        "OFFSET",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=5: EBX, offset of state component 5 in the standard XSAVE format",
+        ),
+        "Offset of state component 5 (XFEATURE_OPMASK) in the standard format",
+    ),
+    row(
+        XD5 + 2,
+        "SUPERVISOR",
+        0,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=5: ECX[0], component 5 is a supervisor state component (IA32_XSS)",
+        ),
+        "Component 5 is supervisor state",
+    ),
+    row(
+        XD5 + 2,
+        "ALIGN64",
+        1,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=5: ECX[1], component 5 is 64-byte aligned in the compacted format",
+        ),
+        "Component 5 is 64-byte aligned when compacted",
+    ),
+    row(
+        XD5 + 2,
+        "XFD",
+        2,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=5: ECX[2], extended feature disable (IA32_XFD) supported for component 5",
+        ),
+        "XFD supported for component 5",
+    ),
+    // ---- leaf 0xD.6: state component 6, XFEATURE_ZMM_Hi256 (AVX-512 upper halves of ZMM0-15) ----
+    row(
+        XD6,
+        "SIZE",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(SDM, "EAX=0DH,ECX=6: EAX, size of state component 6"),
+        "Size of state component 6 (XFEATURE_ZMM_Hi256) in bytes",
+    ),
+    row(
+        XD6 + 1,
+        "OFFSET",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=6: EBX, offset of state component 6 in the standard XSAVE format",
+        ),
+        "Offset of state component 6 (XFEATURE_ZMM_Hi256) in the standard format",
+    ),
+    row(
+        XD6 + 2,
+        "SUPERVISOR",
+        0,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=6: ECX[0], component 6 is a supervisor state component (IA32_XSS)",
+        ),
+        "Component 6 is supervisor state",
+    ),
+    row(
+        XD6 + 2,
+        "ALIGN64",
+        1,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=6: ECX[1], component 6 is 64-byte aligned in the compacted format",
+        ),
+        "Component 6 is 64-byte aligned when compacted",
+    ),
+    row(
+        XD6 + 2,
+        "XFD",
+        2,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=6: ECX[2], extended feature disable (IA32_XFD) supported for component 6",
+        ),
+        "XFD supported for component 6",
+    ),
+    // ---- leaf 0xD.7: state component 7, XFEATURE_Hi16_ZMM (AVX-512 ZMM16-31) ----
+    row(
+        XD7,
+        "SIZE",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(SDM, "EAX=0DH,ECX=7: EAX, size of state component 7"),
+        "Size of state component 7 (XFEATURE_Hi16_ZMM) in bytes",
+    ),
+    row(
+        XD7 + 1,
+        "OFFSET",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=7: EBX, offset of state component 7 in the standard XSAVE format",
+        ),
+        "Offset of state component 7 (XFEATURE_Hi16_ZMM) in the standard format",
+    ),
+    row(
+        XD7 + 2,
+        "SUPERVISOR",
+        0,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=7: ECX[0], component 7 is a supervisor state component (IA32_XSS)",
+        ),
+        "Component 7 is supervisor state",
+    ),
+    row(
+        XD7 + 2,
+        "ALIGN64",
+        1,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=7: ECX[1], component 7 is 64-byte aligned in the compacted format",
+        ),
+        "Component 7 is 64-byte aligned when compacted",
+    ),
+    row(
+        XD7 + 2,
+        "XFD",
+        2,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=7: ECX[2], extended feature disable (IA32_XFD) supported for component 7",
+        ),
+        "XFD supported for component 7",
+    ),
+    // ---- leaf 0xD.9: state component 9, XFEATURE_PKRU (protection keys (PKRU)) ----
+    row(
+        XD9,
+        "SIZE",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(SDM, "EAX=0DH,ECX=9: EAX, size of state component 9"),
+        "Size of state component 9 (XFEATURE_PKRU) in bytes",
+    ),
+    row(
+        XD9 + 1,
+        "OFFSET",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=9: EBX, offset of state component 9 in the standard XSAVE format",
+        ),
+        "Offset of state component 9 (XFEATURE_PKRU) in the standard format",
+    ),
+    row(
+        XD9 + 2,
+        "SUPERVISOR",
+        0,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=9: ECX[0], component 9 is a supervisor state component (IA32_XSS)",
+        ),
+        "Component 9 is supervisor state",
+    ),
+    row(
+        XD9 + 2,
+        "ALIGN64",
+        1,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=9: ECX[1], component 9 is 64-byte aligned in the compacted format",
+        ),
+        "Component 9 is 64-byte aligned when compacted",
+    ),
+    row(
+        XD9 + 2,
+        "XFD",
+        2,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=9: ECX[2], extended feature disable (IA32_XFD) supported for component 9",
+        ),
+        "XFD supported for component 9",
+    ),
+    // ---- leaf 0xD.17: state component 17, XFEATURE_XTILE_CFG (AMX tile configuration) ----
+    row(
+        XD17,
+        "SIZE",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(SDM, "EAX=0DH,ECX=17: EAX, size of state component 17"),
+        "Size of state component 17 (XFEATURE_XTILE_CFG) in bytes",
+    ),
+    row(
+        XD17 + 1,
+        "OFFSET",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=17: EBX, offset of state component 17 in the standard XSAVE format",
+        ),
+        "Offset of state component 17 (XFEATURE_XTILE_CFG) in the standard format",
+    ),
+    row(
+        XD17 + 2,
+        "SUPERVISOR",
+        0,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=17: ECX[0], component 17 is a supervisor state component (IA32_XSS)",
+        ),
+        "Component 17 is supervisor state",
+    ),
+    row(
+        XD17 + 2,
+        "ALIGN64",
+        1,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=17: ECX[1], component 17 is 64-byte aligned in the compacted format",
+        ),
+        "Component 17 is 64-byte aligned when compacted",
+    ),
+    row(
+        XD17 + 2,
+        "XFD",
+        2,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=17: ECX[2], extended feature disable (IA32_XFD) supported for component 17",
+        ),
+        "XFD supported for component 17",
+    ),
+    // ---- leaf 0xD.18: state component 18, XFEATURE_XTILE_DATA (AMX tile data) ----
+    row(
+        XD18,
+        "SIZE",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(SDM, "EAX=0DH,ECX=18: EAX, size of state component 18"),
+        "Size of state component 18 (XFEATURE_XTILE_DATA) in bytes",
+    ),
+    row(
+        XD18 + 1,
+        "OFFSET",
+        0,
+        32,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=18: EBX, offset of state component 18 in the standard XSAVE format",
+        ),
+        "Offset of state component 18 (XFEATURE_XTILE_DATA) in the standard format",
+    ),
+    row(
+        XD18 + 2,
+        "SUPERVISOR",
+        0,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=18: ECX[0], component 18 is a supervisor state component (IA32_XSS)",
+        ),
+        "Component 18 is supervisor state",
+    ),
+    row(
+        XD18 + 2,
+        "ALIGN64",
+        1,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=18: ECX[1], component 18 is 64-byte aligned in the compacted format",
+        ),
+        "Component 18 is 64-byte aligned when compacted",
+    ),
+    row(
+        XD18 + 2,
+        "XFD",
+        2,
+        1,
+        XLAYOUT,
+        B,
+        spec(
+            SDM,
+            "EAX=0DH,ECX=18: ECX[2], extended feature disable (IA32_XFD) supported for component 18",
+        ),
+        "XFD supported for component 18",
+    ),
+    // ---- leaf 0x14: Intel Processor Trace (host-only, as INTEL_PT) ----
+    row(
+        L14_EAX,
+        "MAX_SUBLEAF",
+        0,
+        32,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(max_subleaf)"),
+        "Maximum leaf-0x14 subleaf",
+    ),
+    row(
+        L14_EBX,
+        "CR3_FILTERING",
+        0,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(cr3_filtering)"),
+        "CR3 filtering",
+    ),
+    row(
+        L14_EBX,
+        "PSB_CYC",
+        1,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(psb_cyc)"),
+        "Configurable PSB and cycle-accurate mode",
+    ),
+    row(
+        L14_EBX,
+        "IP_FILTERING",
+        2,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(ip_filtering)"),
+        "IP filtering, TraceStop, PT preservation across warm reset",
+    ),
+    row(
+        L14_EBX,
+        "MTC",
+        3,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(mtc)"),
+        "MTC timing packets",
+    ),
+    row(
+        L14_EBX,
+        "PTWRITE",
+        4,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(ptwrite)"),
+        "PTWRITE",
+    ),
+    row(
+        L14_EBX,
+        "POWER_EVENT_TRACE",
+        5,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(power_event_trace)"),
+        "Power event trace",
+    ),
+    row(
+        L14_EBX,
+        "EVENT_TRACE",
+        7,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(event_trace)"),
+        "Event trace",
+    ),
+    row(
+        L14_EBX,
+        "TNT_DISABLE",
+        8,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(tnt_disable)"),
+        "TNT packet disable",
+    ),
+    row(
+        L14_ECX,
+        "TOPA_OUTPUT",
+        0,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(topa_output)"),
+        "ToPA output",
+    ),
+    row(
+        L14_ECX,
+        "TOPA_MULTIPLE_ENTRIES",
+        1,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(topa_multiple_entries)"),
+        "ToPA tables with multiple output entries",
+    ),
+    row(
+        L14_ECX,
+        "SINGLE_RANGE_OUTPUT",
+        2,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(single_range_output)"),
+        "Single-range output",
+    ),
+    row(
+        L14_ECX,
+        "OUTPUT_SUBSYS",
+        3,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(output_subsys)"),
+        "Output to a trace transport subsystem",
+    ),
+    row(
+        L14_ECX,
+        "PAYLOADS_LIP",
+        31,
+        1,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(payloads_lip)"),
+        "IP payloads are linear addresses",
+    ),
+    row(
+        L141_EAX,
+        "NUM_ADDRESS_RANGES",
+        0,
+        3,
+        LS,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(num_address_ranges)"),
+        "Number of configurable address ranges",
+    ),
+    row(
+        L141_EAX,
+        "MTC_PERIODS",
+        16,
+        16,
+        Rule::Bitmap,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(mtc_periods)"),
+        "Supported MTC period encodings",
+    ),
+    row(
+        L141_EBX,
+        "CYCLE_THRESHOLDS",
+        0,
+        16,
+        Rule::Bitmap,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(cycle_thresholds)"),
+        "Supported cycle threshold encodings",
+    ),
+    row(
+        L141_EBX,
+        "PSB_PERIODS",
+        16,
+        16,
+        Rule::Bitmap,
+        HOST,
+        linux(PT, "pt_caps[] PT_CAP(psb_periods)"),
+        "Supported PSB frequency encodings",
+    ),
+    // ---- leaf 0x19: Key Locker (no Linux definition; never exposed) ----
+    row(
+        L19_EAX,
+        "KL_CPL0_ONLY",
+        0,
+        1,
+        LS,
+        KL,
+        spec(KLS, "CPUID.19H:EAX[0]"),
+        "Key Locker restriction of CPL0-only supported",
+    ),
+    row(
+        L19_EAX,
+        "KL_NO_ENCRYPT",
+        1,
+        1,
+        LS,
+        KL,
+        spec(KLS, "CPUID.19H:EAX[1]"),
+        "Key Locker restriction of no-encrypt supported",
+    ),
+    row(
+        L19_EAX,
+        "KL_NO_DECRYPT",
+        2,
+        1,
+        LS,
+        KL,
+        spec(KLS, "CPUID.19H:EAX[2]"),
+        "Key Locker restriction of no-decrypt supported",
+    ),
+    row(
+        L19_EBX,
+        "AESKLE",
+        0,
+        1,
+        LS,
+        KL,
+        spec(KLS, "CPUID.19H:EBX[0]"),
+        "AES Key Locker instructions enabled (AESKLE)",
+    ),
+    row(
+        L19_EBX,
+        "WIDE_KL",
+        2,
+        1,
+        LS,
+        KL,
+        spec(KLS, "CPUID.19H:EBX[2]"),
+        "AES wide Key Locker instructions",
+    ),
+    row(
+        L19_EBX,
+        "IWKEY_BACKUP",
+        4,
+        1,
+        LS,
+        KL,
+        spec(KLS, "CPUID.19H:EBX[4]"),
+        "IWKey backup MSRs",
+    ),
+    row(
+        L19_ECX,
+        "NOBACKUP",
+        0,
+        1,
+        LS,
+        KL,
+        spec(KLS, "CPUID.19H:ECX[0]"),
+        "LOADIWKEY NoBackup parameter",
+    ),
+    row(
+        L19_ECX,
+        "IWKEY_RAND",
+        1,
+        1,
+        LS,
+        KL,
+        spec(KLS, "CPUID.19H:ECX[1]"),
+        "KeySource 1 (random IWKey)",
+    ),
+    // ---- leaf 0x24.0: AVX10 converged vector ISA ----
+    row(
+        L24_EAX,
+        "MAX_SUBLEAF",
+        0,
+        32,
+        LS,
+        B,
+        spec(
+            AVX10,
+            "CPUID.(EAX=24H,ECX=0):EAX, maximum leaf-0x24 subleaf",
+        ),
+        "Maximum leaf-0x24 subleaf",
+    ),
+    row(
+        L24_EBX,
+        "VERSION",
+        0,
+        8,
+        LS,
+        B,
+        spec(
+            AVX10,
+            "CPUID.(EAX=24H,ECX=0):EBX[7:0], AVX10 converged vector ISA version",
+        ),
+        "AVX10 version",
+    ),
+    kvm!(L24_EBX, "AVX10_128", 16, "X86_FEATURE_AVX10_128"),
+    kvm!(L24_EBX, "AVX10_256", 17, "X86_FEATURE_AVX10_256"),
+    kvm!(L24_EBX, "AVX10_512", 18, "X86_FEATURE_AVX10_512"),
 ];
 
 /// The CPUID table.
 pub static TABLE: Table = Table {
     kind: Kind::X86Cpuid,
-    title: "x86 CPUID leaves 0x0, 0x1, 0x7.0, 0x7.1, 0xD.0, 0xD.1, 0x80000001, 0x80000007, 0x80000008, 0x8000001F, 0x80000021",
+    title: "x86 CPUID leaves 0x0, 0x1, 0x6, 0x7.0-0x7.2, 0xD.0-0xD.2, 0xD.5-0xD.7, 0xD.9, 0xD.17, 0xD.18, 0x14.0, 0x14.1, 0x19, 0x24.0, 0x80000001, 0x80000007, 0x80000008, 0x8000001F, 0x80000021",
     registers: &REGS,
     fields: FIELDS,
+    required: FIRST_OPTIONAL,
 };
 
 /// The register index of `(leaf, subleaf, reg)` where reg 0..4 is EAX, EBX, ECX, EDX.
@@ -815,28 +1677,45 @@ pub fn leaf_list() -> String {
 }
 
 /// Whether a CPU implements `(leaf, subleaf)` by its own maximum leaves, when the dump tells:
-/// basic leaves up to leaf 0 EAX, extended leaves up to leaf 0x80000000 EAX, subleaf 1 of leaf 7
-/// up to leaf 7.0 EAX. `None` when the dump lacks the leaf that would tell.
+/// basic leaves up to leaf 0 EAX, extended leaves up to leaf 0x80000000 EAX; subleaves of leaf 7
+/// up to leaf 7.0 EAX and of leaf 0x14 up to leaf 0x14.0 EAX; XSAVE subleaf n > 1 when bit n is
+/// set in XCR0 (leaf 0xD.0 EAX/EDX) or in IA32_XSS (leaf 0xD.1 ECX/EDX) — the SDM's rule for a
+/// valid subleaf; any other subleaf reads as zeros. `None` when the dump lacks the leaf that
+/// would tell.
 fn implemented(leaves: &crate::input::CpuidLeaves, leaf: u32, sub: u32) -> Option<bool> {
-    let max_of = |l: u32| leaves.get(&(l, 0)).map(|r| r[0]);
+    let get = |l: u32, s: u32| leaves.get(&(l, s));
     let in_range = if leaf >= 0x8000_0000 {
-        max_of(0x8000_0000).map(|m| leaf <= m)
+        get(0x8000_0000, 0).map(|r| leaf <= r[0])
     } else {
-        max_of(0).map(|m| leaf <= m)
+        get(0, 0).map(|r| leaf <= r[0])
     }?;
     if !in_range {
         return Some(false);
     }
     Some(match (leaf, sub) {
-        (0x7, s) if s > 0 => leaves.get(&(0x7, 0)).map(|r| s <= r[0])?,
+        (0x7 | 0x14, s) if s > 0 => get(leaf, 0).map(|r| s <= r[0])?,
+        (0xd, s) if s > 1 => {
+            let bit = |lo: u32, hi: u32| {
+                let v = u64::from(lo) | (u64::from(hi) << 32);
+                s < 64 && v & (1u64 << s) != 0
+            };
+            let xcr0 = get(0xd, 0).map(|r| bit(r[0], r[3]))?;
+            if xcr0 {
+                true
+            } else {
+                get(0xd, 1).map(|r| bit(r[2], r[3]))?
+            }
+        }
         _ => true,
     })
 }
 
 /// The register set of one CPU from its `cpuid -r` leaves. A tracked leaf the dump lacks is zero
-/// only when the CPU's maximum leaf says it does not exist (the architectural meaning of an
-/// unimplemented leaf); a leaf within range, or one whose range the dump does not give, is an
-/// error naming the leaf and the fields it would have zeroed.
+/// when the CPU's maximum leaf (or leaf 7's or 0x14's maximum subleaf, or XCR0/IA32_XSS for an
+/// XSAVE component) says it does not exist — the architectural meaning of an unimplemented leaf.
+/// Otherwise (within range, or the dump does not give the range): a required leaf is an error
+/// naming the leaf and the fields it would have zeroed; an optional leaf
+/// ([`FIRST_OPTIONAL`] on) is unknown ([`crate::model::RegSet::unknown`]).
 pub fn regset_from_leaves(
     leaves: &crate::input::CpuidLeaves,
 ) -> Result<crate::model::RegSet, crate::input::Problem> {
@@ -850,6 +1729,9 @@ pub fn regset_from_leaves(
             }
             None => match implemented(leaves, leaf, sub) {
                 Some(false) => {}
+                _ if i * 4 >= FIRST_OPTIONAL => {
+                    regs.unknown |= 0xfu128 << (i * 4);
+                }
                 known => {
                     let names: Vec<&str> = FIELDS
                         .iter()

@@ -632,6 +632,7 @@ pub static TABLE: Table = Table {
     title: "Arm SMMUv3 ID registers (iommu_hw_info_arm_smmuv3)",
     registers: &REGS,
     fields: FIELDS,
+    required: REGS.len(),
 };
 
 /// The full names of the kdoc baseline fields, exactly as merged (sanitize.md §1.3).

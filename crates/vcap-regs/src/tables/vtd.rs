@@ -624,4 +624,5 @@ pub static TABLE: Table = Table {
     title: "Intel VT-d CAP_REG / ECAP_REG (iommu_hw_info_vtd)",
     registers: &REGS,
     fields: FIELDS,
+    required: REGS.len(),
 };
