@@ -212,7 +212,7 @@ fn call_bytes(
                 Err(e) => (None, Err(e.status())),
             }
         }
-        Err(st) => (None, Err(st)),
+        Err(r) => (r.released.map(|s| *s), Err(r.status)),
     }
 }
 
