@@ -233,6 +233,10 @@ pub enum Status {
     NoResources = 20,
     /// 21: the hypercall is not implemented (old hypervisor; the guest sees KVM's -ENOSYS analog).
     NotImplemented = 21,
+    /// 22: the remapping hardware failed part-way and the host could not put the old entries
+    /// back: it released the allocation they belonged to (the handle, or the trapped slot's
+    /// program, is no longer valid).
+    Revoked = 22,
 }
 
 /// Every status: (status, name as in `docs/protocol.md`, meaning).
@@ -342,6 +346,11 @@ pub const STATUS_TABLE: &[(Status, &str, &str)] = &[
         Status::NotImplemented,
         "NOT_IMPLEMENTED",
         "hypercall absent (old hypervisor)",
+    ),
+    (
+        Status::Revoked,
+        "REVOKED",
+        "hardware failed part-way and could not be restored; the allocation was released",
     ),
 ];
 

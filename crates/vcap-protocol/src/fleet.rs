@@ -212,7 +212,7 @@ fn call_bytes(
                 Err(e) => (None, Err(e.status())),
             }
         }
-        Err(st) => (None, Err(st)),
+        Err(r) => (r.released.map(|s| *s), Err(r.status)),
     }
 }
 
@@ -245,6 +245,15 @@ impl Fleet {
                 }
                 if let Some(h) = h {
                     host = h;
+                }
+            }
+        }
+        if cfg.hypervisor == Some(HypervisorGen::HyperV) {
+            // The hostile VM's devices are attached from the start (its entries map at once);
+            // the honest drivers' devices are attached when they write their messages.
+            for (i, d) in cfg.devices.iter().enumerate() {
+                if d.owner == self.hostile {
+                    host = host.attach(cfg, DeviceIdx::try_from(i).unwrap_or(DeviceIdx::MAX));
                 }
             }
         }
@@ -319,7 +328,17 @@ impl Fleet {
                     }),
                     Stage::Composed => {
                         let slot = u16::try_from(p.index).ok()?;
-                        let (h, out) = st.host.guest_write(cfg, p.vm, p.dev, slot, d.msg);
+                        // On a Hyper-V root the VMM attaches the device when its driver
+                        // enables it: the entries composed so far are mapped only now.
+                        let attached;
+                        let host = if cfg.hypervisor == Some(HypervisorGen::HyperV) {
+                            attached = st.host.attach(cfg, p.dev);
+                            log!("device {} attached to VM {}", p.dev, p.vm);
+                            &attached
+                        } else {
+                            &st.host
+                        };
+                        let (h, out) = host.guest_write(cfg, p.vm, p.dev, slot, d.msg);
                         log!(
                             "VM {} driver {i} writes its message to device {} slot {slot}: {out:?}",
                             p.vm,
@@ -488,6 +507,19 @@ pub const FLEET_PROPERTIES: &PropertyTable<FleetModel> = &[
     ("honest vectors retargeted", Kind::Sometimes, |_, s| {
         s.drivers.iter().any(|d| d.stage == Stage::Moved)
     }),
+    (
+        "honest vectors retargeted by unmap + map (Hyper-V root)",
+        Kind::Sometimes,
+        |m, s| {
+            let f = m.fleet(s);
+            f.cfg.hypervisor == Some(HypervisorGen::HyperV)
+                && s.host.hw.remaps > 0
+                && f.plans
+                    .iter()
+                    .zip(&s.drivers)
+                    .any(|(p, d)| d.stage == Stage::Moved && d.target == p.moved)
+        },
+    ),
     ("hostile allocation granted", Kind::Sometimes, |m, s| {
         s.held.len() > m.fleet(s).setup.len()
     }),
@@ -706,8 +738,14 @@ fn plan(vm: VmId, dev: DeviceIdx, count: u8, first: (u32, u8), moved: (u32, u8))
 ///    allocations) before the check, with a 65 536-entry IRT and 16 vCPUs; its further 32-,
 ///    16- and 8-vector requests cross 255 or stand just below it. Two honest drivers (VM 0's
 ///    MSI-X, VM 1's 4-vector MSI) and a budget of 3: every state carries the 224 entries.
+/// 4. `hyper-v`: `mixed`'s shape on a Hyper-V root host (retarget is unmap + map, a mapping
+///    waits for its device's attach): VM 0 (2 vCPUs) with MSI (2 vectors) and MSI-X, VM 1
+///    (10 vCPUs, quota 2) with MSI-X and IMS, the hostile VM 2 with MSI-X and MSI, a 7-entry
+///    IRT. The hostile VM's devices are attached at boot, each honest device when its driver
+///    writes its message, so the honest COMPOSEs map at attach and the RETARGETs unmap and map
+///    under the hostile load.
 ///
-/// `mixed` and `many-devices` run with a hostile budget of 6 granted requests.
+/// `mixed`, `many-devices` and `hyper-v` run with a hostile budget of 6 granted requests.
 pub fn standard_fleets() -> Vec<Fleet> {
     use InterruptKind::*;
     let mixed_cfg = HostConfig::new(
@@ -837,6 +875,42 @@ pub fn standard_fleets() -> Vec<Fleet> {
         setup,
         acts,
         3,
+    ));
+
+    let hyperv_cfg = HostConfig::new(
+        Some(HypervisorGen::HyperV),
+        true,
+        vec![
+            VmCfg { vcpus: 2, quota: 3 },
+            VmCfg {
+                vcpus: 10,
+                quota: 2,
+            },
+            VmCfg { vcpus: 2, quota: 3 },
+        ],
+        vec![
+            dev(0x0100, 0, Msi, 2),
+            dev(0x0101, 0, MsiX, 2),
+            dev(0x0200, 1, MsiX, 2),
+            dev(0x0201, 1, ImsDevMem, 2),
+            dev(0x0300, 2, MsiX, 2),
+            dev(0x0301, 2, Msi, 2),
+        ],
+        7,
+    );
+    fleets.push(Fleet::new(
+        "hyper-v",
+        hyperv_cfg.clone(),
+        vec![
+            plan(0, 0, 2, (0, 0x40), (1, 0xfe)),
+            plan(0, 1, 1, (1, 0x41), (0, 0x20)),
+            plan(1, 2, 1, (9, 0x40), (3, 0xff)),
+            plan(1, 3, 1, (0, 0x42), (9, 0x43)),
+        ],
+        2,
+        Vec::new(),
+        hostile_acts(&hyperv_cfg, 2, 7),
+        6,
     ));
     fleets
 }

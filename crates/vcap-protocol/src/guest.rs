@@ -522,7 +522,14 @@ impl GuestState {
                             }
                         }
                     }
-                    Err(e) => s.error = Some(e),
+                    Err(e) => {
+                        // REVOKED: the host could not put the old entries back after a
+                        // hardware failure and released them; the vectors are gone.
+                        if e == Status::Revoked && !s.vectors.is_empty() {
+                            s.vectors.remove(0);
+                        }
+                        s.error = Some(e);
+                    }
                 }
                 s.phase = Phase::Done;
                 s
@@ -579,5 +586,45 @@ mod tests {
         );
         assert_eq!(s.error, None);
         assert_eq!(s.vectors.len(), 1);
+    }
+
+    /// A RETARGET answered REVOKED (the host released the allocation after a hardware failure
+    /// it could not undo) drops the vectors; any other refusal leaves them where they were.
+    #[test]
+    fn guest_drops_the_vectors_a_revoked_retarget_released() {
+        let env = GuestEnv {
+            generation: GuestGen::New,
+            bare_metal: false,
+            hw_ir: true,
+            device: 0,
+            rid: 0x0100,
+            kind: InterruptKind::MsiX,
+        };
+        let mut g = GuestState::new();
+        g.phase = Phase::Retarget;
+        g.scheme = Scheme::New;
+        let v = GuestVector {
+            slot: 0,
+            count: 1,
+            apic: 0,
+            vector: 0x40,
+            handle: Some(0),
+            msg: crate::formats::RemappableMsi::linux(0, 0).encode().unwrap(),
+            active: true,
+            path: Path::Composed,
+        };
+        g.vectors = vec![v, GuestVector { slot: 1, ..v }];
+        let s = g.on_input(&env, GuestInput::Reply(Err(Status::Revoked)));
+        assert_eq!(s.error, Some(Status::Revoked));
+        assert_eq!(s.vectors, vec![GuestVector { slot: 1, ..v }]);
+        assert_eq!(s.phase, Phase::Done);
+        let s = g.on_input(&env, GuestInput::Reply(Err(Status::NoResources)));
+        assert_eq!(s.error, Some(Status::NoResources));
+        assert_eq!(s.vectors, g.vectors);
+        let mut empty = g.clone();
+        empty.vectors.clear();
+        let s = empty.on_input(&env, GuestInput::Reply(Err(Status::Revoked)));
+        assert!(s.vectors.is_empty());
+        assert_eq!(s.error, Some(Status::Revoked));
     }
 }

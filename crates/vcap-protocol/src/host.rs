@@ -435,7 +435,49 @@ pub struct HostState<H: IrHardware = SimIr> {
     pub hw: H,
 }
 
-type Step<T, H> = Result<(HostState<H>, T), Status>;
+/// A request the host did not carry out: the status the guest is told and, in the one case
+/// where the host's state changed anyway, the state to keep.
+///
+/// `released` is `None` for every refusal (the state is the one before the request) and for
+/// every hardware failure the host could undo (it put each entry the step had touched back as
+/// it was: [`HostState::execute`]). It is `Some` only with [`Status::Revoked`]: the hardware
+/// failed part-way and then refused to take an old entry back (an unmap + map whose map and
+/// re-map both failed), so the host released the allocation that entry belonged to, in its
+/// bookkeeping and in the hardware, and the returned state says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused<H: IrHardware = SimIr> {
+    /// What the guest is told.
+    pub status: Status,
+    /// The state to keep instead of the old one ([`Status::Revoked`] only).
+    pub released: Option<Box<HostState<H>>>,
+}
+
+impl<H: IrHardware> From<Status> for Refused<H> {
+    fn from(status: Status) -> Refused<H> {
+        Refused {
+            status,
+            released: None,
+        }
+    }
+}
+
+impl<H: IrHardware> Refused<H> {
+    /// The state to keep after this refusal: `old` unless the host released an allocation.
+    pub fn state_after(&self, old: &HostState<H>) -> HostState<H> {
+        match &self.released {
+            Some(s) => (**s).clone(),
+            None => old.clone(),
+        }
+    }
+}
+
+impl<H: IrHardware> std::fmt::Display for Refused<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.status.fmt(f)
+    }
+}
+
+type Step<T, H> = Result<(HostState<H>, T), Refused<H>>;
 
 impl HostState {
     /// The boot state for `cfg` on simulated hardware ([`IrFlavor::HyperV`] under
@@ -474,7 +516,8 @@ impl<H: IrHardware> HostState<H> {
     }
 
     /// Handles one hypercall from `vm`: arbitrary bytes in, response bytes out. Never panics;
-    /// on any error the returned state equals `self`.
+    /// on any error the returned state equals `self`, except after [`Status::Revoked`] (see
+    /// [`Refused`]).
     pub fn handle(&self, cfg: &HostConfig, vm: VmId, bytes: &[u8]) -> (HostState<H>, Vec<u8>) {
         let version_echo = if bytes.len() >= 2 {
             u16::from_le_bytes([bytes[0], bytes[1]])
@@ -483,17 +526,25 @@ impl<H: IrHardware> HostState<H> {
         };
         match self.execute(cfg, vm, bytes) {
             Ok((s, reply)) => (s, abi::encode_response(version_echo, &Ok(reply))),
-            Err(status) => (
-                self.clone(),
-                abi::encode_response(version_echo, &Err(status)),
+            Err(r) => (
+                r.state_after(self),
+                abi::encode_response(version_echo, &Err(r.status)),
             ),
         }
     }
 
     /// The decoded form of [`handle`](Self::handle).
+    ///
+    /// Every check of the request runs before the hardware is told anything. When a hardware
+    /// call then fails part-way (or a host resource runs out after the first entries were
+    /// programmed), the host undoes the calls the step made: entries it programmed are freed,
+    /// entries it moved or unmapped are put back as they were (in place, or unmapped and mapped
+    /// again), and the guest is told the status (`NO_RESOURCES` for a hardware failure) with
+    /// the state unchanged. Only when the hardware also refuses to take an old entry back is
+    /// the state changed: the allocation is released and the status is [`Status::Revoked`].
     pub fn execute(&self, cfg: &HostConfig, vm: VmId, bytes: &[u8]) -> Step<Reply, H> {
         match cfg.hypervisor {
-            None | Some(HypervisorGen::Old) => return Err(Status::NotImplemented),
+            None | Some(HypervisorGen::Old) => return Err(Status::NotImplemented.into()),
             Some(_) => {}
         }
         let vs = *self.vms.get(usize::from(vm)).ok_or(Status::NotOwner)?;
@@ -501,22 +552,116 @@ impl<H: IrHardware> HostState<H> {
         let frame = abi::decode_request(bytes).map_err(|e| e.status())?;
         if frame.request != Request::Query {
             match vs.version {
-                None => return Err(Status::NotNegotiated),
-                Some(v) if v != frame.version => return Err(Status::VersionMismatch),
+                None => return Err(Status::NotNegotiated.into()),
+                Some(v) if v != frame.version => return Err(Status::VersionMismatch.into()),
                 Some(_) => {}
             }
         }
         self.dispatch(cfg, vm, vs, frame)
     }
 
+    /// Runs the part of a step that tells the hardware what to do, on a clone of the state.
+    /// On an error in `f` the hardware calls it made are undone ([`roll_back`](Self::roll_back)).
+    ///
+    /// `f` keeps the bookkeeping (`irt`) equal to what the hardware holds after each call:
+    /// [`program_irte`](Self::program_irte) records an entry only once the hardware took it,
+    /// [`retarget_irte`](Self::retarget_irte) drops an entry whose move failed (after freeing
+    /// it, so it is absent either way).
+    fn transact<T>(&self, f: impl FnOnce(&mut HostState<H>) -> Result<T, Status>) -> Step<T, H> {
+        let mut s = self.clone();
+        match f(&mut s) {
+            Ok(t) => Ok((s, t)),
+            Err(status) => Err(self.roll_back(s, status)),
+        }
+    }
+
+    /// Puts the hardware of `s` (whose `irt` says what it holds) back to what `self.irt` says:
+    /// frees the entries `s` added, moves back the ones it moved (in place, or by unmap + map
+    /// when the hardware refuses that), maps again the ones it unmapped. An entry the hardware
+    /// will not take back is lost: the allocation it belongs to is released, in the
+    /// bookkeeping and in the hardware, and the answer is [`Status::Revoked`] with that state.
+    fn roll_back(&self, s: HostState<H>, status: Status) -> Refused<H> {
+        let mut hw = s.hw;
+        let mut lost = Vec::new();
+        let touched: std::collections::BTreeSet<u16> =
+            s.irt.keys().chain(self.irt.keys()).copied().collect();
+        for k in touched {
+            let now = s.irt.get(&k).map(|x| x.entry);
+            let was = self.irt.get(&k).map(|x| x.entry);
+            match (now, was) {
+                _ if now == was => {}
+                (_, None) => hw.free(k),
+                (Some(_), Some(e)) => {
+                    if hw.retarget(k, e).is_err() {
+                        hw.free(k);
+                        if hw.program(k, e).is_err() {
+                            lost.push(k);
+                        }
+                    }
+                }
+                (None, Some(e)) => {
+                    if hw.program(k, e).is_err() {
+                        lost.push(k);
+                    }
+                }
+            }
+        }
+        if lost.is_empty() {
+            return Refused {
+                status,
+                released: None,
+            };
+        }
+        let mut r = self.clone();
+        r.hw = hw;
+        for k in lost {
+            r.release_allocation_of(k);
+        }
+        Refused {
+            status: Status::Revoked,
+            released: Some(Box::new(r)),
+        }
+    }
+
+    /// Releases the allocation that holds entry `k` (a composed handle or a trapped slot's
+    /// program): its entries (in the hardware too), host vectors and quota.
+    fn release_allocation_of(&mut self, k: u16) {
+        let composed = self
+            .composed
+            .range(..=k)
+            .next_back()
+            .map(|(&base, &c)| (base, c))
+            .filter(|(base, c)| u32::from(k) < u32::from(*base) + u32::from(c.count));
+        if let Some((base, c)) = composed {
+            self.composed.remove(&base);
+            if let Ok(hs) = Self::handles(base, c.count) {
+                for h in hs {
+                    self.release_irte(h);
+                }
+            }
+            if let Some(v) = self.vms.get_mut(usize::from(c.vm)) {
+                v.used = v.used.saturating_sub(c.count);
+            }
+            return;
+        }
+        let program = self
+            .programs
+            .iter()
+            .find(|(_, p)| p.res.contains(&Resource::Irte(k)))
+            .map(|(&key, p)| (key, p.vm));
+        if let Some((key, vm)) = program {
+            self.release_program(vm, key);
+        }
+    }
+
     fn dispatch(&self, cfg: &HostConfig, vm: VmId, vs: VmState, frame: Frame) -> Step<Reply, H> {
         match frame.request {
             Request::Query => {
                 if !cfg.versions.contains(&frame.version) {
-                    return Err(Status::VersionMismatch);
+                    return Err(Status::VersionMismatch.into());
                 }
                 if vs.scheme == Scheme::New && vs.version != Some(frame.version) {
-                    return Err(Status::AlreadySwitched);
+                    return Err(Status::AlreadySwitched.into());
                 }
                 let mut s = self.clone();
                 s.vm_mut(vm)?.version = Some(frame.version);
@@ -524,17 +669,17 @@ impl<H: IrHardware> HostState<H> {
             }
             Request::Switch { features } => {
                 if vs.scheme == Scheme::New {
-                    return Err(Status::AlreadySwitched);
+                    return Err(Status::AlreadySwitched.into());
                 }
                 let offered = cfg.offered(frame.version);
                 if features & !offered != 0 {
-                    return Err(Status::UnsupportedFeature);
+                    return Err(Status::UnsupportedFeature.into());
                 }
                 if cfg.hypervisor == Some(HypervisorGen::NewRejecting) || !cfg.hw_ir {
-                    return Err(Status::Rejected);
+                    return Err(Status::Rejected.into());
                 }
                 if self.programs.values().any(|p| p.vm == vm) {
-                    return Err(Status::InUse);
+                    return Err(Status::InUse.into());
                 }
                 let mut s = self.clone();
                 let st = s.vm_mut(vm)?;
@@ -549,10 +694,10 @@ impl<H: IrHardware> HostState<H> {
                 vector,
             } => {
                 if frame.version < abi::VERSION_2 {
-                    return Err(Status::UnknownOp);
+                    return Err(Status::UnknownOp.into());
                 }
                 if vs.scheme == Scheme::New && vs.features & abi::FEATURE_RETARGET == 0 {
-                    return Err(Status::UnsupportedFeature);
+                    return Err(Status::UnsupportedFeature.into());
                 }
                 self.retarget(cfg, vm, vs, handle, apic_id, vector)
             }
@@ -681,9 +826,13 @@ impl<H: IrHardware> HostState<H> {
             vector: hv,
             ..old.entry
         };
-        self.hw
-            .retarget(handle, entry)
-            .map_err(|_| Status::NoResources)?;
+        if self.hw.retarget(handle, entry).is_err() {
+            // The hardware left the entry as it was or unmapped it: make it absent, so the
+            // bookkeeping says what the hardware holds (the roll-back maps it again).
+            self.hw.free(handle);
+            self.irt.remove(&handle);
+            return Err(Status::NoResources);
+        }
         self.vectors.insert((phys, hv), t);
         self.irt.insert(handle, IrtSlot { entry, owner: vm });
         Ok(())
@@ -708,17 +857,17 @@ impl<H: IrHardware> HostState<H> {
 
     fn compose(&self, cfg: &HostConfig, vm: VmId, vs: VmState, a: ComposeArgs) -> Step<Reply, H> {
         if vs.scheme != Scheme::New {
-            return Err(Status::WrongScheme);
+            return Err(Status::WrongScheme.into());
         }
         if !vs.granted(a.kind) && !flaw!(cfg, IgnoreFeatures) {
-            return Err(Status::UnsupportedFeature);
+            return Err(Status::UnsupportedFeature.into());
         }
         let (di, d) = cfg.device_by_rid(a.device).ok_or(Status::NotOwner)?;
         if d.owner != vm && !cfg.skip_ownership() {
-            return Err(Status::NotOwner);
+            return Err(Status::NotOwner.into());
         }
         if d.kind != a.kind {
-            return Err(Status::BadKind);
+            return Err(Status::BadKind.into());
         }
         let count_ok = match a.kind {
             InterruptKind::Msi => {
@@ -727,60 +876,58 @@ impl<H: IrHardware> HostState<H> {
             _ => a.count == 1,
         };
         if !count_ok {
-            return Err(Status::BadCount);
+            return Err(Status::BadCount.into());
         }
         let index_ok = match a.kind {
             InterruptKind::Msi => a.index == 0,
             _ => a.index < u32::from(d.size),
         };
         if !index_ok {
-            return Err(Status::BadIndex);
+            return Err(Status::BadIndex.into());
         }
         if self
             .composed
             .values()
             .any(|c| c.device == di && c.index == a.index)
         {
-            return Err(Status::InUse);
+            return Err(Status::InUse.into());
         }
         Self::check_target(cfg, vm, a.apic_id, a.vector, a.count)?;
         let used = self.check_quota(cfg, vm, a.count)?;
         if !cfg.hw_ir {
-            return Err(Status::NoResources);
+            return Err(Status::NoResources.into());
         }
         let base = self.free_handles(cfg, a.count)?;
-        let mut s = self.clone();
-        for i in 0..a.count {
-            let t = Target {
-                vm,
-                apic: a.apic_id,
-                vector: a.vector.checked_add(i).ok_or(Status::BadVector)?,
-            };
-            let h = base.checked_add(u16::from(i)).ok_or(Status::NoResources)?;
-            s.program_irte(cfg, vm, h, d.rid, t)?;
-        }
         let msg = RemappableMsi::linux(base, 0)
             .encode()
             .map_err(|_| Status::NoResources)?;
-        s.composed.insert(
-            base,
-            Composed {
-                vm,
-                device: di,
-                index: a.index,
-                count: a.count,
-                msg,
-            },
-        );
-        s.vm_mut(vm)?.used = used;
-        Ok((
-            s,
-            Reply::Composed {
+        self.transact(|s| {
+            for i in 0..a.count {
+                let t = Target {
+                    vm,
+                    apic: a.apic_id,
+                    vector: a.vector.checked_add(i).ok_or(Status::BadVector)?,
+                };
+                let h = base.checked_add(u16::from(i)).ok_or(Status::NoResources)?;
+                s.program_irte(cfg, vm, h, d.rid, t)?;
+            }
+            s.composed.insert(
+                base,
+                Composed {
+                    vm,
+                    device: di,
+                    index: a.index,
+                    count: a.count,
+                    msg,
+                },
+            );
+            s.vm_mut(vm)?.used = used;
+            Ok(Reply::Composed {
                 handle: u32::from(base),
                 count: u16::from(a.count),
                 msg,
-            },
-        ))
+            })
+        })
     }
 
     fn owned_handle(
@@ -813,34 +960,38 @@ impl<H: IrHardware> HostState<H> {
         let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
         Self::check_target(cfg, c.vm, apic, vector, c.count)?;
         cfg.device(c.device).ok_or(Status::NoSuchHandle)?;
-        let mut s = self.clone();
-        for (i, h) in (0..c.count).zip(Self::handles(h, c.count)?) {
-            let t = Target {
-                vm: c.vm,
-                apic,
-                vector: vector.checked_add(i).ok_or(Status::BadVector)?,
-            };
-            s.retarget_irte(cfg, c.vm, h, t)?;
-        }
-        Ok((s, Reply::Done))
+        let handles = Self::handles(h, c.count)?;
+        self.transact(|s| {
+            for (i, h) in (0..c.count).zip(handles) {
+                let t = Target {
+                    vm: c.vm,
+                    apic,
+                    vector: vector.checked_add(i).ok_or(Status::BadVector)?,
+                };
+                s.retarget_irte(cfg, c.vm, h, t)?;
+            }
+            Ok(Reply::Done)
+        })
     }
 
     fn free(&self, cfg: &HostConfig, vm: VmId, vs: VmState, handle: u32) -> Step<Reply, H> {
         let (h, c) = self.owned_handle(cfg, vm, vs, handle)?;
-        let mut s = self.clone();
-        s.composed.remove(&h);
-        if flaw!(cfg, LeakOnFree) {
-            return Ok((s, Reply::Done));
-        }
-        for h in Self::handles(h, c.count)? {
-            s.release_irte(h);
-        }
-        let owner = s.vm_mut(c.vm)?;
-        owner.used = owner
-            .used
-            .checked_sub(c.count)
-            .ok_or(Status::NoSuchHandle)?;
-        Ok((s, Reply::Done))
+        let handles = Self::handles(h, c.count)?;
+        self.transact(|s| {
+            s.composed.remove(&h);
+            if flaw!(cfg, LeakOnFree) {
+                return Ok(Reply::Done);
+            }
+            for h in handles {
+                s.release_irte(h);
+            }
+            let owner = s.vm_mut(c.vm)?;
+            owner.used = owner
+                .used
+                .checked_sub(c.count)
+                .ok_or(Status::NoSuchHandle)?;
+            Ok(Reply::Done)
+        })
     }
 
     /// The IRT entries `base..base + count` of one allocation.
@@ -883,59 +1034,62 @@ impl<H: IrHardware> HostState<H> {
     ) -> Step<MsiMsg, H> {
         let c = CompatMsi::decode(&guest, false).map_err(|_| Status::BadKind)?;
         if c.delivery_mode != 0 || c.dest_mode_logical {
-            return Err(Status::BadKind);
+            return Err(Status::BadKind.into());
         }
         Self::check_target(cfg, vm, c.dest_id, c.vector, count)?;
         let rid = cfg.device(dev).ok_or(Status::NotOwner)?.rid;
-        let mut s = self.clone();
-        s.release_program(vm, (dev, slot));
-        let used = s.check_quota(cfg, vm, count)?;
-        let mut res = Vec::new();
-        let phys_msg = if cfg.hw_ir {
-            let base = s.free_handles(cfg, count)?;
-            for (i, h) in (0..count).zip(Self::handles(base, count)?) {
-                let t = Target {
-                    vm,
-                    apic: c.dest_id,
-                    vector: c.vector.checked_add(i).ok_or(Status::BadVector)?,
-                };
-                s.program_irte(cfg, vm, h, rid, t)?;
-                res.push(Resource::Irte(h));
-            }
-            RemappableMsi::linux(base, 0)
-                .encode()
-                .map_err(|_| Status::NoResources)?
-        } else {
-            if count != 1 {
-                return Err(Status::BadCount);
-            }
-            let phys = cfg.phys_apic(vm, c.dest_id).ok_or(Status::BadApicId)?;
-            let hv = if cfg.hypervisor.is_none() {
-                c.vector
+        // The slot's old program is released first (its entries and quota count for the new
+        // one); if the new one then fails, the roll-back maps the old entries again.
+        self.transact(|s| {
+            s.release_program(vm, (dev, slot));
+            let used = s.check_quota(cfg, vm, count)?;
+            let mut res = Vec::new();
+            let phys_msg = if cfg.hw_ir {
+                let base = s.free_handles(cfg, count)?;
+                for (i, h) in (0..count).zip(Self::handles(base, count)?) {
+                    let t = Target {
+                        vm,
+                        apic: c.dest_id,
+                        vector: c.vector.checked_add(i).ok_or(Status::BadVector)?,
+                    };
+                    s.program_irte(cfg, vm, h, rid, t)?;
+                    res.push(Resource::Irte(h));
+                }
+                RemappableMsi::linux(base, 0)
+                    .encode()
+                    .map_err(|_| Status::NoResources)?
             } else {
-                s.alloc_vector(phys)?
+                if count != 1 {
+                    return Err(Status::BadCount);
+                }
+                let phys = cfg.phys_apic(vm, c.dest_id).ok_or(Status::BadApicId)?;
+                let hv = if cfg.hypervisor.is_none() {
+                    c.vector
+                } else {
+                    s.alloc_vector(phys)?
+                };
+                if s.vectors.contains_key(&(phys, hv)) {
+                    return Err(Status::InUse);
+                }
+                s.vectors.insert(
+                    (phys, hv),
+                    Target {
+                        vm,
+                        apic: c.dest_id,
+                        vector: c.vector,
+                    },
+                );
+                res.push(Resource::Vector(phys, hv));
+                CompatMsi::fixed(phys, hv)
+                    .encode(false)
+                    .map_err(|_| Status::BadApicId)?
             };
-            if s.vectors.contains_key(&(phys, hv)) {
-                return Err(Status::InUse);
-            }
-            s.vectors.insert(
-                (phys, hv),
-                Target {
-                    vm,
-                    apic: c.dest_id,
-                    vector: c.vector,
-                },
-            );
-            res.push(Resource::Vector(phys, hv));
-            CompatMsi::fixed(phys, hv)
-                .encode(false)
-                .map_err(|_| Status::BadApicId)?
-        };
-        s.vm_mut(vm)?.used = used;
-        s.hw.write_message(dev, slot, phys_msg);
-        s.programs
-            .insert((dev, slot), SlotProgram { vm, guest, res });
-        Ok((s, phys_msg))
+            s.vm_mut(vm)?.used = used;
+            s.hw.write_message(dev, slot, phys_msg);
+            s.programs
+                .insert((dev, slot), SlotProgram { vm, guest, res });
+            Ok(phys_msg)
+        })
     }
 
     /// Bare metal: the OS programs (device, slot) itself for `count` vectors at `apic`/`vector`,
@@ -950,11 +1104,11 @@ impl<H: IrHardware> HostState<H> {
         vector: u8,
     ) -> Step<MsiMsg, H> {
         if cfg.hypervisor.is_some() {
-            return Err(Status::NotOwner);
+            return Err(Status::NotOwner.into());
         }
         let d = cfg.device(dev).ok_or(Status::NotOwner)?;
         if slot >= d.slots() {
-            return Err(Status::BadIndex);
+            return Err(Status::BadIndex.into());
         }
         let guest = CompatMsi::fixed(apic, vector)
             .encode(false)
@@ -1010,7 +1164,10 @@ impl<H: IrHardware> HostState<H> {
             (InterruptKind::Msi | InterruptKind::MsiX, Scheme::Old) => {
                 match self.program_slot(cfg, vm, dev, slot, msg, 1) {
                     Ok((s, _)) => (s, WriteOutcome::Remapped),
-                    Err(st) => (self.clone(), WriteOutcome::Dropped(trap_reason(st))),
+                    Err(r) => (
+                        r.state_after(self),
+                        WriteOutcome::Dropped(trap_reason(r.status)),
+                    ),
                 }
             }
             (InterruptKind::Msi, Scheme::New) => {
@@ -1111,9 +1268,12 @@ fn trap_reason(s: Status) -> &'static str {
         Status::BadApicId => "trapped write names an APIC ID that is not a vCPU of this VM",
         Status::QuotaExceeded => "VM quota exhausted",
         Status::NoResources => "host out of vectors or remapping entries",
+        Status::Revoked => "remapping hardware failed; the slot's entries were released",
         _ => "trapped write refused",
     }
 }
 
+#[cfg(test)]
+mod rollback_tests;
 #[cfg(test)]
 mod tests;

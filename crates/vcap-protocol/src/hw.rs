@@ -105,14 +105,23 @@ pub enum HwError {
 /// [`HostState`](crate::host::HostState)'s steps are pure: a step clones the state, the clone's
 /// hardware is told what to do, and the caller keeps the new state on success or the old one on
 /// error. A VMM whose implementation is a handle to real hardware (shared between clones) sees
-/// the calls of successful steps in order; a step that fails in the hardware part-way (only an
-/// [`HwError`] can make it) leaves the entries already programmed in place, each naming the
-/// calling VM's own device, and the host's bookkeeping does not count them.
+/// the calls in order. When a call fails part-way through a step, the host undoes the step's
+/// calls before it answers: it frees the entries the step programmed, moves back (or unmaps and
+/// maps again) the ones it moved, and maps again the ones it unmapped, so the hardware holds
+/// what the old state's bookkeeping says. Only if the hardware also refuses an old entry back
+/// does the host release the allocation it belonged to and answer
+/// [`Status::Revoked`](crate::abi::Status::Revoked) with that state
+/// ([`Refused`](crate::host::Refused)).
+///
+/// What the host relies on: a failed [`program`](Self::program) leaves the entry absent; a
+/// failed [`retarget`](Self::retarget) leaves it as it was or absent (an unmap whose map
+/// failed); [`free`](Self::free) cannot fail and ignores absent entries.
 pub trait IrHardware: Clone {
-    /// Programs entry `index` (present, source-ID checked).
+    /// Programs entry `index` (present, source-ID checked). On an error the entry is absent.
     fn program(&mut self, index: u16, entry: IrEntry) -> Result<(), HwError>;
     /// Points present entry `index` at a new destination. The default is unmap + map (free,
-    /// then program), which is what hardware without an in-place update does.
+    /// then program), which is what hardware without an in-place update does. On an error the
+    /// entry is as it was or absent.
     fn retarget(&mut self, index: u16, entry: IrEntry) -> Result<(), HwError> {
         self.free(index);
         self.program(index, entry)

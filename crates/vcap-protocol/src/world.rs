@@ -475,7 +475,10 @@ impl World {
                             }
                             Err(e) => {
                                 log!("os     -> native programming of slot {slot} failed: {e}");
-                                GuestInput::Native(Err(e))
+                                if let Some(h) = e.released {
+                                    w.host = *h;
+                                }
+                                GuestInput::Native(Err(e.status))
                             }
                         }
                     }

@@ -574,7 +574,7 @@ fn bare_metal_programs_natively() {
     let h = HostState::new(&c);
     assert_eq!(
         h.native_program(&c, 0, 0, 2, 0, 0x40).unwrap_err(),
-        Status::BadCount,
+        Status::BadCount.into(),
         "vector domain: no multi-MSI"
     );
     let (h, m) = h.native_program(&c, 0, 0, 1, 1, 0x40).unwrap();
@@ -592,7 +592,7 @@ fn bare_metal_programs_natively() {
         HostState::new(&c)
             .native_program(&c, 0, 0, 0, 0, 0x40)
             .unwrap_err(),
-        Status::BadCount
+        Status::BadCount.into()
     );
     let (h, m) = HostState::new(&c)
         .native_program(&c, 0, 0, 2, 0, 0x40)
