@@ -595,7 +595,7 @@ mod tests {
         assert_eq!(code, 0, "{s}");
         assert!(
             s.contains(
-                "fleet check: mixed (budget 2), many-devices (budget 2), quota-255 (budget 2); 9949 states"
+                "fleet check: mixed (budget 2), many-devices (budget 2), quota-255 (budget 2), hyper-v (budget 2); 12337 states"
             ),
             "{s}"
         );
