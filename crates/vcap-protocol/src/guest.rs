@@ -544,19 +544,24 @@ impl GuestState {
 mod tests {
     use super::*;
 
-    /// The host's compose reply carries a `u16` count; it was narrowed with `as u8` and trusted,
-    /// so a reply for 0xff vectors from 0x40 ran the guest's vector range past 0xff (an
-    /// overflow when the device raised them). A count other than the one asked for is an error.
-    #[test]
-    fn guest_refuses_a_composed_reply_for_another_count() {
-        let env = GuestEnv {
+    /// A new-generation guest's MSI-X device 0 (RID 0x0100) under hardware IR.
+    fn new_msix_env() -> GuestEnv {
+        GuestEnv {
             generation: GuestGen::New,
             bare_metal: false,
             hw_ir: true,
             device: 0,
             rid: 0x0100,
             kind: InterruptKind::MsiX,
-        };
+        }
+    }
+
+    /// The host's compose reply carries a `u16` count; it was narrowed with `as u8` and trusted,
+    /// so a reply for 0xff vectors from 0x40 ran the guest's vector range past 0xff (an
+    /// overflow when the device raised them). A count other than the one asked for is an error.
+    #[test]
+    fn guest_refuses_a_composed_reply_for_another_count() {
+        let env = new_msix_env();
         let mut g = GuestState::new();
         g.phase = Phase::Alloc(0);
         g.scheme = Scheme::New;
@@ -592,14 +597,7 @@ mod tests {
     /// it could not undo) drops the vectors; any other refusal leaves them where they were.
     #[test]
     fn guest_drops_the_vectors_a_revoked_retarget_released() {
-        let env = GuestEnv {
-            generation: GuestGen::New,
-            bare_metal: false,
-            hw_ir: true,
-            device: 0,
-            rid: 0x0100,
-            kind: InterruptKind::MsiX,
-        };
+        let env = new_msix_env();
         let mut g = GuestState::new();
         g.phase = Phase::Retarget;
         g.scheme = Scheme::New;
