@@ -19,7 +19,8 @@ pub struct Field {
 }
 
 impl Field {
-    /// A named, non-reserved field.
+    /// A named, non-reserved field. A range that does not fit a 64-bit word is a compile error
+    /// in a constant table.
     pub const fn new(
         name: &'static str,
         word: usize,
@@ -27,6 +28,7 @@ impl Field {
         width: u32,
         source: &'static str,
     ) -> Field {
+        let _ = vcap_bits::BitRange::new(lo, width);
         Field {
             name,
             word,
@@ -45,6 +47,7 @@ impl Field {
         width: u32,
         source: &'static str,
     ) -> Field {
+        let _ = vcap_bits::BitRange::new(lo, width);
         Field {
             name,
             word,
@@ -55,35 +58,37 @@ impl Field {
         }
     }
 
+    /// The field's bit range in its word: the arithmetic below is [`vcap_bits::BitRange`]'s,
+    /// shared with vcap-regs' register fields. A row whose range does not fit a 64-bit word
+    /// panics here; `formats::tests` checks every row of every layout.
+    pub const fn range(&self) -> vcap_bits::BitRange {
+        vcap_bits::BitRange::new(self.lo, self.width)
+    }
+
     /// The largest value the field can hold.
     pub const fn max(&self) -> u64 {
-        if self.width >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.width) - 1
-        }
+        self.range().max()
     }
 
     /// The field's mask in its word.
     pub const fn mask(&self) -> u64 {
-        self.max() << self.lo
+        self.range().mask()
     }
 
     /// Reads the field from its word.
     pub const fn get(&self, word: u64) -> u64 {
-        (word >> self.lo) & self.max()
+        self.range().get(word)
     }
 
     /// Writes `value` into the field, or names the field when the value does not fit.
     pub fn set(&self, word: u64, value: u64) -> Result<u64, crate::formats::FormatError> {
-        if value > self.max() {
-            return Err(crate::formats::FormatError::FieldTooWide {
+        self.range()
+            .insert(word, value)
+            .ok_or(crate::formats::FormatError::FieldTooWide {
                 field: self.name,
                 value,
                 width: self.width,
-            });
-        }
-        Ok((word & !self.mask()) | (value << self.lo))
+            })
     }
 }
 

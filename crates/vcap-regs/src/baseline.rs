@@ -274,12 +274,13 @@ impl Baseline {
                 continue;
             }
             for f in fields {
-                if diff & (f.vmask << f.shift) == 0 {
+                let mask = f.bits.mask();
+                if diff & mask == 0 {
                     continue;
                 }
-                let a = (acc.regs[r] >> f.shift) & f.vmask;
-                let b = (host.regs[r] >> f.shift) & f.vmask;
-                self.varied[r] |= f.vmask << f.shift;
+                let a = f.bits.get(acc.regs[r]);
+                let b = f.bits.get(host.regs[r]);
+                self.varied[r] |= mask;
                 let c = f.rule.combine(a, b, f.signed, f.width).ok_or_else(|| {
                     let field = &t.fields[f.idx];
                     BaselineError::Mismatch {
@@ -291,7 +292,7 @@ impl Baseline {
                         rule: f.rule.name(),
                     }
                 })?;
-                next.regs[r] = (next.regs[r] & !(f.vmask << f.shift)) | (c << f.shift);
+                next.regs[r] = (next.regs[r] & !mask) | f.bits.place(c);
             }
         }
         *acc = next;
@@ -373,10 +374,9 @@ impl Baseline {
 /// One field as the fold needs it.
 #[derive(Debug, Clone, Copy)]
 struct FoldField {
-    shift: u8,
+    bits: vcap_bits::BitRange,
     width: u8,
     signed: bool,
-    vmask: u64,
     rule: crate::model::Rule,
     idx: usize,
 }
@@ -399,10 +399,9 @@ fn plans() -> &'static [FoldPlan; 5] {
             }
             for (idx, f) in t.fields.iter().enumerate() {
                 fields[f.reg].push(FoldField {
-                    shift: f.shift,
+                    bits: f.range(),
                     width: f.width,
                     signed: f.signed,
-                    vmask: f.value_mask(),
                     rule: f.rule,
                     idx,
                 });

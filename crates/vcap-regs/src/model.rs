@@ -2,6 +2,7 @@
 //! signedness, named values, safety rule, provenance and the source it was checked against.
 
 use std::fmt;
+use vcap_bits::BitRange;
 
 /// The largest number of registers any table has (CPUID: 24 leaves × 4 registers). At most 128
 /// (the width of [`RegSet::unknown`]).
@@ -156,8 +157,7 @@ impl Rule {
 
 #[inline]
 fn sext(v: u64, width: u8) -> i64 {
-    let sh = 64 - u32::from(width);
-    ((v << sh) as i64) >> sh
+    BitRange::new(0, u32::from(width)).sign_extend(v)
 }
 
 #[inline]
@@ -369,11 +369,7 @@ pub struct Register {
 impl Register {
     /// All bits of the register set.
     pub fn mask(&self) -> u64 {
-        if self.bits >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.bits) - 1
-        }
+        BitRange::new(0, u32::from(self.bits)).mask()
     }
 }
 
@@ -405,26 +401,30 @@ pub struct Field {
 }
 
 impl Field {
+    /// The field's bit range in its register: the arithmetic below is [`BitRange`]'s, shared
+    /// with vcap-protocol's layout fields. A row whose range does not fit a 64-bit register
+    /// panics here; the table tests read every row.
+    #[inline]
+    pub const fn range(&self) -> BitRange {
+        BitRange::new(self.shift as u32, self.width as u32)
+    }
+
     /// The field's bits within its (unshifted) value.
     #[inline]
     pub fn value_mask(&self) -> u64 {
-        if self.width >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.width) - 1
-        }
+        self.range().max()
     }
 
     /// The field's bits within its register.
     #[inline]
     pub fn reg_mask(&self) -> u64 {
-        self.value_mask() << self.shift
+        self.range().mask()
     }
 
     /// Extracts the field from a register value.
     #[inline]
     pub fn get(&self, reg: u64) -> u64 {
-        (reg >> self.shift) & self.value_mask()
+        self.range().get(reg)
     }
 
     /// The named meaning of `v`, if the table names it.
@@ -694,14 +694,14 @@ impl RegSet {
             kind: self.kind,
             name: name.to_string(),
         })?;
-        if value & !f.value_mask() != 0 {
-            return Err(RegError::FieldTooWide {
-                field: name.to_string(),
-                value,
-                width: f.width,
-            });
-        }
-        self.regs[f.reg] = (self.regs[f.reg] & !f.reg_mask()) | (value << f.shift);
+        self.regs[f.reg] =
+            f.range()
+                .insert(self.regs[f.reg], value)
+                .ok_or_else(|| RegError::FieldTooWide {
+                    field: name.to_string(),
+                    value,
+                    width: f.width,
+                })?;
         self.unknown &= !(1u128 << f.reg);
         Ok(self)
     }

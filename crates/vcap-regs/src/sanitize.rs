@@ -331,10 +331,9 @@ fn field_action(i: usize, f: &Field, ctx: &Context) -> (Action, Cause) {
 #[derive(Debug, Clone, Copy)]
 struct Slow {
     reg: u8,
-    shift: u8,
+    bits: vcap_bits::BitRange,
     width: u8,
     signed: bool,
-    vmask: u64,
     rule: Rule,
     cap: u64,
     field: u16,
@@ -381,15 +380,15 @@ impl Plan {
             let (action, _) = field_action(i, f, ctx);
             let vmask = f.value_mask();
             if !matches!(action, Action::Const(_)) {
-                p.fill[f.reg] |= (f.safe & vmask) << f.shift;
+                p.fill[f.reg] |= f.range().place(f.safe);
             }
             match action {
                 Action::Pass => p.pass[f.reg] |= f.reg_mask(),
-                Action::Const(v) => p.konst[f.reg] |= (v & vmask) << f.shift,
+                Action::Const(v) => p.konst[f.reg] |= f.range().place(v),
                 Action::Combine(cap) => {
                     let cap = cap & vmask;
                     match f.rule {
-                        Rule::Bitmap => p.pass[f.reg] |= cap << f.shift,
+                        Rule::Bitmap => p.pass[f.reg] |= f.range().place(cap),
                         Rule::LowerSafe if !f.signed && cap == vmask => {
                             p.pass[f.reg] |= f.reg_mask()
                         }
@@ -398,10 +397,9 @@ impl Plan {
                         }
                         rule => p.slow.push(Slow {
                             reg: f.reg as u8,
-                            shift: f.shift,
+                            bits: f.range(),
                             width: f.width,
                             signed: f.signed,
-                            vmask,
                             rule,
                             cap,
                             field: i as u16,
@@ -444,9 +442,9 @@ impl Plan {
         }
         for s in &self.slow {
             let r = s.reg as usize;
-            let h = (host.regs[r] >> s.shift) & s.vmask;
+            let h = s.bits.get(host.regs[r]);
             match s.rule.combine(h, s.cap, s.signed, s.width) {
-                Some(g) => out.regs[r] |= (g & s.vmask) << s.shift,
+                Some(g) => out.regs[r] |= s.bits.place(g),
                 None if host.is_known(r) => return Err(self.conflict(s, h)),
                 None => {}
             }
@@ -509,7 +507,7 @@ pub fn explain(host: &RegSet, ctx: &Context) -> Result<Explanation, SanitizeErro
         if !host.is_known(f.reg) && !matches!(action, Action::Const(_)) {
             // The host did not give the register: the guest gets the least capable value.
             let g = f.safe & f.value_mask();
-            guest.regs[f.reg] |= g << f.shift;
+            guest.regs[f.reg] |= f.range().place(g);
             decisions.push(Decision {
                 field: t.full_name(f),
                 register: t.registers[f.reg].name,
@@ -541,7 +539,7 @@ pub fn explain(host: &RegSet, ctx: &Context) -> Result<Explanation, SanitizeErro
                 })?
             }
         };
-        guest.regs[f.reg] |= g << f.shift;
+        guest.regs[f.reg] |= f.range().place(g);
         let decision = if g == h {
             DecisionKind::Kept
         } else {
