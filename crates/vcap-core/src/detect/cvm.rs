@@ -271,7 +271,7 @@ pub(crate) fn systemd_hyperv_isolation(d: &CpuidDump) -> Option<u32> {
     if features & hyperv::ISOLATION == 0 || features & hyperv::CPU_MANAGEMENT != 0 {
         return None;
     }
-    Some(d.get(hyperv::LEAF_ISOLATION_CONFIG, 0)?.ebx & hyperv::ISOLATION_TYPE)
+    Some(hyperv::ISOLATION_TYPE.get(u64::from(d.get(hyperv::LEAF_ISOLATION_CONFIG, 0)?.ebx)) as u32)
 }
 
 /// `systemd-detect-virt --cvm`'s answer, as systemd's `detect_confidential_virtualization()`

@@ -988,13 +988,16 @@ impl Signal {
                         continue;
                     };
                     let isolated = p.ebx & hv::ISOLATION != 0 && p.ebx & hv::CPU_MANAGEMENT == 0;
-                    if isolated && r.ebx & hv::ISOLATION_TYPE == kind {
+                    if isolated && hv::ISOLATION_TYPE.get(u64::from(r.ebx)) == u64::from(kind) {
                         let source = format!("CPUID 0x{leaf:08x} EAX[0], EBX[3:0,5,11:6]");
                         let raw = format!(
                             "isolation type {kind}, paravisor {}, shared GPA boundary {} (EAX 0x{:08x}, EBX 0x{:08x})",
                             if r.eax & 1 != 0 { "present" } else { "absent" },
                             if r.ebx & hv::SHARED_GPA_BOUNDARY_ACTIVE != 0 {
-                                format!("bit {}", hv::shared_gpa_boundary_bits(r.ebx))
+                                format!(
+                                    "bit {}",
+                                    hv::SHARED_GPA_BOUNDARY_BITS.get(u64::from(r.ebx))
+                                )
                             } else {
                                 "inactive".into()
                             },

@@ -124,6 +124,8 @@ impl CpuidDump {
 /// Hyper-V's CPUID leaves, named as Linux's `include/hyperv/hvgdk_mini.h` names them (the leaves
 /// are outside vcap-regs' migration table: no VMM baselines them).
 pub mod hyperv {
+    use vcap_bits::BitRange;
+
     /// `HYPERV_CPUID_FEATURES`: EBX is the partition privilege mask's high half.
     pub const LEAF_FEATURES: u32 = 0x4000_0003;
     /// `HYPERV_CPUID_ISOLATION_CONFIG`.
@@ -135,13 +137,11 @@ pub mod hyperv {
     /// `HV_ISOLATION` (`BIT(22)`).
     pub const ISOLATION: u32 = 1 << 22;
     /// `HV_ISOLATION_TYPE` (`GENMASK(3, 0)` of leaf 0x4000000C EBX).
-    pub const ISOLATION_TYPE: u32 = 0xf;
+    pub const ISOLATION_TYPE: BitRange = BitRange::new(0, 4);
     /// `HV_SHARED_GPA_BOUNDARY_ACTIVE` (`BIT(5)` of leaf 0x4000000C EBX).
     pub const SHARED_GPA_BOUNDARY_ACTIVE: u32 = 1 << 5;
-    /// `HV_SHARED_GPA_BOUNDARY_BITS` (`GENMASK(11, 6)` of leaf 0x4000000C EBX), shifted down.
-    pub fn shared_gpa_boundary_bits(ebx: u32) -> u32 {
-        (ebx >> 6) & 0x3f
-    }
+    /// `HV_SHARED_GPA_BOUNDARY_BITS` (`GENMASK(11, 6)` of leaf 0x4000000C EBX).
+    pub const SHARED_GPA_BOUNDARY_BITS: BitRange = BitRange::new(6, 6);
 }
 
 /// The first hypervisor leaf.
