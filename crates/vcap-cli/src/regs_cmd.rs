@@ -579,7 +579,10 @@ fn live_vtd(src: &vcap_probe::Source) -> Result<Host, Error> {
 fn live_cpuid(src: &vcap_probe::Source) -> Result<Host, Error> {
     use vcap_core::input::capture::CpuidRead;
     match src.cpuid() {
-        CpuidRead::Dump(d) => Ok(input::host_from_cpus(&[d.to_leaves()], "live: CPUID")?),
+        CpuidRead::Dump(d) => Ok(input::host_from_cpus(
+            std::slice::from_ref(&d.leaves),
+            "live: CPUID",
+        )?),
         CpuidRead::NotObserved => Err(Error::Live(
             "cpuid",
             "CPUID not observed (not an x86 machine, or a snapshot without cpuid.txt)".into(),

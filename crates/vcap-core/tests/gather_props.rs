@@ -79,22 +79,7 @@ fn any_capture() -> impl Strategy<Value = Capture> {
             }
             c.cpuid = match cpuid {
                 None => CpuidRead::NotObserved,
-                Some(m) => CpuidRead::Dump(CpuidDump {
-                    leaves: m
-                        .into_iter()
-                        .map(|(k, r)| {
-                            (
-                                k,
-                                vcap_core::parse::cpuid::Regs {
-                                    eax: r[0],
-                                    ebx: r[1],
-                                    ecx: r[2],
-                                    edx: r[3],
-                                },
-                            )
-                        })
-                        .collect(),
-                }),
+                Some(m) => CpuidRead::Dump(CpuidDump { leaves: m }),
             };
             c
         })

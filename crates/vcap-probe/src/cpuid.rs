@@ -103,12 +103,12 @@ impl Scan {
             let r = q(base, 0);
             if vcap_core::parse::cpuid::HypervisorBase::from_regs(base, r).is_valid() {
                 // Hypervisor leaves have no subleaves the dump needs.
-                d.leaves.insert((base, 0), r);
+                d.insert(base, 0, r);
                 for leaf in base + 1..=r.eax.min(base + 0x3f) {
-                    d.leaves.insert((leaf, 0), q(leaf, 0));
+                    d.insert(leaf, 0, q(leaf, 0));
                 }
             } else if i == 0 {
-                d.leaves.insert((base, 0), r);
+                d.insert(base, 0, r);
             }
         }
     }
@@ -143,17 +143,17 @@ pub(crate) fn outside(scope: Scope) -> CpuidDump {
     let range = |d: &mut CpuidDump, first: u32, last: u32| {
         for leaf in first..=last {
             for sub in subleaves(leaf, &q).unwrap_or_else(|| vec![0]) {
-                d.leaves.insert((leaf, sub), q(leaf, sub));
+                d.insert(leaf, sub, q(leaf, sub));
             }
         }
     };
     if scope != Scope::Snapshot {
         for &leaf in REPORT_LEAVES {
-            d.leaves.insert((leaf, 0), q(leaf, 0));
+            d.insert(leaf, 0, q(leaf, 0));
         }
         for &(leaf, max_of) in CVM_LEAVES {
             if d.get(max_of, 0).is_some_and(|r| r.eax >= leaf) {
-                d.leaves.insert((leaf, 0), q(leaf, 0));
+                d.insert(leaf, 0, q(leaf, 0));
             }
         }
         return d;
@@ -202,7 +202,7 @@ mod tests {
             // Leaf 1's initial APIC ID (EBX[31:24]) differs by CPU.
             let masked = |mut d: CpuidDump| {
                 if let Some(l1) = d.leaves.get_mut(&(1, 0)) {
-                    l1.ebx &= 0x00ff_ffff;
+                    l1[1] &= 0x00ff_ffff;
                 }
                 d.leaves
             };
@@ -217,7 +217,7 @@ mod tests {
         assert!(d.leaves.contains_key(&(HV_BASE_FIRST, 0)));
         for i in 1..=0xffu32 {
             let base = HV_BASE_FIRST + i * 0x100;
-            if let Some(&r) = d.leaves.get(&(base, 0)) {
+            if let Some(r) = d.get(base, 0) {
                 assert!(vcap_core::parse::cpuid::HypervisorBase::from_regs(base, r).is_valid());
             }
         }

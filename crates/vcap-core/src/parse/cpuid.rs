@@ -1,7 +1,6 @@
 //! CPUID as data: a dump of (leaf, subleaf) → registers, read from and written to the raw format
 //! that `cpuid -r -1` (Debian package `cpuid`) prints, and the hypervisor-leaf scan.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use vcap_regs::field::FieldRef;
@@ -20,11 +19,25 @@ pub struct Regs {
     pub edx: u32,
 }
 
-/// CPUID leaves of one logical CPU, keyed by (leaf, subleaf).
+impl From<[u32; 4]> for Regs {
+    fn from([eax, ebx, ecx, edx]: [u32; 4]) -> Regs {
+        Regs { eax, ebx, ecx, edx }
+    }
+}
+
+impl From<Regs> for [u32; 4] {
+    fn from(r: Regs) -> [u32; 4] {
+        [r.eax, r.ebx, r.ecx, r.edx]
+    }
+}
+
+/// CPUID leaves of one logical CPU, keyed by (leaf, subleaf): vcap-regs' map
+/// ([`vcap_regs::input::CpuidLeaves`], `[eax, ebx, ecx, edx]`), the one CPUID map that
+/// detection, capabilities and the register tables all read, with named accessors over it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CpuidDump {
     /// The recorded leaves.
-    pub leaves: BTreeMap<(u32, u32), Regs>,
+    pub leaves: vcap_regs::input::CpuidLeaves,
 }
 
 /// Why a `cpuid -r` text could not be parsed: the origin, line, register and problem, from
@@ -34,7 +47,12 @@ pub type CpuidParseError = vcap_regs::input::InputError;
 impl CpuidDump {
     /// The registers of (leaf, subleaf), when recorded.
     pub fn get(&self, leaf: u32, subleaf: u32) -> Option<Regs> {
-        self.leaves.get(&(leaf, subleaf)).copied()
+        self.leaves.get(&(leaf, subleaf)).map(|&r| Regs::from(r))
+    }
+
+    /// Records the registers of (leaf, subleaf).
+    pub fn insert(&mut self, leaf: u32, subleaf: u32, r: Regs) {
+        self.leaves.insert((leaf, subleaf), r.into());
     }
 
     /// Parses the raw format of `cpuid -r` / `cpuid -r -1` (errors name the origin `cpuid -r`);
@@ -60,31 +78,16 @@ impl CpuidDump {
             .into_iter()
             .next()
             .unwrap_or_default();
-        Ok(CpuidDump {
-            leaves: first
-                .into_iter()
-                .map(|(k, [eax, ebx, ecx, edx])| (k, Regs { eax, ebx, ecx, edx }))
-                .collect(),
-        })
-    }
-
-    /// The dump as vcap-regs' leaves (`(leaf, subleaf) → [eax, ebx, ecx, edx]`), for its
-    /// register tables ([`vcap_regs::tables::cpuid::regset_from_leaves`]).
-    pub fn to_leaves(&self) -> vcap_regs::input::CpuidLeaves {
-        self.leaves
-            .iter()
-            .map(|(&k, r)| (k, [r.eax, r.ebx, r.ecx, r.edx]))
-            .collect()
+        Ok(CpuidDump { leaves: first })
     }
 
     /// Writes the dump in the `cpuid -r -1` raw format.
     pub fn to_text(&self) -> String {
         let mut s = String::from("CPU:\n");
-        for (&(leaf, sub), r) in &self.leaves {
+        for (&(leaf, sub), &[eax, ebx, ecx, edx]) in &self.leaves {
             let _ = writeln!(
                 s,
-                "   0x{leaf:08x} 0x{sub:02x}: eax=0x{:08x} ebx=0x{:08x} ecx=0x{:08x} edx=0x{:08x}",
-                r.eax, r.ebx, r.ecx, r.edx
+                "   0x{leaf:08x} 0x{sub:02x}: eax=0x{eax:08x} ebx=0x{ebx:08x} ecx=0x{ecx:08x} edx=0x{edx:08x}"
             );
         }
         s
@@ -93,8 +96,7 @@ impl CpuidDump {
     /// The value of a field of vcap-regs' CPUID table, by its typed handle, when its leaf was
     /// recorded: `dump.field(vcap_regs::field::cpuid::leaf1_ecx::HYPERVISOR)`.
     pub fn field<R: CpuidRegister>(&self, f: FieldRef<R>) -> Option<u64> {
-        let r = self.get(R::LEAF, R::SUBLEAF)?;
-        let word = [r.eax, r.ebx, r.ecx, r.edx][R::REG];
+        let word = self.leaves.get(&(R::LEAF, R::SUBLEAF))?[R::REG];
         Some(f.get(u64::from(word)))
     }
 
@@ -304,7 +306,7 @@ mod tests {
     proptest! {
         #[test]
         fn any_dump_round_trips(leaves in proptest::collection::btree_map((any::<u32>(), 0u32..256), any::<(u32, u32, u32, u32)>(), 1..40)) {
-            let dump = CpuidDump { leaves: leaves.into_iter().map(|(k, (a, b, c, d))| (k, Regs { eax: a, ebx: b, ecx: c, edx: d })).collect() };
+            let dump = CpuidDump { leaves: leaves.into_iter().map(|(k, (a, b, c, d))| (k, [a, b, c, d])).collect() };
             prop_assert_eq!(CpuidDump::parse(&dump.to_text()).unwrap(), dump);
         }
 
