@@ -2,7 +2,7 @@
 //! container as the oracle: a root directory is assembled from this machine's binaries (vcap,
 //! systemd-detect-virt, virt-what with busybox, its CPUID helper and dmidecode, each with its
 //! shared libraries) and entered with systemd-nspawn (Debian's `systemd-container`), Podman (with
-//! runc), bubblewrap, a plain chroot (where `-r` must say yes), and a chroot that sees a cgroup
+//! runc), PRoot (ptrace, no namespace), bubblewrap, a plain chroot (where `-r` must say yes), and a chroot that sees a cgroup
 //! v1 child cgroup (where the container is `container-other`). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
 //! the real tools print, with the same exit status. A runtime that cannot start here is skipped
 //! and says why; `scripts/setup` installs both on a fresh machine.
@@ -165,6 +165,24 @@ s=$?; rmdir "$G"; exit $s"#;
         },
     },
     Runtime {
+        // PRoot: no namespace at all, the guest runs under ptrace (systemd finds it by the
+        // tracer's name). /proc, /sys and /dev are the machine's own.
+        name: "proot (ptrace, -r ROOT)",
+        enter: |root| {
+            vec![
+                "proot".into(),
+                "-r".into(),
+                root.display().to_string(),
+                "-b".into(),
+                "/proc".into(),
+                "-b".into(),
+                "/sys".into(),
+                "-b".into(),
+                "/dev".into(),
+            ]
+        },
+    },
+    Runtime {
         // Last: Podman writes /run/.containerenv into the root directory, which the others would
         // then see (systemd reads it, virt-what does not). Podman on this machine's cgroup v1
         // hierarchy: runc with cgroupfs, vfs storage in a
@@ -288,6 +306,10 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
         if rt.name.starts_with("cgroup v1") {
             let (out, _, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-c"]);
             assert_eq!(out, "container-other\n", "{}: {err}", rt.name);
+        }
+        if rt.name.starts_with("proot") {
+            let (out, _, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-c"]);
+            assert_eq!(out, "proot\n", "{}: {err}", rt.name);
         }
         if rt.name.starts_with("chroot") {
             let (_, code, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-r"]);

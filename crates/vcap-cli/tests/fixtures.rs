@@ -223,7 +223,7 @@ fn captured_containers_replay_to_the_real_tools_answers() {
         );
         n += 1;
     }
-    assert!(n >= 3, "{n} container fixtures");
+    assert!(n >= 4, "{n} container fixtures");
 }
 
 /// Every capability reason in every fixture's report names a rule `vcap rules --json` lists

@@ -97,6 +97,8 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
     for spec in FILES.iter().filter(|s| scope.reads(s.path)) {
         let read = if spec.path == vcap_core::input::plan::KERNEL_LOG {
             src.read_kernel_log(spec.path, spec.limit)
+        } else if spec.path == vcap_core::input::plan::TRACER_COMM {
+            src.read_tracer_comm(spec.path, spec.limit)
         } else {
             src.read_file(spec.path, spec.limit)
         };

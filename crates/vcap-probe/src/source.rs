@@ -165,13 +165,29 @@ impl Source {
         }
     }
 
+    /// Reads the name of the process tracing this one ([`vcap_core::input::plan::TRACER_COMM`]):
+    /// live, `TracerPid` from `/proc/self/status` and then at most `limit` bytes of
+    /// `/proc/<pid>/comm` (empty when nothing traces this process); a snapshot's copy is a
+    /// regular file read as any other.
+    pub fn read_tracer_comm(&self, path: &str, limit: usize) -> FileRead {
+        match self {
+            Source::Live(l) => l.read_tracer_comm(limit),
+            Source::Snapshot(s) => s.read_file(path, limit),
+        }
+    }
+
     /// Whether something exists at `path` (following links inside the root). Never opens it.
+    /// Live, with `stat` (`newfstatat`) rather than std's `statx`: PRoot 5.1 (Debian 12's)
+    /// does not translate `statx`, so under `proot -r DIR` std would answer for the machine's
+    /// own root instead of DIR (`/.dockerenv` of the container PRoot runs in).
     pub fn exists(&self, path: &str) -> Existence {
         match self {
-            Source::Live(_) => match fs::metadata(path) {
-                Ok(m) if m.is_dir() => Existence::Dir,
+            Source::Live(_) => match rfs::stat(path) {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                    Existence::Dir
+                }
                 Ok(_) => Existence::File,
-                Err(e) => match io_fail(&e) {
+                Err(e) => match errno_fail(e) {
                     Fail::Absent => Existence::Absent,
                     Fail::Unreadable(_) => Existence::File,
                 },
@@ -293,6 +309,24 @@ impl Live {
             self.open(path)
                 .and_then(|(f, _)| read_to_limit(f, limit, End::of(path))),
         )
+    }
+
+    /// The tracer's `comm`, as systemd's `detect_container()` finds it: `TracerPid` of
+    /// `/proc/self/status` (0 when untraced), then `/proc/<pid>/comm`.
+    fn read_tracer_comm(&self, limit: usize) -> FileRead {
+        const STATUS: &str = "/proc/self/status";
+        let status = self.read_file(STATUS, 64 * 1024);
+        let FileRead::Data { bytes, .. } = &status else {
+            return status;
+        };
+        match tracer_pid(bytes) {
+            Ok(0) => FileRead::Data {
+                bytes: Vec::new(),
+                truncated: false,
+            },
+            Ok(pid) => self.read_file(&format!("/proc/{pid}/comm"), limit),
+            Err(why) => FileRead::Unreadable(format!("{STATUS}: {why}")),
+        }
     }
 
     /// Reads only the fields of a config space the parser decodes, each with its own `pread`,
@@ -911,8 +945,66 @@ fn read_bounded_plain(path: &Path, limit: usize) -> Result<Vec<u8>, Fail> {
     Ok(b)
 }
 
+/// The `TracerPid:` field of a `/proc/<pid>/status` text (fs/proc/array.c `task_state()`).
+fn tracer_pid(status: &[u8]) -> Result<u32, String> {
+    let text = String::from_utf8_lossy(status);
+    let field = text
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .ok_or("no TracerPid line")?
+        .trim();
+    field
+        .parse::<u32>()
+        .map_err(|_| format!("TracerPid {:?} is not a process ID", cut(field)))
+}
+
+/// At most 40 characters of `s`, for a message.
+fn cut(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tracer_pid_as_proc_status_gives_it() {
+        let status = |tracer: &str| {
+            format!(
+                "Name:\tvcap\nState:\tR (running)\nTgid:\t7\nPid:\t7\nPPid:\t6\nTracerPid:\t{tracer}\nUid:\t0\t0\t0\t0\n"
+            )
+        };
+        assert_eq!(super::tracer_pid(status("0").as_bytes()), Ok(0));
+        assert_eq!(super::tracer_pid(status("11896").as_bytes()), Ok(11896));
+        assert!(
+            super::tracer_pid(status("-1").as_bytes())
+                .unwrap_err()
+                .contains("\"-1\" is not a process ID")
+        );
+        assert!(
+            super::tracer_pid(status(&"9".repeat(100)).as_bytes())
+                .unwrap_err()
+                .len()
+                < 100
+        );
+        assert_eq!(
+            super::tracer_pid(b"Name:\tvcap\n"),
+            Err("no TracerPid line".into())
+        );
+    }
+
+    /// Live, this process's tracer: none under `cargo test`, unless a debugger or PRoot runs it.
+    #[test]
+    fn the_live_tracer_name_is_read_through_the_status_file() {
+        let read = Source::live().read_tracer_comm(vcap_core::input::plan::TRACER_COMM, 64);
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let pid = super::tracer_pid(status.as_bytes()).unwrap();
+        let want = if pid == 0 {
+            Vec::new()
+        } else {
+            std::fs::read(format!("/proc/{pid}/comm")).unwrap()
+        };
+        assert_eq!(read.bytes(), Some(&want[..]));
+    }
+
     use super::*;
     use std::os::unix::fs::symlink;
     use std::process::Command;

@@ -224,6 +224,8 @@ pub enum Match {
     NotPrefix(&'static str),
     /// The value contains this text, in this case (as C's `strstr`).
     ContainsCase(&'static str),
+    /// The value starts with this text, in this case (as systemd's `startswith`).
+    PrefixCase(&'static str),
 }
 
 impl Match {
@@ -237,6 +239,7 @@ impl Match {
             Match::Equals(p) => v.eq_ignore_ascii_case(p.as_bytes()),
             Match::NotPrefix(p) => !Match::Prefix(p).hit(value),
             Match::ContainsCase(p) => value.contains(p),
+            Match::PrefixCase(p) => v.starts_with(p.as_bytes()),
             Match::Contains(p) => {
                 let p = p.as_bytes();
                 let Some(first) = p.first() else {
@@ -259,6 +262,7 @@ impl Match {
             Match::Contains(p) => format!("contains {p:?}"),
             Match::NotPrefix(p) => format!("does not start with {p:?}"),
             Match::ContainsCase(p) => format!("contains {p:?} (case-sensitive)"),
+            Match::PrefixCase(p) => format!("starts with {p:?} (case-sensitive)"),
         }
     }
 }
@@ -521,7 +525,7 @@ const MALFORMED: Suggests = Suggests::Malformed;
 const NO_ID: Identity = Identity::NONE;
 use Cloud as C;
 use Hypervisor as H;
-use Match::{Contains, ContainsCase, Equals, NotPrefix, Prefix};
+use Match::{Contains, ContainsCase, Equals, NotPrefix, Prefix, PrefixCase};
 use Product as P;
 use Signal::*;
 use Strength::{Moderate, Strong, Weak};
@@ -685,6 +689,7 @@ pub const RULES: &[Rule] = &[
     row("container.openvz", Exists { all: &["/proc/vz"], none: &["/proc/bc"] }, CONTAINER, Strong, Identity::container(Container::Openvz), "/proc/vz without /proc/bc: an OpenVZ container (the host has both)", "systemd src/basic/virt.c detect_container(); virt-what (openvz)"),
     row("container.wsl", Text { path: OSRELEASE, pattern: ContainsCase("Microsoft") }, CONTAINER, Strong, Identity::container(Container::Wsl), "the kernel release names Microsoft: Windows Subsystem for Linux", WSL_REF),
     row("container.wsl", Text { path: OSRELEASE, pattern: ContainsCase("WSL") }, CONTAINER, Strong, Identity::container(Container::Wsl), "the kernel release names WSL: Windows Subsystem for Linux", WSL_REF).unless(&["container.wsl"]),
+    row("container.proot", Text { path: crate::input::plan::TRACER_COMM, pattern: PrefixCase("proot") }, CONTAINER, Strong, Identity::container(Container::Proot), "the process tracing this one is PRoot (it runs its guests under ptrace)", "systemd src/basic/virt.c detect_container(): /proc/self/status TracerPid, then startswith(/proc/<pid>/comm, \"proot\") (PR #15426, 2020); proot-me/proot issue #217"),
     row("container.manager", ContainerName { path: "/run/host/container-manager", environ: false }, CONTAINER, Strong, NO_ID, "the container manager's name for itself", "systemd src/basic/virt.c detect_container(): /run/host/container-manager (systemd's container interface)"),
     row("container.systemd", ContainerName { path: "/run/systemd/container", environ: false }, CONTAINER, Strong, NO_ID, "PID 1 (systemd) recorded the container manager's name", "systemd src/basic/virt.c detect_container(): /run/systemd/container"),
     row("container.pid1-environ", ContainerName { path: PID1_ENVIRON, environ: true }, CONTAINER, Strong, NO_ID, "PID 1's environment names the container manager", "systemd src/basic/virt.c detect_container(): getenv_for_pid(1, \"container\") (CAP_SYS_PTRACE); systemd's CONTAINER_INTERFACE"),

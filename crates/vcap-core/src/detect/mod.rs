@@ -99,7 +99,9 @@ pub struct ContainerVerdict {
 
 /// Decides the container layer: the first container evidence in the rows' order names the
 /// runtime, as systemd's `detect_container()` takes the first check that answers; later
-/// evidence naming another runtime is a conflict.
+/// evidence naming another runtime is a conflict — but under PRoot, which isolates nothing (no
+/// namespace; the guest sees the root it is given, often the machine's own), another runtime's
+/// files are those of the container PRoot runs in, named in the summary instead.
 pub fn decide_container(ev: &[Evidence], conflicts: &mut Vec<Conflict>) -> ContainerVerdict {
     let items: Vec<(usize, Container)> = ev
         .iter()
@@ -121,7 +123,17 @@ pub fn decide_container(ev: &[Evidence], conflicts: &mut Vec<Conflict>) -> Conta
         .filter(|(_, c)| *c != runtime && *c != Container::Other)
         .map(|x| x.0)
         .collect();
-    if !others.is_empty() {
+    let enclosing = if runtime == Container::Proot {
+        let mut names: Vec<&str> = others
+            .iter()
+            .filter_map(|&i| ev[i].identifies.container.map(Container::name))
+            .collect();
+        names.dedup();
+        names
+    } else {
+        Vec::new()
+    };
+    if !others.is_empty() && runtime != Container::Proot {
         conflicts.push(Conflict {
             summary: format!(
                 "evidence names another container runtime than {runtime}: {}",
@@ -143,8 +155,16 @@ pub fn decide_container(ev: &[Evidence], conflicts: &mut Vec<Conflict>) -> Conta
         runtime: Some(runtime),
         systemd_id: runtime.id(),
         summary: format!(
-            "in a container: {} — decided by {}",
+            "in a container: {}{} — decided by {}",
             runtime.name(),
+            if enclosing.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (inside {}, whose files show through)",
+                    enclosing.join(", ")
+                )
+            },
             ev[first].finding
         ),
         decided_by: vec![first],
@@ -893,6 +913,26 @@ mod tests {
             },
         );
         assert_eq!(none.bytes(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn proot_by_the_tracer_name_case_sensitive_as_systemd() {
+        let tracer = crate::input::plan::TRACER_COMM;
+        let mut c = Capture::default();
+        put(&mut c, tracer, b"proot\n".to_vec());
+        assert_eq!(container_of(&c).0, Some(Container::Proot));
+        // Termux's build names its binary proot too; systemd's startswith() takes any suffix.
+        put(&mut c, tracer, b"proot-userland\n".to_vec());
+        assert_eq!(container_of(&c).0, Some(Container::Proot));
+        for other in [&b"strace\n"[..], b"gdb\n", b"PRoot\n", b"", b"xproot\n"] {
+            put(&mut c, tracer, other.to_vec());
+            assert_eq!(
+                container_of(&c).0,
+                None,
+                "{:?}",
+                String::from_utf8_lossy(other)
+            );
+        }
     }
 
     #[test]

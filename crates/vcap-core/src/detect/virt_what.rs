@@ -257,7 +257,9 @@ pub const FACTS: &[FactRow] = &[
     FactRow {
         fact: "docker",
         layer: Layer::Container,
-        when: |l| l.runtime(&[Container::Docker]),
+        // virt-what tests /.dockerenv on its own, whatever else encloses it (under PRoot on a
+        // Docker container's root it prints docker; systemd names the innermost, proot).
+        when: |l| l.runtime(&[Container::Docker]) || l.saw("container.docker", None),
         source: "virt-what.in: /.dockerenv, /.dockerinit, or '/docker/' in /proc/self/cgroup",
     },
     FactRow {

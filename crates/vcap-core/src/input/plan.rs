@@ -110,6 +110,10 @@ pub const FILES: &[FileSpec] = &[
         "the kernel release, which names Microsoft or WSL under Windows Subsystem for Linux",
     ),
     f(
+        TRACER_COMM,
+        "the name of the process tracing this one: PRoot runs its guests under ptrace",
+    ),
+    f(
         "/run/host/container-manager",
         "the container manager's name for itself (systemd's container interface)",
     ),
@@ -246,6 +250,12 @@ pub const KERNEL_LOG_KEEP: &[&str] = &[
     "AMD-Vi: Interrupt remapping enabled",
     "AMD-Vi: X2APIC enabled",
 ];
+/// The name (`comm`) of the process that traces this one. PRoot runs its guests under ptrace, so
+/// systemd's `detect_container()` reads `TracerPid` from `/proc/self/status` and then
+/// `/proc/<that pid>/comm`. No file has this path: live, the probe makes those two reads (the
+/// second depends on the first, so the plan cannot name it); a snapshot stores the name here.
+/// Empty when nothing traces the probe.
+pub const TRACER_COMM: &str = "/proc/self/tracer-comm";
 /// `/proc/sysinfo` (s390 only: arch/s390/kernel/sysinfo.c).
 pub const S390_SYSINFO: &str = "/proc/sysinfo";
 /// Size limit of one ACPI table.
