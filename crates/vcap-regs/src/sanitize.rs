@@ -7,6 +7,12 @@
 //! host, constant bits) plus a short list of multi-bit fields that need their rule applied.
 //! [`Plan::apply`] then sanitizes one register set without allocating. [`explain`] walks the same
 //! per-field actions to say why.
+//!
+//! One rule reads across registers, after the per-field pass: a CPUID maximum-subleaf field
+//! (leaf 7, 0x14, 0x24 subleaf-0 EAX) is capped at the highest subleaf whose registers the
+//! table has and the host input gives ([`crate::tables::cpuid::highest_given_subleaf`]), so a
+//! guest never advertises a subleaf (7.2 when the input lacks it) whose registers were not
+//! checked; those registers then read as zeros, an unimplemented subleaf's value.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -458,6 +464,20 @@ impl Plan {
                 out.regs[r] = self.konst[r] | self.fill[r];
             }
         }
+        if self.kind == Kind::X86Cpuid {
+            // At most one cap per leaf: collected on the stack.
+            let mut caps = [(0usize, 0u64); crate::tables::cpuid::MAX_SUBLEAF_LEAVES.len()];
+            let mut n = 0;
+            for c in subleaf_caps(host, &out.regs) {
+                if let Some(slot) = caps.get_mut(n) {
+                    *slot = (c.reg, c.cap);
+                    n += 1;
+                }
+            }
+            for &(r, cap) in &caps[..n] {
+                out.regs[r] = cap;
+            }
+        }
         Ok(())
     }
 
@@ -471,6 +491,29 @@ impl Plan {
             rule: s.rule.name(),
         }
     }
+}
+
+/// A maximum-subleaf register the guest would have above what the input gives.
+struct SubleafCap {
+    leaf: u32,
+    reg: usize,
+    cap: u64,
+}
+
+/// The CPUID maximum-subleaf registers of `guest` that exceed the highest subleaf `host` gives
+/// (each whole register is the field: `MAX_SUBLEAF` is EAX[31:0]), with the value to cap them
+/// at. At most one per leaf of [`crate::tables::cpuid::MAX_SUBLEAF_LEAVES`]; no allocation.
+fn subleaf_caps(host: &RegSet, guest: &[u64]) -> impl Iterator<Item = SubleafCap> {
+    use crate::tables::cpuid::{MAX_SUBLEAF_LEAVES, highest_given_subleaf, register_of};
+    MAX_SUBLEAF_LEAVES.into_iter().filter_map(move |leaf| {
+        let reg = register_of(leaf, 0, 0)?;
+        let top = highest_given_subleaf(leaf, |r| host.is_known(r)).map_or(0, u64::from);
+        (guest[reg] > top).then_some(SubleafCap {
+            leaf,
+            reg,
+            cap: top,
+        })
+    })
 }
 
 /// Sanitizes `host` under `ctx`, returning the guest registers.
@@ -572,6 +615,27 @@ pub fn explain(host: &RegSet, ctx: &Context) -> Result<Explanation, SanitizeErro
             reason,
             source: f.src.to_string(),
         });
+    }
+    if kind == Kind::X86Cpuid {
+        for c in subleaf_caps(host, &guest.regs).collect::<Vec<_>>() {
+            let before = guest.regs[c.reg];
+            guest.regs[c.reg] = c.cap;
+            if let Some(d) = decisions
+                .iter_mut()
+                .find(|d| d.register == t.registers[c.reg].name && d.shift == 0 && d.width == 32)
+            {
+                d.guest = c.cap;
+                d.decision = if d.host == c.cap {
+                    DecisionKind::Kept
+                } else {
+                    DecisionKind::Lowered
+                };
+                d.reason.push_str(&format!(
+                    "; capped at {:#x} (from {before:#x}): the highest leaf-{:#x} subleaf whose registers the input gives and the table describes, so the guest advertises no subleaf whose registers were not checked",
+                    c.cap, c.leaf
+                ));
+            }
+        }
     }
     for (r, reg) in t.registers.iter().enumerate() {
         let unknown = host.regs[r] & !t.known_mask(r);

@@ -1667,6 +1667,27 @@ pub fn register_of(leaf: u32, subleaf: u32, reg: usize) -> Option<usize> {
         .map(|i| i * 4 + reg)
 }
 
+/// The leaves whose subleaf-0 EAX is the highest valid subleaf (leaf 7: SDM "EAX=07H,ECX=0:
+/// EAX"; leaf 0x14: `PT_CAP(max_subleaf)`; leaf 0x24: the AVX10 specification), each with its
+/// `MAX_SUBLEAF` field.
+pub const MAX_SUBLEAF_LEAVES: [u32; 3] = [0x7, 0x14, 0x24];
+
+/// The highest subleaf of `leaf` whose four registers this table has and `given(register)`
+/// says the input provides, counting up from subleaf 0 without a gap; `None` when subleaf 0
+/// itself is not provided. A guest's maximum subleaf may not exceed it: above it the guest
+/// would advertise a subleaf whose registers nobody checked (KVM caps leaf 7 the same way at
+/// what it describes: `max_idx = entry->eax = min(entry->eax, 2u)` in `arch/x86/kvm/cpuid.c`).
+pub fn highest_given_subleaf(leaf: u32, given: impl Fn(usize) -> bool) -> Option<u32> {
+    let mut top = None;
+    for sub in 0u32.. {
+        match register_of(leaf, sub, 0) {
+            Some(r) if (r..r + 4).all(&given) => top = Some(sub),
+            _ => break,
+        }
+    }
+    top
+}
+
 /// The tracked leaves as text (`0x1.0x0, 0x7.0x0, …`), for error messages.
 pub fn leaf_list() -> String {
     LEAVES
