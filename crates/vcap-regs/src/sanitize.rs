@@ -8,11 +8,13 @@
 //! [`Plan::apply`] then sanitizes one register set without allocating. [`explain`] walks the same
 //! per-field actions to say why.
 //!
-//! One rule reads across registers, after the per-field pass: a CPUID maximum-subleaf field
-//! (leaf 7, 0x14, 0x24 subleaf-0 EAX) is capped at the highest subleaf whose registers the
-//! table has and the host input gives ([`crate::tables::cpuid::highest_given_subleaf`]), so a
-//! guest never advertises a subleaf (7.2 when the input lacks it) whose registers were not
-//! checked; those registers then read as zeros, an unimplemented subleaf's value.
+//! Two CPUID rules read across registers, after the per-field pass (`cross_register`): a bit
+//! that announces a leaf (AVX10, leaf 0x24) is cleared when the input does not give the leaf,
+//! and the leaf is zeros without the bit; a maximum-subleaf field (leaf 7, 0x14, 0x24
+//! subleaf-0 EAX) is capped at the highest subleaf whose registers the table has and the host
+//! input gives ([`crate::tables::cpuid::highest_given_subleaf`]), so a guest never advertises
+//! a subleaf (7.2 when the input lacks it) whose registers were not checked; those registers
+//! then read as zeros, an unimplemented subleaf's value.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -465,18 +467,7 @@ impl Plan {
             }
         }
         if self.kind == Kind::X86Cpuid {
-            // At most one cap per leaf: collected on the stack.
-            let mut caps = [(0usize, 0u64); crate::tables::cpuid::MAX_SUBLEAF_LEAVES.len()];
-            let mut n = 0;
-            for c in subleaf_caps(host, &out.regs) {
-                if let Some(slot) = caps.get_mut(n) {
-                    *slot = (c.reg, c.cap);
-                    n += 1;
-                }
-            }
-            for &(r, cap) in &caps[..n] {
-                out.regs[r] = cap;
-            }
+            cross_register(host, &mut out.regs, |_, _| {});
         }
         Ok(())
     }
@@ -493,27 +484,95 @@ impl Plan {
     }
 }
 
-/// A maximum-subleaf register the guest would have above what the input gives.
-struct SubleafCap {
-    leaf: u32,
-    reg: usize,
-    cap: u64,
+/// Why a cross-register rule changed a guest register.
+#[derive(Debug, Clone, Copy)]
+enum Cross {
+    /// A maximum-subleaf register capped at the highest subleaf the input gives.
+    Cap { leaf: u32, before: u64, cap: u64 },
+    /// A leaf-announcing bit cleared: the input does not give the leaf.
+    GateUngiven { field: &'static str, leaf: u32 },
+    /// A leaf's register zeroed: the guest lacks the bit that announces the leaf.
+    GateOff { field: &'static str, leaf: u32 },
 }
 
-/// The CPUID maximum-subleaf registers of `guest` that exceed the highest subleaf `host` gives
-/// (each whole register is the field: `MAX_SUBLEAF` is EAX[31:0]), with the value to cap them
-/// at. At most one per leaf of [`crate::tables::cpuid::MAX_SUBLEAF_LEAVES`]; no allocation.
-fn subleaf_caps(host: &RegSet, guest: &[u64]) -> impl Iterator<Item = SubleafCap> {
-    use crate::tables::cpuid::{MAX_SUBLEAF_LEAVES, highest_given_subleaf, register_of};
-    MAX_SUBLEAF_LEAVES.into_iter().filter_map(move |leaf| {
-        let reg = register_of(leaf, 0, 0)?;
+impl fmt::Display for Cross {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Cross::Cap { leaf, before, cap } => write!(
+                f,
+                "capped at {cap:#x} (from {before:#x}): the highest leaf-{leaf:#x} subleaf whose registers the input gives and the table describes, so the guest advertises no subleaf whose registers were not checked"
+            ),
+            Cross::GateUngiven { field, leaf } => write!(
+                f,
+                "cleared: {field} announces leaf {leaf:#x}, which the input does not give"
+            ),
+            Cross::GateOff { field, leaf } => write!(
+                f,
+                "zeroed: the guest does not have {field}, which announces leaf {leaf:#x}"
+            ),
+        }
+    }
+}
+
+/// The rules that read across registers, applied to a guest's registers after the per-field
+/// pass; `note(register, why)` hears every register changed (no allocation here).
+///
+/// 1. A leaf-announcing bit ([`crate::tables::cpuid::LEAF_GATES`]: AVX10 for leaf 0x24) is
+///    cleared when the host input does not give the leaf's subleaf 0, and without the bit the
+///    leaf's registers are zeros.
+/// 2. A maximum-subleaf register (leaf 7, 0x14, 0x24 subleaf-0 EAX, the whole register) is capped
+///    at the highest subleaf the table has and the host gives
+///    ([`crate::tables::cpuid::highest_given_subleaf`]).
+fn cross_register(host: &RegSet, regs: &mut [u64; MAX_REGS], mut note: impl FnMut(usize, Cross)) {
+    use crate::tables::cpuid::{
+        LEAF_GATES, MAX_SUBLEAF_LEAVES, highest_given_subleaf, leaf_registers, register_of,
+    };
+    for g in LEAF_GATES {
+        let mask = 1u64 << g.bit;
+        let given = register_of(g.leaf, 0, 0).is_some_and(|r| (r..r + 4).all(|i| host.is_known(i)));
+        if !given && regs[g.reg] & mask != 0 {
+            regs[g.reg] &= !mask;
+            note(
+                g.reg,
+                Cross::GateUngiven {
+                    field: g.field,
+                    leaf: g.leaf,
+                },
+            );
+        }
+        if regs[g.reg] & mask == 0 {
+            for r in leaf_registers(g.leaf) {
+                if regs[r] != 0 {
+                    regs[r] = 0;
+                    note(
+                        r,
+                        Cross::GateOff {
+                            field: g.field,
+                            leaf: g.leaf,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    for leaf in MAX_SUBLEAF_LEAVES {
+        let Some(reg) = register_of(leaf, 0, 0) else {
+            continue;
+        };
         let top = highest_given_subleaf(leaf, |r| host.is_known(r)).map_or(0, u64::from);
-        (guest[reg] > top).then_some(SubleafCap {
-            leaf,
-            reg,
-            cap: top,
-        })
-    })
+        if regs[reg] > top {
+            let before = regs[reg];
+            regs[reg] = top;
+            note(
+                reg,
+                Cross::Cap {
+                    leaf,
+                    before,
+                    cap: top,
+                },
+            );
+        }
+    }
 }
 
 /// Sanitizes `host` under `ctx`, returning the guest registers.
@@ -617,23 +676,29 @@ pub fn explain(host: &RegSet, ctx: &Context) -> Result<Explanation, SanitizeErro
         });
     }
     if kind == Kind::X86Cpuid {
-        for c in subleaf_caps(host, &guest.regs).collect::<Vec<_>>() {
-            let before = guest.regs[c.reg];
-            guest.regs[c.reg] = c.cap;
-            if let Some(d) = decisions
+        let mut changed: Vec<(usize, Cross)> = Vec::new();
+        cross_register(host, &mut guest.regs, |r, why| changed.push((r, why)));
+        for (r, why) in changed {
+            for d in decisions
                 .iter_mut()
-                .find(|d| d.register == t.registers[c.reg].name && d.shift == 0 && d.width == 32)
+                .filter(|d| d.register == t.registers[r].name)
             {
-                d.guest = c.cap;
-                d.decision = if d.host == c.cap {
-                    DecisionKind::Kept
+                let mask = if d.width >= 64 {
+                    u64::MAX
                 } else {
-                    DecisionKind::Lowered
+                    (1u64 << d.width) - 1
                 };
-                d.reason.push_str(&format!(
-                    "; capped at {:#x} (from {before:#x}): the highest leaf-{:#x} subleaf whose registers the input gives and the table describes, so the guest advertises no subleaf whose registers were not checked",
-                    c.cap, c.leaf
-                ));
+                let g = (guest.regs[r] >> d.shift) & mask;
+                if g == d.guest {
+                    continue;
+                }
+                d.guest = g;
+                d.decision = match why {
+                    _ if g == d.host => DecisionKind::Kept,
+                    Cross::Cap { .. } => DecisionKind::Lowered,
+                    Cross::GateUngiven { .. } | Cross::GateOff { .. } => DecisionKind::Cleared,
+                };
+                d.reason.push_str(&format!("; {why}"));
             }
         }
     }
