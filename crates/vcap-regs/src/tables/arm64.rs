@@ -1463,7 +1463,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_FA64_SHIFT",
-        "Full A64 instruction set in streaming SVE mode (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "Full A64 instruction set in streaming SVE mode (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1475,7 +1475,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_SMEver_SHIFT",
-        "SME version (0: SME, 1: SME2, 2: SME2p1) (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "SME version (0: SME, 1: SME2, 2: SME2p1) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1487,7 +1487,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_I16I64_SHIFT",
-        "SMOPA etc. 16-bit integer to 64-bit (0xf: implemented) (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "SMOPA etc. 16-bit integer to 64-bit (0xf: implemented) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1499,7 +1499,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_F64F64_SHIFT",
-        "FMOPA double precision (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "FMOPA double precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1511,7 +1511,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_I16I32_SHIFT",
-        "SMOPA etc. 16-bit integer to 32-bit (0x5: implemented) (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "SMOPA etc. 16-bit integer to 32-bit (0x5: implemented) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1523,7 +1523,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_B16B16_SHIFT",
-        "SME2.1 non-widening BFloat16 (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "SME2.1 non-widening BFloat16 (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1535,7 +1535,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_F16F16_SHIFT",
-        "SME2.1 non-widening half precision (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "SME2.1 non-widening half precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1547,7 +1547,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_I8I32_SHIFT",
-        "SMOPA etc. 8-bit integer to 32-bit (0xf: implemented) (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "SMOPA etc. 8-bit integer to 32-bit (0xf: implemented) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1559,7 +1559,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_F16F32_SHIFT",
-        "FMOPA half to single precision (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "FMOPA half to single precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1571,7 +1571,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_B16F32_SHIFT",
-        "BFMOPA BFloat16 to single precision (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "BFMOPA BFloat16 to single precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1583,7 +1583,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_BI32I32_SHIFT",
-        "BMOPA 1-bit binary to 32-bit (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "BMOPA 1-bit binary to 32-bit (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
     fw(
         SMFR0,
@@ -1595,7 +1595,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64SMFR0_EL1_F32F32_SHIFT",
-        "FMOPA single precision (FTR_EXACT, safe 0: hosts that differ fold to 0)",
+        "FMOPA single precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
     ),
 ];
 
