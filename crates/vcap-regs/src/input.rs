@@ -412,6 +412,11 @@ struct Arm64Regs {
     ID_AA64MMFR2_EL1: Hex<64>,
     ID_AA64ZFR0_EL1: Hex<64>,
     ID_AA64DFR0_EL1: Hex<64>,
+    // Optional (added after the first ten): absent is unknown, never zero.
+    #[serde(default)]
+    ID_AA64MMFR3_EL1: Option<Hex<64>>,
+    #[serde(default)]
+    ID_AA64SMFR0_EL1: Option<Hex<64>>,
 }
 
 /// A parsed host profile and its name (the `"name"` key, else `origin` or `origin:line`).
@@ -562,6 +567,15 @@ pub fn parse_host_json_lazy<'a>(
             regs.regs[tables::arm64::MMFR2] = h.regs.ID_AA64MMFR2_EL1.0;
             regs.regs[tables::arm64::ZFR0] = h.regs.ID_AA64ZFR0_EL1.0;
             regs.regs[tables::arm64::DFR0] = h.regs.ID_AA64DFR0_EL1.0;
+            for (r, v) in [
+                (tables::arm64::MMFR3, h.regs.ID_AA64MMFR3_EL1),
+                (tables::arm64::SMFR0, h.regs.ID_AA64SMFR0_EL1),
+            ] {
+                match v {
+                    Some(Hex(v)) => regs.regs[r] = v,
+                    None => regs.unknown |= 1u128 << r,
+                }
+            }
             h.name
         }
         Kind::ArmSmmuV3 => {

@@ -19,7 +19,7 @@ pub enum Kind {
     Amd,
     /// x86 CPUID leaves that migration cares about.
     X86Cpuid,
-    /// arm64 ID registers (ID_AA64PFR0/ISAR0/MMFR0_EL1) under cpufeature.c's rules.
+    /// arm64 ID registers (ID_AA64*_EL1) under cpufeature.c's rules.
     Arm64Id,
 }
 

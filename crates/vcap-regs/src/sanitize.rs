@@ -7,6 +7,14 @@
 //! host, constant bits) plus a short list of multi-bit fields that need their rule applied.
 //! [`Plan::apply`] then sanitizes one register set without allocating. [`explain`] walks the same
 //! per-field actions to say why.
+//!
+//! Two CPUID rules read across registers, after the per-field pass (`cross_register`): a bit
+//! that announces a leaf (AVX10, leaf 0x24) is cleared when the input does not give the leaf,
+//! and the leaf is zeros without the bit; a maximum-subleaf field (leaf 7, 0x14, 0x24
+//! subleaf-0 EAX) is capped at the highest subleaf whose registers the table has and the host
+//! input gives ([`crate::tables::cpuid::highest_given_subleaf`]), so a guest never advertises
+//! a subleaf (7.2 when the input lacks it) whose registers were not checked; those registers
+//! then read as zeros, an unimplemented subleaf's value.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -456,6 +464,9 @@ impl Plan {
                 out.regs[r] = self.konst[r] | self.fill[r];
             }
         }
+        if self.kind == Kind::X86Cpuid {
+            cross_register(host, &mut out.regs, |_, _| {});
+        }
         Ok(())
     }
 
@@ -467,6 +478,97 @@ impl Plan {
             host: h,
             vmm: s.cap,
             rule: s.rule.name(),
+        }
+    }
+}
+
+/// Why a cross-register rule changed a guest register.
+#[derive(Debug, Clone, Copy)]
+enum Cross {
+    /// A maximum-subleaf register capped at the highest subleaf the input gives.
+    Cap { leaf: u32, before: u64, cap: u64 },
+    /// A leaf-announcing bit cleared: the input does not give the leaf.
+    GateUngiven { field: &'static str, leaf: u32 },
+    /// A leaf's register zeroed: the guest lacks the bit that announces the leaf.
+    GateOff { field: &'static str, leaf: u32 },
+}
+
+impl fmt::Display for Cross {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Cross::Cap { leaf, before, cap } => write!(
+                f,
+                "capped at {cap:#x} (from {before:#x}): the highest leaf-{leaf:#x} subleaf whose registers the input gives and the table describes, so the guest advertises no subleaf whose registers were not checked"
+            ),
+            Cross::GateUngiven { field, leaf } => write!(
+                f,
+                "cleared: {field} announces leaf {leaf:#x}, which the input does not give"
+            ),
+            Cross::GateOff { field, leaf } => write!(
+                f,
+                "zeroed: the guest does not have {field}, which announces leaf {leaf:#x}"
+            ),
+        }
+    }
+}
+
+/// The rules that read across registers, applied to a guest's registers after the per-field
+/// pass; `note(register, why)` hears every register changed (no allocation here).
+///
+/// 1. A leaf-announcing bit ([`crate::tables::cpuid::LEAF_GATES`]: AVX10 for leaf 0x24) is
+///    cleared when the host input does not give the leaf's subleaf 0, and without the bit the
+///    leaf's registers are zeros.
+/// 2. A maximum-subleaf register (leaf 7, 0x14, 0x24 subleaf-0 EAX, the whole register) is capped
+///    at the highest subleaf the table has and the host gives
+///    ([`crate::tables::cpuid::highest_given_subleaf`]).
+fn cross_register(host: &RegSet, regs: &mut [u64; MAX_REGS], mut note: impl FnMut(usize, Cross)) {
+    use crate::tables::cpuid::{
+        LEAF_GATES, MAX_SUBLEAF_LEAVES, highest_given_subleaf, leaf_registers, register_of,
+    };
+    for g in LEAF_GATES {
+        let mask = 1u64 << g.bit;
+        let given = register_of(g.leaf, 0, 0).is_some_and(|r| (r..r + 4).all(|i| host.is_known(i)));
+        if !given && regs[g.reg] & mask != 0 {
+            regs[g.reg] &= !mask;
+            note(
+                g.reg,
+                Cross::GateUngiven {
+                    field: g.field,
+                    leaf: g.leaf,
+                },
+            );
+        }
+        if regs[g.reg] & mask == 0 {
+            for r in leaf_registers(g.leaf) {
+                if regs[r] != 0 {
+                    regs[r] = 0;
+                    note(
+                        r,
+                        Cross::GateOff {
+                            field: g.field,
+                            leaf: g.leaf,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    for leaf in MAX_SUBLEAF_LEAVES {
+        let Some(reg) = register_of(leaf, 0, 0) else {
+            continue;
+        };
+        let top = highest_given_subleaf(leaf, |r| host.is_known(r)).map_or(0, u64::from);
+        if regs[reg] > top {
+            let before = regs[reg];
+            regs[reg] = top;
+            note(
+                reg,
+                Cross::Cap {
+                    leaf,
+                    before,
+                    cap: top,
+                },
+            );
         }
     }
 }
@@ -570,6 +672,33 @@ pub fn explain(host: &RegSet, ctx: &Context) -> Result<Explanation, SanitizeErro
             reason,
             source: f.src.to_string(),
         });
+    }
+    if kind == Kind::X86Cpuid {
+        let mut changed: Vec<(usize, Cross)> = Vec::new();
+        cross_register(host, &mut guest.regs, |r, why| changed.push((r, why)));
+        for (r, why) in changed {
+            for d in decisions
+                .iter_mut()
+                .filter(|d| d.register == t.registers[r].name)
+            {
+                let mask = if d.width >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << d.width) - 1
+                };
+                let g = (guest.regs[r] >> d.shift) & mask;
+                if g == d.guest {
+                    continue;
+                }
+                d.guest = g;
+                d.decision = match why {
+                    _ if g == d.host => DecisionKind::Kept,
+                    Cross::Cap { .. } => DecisionKind::Lowered,
+                    Cross::GateUngiven { .. } | Cross::GateOff { .. } => DecisionKind::Cleared,
+                };
+                d.reason.push_str(&format!("; {why}"));
+            }
+        }
     }
     for (r, reg) in t.registers.iter().enumerate() {
         let unknown = host.regs[r] & !t.known_mask(r);

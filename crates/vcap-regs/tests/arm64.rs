@@ -1,8 +1,12 @@
 //! arm64 ID registers under the arm64 kernel's FTR rules (cpufeature.c). Register values are
-//! constructed field by field (labelled below): no public dump of these three registers with a
+//! constructed field by field (labelled below): no public dump of these registers with a
 //! named source was at hand.
 
-use vcap_regs::{Baseline, Context, DecisionKind, Kind, RegSet, input, sanitize};
+use vcap_regs::tables::arm64::{FIRST_OPTIONAL, MMFR3, SMFR0};
+use vcap_regs::{
+    Baseline, Context, DecisionKind, Kind, RegError, RegSet, Verdict, compare, input, report,
+    sanitize,
+};
 
 fn regs(fields: &[(&str, u64)]) -> RegSet {
     let mut r = RegSet::zero(Kind::Arm64Id);
@@ -84,7 +88,7 @@ fn host_json_reads_and_refuses_unknown_registers() {
         h[0].regs.regs[..10],
         [0x11, 0x20, 0x5, 0x1, 0x2, 0x3, 0x4, 0x5, 0x1, 0x6]
     );
-    // Every register is required: one left out would read as 0, not as unknown.
+    // The first ten registers are required: one left out would read as 0, not as unknown.
     let short = text.replace(r#""ID_AA64PFR1_EL1": "0x3", "#, "");
     let e = input::parse_hosts(&short, "a.json")
         .unwrap_err()
@@ -107,8 +111,11 @@ fn host_json_reads_and_refuses_unknown_registers() {
 fn isar1_isar2_pfr1_follow_cpufeature_rules() {
     let t = Kind::Arm64Id.table();
     let mk = |isar1: u64, isar2: u64, pfr1: u64| {
-        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, isar1, isar2, pfr1, 0, 0, 0, 0])
-            .unwrap()
+        vcap_regs::RegSet::from_values(
+            Kind::Arm64Id,
+            &[0, 0, 0, isar1, isar2, pfr1, 0, 0, 0, 0, 0, 0],
+        )
+        .unwrap()
     };
     let a = mk(
         0x0010_0000_0021_1101,
@@ -160,7 +167,8 @@ fn isar1_isar2_pfr1_follow_cpufeature_rules() {
 fn mmfr1_mmfr2_follow_cpufeature_rules() {
     let t = Kind::Arm64Id.table();
     let mk = |m1: u64, m2: u64| {
-        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, 0, 0, 0, m1, m2, 0, 0]).unwrap()
+        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, 0, 0, 0, m1, m2, 0, 0, 0, 0])
+            .unwrap()
     };
     // A: PAN 3, SpecSEI 0, VH 1; VARange 1, NV 2. B: PAN 1, SpecSEI 1, VH 1; VARange 0, NV 0.
     let a = mk((3 << 20) | (1 << 8), (1 << 16) | (2 << 24));
@@ -204,7 +212,8 @@ fn mmfr1_mmfr2_follow_cpufeature_rules() {
 fn zfr0_dfr0_follow_cpufeature_rules() {
     let t = Kind::Arm64Id.table();
     let mk = |z: u64, d: u64| {
-        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, 0, 0, 0, 0, 0, z, d]).unwrap()
+        vcap_regs::RegSet::from_values(Kind::Arm64Id, &[0, 0, 0, 0, 0, 0, 0, 0, z, d, 0, 0])
+            .unwrap()
     };
     let a = mk(1 | (1 << 16), 8 | (5 << 12) | (4 << 8) | (1 << 32));
     let b = mk(1 << 16, 6 | (3 << 12) | (4 << 8));
@@ -233,4 +242,207 @@ fn zfr0_dfr0_follow_cpufeature_rules() {
     ] {
         assert_eq!(t.field(name).unwrap().shift, shift, "{name}");
     }
+}
+
+/// The ten required registers as a host file (values are arbitrary, each field in range), plus
+/// whatever `extra` adds to the `regs` object.
+fn host_json(extra: &str) -> String {
+    format!(
+        r#"{{"type": "arm64_id", "regs": {{"ID_AA64PFR0_EL1": "0x11", "ID_AA64ISAR0_EL1": "0x20", "ID_AA64MMFR0_EL1": "0x5", "ID_AA64ISAR1_EL1": "0x1", "ID_AA64ISAR2_EL1": "0x2", "ID_AA64PFR1_EL1": "0x3", "ID_AA64MMFR1_EL1": "0x4", "ID_AA64MMFR2_EL1": "0x5", "ID_AA64ZFR0_EL1": "0x1", "ID_AA64DFR0_EL1": "0x6"{extra}}}}}"#
+    )
+}
+
+fn host(text: &str) -> RegSet {
+    input::parse_hosts(text, "t").unwrap().remove(0).regs
+}
+
+/// Positions from arch/arm64/tools/sysreg (torvalds/linux 00ac8467): MMFR3 S1POE 19:16, S1PIE
+/// 11:8, SCTLRX 7:4 (no ftr_id_aa64mmfr3 row at 05701c5f), TCRX 3:0. MMFR3 = 0x10111 sets all
+/// four to 1. SMFR0, worked by hand: FA64 (63) 1, SMEver (59:56) 1 = SME2, I16I64 (55:52) 0xf,
+/// F64F64 (48) 1, I16I32 (47:44) 0x5, B16B16 (43) 0, F16F16 (42) 1, I8I32 (39:36) 0xf, F16F32
+/// (35), B16F32 (34), BI32I32 (33), F32F32 (32) 1 = 0x81f1_54ff_0000_0000.
+#[test]
+fn mmfr3_and_smfr0_decode_from_known_values() {
+    let t = Kind::Arm64Id.table();
+    let d = vcap_regs::decode(t, "ID_AA64MMFR3_EL1", 0x10111).unwrap();
+    let raw = |d: &[vcap_regs::DecodedField], n: &str| {
+        d.iter()
+            .find(|f| f.name == n)
+            .map(|f| (f.shift, f.width, f.raw))
+    };
+    assert_eq!(raw(&d, "S1POE"), Some((16, 4, 1)));
+    assert_eq!(raw(&d, "S1PIE"), Some((8, 4, 1)));
+    assert_eq!(raw(&d, "TCRX"), Some((0, 4, 1)));
+    // SCTLRX (7:4) has no row: its set bit is reported as unknown.
+    let unknown: Vec<u8> = d.iter().filter(|f| f.unknown).map(|f| f.shift).collect();
+    assert_eq!(unknown, vec![4]);
+    let d = vcap_regs::decode(t, "ID_AA64SMFR0_EL1", 0x81f1_54ff_0000_0000).unwrap();
+    for (name, shift, width, v) in [
+        ("FA64", 63, 1, 1),
+        ("SMEver", 56, 4, 1),
+        ("I16I64", 52, 4, 0xf),
+        ("F64F64", 48, 1, 1),
+        ("I16I32", 44, 4, 5),
+        ("B16B16", 43, 1, 0),
+        ("F16F16", 42, 1, 1),
+        ("I8I32", 36, 4, 0xf),
+        ("F16F32", 35, 1, 1),
+        ("B16F32", 34, 1, 1),
+        ("BI32I32", 33, 1, 1),
+        ("F32F32", 32, 1, 1),
+    ] {
+        assert_eq!(raw(&d, name), Some((shift, width, v)), "{name}");
+    }
+    assert!(d.iter().all(|f| !f.unknown), "every set bit has a row");
+    // The rules as ftr_id_aa64mmfr3 (05701c5f) and ftr_id_aa64smfr0 (010338d7) declare them.
+    for f in t.fields_of(MMFR3) {
+        assert_eq!(f.rule, vcap_regs::Rule::LowerSafe, "{}", f.name);
+    }
+    for f in t.fields_of(SMFR0) {
+        assert_eq!(
+            f.rule,
+            vcap_regs::Rule::Exact { safe: Some(0) },
+            "{}",
+            f.name
+        );
+    }
+    assert_eq!(t.fields_of(MMFR3).count(), 3);
+    assert_eq!(t.fields_of(SMFR0).count(), 12);
+}
+
+#[test]
+fn mmfr3_and_smfr0_are_optional_unknown_never_zero() {
+    // A host file with only the first ten registers (as vcap read them before): the two new
+    // registers are unknown, and hold 0.
+    let old = host(&host_json(""));
+    assert!(!old.is_known(MMFR3) && !old.is_known(SMFR0));
+    assert_eq!((old.regs[MMFR3], old.regs[SMFR0]), (0, 0));
+    assert!((0..FIRST_OPTIONAL).all(|i| old.is_known(i)));
+    // Given, they are read.
+    let new = host(&host_json(
+        r#", "ID_AA64MMFR3_EL1": "0x10101", "ID_AA64SMFR0_EL1": "0x8100000000000000""#,
+    ));
+    assert_eq!(new.unknown, 0);
+    assert_eq!(new.get("ID_AA64MMFR3_EL1"), Some(0x10101));
+    assert_eq!(new.get("ID_AA64SMFR0_EL1"), Some(0x8100_0000_0000_0000));
+    // One given, the other not.
+    let one = host(&host_json(r#", "ID_AA64MMFR3_EL1": "0x0""#));
+    assert!(one.is_known(MMFR3) && !one.is_known(SMFR0));
+    // Both read back as written (unknown stays unknown, a known 0 stays known).
+    for r in [old, new, one] {
+        assert_eq!(host(&report::profile_json(&r, None).to_string()), r);
+    }
+    // A required register cannot be made unknown in code, and an unknown one must hold 0.
+    let z = RegSet::zero(Kind::Arm64Id);
+    assert!(matches!(
+        z.with_unknown("ID_AA64PFR0_EL1"),
+        Err(RegError::UnknownRegister { .. })
+    ));
+    let mut bad = z.with_unknown("ID_AA64SMFR0_EL1").unwrap();
+    bad.regs[SMFR0] = 1 << 32;
+    assert!(matches!(
+        bad.validate(),
+        Err(RegError::UnknownNotZero { .. })
+    ));
+    // Too wide is refused for the new registers too (a 65-bit integer).
+    let e = input::parse_hosts(
+        &host_json(r#", "ID_AA64MMFR3_EL1": 36893488147419103232"#),
+        "w",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("regs.ID_AA64MMFR3_EL1") && e.contains("does not fit in 64 bits"),
+        "{e}"
+    );
+}
+
+/// Baseline over MMFR3/SMFR0 by cpufeature.c's rules. A: MMFR3 S1POE 1, S1PIE 1, TCRX 1;
+/// SMFR0 FA64 1, SMEver 1, F32F32 1. B: MMFR3 S1PIE 1, TCRX 1; SMFR0 FA64 1, SMEver 0,
+/// F32F32 1. Lower-safe: S1POE min(1, 0) = 0, S1PIE 1, TCRX 1. FTR_EXACT safe 0: SMEver differs
+/// -> 0; FA64 and F32F32 agree -> 1.
+#[test]
+fn baseline_and_compare_over_mmfr3_and_smfr0() {
+    let t = Kind::Arm64Id.table();
+    let mk = |m3: u64, s0: u64| {
+        let mut v = [0u64; 12];
+        v[MMFR3] = m3;
+        v[SMFR0] = s0;
+        RegSet::from_values(Kind::Arm64Id, &v).unwrap()
+    };
+    let a = mk((1 << 16) | (1 << 8) | 1, (1 << 63) | (1 << 56) | (1 << 32));
+    let b = mk((1 << 8) | 1, (1 << 63) | (1 << 32));
+    let mut bl = Baseline::new();
+    bl.add(&a, "a").unwrap();
+    bl.add(&b, "b").unwrap();
+    let p = bl.finish().unwrap().profile;
+    let get = |r: &RegSet, name: &str| {
+        let f = t.field(name).unwrap();
+        f.get(r.regs[f.reg])
+    };
+    assert_eq!(get(&p, "ID_AA64MMFR3_EL1.S1POE"), 0);
+    assert_eq!(get(&p, "ID_AA64MMFR3_EL1.S1PIE"), 1);
+    assert_eq!(get(&p, "ID_AA64MMFR3_EL1.TCRX"), 1);
+    assert_eq!(get(&p, "ID_AA64SMFR0_EL1.SMEver"), 0);
+    assert_eq!(get(&p, "ID_AA64SMFR0_EL1.FA64"), 1);
+    assert_eq!(get(&p, "ID_AA64SMFR0_EL1.F32F32"), 1);
+    // The fold runs on both; A's own profile does not run on B (S1POE, SMEver).
+    assert_eq!(compare(&p, &a).unwrap().verdict, Verdict::Subset);
+    assert_eq!(compare(&p, &b).unwrap().verdict, Verdict::Identical);
+    assert_eq!(compare(&a, &b).unwrap().verdict, Verdict::Superset);
+    // A host whose input lacks MMFR3: the baseline's MMFR3 is unknown, not A's value or 0.
+    let blind = a.with_unknown("ID_AA64MMFR3_EL1").unwrap();
+    let mut bl = Baseline::new();
+    bl.add(&a, "a").unwrap();
+    bl.add(&blind, "blind").unwrap();
+    let r = bl.finish().unwrap();
+    assert!(!r.profile.is_known(MMFR3) && r.profile.is_known(SMFR0));
+    let doc = report::baseline_json(&r);
+    assert!(
+        doc["unknown_registers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == "ID_AA64MMFR3_EL1"),
+        "{doc}"
+    );
+    // compare: the profile asks for S1POE where the host does not say: unknown, not "runs".
+    let c = compare(&a, &blind).unwrap();
+    assert_eq!(c.verdict, Verdict::Unknown);
+    let u = c
+        .unknown
+        .iter()
+        .find(|u| u.register == "ID_AA64MMFR3_EL1")
+        .unwrap();
+    assert_eq!(u.side, "host");
+    assert!(
+        u.profile_asks
+            .contains(&"ID_AA64MMFR3_EL1.S1POE".to_string()),
+        "{u:?}"
+    );
+    // A profile with MMFR3 all least capable asks nothing there.
+    let c = compare(&mk(0, a.regs[SMFR0]), &blind).unwrap();
+    assert_eq!(c.verdict, Verdict::Identical);
+}
+
+#[test]
+fn sanitize_clears_an_unknown_mmfr3_and_its_unlisted_fields() {
+    // Host gives MMFR3 with S1POE, S1PIE and SCTLRX (7:4, no ftr row) set.
+    let h = host(&host_json(r#", "ID_AA64MMFR3_EL1": "0x10110""#));
+    let ctx = Context::new(Kind::Arm64Id);
+    let e = vcap_regs::explain(&h, &ctx).unwrap();
+    let d = |f: &str| e.decisions.iter().find(|d| d.field == f).unwrap().clone();
+    assert_eq!(d("ID_AA64MMFR3_EL1.S1POE").decision, DecisionKind::Kept);
+    assert_eq!(d("ID_AA64MMFR3_EL1.bit4").decision, DecisionKind::Cleared);
+    assert_eq!(e.guest.regs[MMFR3], 0x10100);
+    // SMFR0 is unknown on this host: every baseline field of it gets its least capable value.
+    assert!(e.guest.is_known(SMFR0));
+    assert_eq!(e.guest.regs[SMFR0], 0);
+    let fa64 = d("ID_AA64SMFR0_EL1.FA64");
+    assert!(
+        fa64.reason.starts_with("host value unknown"),
+        "{}",
+        fa64.reason
+    );
+    assert_eq!(sanitize(&h, &ctx).unwrap(), e.guest);
 }

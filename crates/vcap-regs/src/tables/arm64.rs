@@ -1,6 +1,7 @@
 //! arm64 ID registers: ID_AA64PFR0_EL1, ID_AA64ISAR0_EL1, ID_AA64MMFR0_EL1, ID_AA64ISAR1_EL1,
 //! ID_AA64ISAR2_EL1, ID_AA64PFR1_EL1, ID_AA64MMFR1_EL1, ID_AA64MMFR2_EL1, ID_AA64ZFR0_EL1,
-//! ID_AA64DFR0_EL1 (64-bit).
+//! ID_AA64DFR0_EL1 (64-bit, required in every input), and the optional ID_AA64MMFR3_EL1 and
+//! ID_AA64SMFR0_EL1 (added later: an input without them leaves them unknown, never zero).
 //!
 //! Positions and named values: Linux `arch/arm64/tools/sysreg` (the generated `*_SHIFT`
 //! macros). Rules: `arch/arm64/kernel/cpufeature.c`, the `ftr_id_aa64pfr0[]`,
@@ -12,6 +13,19 @@
 //! least capable value. A field no `ftr_*` row lists (ISAR0.TME, PFR0.RME) is unknown: cleared,
 //! as the kernel's sanitised view reads it as 0. Read at torvalds/linux
 //! 010338d729c1090036eb40d2a60b7b7bce2445b8 (cpufeature.c) and the sysreg file of the same era.
+//!
+//! The two optional registers. `ftr_id_aa64smfr0[]` is in cpufeature.c at 010338d7 too (twelve
+//! rows, every one `FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT` with safe
+//! 0; FA64, F64F64, B16B16, F16F16, F16F32, B16F32, BI32I32 and F32F32 are one bit wide).
+//! `ftr_id_aa64mmfr3[]` is **not** in cpufeature.c at 010338d7 (that file has no MMFR3 array: the
+//! kernel of that era treated the whole register as RES0), so the MMFR3 rows cite a later
+//! cpufeature.c, read at 05701c5f7c9ea7ea4899514584e6cea9193aa057 (as stored in the
+//! mainline-tracking mirror AOSC-Tracking/linux): S1POE `FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_POE),
+//! FTR_NONSTRICT, FTR_LOWER_SAFE`, S1PIE and TCRX `FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE`, all
+//! with safe 0. MMFR3's other fields (Spec_FPACC, ADERR, SDERR, ANERR, SNERR, D128, D128_2, MEC,
+//! AIE, S2POE, S2PIE, SCTLRX) have no row there: unknown, cleared. Positions of both registers:
+//! `arch/arm64/tools/sysreg` at torvalds/linux 00ac84677d8742022e0a15a6b1ffecfa3739f664
+//! (`Sysreg ID_AA64MMFR3_EL1 3 0 0 7 3`, `Sysreg ID_AA64SMFR0_EL1 3 0 0 4 5`).
 //!
 //! Provenance: instruction-set and memory-model features are the baseline (KVM lets a VMM
 //! lower them through writable ID registers, `arm64_check_features`); EL2 needs nested
@@ -43,8 +57,15 @@ pub const MMFR2: usize = 7;
 pub const ZFR0: usize = 8;
 /// ID_AA64DFR0_EL1.
 pub const DFR0: usize = 9;
+/// ID_AA64MMFR3_EL1 (optional).
+pub const MMFR3: usize = 10;
+/// ID_AA64SMFR0_EL1 (optional).
+pub const SMFR0: usize = 11;
+/// Registers before this index are required in every input; MMFR3 and SMFR0, added after the
+/// first ten, are optional: absent, they are unknown.
+pub const FIRST_OPTIONAL: usize = 10;
 
-const REGS: [Register; 10] = [
+const REGS: [Register; 12] = [
     Register {
         name: "ID_AA64PFR0_EL1",
         bits: 64,
@@ -85,6 +106,14 @@ const REGS: [Register; 10] = [
         name: "ID_AA64DFR0_EL1",
         bits: 64,
     },
+    Register {
+        name: "ID_AA64MMFR3_EL1",
+        bits: 64,
+    },
+    Register {
+        name: "ID_AA64SMFR0_EL1",
+        bits: 64,
+    },
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -99,11 +128,28 @@ const fn f(
     symbol: &'static str,
     doc: &'static str,
 ) -> Field {
+    fw(reg, name, shift, 4, signed, rule, safe, prov, symbol, doc)
+}
+
+/// A row of `width` bits (ftr_id_aa64smfr0's one-bit fields).
+#[allow(clippy::too_many_arguments)]
+const fn fw(
+    reg: usize,
+    name: &'static str,
+    shift: u8,
+    width: u8,
+    signed: bool,
+    rule: Rule,
+    safe: u64,
+    prov: Provenance,
+    symbol: &'static str,
+    doc: &'static str,
+) -> Field {
     Field {
         reg,
         name,
         shift,
-        width: 4,
+        width,
         signed,
         values: &[],
         rule,
@@ -116,6 +162,7 @@ const fn f(
 
 const NEVER_KVM: Provenance = never("KVM does not show it to guests");
 const EX1: Rule = Rule::Exact { safe: Some(1) };
+const EX0: Rule = Rule::Exact { safe: Some(0) };
 
 const FIELDS: &[Field] = &[
     // ---- ID_AA64PFR0_EL1 (ftr_id_aa64pfr0) ----
@@ -1371,13 +1418,192 @@ const FIELDS: &[Field] = &[
         "ID_AA64DFR0_EL1_DebugVer_SHIFT",
         "Debug architecture version (FTR_EXACT, safe 0x6: Armv8)",
     ),
+    // ---- ID_AA64MMFR3_EL1 (optional; ftr_id_aa64mmfr3 at 05701c5f, not at 010338d7) ----
+    f(
+        MMFR3,
+        "S1POE",
+        16,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64MMFR3_EL1_S1POE_SHIFT",
+        "Stage-1 permission overlays (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_POE), FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at 05701c5f)",
+    ),
+    f(
+        MMFR3,
+        "S1PIE",
+        8,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64MMFR3_EL1_S1PIE_SHIFT",
+        "Stage-1 permission indirection (FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at 05701c5f)",
+    ),
+    f(
+        MMFR3,
+        "TCRX",
+        0,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64MMFR3_EL1_TCRX_SHIFT",
+        "TCR2_EL1 extension (FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at 05701c5f)",
+    ),
+    // ---- ID_AA64SMFR0_EL1 (optional; ftr_id_aa64smfr0 at 010338d7: every row FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0) ----
+    fw(
+        SMFR0,
+        "FA64",
+        63,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_FA64_SHIFT",
+        "Full A64 instruction set in streaming SVE mode (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "SMEver",
+        56,
+        4,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_SMEver_SHIFT",
+        "SME version (0: SME, 1: SME2, 2: SME2p1) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "I16I64",
+        52,
+        4,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_I16I64_SHIFT",
+        "SMOPA etc. 16-bit integer to 64-bit (0xf: implemented) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "F64F64",
+        48,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_F64F64_SHIFT",
+        "FMOPA double precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "I16I32",
+        44,
+        4,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_I16I32_SHIFT",
+        "SMOPA etc. 16-bit integer to 32-bit (0x5: implemented) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "B16B16",
+        43,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_B16B16_SHIFT",
+        "SME2.1 non-widening BFloat16 (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "F16F16",
+        42,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_F16F16_SHIFT",
+        "SME2.1 non-widening half precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "I8I32",
+        36,
+        4,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_I8I32_SHIFT",
+        "SMOPA etc. 8-bit integer to 32-bit (0xf: implemented) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "F16F32",
+        35,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_F16F32_SHIFT",
+        "FMOPA half to single precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "B16F32",
+        34,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_B16F32_SHIFT",
+        "BFMOPA BFloat16 to single precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "BI32I32",
+        33,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_BI32I32_SHIFT",
+        "BMOPA 1-bit binary to 32-bit (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "F32F32",
+        32,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_F32F32_SHIFT",
+        "FMOPA single precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
 ];
 
 /// The arm64 ID register table.
 pub static TABLE: Table = Table {
     kind: Kind::Arm64Id,
-    title: "arm64 ID registers ID_AA64PFR0_EL1, ID_AA64ISAR0_EL1, ID_AA64MMFR0_EL1, ID_AA64ISAR1_EL1, ID_AA64ISAR2_EL1, ID_AA64PFR1_EL1, ID_AA64MMFR1_EL1, ID_AA64MMFR2_EL1, ID_AA64ZFR0_EL1, ID_AA64DFR0_EL1",
+    title: "arm64 ID registers ID_AA64PFR0_EL1, ID_AA64ISAR0_EL1, ID_AA64MMFR0_EL1, ID_AA64ISAR1_EL1, ID_AA64ISAR2_EL1, ID_AA64PFR1_EL1, ID_AA64MMFR1_EL1, ID_AA64MMFR2_EL1, ID_AA64ZFR0_EL1, ID_AA64DFR0_EL1, ID_AA64MMFR3_EL1, ID_AA64SMFR0_EL1",
     registers: &REGS,
     fields: FIELDS,
-    required: REGS.len(),
+    required: FIRST_OPTIONAL,
 };

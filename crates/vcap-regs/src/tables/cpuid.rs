@@ -6,9 +6,10 @@
 //! 0x6 (thermal/power, ARAT), 0x7.2 (KVM's speculation-control word), the XSAVE components
 //! 0xD.2, 0xD.5-0xD.7, 0xD.9, 0xD.17, 0xD.18 ([`XSAVE_COMPONENTS`]), 0x14.0 and 0x14.1 (Intel
 //! PT, `arch/x86/events/intel/pt.c` `pt_caps[]`), 0x19 (Key Locker, Intel's Key Locker
-//! specification) and 0x24.0 (AVX10 version and vector lengths). Leaf 0x7.2 EDX and 0x24 EBX
-//! bits are KVM-only words, `arch/x86/kvm/reverse_cpuid.h` (0x7.2 since Linux 6.3, 0x24 since
-//! 6.14: later than the cpufeatures.h commit below). Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
+//! specification) and 0x24.0 (AVX10 version and vector lengths, announced by 0x7.1 EDX
+//! AVX10: [`LEAF_GATES`]). Leaf 0x7.1 EDX, 0x7.2 EDX and 0x24 EBX bits are KVM-only words,
+//! `arch/x86/kvm/reverse_cpuid.h` (0x7.2 since Linux 6.3; 0x24 and 0x7.1 EDX AVX10, bit 19,
+//! since 6.14: later than the cpufeatures.h commit below, which has no 7.1 EDX word). Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
 //! word's comment names its leaf and register). Multi-bit fields no Linux header defines (version
 //! information, XSAVE sizes and bitmaps, address sizes) cite the Intel SDM / AMD APM. A bit Linux
 //! does not define is unknown and cleared. `cpufeatures.h` read at torvalds/linux
@@ -105,6 +106,7 @@ const L7_EBX: usize = 5;
 const L7_ECX: usize = 6;
 const L7_EDX: usize = 7;
 const L71_EAX: usize = 8;
+const L71_EDX: usize = 11;
 const LD_EAX: usize = 12;
 const LD_EBX: usize = 13;
 const LD_ECX: usize = 14;
@@ -633,6 +635,17 @@ const FIELDS: &[Field] = &[
     feat!(L71_EAX, "AMX_FP16", 21, B),
     feat!(L71_EAX, "AVX_IFMA", 23, B),
     feat!(L71_EAX, "LAM", 26, B),
+    // ---- leaf 0x7.1 EDX (KVM-only word CPUID_7_1_EDX) ----
+    row(
+        L71_EDX,
+        "AVX10",
+        19,
+        1,
+        LS,
+        B,
+        linux(KVM_RC, "X86_FEATURE_AVX10"),
+        "AVX10 converged vector ISA; announces leaf 0x24 (without it the guest's 0x24 is zeros)",
+    ),
     // ---- leaf 0xD.0 ----
     row(
         LD_EAX,
@@ -1665,6 +1678,63 @@ pub fn register_of(leaf: u32, subleaf: u32, reg: usize) -> Option<usize> {
         .iter()
         .position(|&(l, s)| l == leaf && s == subleaf)
         .map(|i| i * 4 + reg)
+}
+
+/// The leaves whose subleaf-0 EAX is the highest valid subleaf (leaf 7: SDM "EAX=07H,ECX=0:
+/// EAX"; leaf 0x14: `PT_CAP(max_subleaf)`; leaf 0x24: the AVX10 specification), each with its
+/// `MAX_SUBLEAF` field.
+pub const MAX_SUBLEAF_LEAVES: [u32; 3] = [0x7, 0x14, 0x24];
+
+/// A feature bit that announces a leaf: the guest gets the bit only when the input gives the
+/// leaf (its subleaf 0), and the leaf's registers (every subleaf the table has) only with the
+/// bit; without it they are zeros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeafGate {
+    /// The register of the bit.
+    pub reg: usize,
+    /// The bit's position in it.
+    pub bit: u8,
+    /// The bit's field name, `REG.NAME`.
+    pub field: &'static str,
+    /// The leaf it announces.
+    pub leaf: u32,
+}
+
+/// The leaves a feature bit announces. AVX10 (CPUID.(EAX=7,ECX=1):EDX[19]) announces leaf 0x24,
+/// the AVX10 converged vector ISA leaf (Intel AVX10 specification; QEMU 2d055b8f "When AVX10
+/// enable bit is set, the 0x24 leaf will be present"); KVM zeroes leaf 0x24 without it (`if
+/// (!kvm_cpu_cap_has(X86_FEATURE_AVX10)) { entry->eax = entry->ebx = entry->ecx = entry->edx =
+/// 0; ...` in `arch/x86/kvm/cpuid.c`, case 0x24).
+pub const LEAF_GATES: [LeafGate; 1] = [LeafGate {
+    reg: L71_EDX,
+    bit: 19,
+    field: "CPUID.0x7.0x1.EDX.AVX10",
+    leaf: 0x24,
+}];
+
+/// The register indices of every subleaf of `leaf` the table has.
+pub fn leaf_registers(leaf: u32) -> impl Iterator<Item = usize> {
+    LEAVES
+        .iter()
+        .enumerate()
+        .filter(move |(_, (l, _))| *l == leaf)
+        .flat_map(|(i, _)| i * 4..i * 4 + 4)
+}
+
+/// The highest subleaf of `leaf` whose four registers this table has and `given(register)`
+/// says the input provides, counting up from subleaf 0 without a gap; `None` when subleaf 0
+/// itself is not provided. A guest's maximum subleaf may not exceed it: above it the guest
+/// would advertise a subleaf whose registers nobody checked (KVM caps leaf 7 the same way at
+/// what it describes: `max_idx = entry->eax = min(entry->eax, 2u)` in `arch/x86/kvm/cpuid.c`).
+pub fn highest_given_subleaf(leaf: u32, given: impl Fn(usize) -> bool) -> Option<u32> {
+    let mut top = None;
+    for sub in 0u32.. {
+        match register_of(leaf, sub, 0) {
+            Some(r) if (r..r + 4).all(&given) => top = Some(sub),
+            _ => break,
+        }
+    }
+    top
 }
 
 /// The tracked leaves as text (`0x1.0x0, 0x7.0x0, …`), for error messages.
