@@ -506,3 +506,20 @@ fn a_lost_entry_just_past_a_composed_allocation_releases_only_its_own_slot() {
         assert_eq!(landing(&c, &after), at(0, 0x40), "{what}");
     }
 }
+
+/// A refusal prints as the status the guest is told, name and wire code (docs/protocol.md's
+/// status table: `NO_SUCH_HANDLE` is 17, `REVOKED` 22), for a VMM's logs.
+#[test]
+fn a_refusal_displays_its_status() {
+    let c = cfg(HypervisorGen::HyperV);
+    let (h, _) = call(&switched(&c, false), &c, compose4()).expect("compose");
+    let r = call(&h, &c, Request::Free { handle: 7 }).unwrap_err();
+    assert_eq!(r.to_string(), "NO_SUCH_HANDLE (17)");
+    let retarget = Request::Retarget {
+        handle: 0,
+        apic_id: 1,
+        vector: 0x90,
+    };
+    let r = call(&failing(&h, 1, true), &c, retarget).unwrap_err();
+    assert_eq!(r.to_string(), "REVOKED (22)");
+}
