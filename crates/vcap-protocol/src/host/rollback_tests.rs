@@ -423,3 +423,103 @@ fn revoked_reaches_the_guest_as_its_own_status() {
     let (_, r) = abi::decode_response(abi::Op::Free, &resp).unwrap();
     assert_eq!(r, Err(Status::NoSuchHandle));
 }
+
+/// An entry lost just past a composed allocation belongs to whoever holds it, not to the
+/// allocation below it: VM 0 (new scheme) composes entries 0–3, VM 1 (old scheme) has a
+/// trapped MSI-X slot on entry 4, and VM 1's rewrite of that slot fails with hardware that
+/// will not take entry 4 back. Only VM 1's slot is released (the write is
+/// dropped saying so, its quota back); VM 0's allocation keeps its entries, quota and
+/// deliveries. (Releasing by `k <= base + count` would release VM 0's allocation instead.)
+#[test]
+fn a_lost_entry_just_past_a_composed_allocation_releases_only_its_own_slot() {
+    for (hyp, in_place) in [(HypervisorGen::New, true), (HypervisorGen::HyperV, false)] {
+        let what = format!("{hyp:?}");
+        let c = HostConfig::new(
+            Some(hyp),
+            true,
+            vec![VmCfg { vcpus: 4, quota: 8 }, VmCfg { vcpus: 4, quota: 8 }],
+            vec![
+                DeviceCfg {
+                    rid: 0x0100,
+                    owner: 0,
+                    kind: InterruptKind::Msi,
+                    size: 4,
+                },
+                DeviceCfg {
+                    rid: 0x0200,
+                    owner: 0,
+                    kind: InterruptKind::MsiX,
+                    size: 2,
+                },
+                DeviceCfg {
+                    rid: 0x0300,
+                    owner: 1,
+                    kind: InterruptKind::MsiX,
+                    size: 2,
+                },
+            ],
+            16,
+        );
+        let h = switched(&c, in_place).attach(&c, 2);
+        let (h, reply) = call(&h, &c, compose4()).expect("compose");
+        let Reply::Composed { handle, msg, .. } = reply else {
+            panic!("{what}: {reply:?}")
+        };
+        assert_eq!(handle, 0, "{what}");
+        let (h, out) = h.guest_write(&c, 0, 0, 0, msg);
+        assert_eq!(out, WriteOutcome::PassedThrough, "{what}");
+        let compat = |apic, vector| CompatMsi::fixed(apic, vector).encode(false).unwrap();
+        let (h, out) = h.guest_write(&c, 1, 2, 0, compat(1, 0x50));
+        assert_eq!(out, WriteOutcome::Remapped, "{what}");
+        // VM 1's slot holds entry 4, the one just past VM 0's allocation [0, 4).
+        assert_eq!(
+            h.programs.get(&(2, 0)).map(|p| p.res.clone()),
+            Some(vec![Resource::Irte(4)]),
+            "{what}"
+        );
+        assert_eq!(h.irt.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        consistent(&c, &h, &what);
+
+        // The rewrite releases entry 4 and asks for it again (the lowest free entry); that
+        // fails, and so does mapping the old entry back: entry 4 is lost.
+        let before = failing(&h, 1, true);
+        let (after, out) = before.guest_write(&c, 1, 2, 0, compat(2, 0x51));
+        assert_eq!(
+            out,
+            WriteOutcome::Dropped("remapping hardware failed; the slot's entries were released"),
+            "{what}"
+        );
+        consistent(&c, &after, &what);
+        assert!(after.programs.is_empty(), "{what}: VM 1's slot kept");
+        assert_eq!(after.vms[1].used, 0, "{what}: VM 1's quota not given back");
+        assert!(
+            matches!(view(&after).deliver(&c, 2, 0, 0), Delivery::Fault(_)),
+            "{what}"
+        );
+        // VM 0's allocation is untouched, in the bookkeeping and in the hardware.
+        assert_eq!(
+            after.composed, h.composed,
+            "{what}: VM 0's allocation released"
+        );
+        assert_eq!(after.vms[0].used, 4, "{what}");
+        assert_eq!(after.irt.keys().copied().collect::<Vec<_>>(), [0, 1, 2, 3]);
+        assert_eq!(landing(&c, &after), at(0, 0x40), "{what}");
+    }
+}
+
+/// A refusal prints as the status the guest is told, name and wire code (docs/protocol.md's
+/// status table: `NO_SUCH_HANDLE` is 17, `REVOKED` 22), for a VMM's logs.
+#[test]
+fn a_refusal_displays_its_status() {
+    let c = cfg(HypervisorGen::HyperV);
+    let (h, _) = call(&switched(&c, false), &c, compose4()).expect("compose");
+    let r = call(&h, &c, Request::Free { handle: 7 }).unwrap_err();
+    assert_eq!(r.to_string(), "NO_SUCH_HANDLE (17)");
+    let retarget = Request::Retarget {
+        handle: 0,
+        apic_id: 1,
+        vector: 0x90,
+    };
+    let r = call(&failing(&h, 1, true), &c, retarget).unwrap_err();
+    assert_eq!(r.to_string(), "REVOKED (22)");
+}
