@@ -662,35 +662,59 @@ fn read_kmsg(path: &str, limit: usize) -> Result<(Vec<u8>, bool), Fail> {
             "not the kernel-log device: not read".into(),
         ));
     }
-    let mut out = Vec::new();
     let mut rec = [0u8; 8192];
-    let mut truncated = false;
-    for _ in 0..vcap_core::input::plan::KERNEL_LOG_RECORDS {
-        let n = match rustix::io::read(&fd, &mut rec) {
-            Ok(0) | Err(Errno::AGAIN) => break,
-            Ok(n) => n,
-            Err(Errno::PIPE | Errno::INTR) => continue,
-            Err(e) if out.is_empty() => return Err(errno_fail(e)),
-            Err(_) => break,
-        };
-        let r = &rec[..n];
-        let line = r.split(|b| *b == b'\n').next().unwrap_or(r);
+    let mut failed = None;
+    let records = (0..vcap_core::input::plan::KERNEL_LOG_RECORDS).map_while(|_| {
+        loop {
+            match rustix::io::read(&fd, &mut rec) {
+                Ok(0) | Err(Errno::AGAIN) => return None,
+                Ok(n) => return Some(rec[..n].to_vec()),
+                Err(Errno::PIPE | Errno::INTR) => continue,
+                Err(e) => {
+                    failed = Some(e);
+                    return None;
+                }
+            }
+        }
+    });
+    let (out, truncated, read) = keep_kernel_log(records, limit);
+    match failed {
+        Some(e) if read == 0 => Err(errno_fail(e)),
+        _ => Ok((out, truncated)),
+    }
+}
+
+/// The kept messages of kernel-log records (`/dev/kmsg`'s `prefix;message` form, one record
+/// each), each on its line, at most `limit` bytes (then `truncated`), and how many records were
+/// taken. The messages vcap keeps are printed while the kernel initialises (APIC set-up, the
+/// built-in IOMMU drivers' initcalls), so reading ends at the record that starts init
+/// ([`vcap_core::input::plan::KERNEL_LOG_LAST`]): a machine's log runs on for thousands of
+/// records after it, one `read` each.
+fn keep_kernel_log(records: impl Iterator<Item = Vec<u8>>, limit: usize) -> (Vec<u8>, bool, usize) {
+    let mut out = Vec::new();
+    let mut read = 0;
+    for r in records {
+        read += 1;
+        let line = r.split(|b| *b == b'\n').next().unwrap_or(&r);
         let msg = match line.iter().position(|b| *b == b';') {
             Some(i) => &line[i + 1..],
             None => line,
         };
+        let (first, last) = vcap_core::input::plan::KERNEL_LOG_LAST;
+        if msg.starts_with(first.as_bytes()) && msg.ends_with(last.as_bytes()) {
+            break;
+        }
         let keep = vcap_core::input::plan::KERNEL_LOG_KEEP;
         if !keep.iter().any(|k| msg.starts_with(k.as_bytes())) {
             continue;
         }
         if out.len() + msg.len() + 1 > limit {
-            truncated = true;
-            break;
+            return (out, true, read);
         }
         out.extend_from_slice(msg);
         out.push(b'\n');
     }
-    Ok((out, truncated))
+    (out, false, read)
 }
 
 /// Why a file of this type is not read, or `None` for a regular file.
@@ -965,6 +989,38 @@ fn cut(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Records as /dev/kmsg gives them (this machine's boot, 2026-12-02): the kept messages up
+    /// to the record that starts init, none after it.
+    #[test]
+    fn the_kernel_log_is_read_until_init_starts() {
+        let recs = [
+            "6,104,260640,-;x2apic enabled",
+            "6,105,261200,-;APIC: Switched APIC routing to: physical x2apic",
+            "6,106,262000,-;ACPI: Core revision 20240827\n SUBSYSTEM=acpi",
+            "6,319,494614,-;Run /process_api as init process",
+            "6,320,600000,-;x2apic enabled",
+            "6,321,600001,-;anything",
+        ];
+        let it = recs.iter().map(|r| r.as_bytes().to_vec());
+        let (out, truncated, read) = super::keep_kernel_log(it, 4096);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "x2apic enabled\nAPIC: Switched APIC routing to: physical x2apic\n"
+        );
+        assert_eq!((truncated, read), (false, 4));
+        // A log without the init record is read to its end; the limit cuts it.
+        let it = recs
+            .iter()
+            .map(|r| r.replace("Run /", "Ran /").into_bytes());
+        let (out, truncated, read) = super::keep_kernel_log(it, 4096);
+        assert_eq!((out.len(), truncated, read), (15 + 48 + 15, false, 6));
+        let it = recs.iter().map(|r| r.as_bytes().to_vec());
+        assert_eq!(
+            super::keep_kernel_log(it, 20),
+            (b"x2apic enabled\n".to_vec(), true, 2)
+        );
+    }
+
     #[test]
     fn tracer_pid_as_proc_status_gives_it() {
         let status = |tracer: &str| {

@@ -256,6 +256,11 @@ pub const KERNEL_LOG_KEEP: &[&str] = &[
 /// second depends on the first, so the plan cannot name it); a snapshot stores the name here.
 /// Empty when nothing traces the probe.
 pub const TRACER_COMM: &str = "/proc/self/tracer-comm";
+/// The record that ends the part of the kernel log vcap reads: `"Run %s as init process"`
+/// (Linux init/main.c `run_init_process()`, printed as the kernel starts the first user process),
+/// as its first and last words. Every message of [`KERNEL_LOG_KEEP`] is printed before it;
+/// what follows is the machine's life, thousands of records on a host that has run for a while.
+pub const KERNEL_LOG_LAST: (&str, &str) = ("Run ", " as init process");
 /// `/proc/sysinfo` (s390 only: arch/s390/kernel/sysinfo.c).
 pub const S390_SYSINFO: &str = "/proc/sysinfo";
 /// Size limit of one ACPI table.
