@@ -142,6 +142,10 @@ pub struct BaselineResult {
     pub varied: [u64; MAX_REGS],
     /// Per register, unknown bits some host had set (dropped from the profile).
     pub dropped_unknown: [u64; MAX_REGS],
+    /// Registers the rules across registers changed after the fold (x86 CPUID: a maximum
+    /// subleaf capped at the highest subleaf the baseline gives, a leaf-announcing bit cleared
+    /// with its leaf unknown; the same rules as sanitize's), each `(register, why)`.
+    pub adjusted: Vec<(usize, String)>,
 }
 
 impl Baseline {
@@ -322,7 +326,16 @@ impl Baseline {
     /// The result; an error when no host was folded, or when a field a usable profile needs
     /// ([`REQUIRED`]) folded to 0 (naming the hosts that took it there).
     pub fn finish(&self) -> Result<BaselineResult, BaselineError> {
-        let profile = self.acc.ok_or(BaselineError::Empty)?;
+        let mut profile = self.acc.ok_or(BaselineError::Empty)?;
+        // A host without leaf 7.2 leaves it unknown in the baseline: the profile must not then
+        // advertise subleaf 2 (nor AVX10 without leaf 0x24), as a sanitized guest does not.
+        let mut adjusted = Vec::new();
+        if profile.kind == Kind::X86Cpuid {
+            let given = profile;
+            crate::sanitize::cross_register(&given, &mut profile.regs, |r, why| {
+                adjusted.push((r, why.to_string()));
+            });
+        }
         for (i, (f, field, why)) in required_of(profile.kind).enumerate() {
             if f.get(profile.regs[f.reg]) != 0 {
                 continue;
@@ -367,6 +380,7 @@ impl Baseline {
             hosts: self.count,
             varied: self.varied,
             dropped_unknown: self.dropped_unknown,
+            adjusted,
         })
     }
 }

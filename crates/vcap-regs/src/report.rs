@@ -420,6 +420,20 @@ pub struct BaselineDoc {
     /// `profile`), never zero.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub unknown_registers: Vec<&'static str>,
+    /// Registers changed after the fold by the rules across registers (x86 CPUID: a maximum
+    /// subleaf capped at the highest subleaf the baseline gives; a leaf-announcing bit cleared
+    /// when its leaf is unknown), each `REGISTER: why`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub adjusted: Vec<String>,
+}
+
+/// `REGISTER: why` for each register the rules across registers changed.
+fn adjusted_lines(r: &BaselineResult) -> Vec<String> {
+    let t = r.profile.kind.table();
+    r.adjusted
+        .iter()
+        .map(|(i, why)| format!("{}: {why}", t.registers[*i].name))
+        .collect()
 }
 
 /// The `vcap baseline --json` document.
@@ -438,6 +452,7 @@ pub fn baseline_doc(r: &BaselineResult) -> BaselineDoc {
             .collect(),
         dropped_unknown_bits: dropped_bits(r),
         unknown_registers: r.profile.unknown_names(),
+        adjusted: adjusted_lines(r),
     }
 }
 
@@ -469,6 +484,9 @@ pub fn baseline_text(r: &BaselineResult) -> String {
     }
     if let Some(n) = unknown_note(&r.profile, "hosts'") {
         let _ = writeln!(s, "{n}");
+    }
+    for a in adjusted_lines(r) {
+        let _ = writeln!(s, "adjusted: {a}");
     }
     let _ = writeln!(s, "profile: {}", profile_json(&r.profile, Some("baseline")));
     s

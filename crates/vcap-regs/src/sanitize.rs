@@ -484,7 +484,7 @@ impl Plan {
 
 /// Why a cross-register rule changed a guest register.
 #[derive(Debug, Clone, Copy)]
-enum Cross {
+pub(crate) enum Cross {
     /// A maximum-subleaf register capped at the highest subleaf the input gives.
     Cap { leaf: u32, before: u64, cap: u64 },
     /// A leaf-announcing bit cleared: the input does not give the leaf.
@@ -521,7 +521,11 @@ impl fmt::Display for Cross {
 /// 2. A maximum-subleaf register (leaf 7, 0x14, 0x24 subleaf-0 EAX, the whole register) is capped
 ///    at the highest subleaf the table has and the host gives
 ///    ([`crate::tables::cpuid::highest_given_subleaf`]).
-fn cross_register(host: &RegSet, regs: &mut [u64; MAX_REGS], mut note: impl FnMut(usize, Cross)) {
+pub(crate) fn cross_register(
+    host: &RegSet,
+    regs: &mut [u64; MAX_REGS],
+    mut note: impl FnMut(usize, Cross),
+) {
     use crate::tables::cpuid::{
         LEAF_GATES, MAX_SUBLEAF_LEAVES, highest_given_subleaf, leaf_registers, register_of,
     };

@@ -143,3 +143,39 @@ fn leaf_0x24_advertises_no_subleaf_the_table_does_not_describe() {
     // The version and vector lengths are still the host's.
     assert_eq!(g.get("CPUID.0x24.0x0.EBX"), h.get("CPUID.0x24.0x0.EBX"));
 }
+
+/// A baseline over a Granite Rapids with leaf 7.2 and one without it (an older host file) gives
+/// 7.2 unknown: its 7.0 EAX folds to 2 (lower-safe over two 2s), and the profile would advertise
+/// a subleaf nobody can check. Capped at 1, with the reason, as sanitize caps a guest; with 0x24
+/// unknown too, AVX10 is cleared.
+#[test]
+fn a_baseline_does_not_advertise_a_subleaf_it_leaves_unknown() {
+    use vcap_regs::baseline::Baseline;
+    let gnr = host(GNR);
+    let mut b = Baseline::new();
+    b.add(&gnr, "gnr").unwrap();
+    b.add(&without(&gnr, 7, 2), "gnr-without-7.2").unwrap();
+    let r = b.finish().unwrap();
+    assert_eq!(r.profile.get(L7), Some(1));
+    assert_eq!(r.adjusted.len(), 1, "{:?}", r.adjusted);
+    assert_eq!(r.adjusted[0].0, reg(L7));
+    assert!(
+        r.adjusted[0].1.contains("capped at 0x1 (from 0x2)"),
+        "{:?}",
+        r.adjusted
+    );
+    let doc = vcap_regs::report::baseline_doc(&r);
+    assert_eq!(doc.adjusted.len(), 1);
+    assert!(
+        doc.adjusted[0].starts_with("CPUID.0x7.0x0.EAX: capped"),
+        "{:?}",
+        doc.adjusted
+    );
+    assert!(vcap_regs::report::baseline_text(&r).contains("adjusted: CPUID.0x7.0x0.EAX: capped"));
+    // Both hosts with 7.2: nothing to adjust.
+    let mut b = Baseline::new();
+    b.add(&gnr, "a").unwrap();
+    b.add(&gnr, "b").unwrap();
+    let r = b.finish().unwrap();
+    assert_eq!((r.profile.get(L7), r.adjusted.len()), (Some(2), 0));
+}
