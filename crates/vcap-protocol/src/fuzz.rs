@@ -149,9 +149,22 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Appends each request as a version-2 frame with its length byte, as the harness reads them.
+    fn push_requests(data: &mut Vec<u8>, reqs: impl IntoIterator<Item = crate::abi::Request>) {
+        use crate::abi::{Frame, encode_request};
+        for request in reqs {
+            let b = encode_request(&Frame {
+                version: 2,
+                request,
+            });
+            data.push(b.len() as u8);
+            data.extend_from_slice(&b);
+        }
+    }
+
     #[test]
     fn harness_reaches_the_success_paths() {
-        use crate::abi::{ComposeArgs, Frame, InterruptKind, Request, encode_request};
+        use crate::abi::{ComposeArgs, InterruptKind, Request};
         // A scenario whose host grants the switch: new hypervisor with IR, MSI-X device.
         let scenarios: Vec<Scenario> = Scenario::all(true)
             .into_iter()
@@ -182,14 +195,7 @@ mod tests {
             Request::Free { handle: 0 },
             Request::Free { handle: 0 },
         ];
-        for r in reqs {
-            let b = encode_request(&Frame {
-                version: 2,
-                request: r,
-            });
-            data.push(b.len() as u8);
-            data.extend_from_slice(&b);
-        }
+        push_requests(&mut data, reqs);
         assert_eq!(
             host_handler(&data),
             4,
@@ -203,7 +209,7 @@ mod tests {
     /// either.
     #[test]
     fn random_configurations_reach_the_success_paths() {
-        use crate::abi::{ComposeArgs, Frame, Request, encode_request};
+        use crate::abi::{ComposeArgs, Request};
         let mut data = vec![1, 0x80];
         // head: 2 VMs (1 % 3 = 1 → 2), generation New (3 << 2), hardware IR (bit 7 clear).
         data.push(1 | (3 << 2));
@@ -252,14 +258,7 @@ mod tests {
                 vector: 0x40,
             }),
         ];
-        for r in reqs {
-            let b = encode_request(&Frame {
-                version: 2,
-                request: r,
-            });
-            data.push(b.len() as u8);
-            data.extend_from_slice(&b);
-        }
+        push_requests(&mut data, reqs);
         assert_eq!(
             host_handler(&data),
             3,
