@@ -2,7 +2,7 @@
 //! container as the oracle: a root directory is assembled from this machine's binaries (vcap,
 //! systemd-detect-virt, virt-what with busybox, its CPUID helper and dmidecode, each with its
 //! shared libraries) and entered with systemd-nspawn (Debian's `systemd-container`), Podman (with
-//! runc), PRoot (ptrace, no namespace), bubblewrap, a plain chroot (where `-r` must say yes), and a chroot that sees a cgroup
+//! runc), LXC (`lxc-start`), PRoot (ptrace, no namespace), bubblewrap, a plain chroot (where `-r` must say yes), and a chroot that sees a cgroup
 //! v1 child cgroup (where the container is `container-other`). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
 //! the real tools print, with the same exit status. A runtime that cannot start here is skipped
 //! and says why; `scripts/setup` installs both on a fresh machine.
@@ -165,6 +165,39 @@ s=$?; rmdir "$G"; exit $s"#;
         },
     },
     Runtime {
+        // LXC (Debian's lxc 5.0): `lxc-start -F` runs the command as the container's init (PID
+        // 1, with LXC's `container=lxc` in its environment) in a new set of namespaces, with
+        // LXC's own /proc and /sys, no network, and the console on our standard streams.
+        // (`lxc-execute` would run it under lxc's own init, whose environment names no
+        // container: systemd-detect-virt says none there.) The configuration is written beside
+        // the root directory.
+        name: "lxc (lxc-start -F, the command as init)",
+        enter: |root| {
+            let conf = root.with_extension("lxc.conf");
+            let path = root.with_extension("lxc");
+            let _ = std::fs::create_dir_all(&path);
+            std::fs::write(
+                &conf,
+                format!(
+                    "lxc.uts.name = vcap-test\nlxc.rootfs.path = dir:{}\nlxc.net.0.type = empty\nlxc.mount.auto = proc:mixed sys:ro\nlxc.autodev = 1\nlxc.apparmor.profile = unconfined\nlxc.console.path = none\n",
+                    root.display()
+                ),
+            )
+            .unwrap();
+            vec![
+                "lxc-start".into(),
+                "-F".into(),
+                "-n".into(),
+                "vcap-test".into(),
+                "-f".into(),
+                conf.display().to_string(),
+                "-P".into(),
+                path.display().to_string(),
+                "--".into(),
+            ]
+        },
+    },
+    Runtime {
         // PRoot: no namespace at all, the guest runs under ptrace (systemd finds it by the
         // tracer's name). /proc, /sys and /dev are the machine's own.
         name: "proot (ptrace, -r ROOT)",
@@ -307,6 +340,10 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
             let (out, _, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-c"]);
             assert_eq!(out, "container-other\n", "{}: {err}", rt.name);
         }
+        if rt.name.starts_with("lxc") {
+            let (out, _, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-c"]);
+            assert_eq!(out, "lxc\n", "{}: {err}", rt.name);
+        }
         if rt.name.starts_with("proot") {
             let (out, _, err) = inside(rt, root, &["/vcap/systemd-detect-virt", "-c"]);
             assert_eq!(out, "proot\n", "{}: {err}", rt.name);
@@ -335,7 +372,13 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
         eprintln!("skipped: no container runtime could start here");
     }
     let _ = std::fs::remove_dir_all(root);
-    for aside in ["containers.conf", "podman-storage", "podman-run"] {
+    for aside in [
+        "containers.conf",
+        "podman-storage",
+        "podman-run",
+        "lxc.conf",
+        "lxc",
+    ] {
         let p = root.with_extension(aside);
         let _ = std::fs::remove_dir_all(&p);
         let _ = std::fs::remove_file(&p);

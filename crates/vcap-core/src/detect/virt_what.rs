@@ -1,8 +1,8 @@
 //! virt-what's answer, from vcap's verdict: the "facts" `virt-what` prints, one a line, in the
-//! order its script checks them, except that every container fact follows the machine's
-//! hypervisor facts (outermost first: virt-what itself prints `openvz` and `lxc` before the
-//! hypervisor, `docker` and `podman` after it). Each fact is a row naming the check of
-//! `virt-what.in` (version 1.25, Debian 12's) it stands for.
+//! order its script checks them — `openvz` and `lxc` before the hypervisor, `docker` and
+//! `podman` after it, as the real virt-what prints them (inside an LXC container on KVM: `lxc`
+//! then `kvm`; `tests/containers.rs` compares the two under `lxc-start`). Each fact is a row
+//! naming the check of `virt-what.in` (version 1.25, Debian 12's) it stands for.
 //!
 //! vcap decides from its own evidence and only *spells* the answer in virt-what's vocabulary, so
 //! where virt-what guesses from one string vcap's verdict stands: a VM whose hypervisor
@@ -135,6 +135,18 @@ pub const FACTS: &[FactRow] = &[
         source: "virt-what.in: CPUID 'bhyve bhyve ' or dmidecode 'Vendor: BHYVE'",
     },
     FactRow {
+        fact: "openvz",
+        layer: Layer::Container,
+        when: |l| l.runtime(&[Container::Openvz]),
+        source: "virt-what.in: /proc/vz without /proc/bc",
+    },
+    FactRow {
+        fact: "lxc",
+        layer: Layer::Container,
+        when: |l| l.runtime(&[Container::Lxc, Container::LxcLibvirt]),
+        source: "virt-what.in: /proc/1/environ matches '^container=lxc' (case-insensitive, so lxc-libvirt too)",
+    },
+    FactRow {
         fact: "uml",
         layer: Layer::Machine,
         when: |l| l.hypervisor(Hypervisor::Uml),
@@ -243,18 +255,6 @@ pub const FACTS: &[FactRow] = &[
         source: "virt-what(1): 'some sort of virtualization appears to be present, but we are not sure what it is' — vcap prints it for a VM whose hypervisor virt-what has no fact for (ACRN, QNX, Apple, Jailhouse, PowerVM …) instead of nothing",
     },
     FactRow {
-        fact: "openvz",
-        layer: Layer::Container,
-        when: |l| l.runtime(&[Container::Openvz]),
-        source: "virt-what.in: /proc/vz without /proc/bc",
-    },
-    FactRow {
-        fact: "lxc",
-        layer: Layer::Container,
-        when: |l| l.runtime(&[Container::Lxc, Container::LxcLibvirt]),
-        source: "virt-what.in: /proc/1/environ matches '^container=lxc' (case-insensitive, so lxc-libvirt too)",
-    },
-    FactRow {
         fact: "docker",
         layer: Layer::Container,
         // virt-what tests /.dockerenv on its own, whatever else encloses it (under PRoot on a
@@ -347,8 +347,10 @@ mod tests {
         }
     }
 
+    /// In virt-what.in's order: `lxc` (and `openvz`) before the hypervisor, `docker` after it,
+    /// the cloud last (the real virt-what 1.25 prints `lxc`, `kvm` under `lxc-start` on KVM).
     #[test]
-    fn machine_facts_come_before_container_and_cloud_facts() {
+    fn facts_come_in_the_scripts_order() {
         let v = verdict(
             Kind::VirtualMachine,
             Some(Hypervisor::Kvm),
@@ -360,7 +362,7 @@ mod tests {
         );
         assert_eq!(
             facts(&v, &inside(Container::LxcLibvirt), &[]),
-            ["kvm", "lxc", "aws"]
+            ["lxc", "kvm", "aws"]
         );
         // systemd-nspawn has no virt-what fact: the machine's facts alone.
         assert_eq!(
