@@ -1481,6 +1481,9 @@ def main(argv):
         log(f"guestlab: restored {restore_empty_dirs()} empty snapshot directories")
         return 0
     platforms, blobs = load_all_platforms()
+    # Every platform's raw paths, not only the selected ones': an --only run sends the same raw
+    # files as the whole matrix, so its --update-fixtures keeps each fixture's guest-raw/ whole.
+    all_raw = raw_paths(platforms)
     if a.list:
         for p in platforms:
             print(f"{p.key:32} {p.arch:8} {p.kernel:8} {p.summary}")
@@ -1517,7 +1520,7 @@ def main(argv):
         gen, arch, flavour = k
         kernels[k] = fetch_kernel(flavour, gen, arch)
         initrds[k], mods = build_initramfs(kernels[k], vcaps[arch], inits[arch], with_systemd,
-                                           raw_paths(platforms))
+                                           all_raw)
         log(f"guestlab: kernel {kernels[k].release}; initramfs "
             f"{initrds[k].stat().st_size // 1024} KiB with modules {' '.join(mods)}")
     t_setup = time.monotonic() - t0
