@@ -173,8 +173,9 @@ SYSTEMD_STEPS = [
     ("systemd-detect-virt", [SYSTEMD_DETECT_VIRT, "--vm"]),
 ]
 # The real virt-what (Debian's 1.25, a shell script) with what it runs: busybox-static for the
-# shell and its tools, virt-what-cpuid-helper and dmidecode with their libraries. x86 guests only
-# for now (the other architectures would need those packages for their architecture).
+# shell and its tools, virt-what-cpuid-helper and dmidecode with their libraries. In the x86 guests
+# this machine's copies; in the others Debian 12's packages for the guest's architecture
+# (foreign_virt_what), without dmidecode on s390x and ppc64el, for which Debian does not build it.
 VIRT_WHAT = "/usr/sbin/virt-what"
 VIRT_WHAT_HELPER = "/usr/libexec/virt-what-cpuid-helper"
 DMIDECODE = "/usr/sbin/dmidecode"
@@ -698,34 +699,34 @@ def resolve_in(root, path):
     raise GuestlabError(f"{path}: too many levels of symbolic links")
 
 
-def foreign_systemd(arch):
-    """systemd-detect-virt of Debian 12 for another architecture, with its shared libraries: the
-    packages are the ones that hold the host's copy and its libraries (`dpkg -S`, the names are the
-    same on every architecture), downloaded for `arch` and unpacked into cache/sysroot-<arch>/; the
-    libraries are found by the binary's DT_NEEDED entries (readelf), not by running it. Returns
-    [(file in the sysroot, path in the guest)]."""
+def foreign_sysroot(arch, name, pkgs):
+    """Downloads (once) Debian 12's packages `pkgs` for `arch` and unpacks them into
+    cache/<name>-<debian arch>/; returns that directory."""
     a = ARCHES[arch]
-    root = WORK / f"sysroot-{a.debian}"
-    host_files = [Path(SYSTEMD_DETECT_VIRT)] + library_closure(SYSTEMD_DETECT_VIRT)
-    if not (root / ".unpacked").exists():
-        pkgs = set()
-        for f in host_files:
-            for cand in (f, f.resolve()):
-                r = subprocess.run(["dpkg", "-S", str(cand)], capture_output=True, text=True)
-                if r.returncode == 0:
-                    pkgs.add(r.stdout.split(":")[0].strip())
-                    break
+    root = WORK / f"{name}-{a.debian}"
+    stamp = root / ".unpacked"
+    if not stamp.exists() or stamp.read_text() != " ".join(sorted(pkgs)):
         foreign_apt_update(arch)
-        debs = root.parent / f"sysroot-{a.debian}-debs"
+        debs = root.parent / f"{name}-{a.debian}-debs"
         shutil.rmtree(debs, ignore_errors=True)
         debs.mkdir(parents=True)
         run(apt_cmd(arch, "apt-get") + ["download"] + [f"{q}/bookworm" for q in sorted(pkgs)],
-            f"apt-get download systemd-detect-virt's packages for {a.debian}", cwd=debs)
+            f"apt-get download {' '.join(sorted(pkgs))} for {a.debian}", cwd=debs)
         shutil.rmtree(root, ignore_errors=True)
         for deb in sorted(debs.glob("*.deb")):
             run(["dpkg-deb", "-x", deb, root], f"unpacking {deb.name}")
-        (root / ".unpacked").touch()
-    out = [(root / SYSTEMD_DETECT_VIRT.lstrip("/"), Path(SYSTEMD_DETECT_VIRT))]
+        stamp.write_text(" ".join(sorted(pkgs)))
+    return root
+
+
+def foreign_elf(arch, root, binary):
+    """`binary` (a path in the guest) from the sysroot `root` for `arch`, with its shared libraries
+    found by DT_NEEDED (readelf, not by running it) and the loader when it has any:
+    [(file in the sysroot, path in the guest)]."""
+    a = ARCHES[arch]
+    out = [(resolve_in(root, root / binary.lstrip("/")), Path(binary))]
+    if not out[0][0].exists():
+        raise GuestlabError(f"{binary} for {arch}: not in {root}")
     dirs = [f"lib/{a.triplet}", f"usr/lib/{a.triplet}", f"usr/lib/{a.triplet}/systemd"]
     todo, seen = [out[0][0]], set()
     while todo:
@@ -737,15 +738,57 @@ def foreign_systemd(arch):
             seen.add(lib)
             hits = [d for d in dirs if resolve_in(root, root / d / lib).exists()]
             if not hits:
-                raise GuestlabError(f"systemd-detect-virt for {arch}: {lib} is in none of "
-                                    f"{dirs} under {root}")
+                raise GuestlabError(f"{binary} for {arch}: {lib} is in none of {dirs} under {root}")
             out.append((resolve_in(root, root / hits[0] / lib), Path("/") / hits[0] / lib))
             todo.append(out[-1][0])
-    loader = resolve_in(root, root / a.loader.lstrip("/"))
-    if not loader.exists():
-        raise GuestlabError(f"systemd-detect-virt for {arch}: no loader {a.loader} in {root}")
-    out.append((loader, Path(a.loader)))
+    if seen:
+        loader = resolve_in(root, root / a.loader.lstrip("/"))
+        if not loader.exists():
+            raise GuestlabError(f"{binary} for {arch}: no loader {a.loader} in {root}")
+        out.append((loader, Path(a.loader)))
     return out
+
+
+def foreign_systemd(arch):
+    """systemd-detect-virt of Debian 12 for another architecture, with its shared libraries: the
+    packages are the ones that hold the host's copy and its libraries (`dpkg -S`, the names are the
+    same on every architecture), downloaded for `arch` and unpacked into cache/sysroot-<arch>/.
+    Returns [(file in the sysroot, path in the guest)]."""
+    host_files = [Path(SYSTEMD_DETECT_VIRT)] + library_closure(SYSTEMD_DETECT_VIRT)
+    pkgs = set()
+    for f in host_files:
+        for cand in (f, f.resolve()):
+            r = subprocess.run(["dpkg", "-S", str(cand)], capture_output=True, text=True)
+            if r.returncode == 0:
+                pkgs.add(r.stdout.split(":")[0].strip())
+                break
+    root = foreign_sysroot(arch, "sysroot", pkgs)
+    return foreign_elf(arch, root, SYSTEMD_DETECT_VIRT)
+
+
+def foreign_has(arch, pkg):
+    """Whether Debian 12 builds the package `pkg` for `arch` (its package list has it)."""
+    foreign_apt_update(arch)
+    r = subprocess.run(apt_cmd(arch, "apt-cache") + ["show", f"{pkg}/bookworm"], capture_output=True)
+    return r.returncode == 0 and bool(r.stdout.strip())
+
+
+def foreign_virt_what(arch):
+    """The real virt-what of Debian 12 for another architecture and what it runs, like the x86
+    guests' (virt_what_files): virt-what with its CPUID helper (which prints nothing off x86, but
+    virt-what.in stops without it), busybox-static and dmidecode where Debian builds it (arm64; not
+    s390x nor ppc64el, where virt-what's `dmidecode 2>&1` then only fails), all for `arch`, with
+    their libraries. Returns [(file in the sysroot, path in the guest)]."""
+    pkgs = {"virt-what", "busybox-static", "libc6"}
+    if foreign_has(arch, "dmidecode"):
+        pkgs.add("dmidecode")
+    root = foreign_sysroot(arch, "sysroot-virt-what", pkgs)
+    files = [(resolve_in(root, root / BUSYBOX.lstrip("/")), Path("/bin/busybox")),
+             (root / VIRT_WHAT.lstrip("/"), Path(VIRT_WHAT))]
+    for binary in (VIRT_WHAT_HELPER, DMIDECODE):
+        if binary != DMIDECODE or "dmidecode" in pkgs:
+            files += foreign_elf(arch, root, binary)
+    return files
 
 
 def initramfs_name(kernel):
@@ -789,8 +832,9 @@ def build_initramfs(kernel, vcap, init, with_systemd, raw_list):
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src.resolve(), dest)
         steps += SYSTEMD_STEPS
-    if with_virt_what() and kernel.arch == "x86_64":
-        for src, path in virt_what_files():
+    if with_virt_what():
+        files = virt_what_files() if kernel.arch == "x86_64" else foreign_virt_what(kernel.arch)
+        for src, path in files:
             dest = stage / path.relative_to("/")
             dest.parent.mkdir(parents=True, exist_ok=True)
             if not dest.exists():
@@ -1419,7 +1463,7 @@ def source_md(p):
             " are in `PROVENANCE`; the guest's kernel log is `guest-dmesg.txt`; the in-guest"
             " answers are `live-report.json`, `live-detect.txt`, `live-virt-what.txt` (vcap linked as"
             " virt-what), `live-status.txt`, and the real tools' `systemd-detect-virt.txt` and"
-            " `virt-what.txt` (x86 guests).\n")
+            " `virt-what.txt`.\n")
 
 
 def update_fixture(res):
@@ -1481,6 +1525,9 @@ def main(argv):
         log(f"guestlab: restored {restore_empty_dirs()} empty snapshot directories")
         return 0
     platforms, blobs = load_all_platforms()
+    # Every platform's raw paths, not only the selected ones': an --only run sends the same raw
+    # files as the whole matrix, so its --update-fixtures keeps each fixture's guest-raw/ whole.
+    all_raw = raw_paths(platforms)
     if a.list:
         for p in platforms:
             print(f"{p.key:32} {p.arch:8} {p.kernel:8} {p.summary}")
@@ -1517,7 +1564,7 @@ def main(argv):
         gen, arch, flavour = k
         kernels[k] = fetch_kernel(flavour, gen, arch)
         initrds[k], mods = build_initramfs(kernels[k], vcaps[arch], inits[arch], with_systemd,
-                                           raw_paths(platforms))
+                                           all_raw)
         log(f"guestlab: kernel {kernels[k].release}; initramfs "
             f"{initrds[k].stat().st_size // 1024} KiB with modules {' '.join(mods)}")
     t_setup = time.monotonic() - t0

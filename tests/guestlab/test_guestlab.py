@@ -203,7 +203,7 @@ class Evaluate(unittest.TestCase):
         r = fake_result({}, differs="stale")
         guestlab.evaluate(r, "/nonexistent")
         self.assertEqual([guestlab.mismatch_key(m) for m in r.mismatches], ["virt_what"])
-        # Without the real virt-what (not x86), vcap's own step must still have run.
+        # Without the real virt-what (not installed on the host), vcap's own step must still have run.
         r = fake_result({}, virt_what=None)
         guestlab.evaluate(r, "/nonexistent")
         self.assertEqual(r.mismatches, [])
@@ -246,6 +246,44 @@ class Provenance(unittest.TestCase):
         self.assertEqual(guestlab.relative_to_repo(argv),
                          ["$QEMU_7_2/usr/bin/qemu-system-x86_64", "-L", "$QEMU_7_2/usr/share/qemu",
                           "-kernel", "tests/guestlab/cache/kernel/vmlinux", "-m", "256"])
+
+
+class ForeignVirtWhat(unittest.TestCase):
+    """The real virt-what for a guest of another architecture, from that architecture's packages."""
+
+    def files(self, has_dmidecode):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            (root / "bin").mkdir()
+            (root / "bin" / "busybox").write_bytes(b"")
+            with mock.patch.object(guestlab, "foreign_has", return_value=has_dmidecode) as has, \
+                    mock.patch.object(guestlab, "foreign_sysroot", return_value=root) as sysroot, \
+                    mock.patch.object(guestlab, "foreign_elf",
+                                      side_effect=lambda arch, r, b: [(r / b.lstrip("/"), Path(b))]):
+                files = guestlab.foreign_virt_what("s390x")
+            has.assert_called_once_with("s390x", "dmidecode")
+            return sysroot.call_args.args[2], [str(path) for _, path in files]
+
+    def test_dmidecode_only_where_debian_builds_it(self):
+        pkgs, paths = self.files(True)
+        self.assertIn("dmidecode", pkgs)
+        self.assertEqual(paths, ["/bin/busybox", guestlab.VIRT_WHAT, guestlab.VIRT_WHAT_HELPER,
+                                 guestlab.DMIDECODE])
+        pkgs, paths = self.files(False)
+        self.assertNotIn("dmidecode", pkgs)
+        self.assertEqual(paths, ["/bin/busybox", guestlab.VIRT_WHAT, guestlab.VIRT_WHAT_HELPER])
+        self.assertTrue({"virt-what", "busybox-static", "libc6"} <= pkgs)
+
+    @unittest.skipUnless(Path(guestlab.VIRT_WHAT_HELPER).exists(), "virt-what is not installed")
+    def test_elf_closure_from_needed(self):
+        # The host's own tree as the sysroot: the helper, libc and the loader, by DT_NEEDED.
+        out = guestlab.foreign_elf("x86_64", Path("/"), guestlab.VIRT_WHAT_HELPER)
+        paths = [str(p) for _, p in out]
+        self.assertEqual(paths[0], guestlab.VIRT_WHAT_HELPER)
+        self.assertIn("/lib/x86_64-linux-gnu/libc.so.6", paths)
+        self.assertEqual(paths[-1], guestlab.ARCHES["x86_64"].loader)
+        with self.assertRaises(guestlab.GuestlabError):
+            guestlab.foreign_elf("x86_64", Path("/"), "/usr/sbin/no-such-binary")
 
 
 if __name__ == "__main__":

@@ -72,3 +72,41 @@ fn guest_snapshots_replay_to_their_live_reports() {
         stale.join("\n  ")
     );
 }
+
+/// In every guest the real virt-what (Debian 12's 1.25, built for the guest's architecture) ran
+/// beside vcap (`virt-what.txt`): vcap as virt-what replayed on the snapshot prints the same facts,
+/// unless the platform's `virt_what_differs` (kept in `guestlab.json`) says why not, and then it
+/// really prints other facts.
+#[test]
+fn guest_snapshots_replay_to_the_real_virt_what() {
+    let all = guests();
+    let mut bad = Vec::new();
+    let mut agree = 0;
+    for dir in &all {
+        restore_empty_dirs(dir);
+        let root = dir.to_str().unwrap();
+        let real = fs::read(dir.join("virt-what.txt"))
+            .unwrap_or_else(|e| panic!("{root}: virt-what.txt (the real virt-what): {e}"));
+        let meta: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.join("guestlab.json")).unwrap()).unwrap();
+        let differs = meta.get("virt_what_differs").is_some();
+        let mut out = Vec::new();
+        let arg = format!("--test-root={root}");
+        vcap_cli::run(["virt-what", arg.as_str()], &mut out).unwrap();
+        match (out == real, differs) {
+            (true, false) => agree += 1,
+            (false, true) => {}
+            (true, true) => bad.push(format!("{root}: agrees now, but virt_what_differs is set")),
+            (false, false) => bad.push(format!(
+                "{root}: the real virt-what printed {:?}, vcap as virt-what {:?}",
+                String::from_utf8_lossy(&real),
+                String::from_utf8_lossy(&out)
+            )),
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(
+        agree >= 37,
+        "only {agree} guests agree with the real virt-what"
+    );
+}
