@@ -220,3 +220,21 @@ proptest! {
         prop_assert_eq!(serde_json::from_str::<Vec<CpuidEntry>>(&j).unwrap(), entries);
     }
 }
+
+/// The `cpuid -r` reader names the line and byte offset of a bad line, and takes only
+/// `CPU…:` lines as CPU headers: a line that starts with "CPU" but has no colon, or a leaf line
+/// with a colon but no registers, is an error, not a new CPU.
+#[test]
+fn cpuid_reader_errors_name_the_line_and_only_cpu_colon_lines_are_headers() {
+    let l1 = "   0x00000000 0x00: eax=0x0000000d ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69\n";
+    let text = format!("CPU 0:\n{l1}\n   0x00000001 0x00: eax=0x1 ebx=0x2 ecx=0x3 edx=zz\n");
+    let e = input::parse_cpuid_blocks(&text, "t").unwrap_err();
+    assert_eq!((e.line, e.field.as_deref()), (Some(4), Some("edx")));
+    assert_eq!(e.offset, Some((7 + l1.len() + 1) as u64));
+    for bad in ["CPU 0 first\n", "   0x00000001 0x00:\n"] {
+        let e = input::parse_cpuid_blocks(&format!("CPU 0:\n{l1}{bad}"), "t").unwrap_err();
+        assert_eq!(e.line, Some(3), "{bad:?}: {e}");
+    }
+    let two = input::parse_cpuid_blocks(&format!("CPU 0:\n{l1}CPU 1:\n{l1}"), "t").unwrap();
+    assert_eq!(two.len(), 2);
+}
