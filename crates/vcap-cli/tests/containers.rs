@@ -2,7 +2,8 @@
 //! container as the oracle: a root directory is assembled from this machine's binaries (vcap,
 //! systemd-detect-virt, virt-what with busybox, its CPUID helper and dmidecode, each with its
 //! shared libraries) and entered with systemd-nspawn (Debian's `systemd-container`), Podman (with
-//! runc), LXC (`lxc-start`), PRoot (ptrace, no namespace), bubblewrap, a plain chroot (where `-r` must say yes), and a chroot that sees a cgroup
+//! runc), Docker (a private dockerd: Docker in this machine's Docker container), LXC
+//! (`lxc-start`), PRoot (ptrace, no namespace), bubblewrap, a plain chroot (where `-r` must say yes), and a chroot that sees a cgroup
 //! v1 child cgroup (where the container is `container-other`). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
 //! the real tools print, with the same exit status. A runtime that cannot start here is skipped
 //! and says why; `scripts/setup` installs both on a fresh machine.
@@ -165,6 +166,28 @@ s=$?; rmdir "$G"; exit $s"#;
         },
     },
     Runtime {
+        // Docker in this machine's own Docker container: a private dockerd (Debian's docker.io,
+        // vfs storage, no network, its own socket and data under the root directory's side), the
+        // root directory imported as an image (no registry is reachable). Docker writes
+        // /.dockerenv into the container it starts.
+        name: "docker (a private dockerd, the root directory imported as an image)",
+        enter: |root| {
+            let sock = dockerd(root).unwrap_or_else(|| "/nonexistent/docker.sock".into());
+            [
+                "docker",
+                "-H",
+                &format!("unix://{sock}"),
+                "run",
+                "--rm",
+                "--network=none",
+                DOCKER_IMAGE,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        },
+    },
+    Runtime {
         // LXC (Debian's lxc 5.0): `lxc-start -F` runs the command as the container's init (PID
         // 1, with LXC's `container=lxc` in its environment) in a new set of namespaces, with
         // LXC's own /proc and /sys, no network, and the console on our standard streams.
@@ -245,6 +268,73 @@ s=$?; rmdir "$G"; exit $s"#;
         },
     },
 ];
+
+/// The image the Docker runtime runs: the root directory, imported.
+const DOCKER_IMAGE: &str = "vcap-containers-test:latest";
+
+/// Starts (once) a private dockerd beside `root` and imports `root` as [`DOCKER_IMAGE`]; its
+/// socket path, or `None` when dockerd is not installed or does not come up within 30 s.
+fn dockerd(root: &Path) -> Option<String> {
+    static SOCK: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOCK.get_or_init(|| {
+        let dir = root.with_extension("dockerd");
+        let sock = dir.join("docker.sock");
+        let _ = std::fs::create_dir_all(&dir);
+        let daemon = Command::new("dockerd")
+            .arg("--data-root")
+            .arg(dir.join("data"))
+            .arg("--exec-root")
+            .arg(dir.join("exec"))
+            .arg("--pidfile")
+            .arg(dir.join("docker.pid"))
+            .arg("-H")
+            .arg(format!("unix://{}", sock.display()))
+            .args(["--iptables=false", "--ip6tables=false", "--bridge=none"])
+            .args(["--storage-driver=vfs"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.join("log")).ok()?)
+            .spawn()
+            .ok()?;
+        DOCKERD.set(daemon.id()).ok();
+        let host = format!("unix://{}", sock.display());
+        let up = (0..60).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            Command::new("docker")
+                .args(["-H", &host, "version"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+        if !up {
+            eprintln!("dockerd did not come up: {}", dir.join("log").display());
+            return None;
+        }
+        // `docker import DIR`-less: a tar of the root directory on standard input.
+        let tar = Command::new("tar")
+            .arg("-C")
+            .arg(root)
+            .args(["-c", "."])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        let imported = Command::new("docker")
+            .args(["-H", &host, "import", "-", DOCKER_IMAGE])
+            .stdin(tar.stdout?)
+            .output()
+            .ok()?;
+        if !imported.status.success() {
+            eprintln!(
+                "docker import failed: {}",
+                String::from_utf8_lossy(&imported.stderr)
+            );
+            return None;
+        }
+        Some(sock.display().to_string())
+    })
+    .clone()
+}
+
+/// The private dockerd's process ID, once started.
+static DOCKERD: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
 
 /// `sh -c SCRIPT ROOT COMMAND…` in new mount and PID namespaces, the shell as PID 1: the script
 /// finds the root directory in `$0` and the command in `$@`.
@@ -371,6 +461,16 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
     if ran == 0 {
         eprintln!("skipped: no container runtime could start here");
     }
+    if let Some(pid) = DOCKERD.get() {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+        // dockerd unmounts and exits within a second or two; its directory goes after it.
+        for _ in 0..40 {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+    }
     let _ = std::fs::remove_dir_all(root);
     for aside in [
         "containers.conf",
@@ -378,6 +478,7 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
         "podman-run",
         "lxc.conf",
         "lxc",
+        "dockerd",
     ] {
         let p = root.with_extension(aside);
         let _ = std::fs::remove_dir_all(&p);
