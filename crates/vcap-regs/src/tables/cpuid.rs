@@ -1700,7 +1700,7 @@ pub struct LeafGate {
     pub leaf: u32,
 }
 
-/// The leaves a feature bit announces. AVX10 (CPUID.(EAX=7,ECX=1):EDX[19]) announces leaf 0x24,
+/// The leaves a feature bit announces. AVX10 (CPUID.(EAX=7,ECX=1):EDX\[19\]) announces leaf 0x24,
 /// the AVX10 converged vector ISA leaf (Intel AVX10 specification; QEMU 2d055b8f "When AVX10
 /// enable bit is set, the 0x24 leaf will be present"); KVM zeroes leaf 0x24 without it (`if
 /// (!kvm_cpu_cap_has(X86_FEATURE_AVX10)) { entry->eax = entry->ebx = entry->ecx = entry->edx =
