@@ -113,6 +113,9 @@ mod tests {
         assert!(parse("10000000000000000", Prefix::Optional, 64).is_err());
         assert!(parse("100", Prefix::Optional, 8).is_err());
         assert!(parse(&"0".repeat(MAX_DIGITS + 1), Prefix::Optional, 64).is_err());
+        // Exactly MAX_DIGITS digits is still a number.
+        let longest = format!("{}1", "0".repeat(MAX_DIGITS - 1));
+        assert_eq!(parse(&longest, Prefix::Optional, 8), Ok(1));
     }
 
     proptest! {
