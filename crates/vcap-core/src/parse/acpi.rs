@@ -964,6 +964,96 @@ pub(crate) mod tests {
         assert_eq!(parse_bdf("0000:00:20.0"), None);
     }
 
+    /// A VIOT with one node of each type, every field a distinct value, decoded field by field
+    /// at the offsets of include/acpi/actbl3.h (`acpi_viot_pci_range`: endpoint_start 4,
+    /// segment_start 8, segment_end 10, bdf_start 12, bdf_end 14, output_node 16;
+    /// `acpi_viot_mmio`: endpoint 4, base_address 8, output_node 16; `acpi_viot_virtio_iommu_pci`:
+    /// segment 4, bdf 6; `acpi_viot_virtio_iommu_mmio`: base_address 8).
+    #[test]
+    fn viot_every_node_type_and_field() {
+        let mut body = vec![0u8; 12];
+        body[0] = 4;
+        body[2] = 48;
+        let mut pci = vec![0u8; 24];
+        pci[0] = 1;
+        pci[2] = 24;
+        pci[4..8].copy_from_slice(&0x1122_3344u32.to_le_bytes());
+        for (at, v) in [
+            (8, 0x0102u16),
+            (10, 0x0304),
+            (12, 0x0506),
+            (14, 0x0708),
+            (16, 0x60),
+        ] {
+            pci[at..at + 2].copy_from_slice(&v.to_le_bytes());
+        }
+        let mut mmio = vec![0u8; 24];
+        mmio[0] = 2;
+        mmio[2] = 24;
+        mmio[4..8].copy_from_slice(&0x5566_7788u32.to_le_bytes());
+        mmio[8..16].copy_from_slice(&0x1122_3344_5566_7788u64.to_le_bytes());
+        mmio[16..18].copy_from_slice(&0x70u16.to_le_bytes());
+        let mut vpci = vec![0u8; 16];
+        vpci[0] = 3;
+        vpci[2] = 16;
+        vpci[4..6].copy_from_slice(&0x0a0bu16.to_le_bytes());
+        vpci[6..8].copy_from_slice(&0x0c0du16.to_le_bytes());
+        let mut vmmio = vec![0u8; 16];
+        vmmio[0] = 4;
+        vmmio[2] = 16;
+        vmmio[8..16].copy_from_slice(&0x99aa_bbcc_ddee_ff00u64.to_le_bytes());
+        for n in [&pci, &mmio, &vpci, &vmmio] {
+            body.extend_from_slice(n);
+        }
+        let v = parse_viot(&table(b"VIOT", &body, b"BOCHS ")).unwrap();
+        assert_eq!(
+            v.nodes,
+            vec![
+                ViotNode::PciRange {
+                    offset: 0x30,
+                    endpoint_start: 0x1122_3344,
+                    segment_start: 0x0102,
+                    segment_end: 0x0304,
+                    bdf_start: 0x0506,
+                    bdf_end: 0x0708,
+                    output_node: 0x60
+                },
+                ViotNode::Mmio {
+                    offset: 0x48,
+                    endpoint: 0x5566_7788,
+                    base_address: 0x1122_3344_5566_7788,
+                    output_node: 0x70
+                },
+                ViotNode::VirtioIommuPci {
+                    offset: 0x60,
+                    segment: 0x0a0b,
+                    bdf: 0x0c0d
+                },
+                ViotNode::VirtioIommuMmio {
+                    offset: 0x70,
+                    base_address: 0x99aa_bbcc_ddee_ff00
+                },
+            ]
+        );
+        // A virtio-iommu node shorter than its 16 bytes is refused.
+        let mut short = body.clone();
+        short[60 + 2] = 8;
+        let e = parse_viot(&table(b"VIOT", &short, b"BOCHS ")).unwrap_err();
+        assert!(e.to_string().contains("under 16"), "{e}");
+        // Nodes may not start inside the 48-byte fixed part; with no nodes the offset is moot.
+        let mut inside = body.clone();
+        inside[2] = 47;
+        let e = parse_viot(&table(b"VIOT", &inside, b"BOCHS ")).unwrap_err();
+        assert_eq!(e.offset, 38, "{e}");
+        assert!(e.to_string().contains("points into the header"), "{e}");
+        let mut none = vec![0u8; 12];
+        none[2] = 0;
+        assert_eq!(
+            parse_viot(&table(b"VIOT", &none, b"BOCHS ")).unwrap().nodes,
+            vec![]
+        );
+    }
+
     #[test]
     fn viot_node_lengths_are_checked() {
         // One PCI range node claiming 16 bytes (under its 24).
