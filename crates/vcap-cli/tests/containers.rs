@@ -486,3 +486,121 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// How a container's name reaches systemd's `detect_container()` in the cases a runtime rarely
+/// produces, each set up here for real and run with the real systemd-detect-virt beside vcap:
+/// the tool itself as PID 1 of a new PID namespace (systemd reads its own `container=` and takes
+/// it as authoritative: empty means none, even beside this machine's /.dockerenv; unset leaves
+/// the runtime files to decide), PID 1's environment read by a child (an empty value is
+/// `container-other`), and `/run/systemd/container` under a private /run with names systemd
+/// compares exactly (no trimming; the line ends at `\n`, `\r` or NUL; an empty file says nothing).
+const NAME_CASES: &[(&str, &str)] = &[
+    ("PID 1, container= empty", "exec env container= TOOL"),
+    ("PID 1, container unset", "exec env -u container TOOL"),
+    ("PID 1, container=podman", "exec env container=podman TOOL"),
+    ("PID 1, container=oci", "exec env container=oci TOOL"),
+    ("PID 1, container=foo", "exec env container=foo TOOL"),
+    (
+        "PID 1's empty container= read by a child",
+        "exec env container= sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=' docker' read by a child",
+        "exec env 'container= docker' sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=lxc-libvirt read by a child",
+        "exec env container=lxc-libvirt sh -c 'TOOL'",
+    ),
+    ("/run/systemd/container: a lone newline", "RUN '\\n'; TOOL"),
+    ("/run/systemd/container: empty", "RUN ''; TOOL"),
+    (
+        "/run/systemd/container: ' docker'",
+        "RUN ' docker\\n'; TOOL",
+    ),
+    ("/run/systemd/container: 'Docker'", "RUN 'Docker\\n'; TOOL"),
+    (
+        "/run/systemd/container: 'docker' CRLF",
+        "RUN 'docker\\r\\n'; TOOL",
+    ),
+    (
+        "/run/systemd/container: 'podman' CR 'docker'",
+        "RUN 'podman\\rdocker'; TOOL",
+    ),
+    ("/run/systemd/container: 'oci'", "RUN 'oci\\n'; TOOL"),
+];
+
+#[test]
+fn as_pid1_and_with_odd_names_vcap_reads_the_container_name_as_systemd_does() {
+    let pidns = |script: &str| -> Vec<String> {
+        [
+            "unshare",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |argv: Vec<String>| {
+        let o = Command::new(&argv[0]).args(&argv[1..]).output().unwrap();
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    if !Path::new(SYSTEMD_DETECT_VIRT).exists() {
+        eprintln!("skipped: {SYSTEMD_DETECT_VIRT} is not installed here");
+        return;
+    }
+    let (out, code, err) = run(pidns("echo started"));
+    if out != "started\n" || code != Some(0) {
+        eprintln!(
+            "skipped: no new PID and mount namespace here: {}",
+            err.trim()
+        );
+        return;
+    }
+    // A private /run (the mount namespace's own tmpfs) holding /run/systemd/container.
+    let private_run = "mount -t tmpfs none /run && mkdir /run/systemd && printf";
+    let vcap = env!("CARGO_BIN_EXE_vcap");
+    let mut diffs = Vec::new();
+    for (case, script) in NAME_CASES {
+        for flags in ["-c", ""] {
+            let with = |tool: &str| {
+                let t = format!("{tool} {flags}");
+                let s = script
+                    .replace("RUN ", &format!("{private_run} "))
+                    .replace("; TOOL", " > /run/systemd/container; TOOL")
+                    .replace("TOOL", t.trim());
+                run(pidns(&s))
+            };
+            let (want, want_code, _) = with(SYSTEMD_DETECT_VIRT);
+            let (got, got_code, err) = with(&format!("{vcap} detect"));
+            if (&want, want_code) != (&got, got_code) {
+                diffs.push(format!(
+                    "{case} ({flags:?}): systemd-detect-virt printed {want:?} exit {want_code:?}; vcap {got:?} exit {got_code:?} ({})",
+                    err.trim()
+                ));
+            }
+        }
+    }
+    // The cases must reach systemd's distinct answers, or they test nothing.
+    let (none, ..) = run(pidns(&format!(
+        "exec env container= {SYSTEMD_DETECT_VIRT} -c"
+    )));
+    let (other, ..) = run(pidns(&format!(
+        "exec env container= sh -c '{SYSTEMD_DETECT_VIRT} -c'"
+    )));
+    assert_eq!(
+        (none.as_str(), other.as_str()),
+        ("none\n", "container-other\n")
+    );
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

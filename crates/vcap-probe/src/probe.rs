@@ -127,6 +127,8 @@ fn read_files(src: &Source, scope: Scope) -> Capture {
             src.read_kernel_log(spec.path, spec.limit)
         } else if spec.path == vcap_core::input::plan::TRACER_COMM {
             src.read_tracer_comm(spec.path, spec.limit)
+        } else if spec.path == vcap_core::input::plan::PID1_SELF {
+            src.read_own_environ_as_pid1(spec.path, spec.limit)
         } else {
             src.read_file(spec.path, spec.limit)
         };

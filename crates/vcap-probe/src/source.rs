@@ -176,6 +176,17 @@ impl Source {
         }
     }
 
+    /// Reads this process's own `container=` entry when it runs as PID 1
+    /// ([`vcap_core::input::plan::PID1_SELF`]): live, `container=VALUE` and a NUL (at most
+    /// `limit` bytes), empty when the variable is unset, absent when this process is not PID 1;
+    /// a snapshot's copy is a regular file read as any other.
+    pub fn read_own_environ_as_pid1(&self, path: &str, limit: usize) -> FileRead {
+        match self {
+            Source::Live(_) => own_environ_as_pid1(std::process::id(), limit),
+            Source::Snapshot(s) => s.read_file(path, limit),
+        }
+    }
+
     /// Whether something exists at `path` (following links inside the root). Never opens it.
     /// Live, with `stat` (`newfstatat`) rather than std's `statx`: PRoot 5.1 (Debian 12's)
     /// does not translate `statx`, so under `proot -r DIR` std would answer for the machine's
@@ -970,6 +981,22 @@ fn read_bounded_plain(path: &Path, limit: usize) -> Result<Vec<u8>, Fail> {
 }
 
 /// The `TracerPid:` field of a `/proc/<pid>/status` text (fs/proc/array.c `task_state()`).
+/// What [`Source::read_own_environ_as_pid1`] reads live, for the process `pid`: systemd reads
+/// `getenv("container")` only as PID 1, so any other process has nothing here.
+fn own_environ_as_pid1(pid: u32, limit: usize) -> FileRead {
+    use std::os::unix::ffi::OsStrExt;
+    if pid != 1 {
+        return FileRead::Absent;
+    }
+    let mut bytes = match std::env::var_os("container") {
+        Some(v) => [b"container=", v.as_bytes(), b"\0"].concat(),
+        None => Vec::new(),
+    };
+    let truncated = bytes.len() > limit;
+    bytes.truncate(limit);
+    FileRead::Data { bytes, truncated }
+}
+
 fn tracer_pid(status: &[u8]) -> Result<u32, String> {
     let text = String::from_utf8_lossy(status);
     let field = text

@@ -53,6 +53,9 @@ pub enum Suggests {
     Malformed,
     /// This OS runs in a container (the layer above the machine: says nothing of VM or metal).
     Container,
+    /// This OS is not in a container, on its own word: vcap runs as PID 1 with `container=` set
+    /// and empty, which systemd's `detect_container()` takes as authoritative (no later check).
+    NoContainer,
 }
 
 /// How much an observation weighs. Ordered: a stronger item outweighs any number of weaker ones.
@@ -432,14 +435,14 @@ pub enum Signal {
         /// The bit.
         bit: u8,
     },
-    /// A container manager's name for itself: the first line of a file, or the value of the
-    /// `container=` entry of a NUL-separated environment file; `oci` is translated by the
+    /// A container manager's name for itself, read exactly as systemd reads it (no trimming:
+    /// `" docker"` is `container-other`, as is an empty name); `oci` is translated by the
     /// runtime files (`/run/.containerenv` podman, `/.dockerenv` docker) or is `container-other`.
     ContainerName {
         /// The file.
         path: &'static str,
-        /// Whether it is an environment file (`/proc/1/environ`).
-        environ: bool,
+        /// How the name is written in it.
+        form: NameForm,
     },
     /// A cgroup namespace: cgroup v2 with `cgroup.events` at the mount's top and a
     /// `cgroup.type` there (or a kernel without `/sys/kernel/cgroup/features`), as systemd's
@@ -454,6 +457,22 @@ pub enum Signal {
         /// Who writes it.
         who: &'static str,
     },
+}
+
+/// How a [`Signal::ContainerName`] file holds the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameForm {
+    /// The first line of a non-empty file, up to the first `\n`, `\r` or NUL (systemd's
+    /// `read_one_line_file()`); an empty file says nothing.
+    FirstLine,
+    /// The value of the `container=` entry of a NUL-separated environment file (systemd's
+    /// `getenv_for_pid()`); an entry with an empty value is a name too (`container-other`).
+    Environ,
+    /// This process's own `container=` entry, present only when it runs as PID 1
+    /// ([`crate::input::plan::PID1_SELF`]): systemd's `getenv("container")` when
+    /// `getpid_cached() == 1`. Unset: systemd goes straight to the runtime files; empty: not a
+    /// container, authoritatively; anything else: the name.
+    OwnEnvironAsPid1,
 }
 
 /// What a match concludes.
@@ -690,9 +709,10 @@ pub const RULES: &[Rule] = &[
     row("container.wsl", Text { path: OSRELEASE, pattern: ContainsCase("Microsoft") }, CONTAINER, Strong, Identity::container(Container::Wsl), "the kernel release names Microsoft: Windows Subsystem for Linux", WSL_REF),
     row("container.wsl", Text { path: OSRELEASE, pattern: ContainsCase("WSL") }, CONTAINER, Strong, Identity::container(Container::Wsl), "the kernel release names WSL: Windows Subsystem for Linux", WSL_REF).unless(&["container.wsl"]),
     row("container.proot", Text { path: crate::input::plan::TRACER_COMM, pattern: PrefixCase("proot") }, CONTAINER, Strong, Identity::container(Container::Proot), "the process tracing this one is PRoot (it runs its guests under ptrace)", "systemd src/basic/virt.c detect_container(): /proc/self/status TracerPid, then startswith(/proc/<pid>/comm, \"proot\") (PR #15426, 2020); proot-me/proot issue #217"),
-    row("container.manager", ContainerName { path: "/run/host/container-manager", environ: false }, CONTAINER, Strong, NO_ID, "the container manager's name for itself", "systemd src/basic/virt.c detect_container(): /run/host/container-manager (systemd's container interface)"),
-    row("container.systemd", ContainerName { path: "/run/systemd/container", environ: false }, CONTAINER, Strong, NO_ID, "PID 1 (systemd) recorded the container manager's name", "systemd src/basic/virt.c detect_container(): /run/systemd/container"),
-    row("container.pid1-environ", ContainerName { path: PID1_ENVIRON, environ: true }, CONTAINER, Strong, NO_ID, "PID 1's environment names the container manager", "systemd src/basic/virt.c detect_container(): getenv_for_pid(1, \"container\") (CAP_SYS_PTRACE); systemd's CONTAINER_INTERFACE"),
+    row("container.manager", ContainerName { path: "/run/host/container-manager", form: NameForm::FirstLine }, CONTAINER, Strong, NO_ID, "the container manager's name for itself", "systemd src/basic/virt.c detect_container(): /run/host/container-manager (systemd's container interface)"),
+    row("container.self-as-pid1", ContainerName { path: crate::input::plan::PID1_SELF, form: NameForm::OwnEnvironAsPid1 }, CONTAINER, Strong, NO_ID, "this process is PID 1, and its own environment names the container manager", PID1_SELF_REF),
+    row("container.systemd", ContainerName { path: "/run/systemd/container", form: NameForm::FirstLine }, CONTAINER, Strong, NO_ID, "PID 1 (systemd) recorded the container manager's name", "systemd src/basic/virt.c detect_container(): /run/systemd/container").unless(&["container.self-as-pid1"]),
+    row("container.pid1-environ", ContainerName { path: PID1_ENVIRON, form: NameForm::Environ }, CONTAINER, Strong, NO_ID, "PID 1's environment names the container manager", "systemd src/basic/virt.c detect_container(): getenv_for_pid(1, \"container\") (CAP_SYS_PTRACE); systemd's CONTAINER_INTERFACE").unless(&["container.self-as-pid1"]),
     row("container.podman", Exists { all: &[PODMAN_FILE], none: &[] }, CONTAINER, Moderate, Identity::container(Container::Podman), "Podman's /run/.containerenv", "systemd detect_container_files(); containers/podman issues 6192, 3586"),
     row("container.docker", Exists { all: &[DOCKER_FILE], none: &[] }, CONTAINER, Moderate, Identity::container(Container::Docker), "Docker's /.dockerenv (checked last: it can be left in an image)", "systemd detect_container_files(); moby/moby issue 18355"),
     row("container.cgroup-namespace", CgroupNamespace, CONTAINER, Weak, Identity::container(Container::Other), "this process is in a cgroup namespace: a container whose runtime does not say which", "systemd src/basic/virt.c running_in_cgroupns()"),
@@ -703,6 +723,7 @@ const HYPERV_PARTITION_REF: &str = "Linux drivers/hv/hv_common.c hv_identify_par
 const HYPERV_ISOLATION_REF: &str = "Linux include/hyperv/hvgdk_mini.h HYPERV_CPUID_ISOLATION_CONFIG: EAX HV_PARAVISOR_PRESENT BIT(0), EBX HV_ISOLATION_TYPE GENMASK(3,0) (enum hv_isolation_type: VBS 1, SNP 2, TDX 3); systemd detect_hyperv_cvm() (SNP, TDX; PR #33872)";
 const SEV_STATUS_REF: &str = "AMD APM vol. 2 §15.34.10 SEV_STATUS MSR C001_0131h; systemd src/basic/confidential-virt.c detect_sev() (MSR_SEV_SNP, MSR_SEV_ES, MSR_SEV tested in that order)";
 const SEV_SYSFS_REF: &str = "tip x86/sev 2025-03 \"x86/sev: Make SEV_STATUS available via SYSFS\" (Joerg Roedel): /sys/devices/system/cpu/sev/sev_status, v2 /sys/hypervisor/sev/sev_status";
+const PID1_SELF_REF: &str = "systemd src/basic/virt.c detect_container(): when getpid_cached() == 1, getenv(\"container\") is authoritative: unset → the runtime files, empty → none, else the name (checked live against systemd 252's systemd-detect-virt as PID 1 of a PID namespace)";
 const WSL_REF: &str = "Microsoft/WSL issue 423 (the \"official\" way); systemd PRs 11932, 15325, 15614 (case-sensitive: Microsoft's own cloud kernels say \"microsoft\")";
 /// PID 1's environment (only its `container=` entry is kept: [`crate::input::plan::redact`]).
 pub const PID1_ENVIRON: &str = "/proc/1/environ";
@@ -1283,20 +1304,47 @@ impl Signal {
                     }
                 }
             }
-            ContainerName { path, environ } => {
+            ContainerName { path, form } => {
                 let Some(bytes) = c.file(path).bytes() else {
                     return;
                 };
-                let text = String::from_utf8_lossy(bytes);
-                let value = if environ {
-                    text.split('\0').find_map(|e| e.strip_prefix("container="))
-                } else {
-                    text.lines().next()
+                let value: Option<&[u8]> = match form {
+                    NameForm::FirstLine if bytes.is_empty() => return,
+                    NameForm::FirstLine => bytes.split(|b| matches!(b, b'\n' | b'\r' | 0)).next(),
+                    NameForm::Environ | NameForm::OwnEnvironAsPid1 => bytes
+                        .split(|b| *b == 0)
+                        .find_map(|e| e.strip_prefix(b"container=")),
                 };
-                let Some(name) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+                let Some(value) = value else {
+                    if form == NameForm::OwnEnvironAsPid1 {
+                        // PID 1 without the variable: systemd goes straight to the runtime
+                        // files (the rows that read the name elsewhere do not apply).
+                        let mut hit = Hit::at(path, "no container= entry");
+                        hit.then = Some(Then {
+                            suggests: Suggests::Neutral,
+                            strength: Strength::None,
+                            identifies: NO_ID,
+                            finding: "",
+                        });
+                        hits.push(hit.finding(
+                            "this process is PID 1 and has no container= variable: systemd goes straight to the runtime files".into(),
+                        ));
+                    }
                     return;
                 };
-                let runtime = match name {
+                let name = String::from_utf8_lossy(value);
+                if name.is_empty() && form == NameForm::OwnEnvironAsPid1 {
+                    let mut hit = Hit::at(path, "container=");
+                    hit.then = Some(Then {
+                        suggests: Suggests::NoContainer,
+                        ..CONTAINER_THEN
+                    });
+                    hits.push(hit.finding(
+                        "this process is PID 1 and its container= is empty: not in a container, on its own word (systemd reads nothing further)".into(),
+                    ));
+                    return;
+                }
+                let runtime = match &*name {
                     "oci" if c.exists(PODMAN_FILE) => Container::Podman,
                     "oci" if c.exists(DOCKER_FILE) => Container::Docker,
                     n => Container::from_name(n),
@@ -1411,9 +1459,9 @@ impl Signal {
             }
             ContainerName {
                 path,
-                environ: true,
-            } => format!("{path} (the container= entry)"),
-            ContainerName { path, .. } => format!("{path} (first line)"),
+                form: NameForm::FirstLine,
+            } => format!("{path} (first line)"),
+            ContainerName { path, .. } => format!("{path} (the container= entry)"),
             CgroupNamespace => format!(
                 "{CGROUP_EVENTS}, {CGROUP_TYPE}, {CGROUP_FEATURES}; v1: {CGROUP_V1_PROCS}, {CGROUP_V1_RELEASE_AGENT}"
             ),
@@ -1493,7 +1541,11 @@ impl Signal {
             AcpiHid(p) => format!("an entry starting with {p:?}"),
             IommuBit { .. } => "set (the file is a hex register value)".into(),
             AcpiOem { id, who, .. } => format!("OEM ID or OEM table ID {id:?} ({who})"),
-            ContainerName { .. } => "a non-empty name: systemd's container ids, `oci` by the runtime files, anything else container-other".into(),
+            ContainerName {
+                form: NameForm::OwnEnvironAsPid1,
+                ..
+            } => "present when this process is PID 1: an empty value is no container (authoritative), a name as below; no entry lets the runtime files decide".into(),
+            ContainerName { .. } => "a name, compared exactly: systemd's container ids, `oci` by the runtime files, anything else (an empty name too) container-other".into(),
             CgroupNamespace => "the top of /sys/fs/cgroup is not the root cgroup".into(),
         }
     }

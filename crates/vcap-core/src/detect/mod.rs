@@ -103,6 +103,29 @@ pub struct ContainerVerdict {
 /// namespace; the guest sees the root it is given, often the machine's own), another runtime's
 /// files are those of the container PRoot runs in, named in the summary instead.
 pub fn decide_container(ev: &[Evidence], conflicts: &mut Vec<Conflict>) -> ContainerVerdict {
+    // PID 1 with an empty `container=` ends systemd's search before any other check; what the
+    // later rows found stays in the evidence, unweighed, as systemd never reads it.
+    let said_none = ev.iter().position(|e| e.suggests == Suggests::NoContainer);
+    if let Some(i) = said_none {
+        let later = ev[i..]
+            .iter()
+            .filter(|e| e.suggests == Suggests::Container && e.identifies.container.is_some())
+            .count();
+        return ContainerVerdict {
+            container: false,
+            runtime: None,
+            systemd_id: "none",
+            summary: format!(
+                "not in a container: {}{}",
+                ev[i].finding,
+                match later {
+                    0 => String::new(),
+                    n => format!(" ({n} later container evidence not weighed)"),
+                }
+            ),
+            decided_by: vec![i],
+        };
+    }
     let items: Vec<(usize, Container)> = ev
         .iter()
         .enumerate()
@@ -887,6 +910,70 @@ mod tests {
             b"bubblewrap\n".to_vec(),
         );
         assert_eq!(container_of(&c).0, Some(Container::Other));
+    }
+
+    #[test]
+    fn as_pid1_its_own_container_variable_decides_as_systemd_reads_it() {
+        let own = crate::input::plan::PID1_SELF;
+        let mut c = Capture::default();
+        exists(&mut c, &["/.dockerenv"]);
+        put(&mut c, "/run/systemd/container", b"lxc\n".to_vec());
+        // Not PID 1 (nothing at the path): /run/systemd/container names it, the file conflicts.
+        assert_eq!(container_of(&c), (Some(Container::Lxc), 1));
+        // PID 1 with an empty value: none, whatever the files say, and no conflict.
+        put(&mut c, own, b"container=\0".to_vec());
+        assert_eq!(container_of(&c), (None, 0));
+        let ev = evidence::gather(&c);
+        let v = decide_container(&ev, &mut Vec::new());
+        assert_eq!(ev[v.decided_by[0]].rule, "container.self-as-pid1");
+        assert!(
+            v.summary.contains("1 later container evidence"),
+            "{}",
+            v.summary
+        );
+        // PID 1 with the variable unset: /run/systemd/container is not read, the files decide.
+        put(&mut c, own, Vec::new());
+        assert_eq!(container_of(&c), (Some(Container::Docker), 0));
+        // PID 1 with a name: that name, compared exactly.
+        put(&mut c, own, b"container=podman\0".to_vec());
+        assert_eq!(container_of(&c), (Some(Container::Podman), 1));
+        put(&mut c, own, b"container=Podman\0".to_vec());
+        assert_eq!(container_of(&c).0, Some(Container::Other));
+    }
+
+    #[test]
+    fn names_are_compared_exactly_and_an_empty_one_is_container_other() {
+        let mut c = Capture::default();
+        for (file, want) in [
+            (&b"\n"[..], Some(Container::Other)),
+            (b" docker\n", Some(Container::Other)),
+            (b"docker \n", Some(Container::Other)),
+            (b"docker\r\n", Some(Container::Docker)),
+            (b"podman\rdocker", Some(Container::Podman)),
+            (b"lxc\0x", Some(Container::Lxc)),
+            (b"", None),
+        ] {
+            put(&mut c, "/run/systemd/container", file.to_vec());
+            assert_eq!(
+                container_of(&c).0,
+                want,
+                "{:?}",
+                String::from_utf8_lossy(file)
+            );
+        }
+        c.files.clear();
+        put(
+            &mut c,
+            crate::detect::evidence::PID1_ENVIRON,
+            b"container=\0".to_vec(),
+        );
+        assert_eq!(container_of(&c).0, Some(Container::Other));
+        put(
+            &mut c,
+            crate::detect::evidence::PID1_ENVIRON,
+            b"PATH=/bin\0".to_vec(),
+        );
+        assert_eq!(container_of(&c).0, None);
     }
 
     #[test]

@@ -118,6 +118,10 @@ pub const FILES: &[FileSpec] = &[
         "the container manager's name for itself (systemd's container interface)",
     ),
     f(
+        PID1_SELF,
+        "this process's own container= variable when it runs as PID 1 (systemd: authoritative)",
+    ),
+    f(
         "/run/systemd/container",
         "the container manager's name, recorded by systemd as PID 1",
     ),
@@ -256,6 +260,13 @@ pub const KERNEL_LOG_KEEP: &[&str] = &[
 /// second depends on the first, so the plan cannot name it); a snapshot stores the name here.
 /// Empty when nothing traces the probe.
 pub const TRACER_COMM: &str = "/proc/self/tracer-comm";
+/// This process's own `container=` entry, when it runs as PID 1 (a container's init, or
+/// `unshare --pid --fork`): systemd's `detect_container()` then reads `getenv("container")` and
+/// takes it as authoritative. No file has this path: live, the probe checks its PID and reads its
+/// own environment; a snapshot stores what it found here, in `/proc/1/environ`'s form
+/// (`container=VALUE` and a NUL, or empty when the variable is unset). Absent when the process
+/// is not PID 1.
+pub const PID1_SELF: &str = "/proc/self/environ-as-pid1";
 /// The record that ends the part of the kernel log vcap reads: `"Run %s as init process"`
 /// (Linux init/main.c `run_init_process()`, printed as the kernel starts the first user process),
 /// as its first and last words. Every message of [`KERNEL_LOG_KEEP`] is printed before it;
@@ -367,7 +378,9 @@ pub fn redact(
 ) -> crate::input::capture::FileRead {
     use crate::input::capture::FileRead;
     match read {
-        FileRead::Data { bytes, truncated } if path == crate::detect::evidence::PID1_ENVIRON => {
+        FileRead::Data { bytes, truncated }
+            if path == crate::detect::evidence::PID1_ENVIRON || path == PID1_SELF =>
+        {
             let kept: Vec<u8> = bytes
                 .split(|b| *b == 0)
                 .find(|e| e.starts_with(b"container="))

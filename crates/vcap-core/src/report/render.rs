@@ -18,6 +18,7 @@ fn tag(s: Suggests) -> &'static str {
         Suggests::Neutral => "info",
         Suggests::Malformed => "MALFORMED",
         Suggests::Container => "container",
+        Suggests::NoContainer => "uncontained",
     }
 }
 
