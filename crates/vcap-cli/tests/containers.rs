@@ -5,7 +5,8 @@
 //! runc), Docker (a private dockerd: Docker in this machine's Docker container), LXC
 //! (`lxc-start`), PRoot (ptrace, no namespace), bubblewrap, a plain chroot (where `-r` must say yes), and a chroot that sees a cgroup
 //! v1 child cgroup (where the container is `container-other`). In each, vcap linked as `systemd-detect-virt` and as `virt-what` must print what
-//! the real tools print, with the same exit status. A runtime that cannot start here is skipped
+//! the real tools print, with the same exit status, and a snapshot vcap writes inside must replay
+//! outside to the answers it gave inside (PRoot included, which does not translate `statx`). A runtime that cannot start here is skipped
 //! and says why; `scripts/setup` installs both on a fresh machine.
 
 use std::path::{Path, PathBuf};
@@ -424,6 +425,36 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
                     rt.name,
                     err.trim()
                 ));
+            }
+        }
+        // The snapshot taken inside replays outside to the same answers (Docker's container
+        // runs on a copy of the root directory, where the snapshot stays).
+        if !rt.name.starts_with("docker") {
+            let at = format!("/snapshot-{ran}");
+            let (_, code, err) = inside(rt, root, &["/vcap/vcap", "snapshot", &at]);
+            assert_eq!(code, Some(0), "{}: vcap snapshot: {err}", rt.name);
+            let snap = root.join(at.trim_start_matches('/'));
+            for args in [&[][..], &["-c"], &["-v"]] {
+                let live: Vec<&str> = ["/vcap/vcap", "detect"]
+                    .into_iter()
+                    .chain(args.iter().copied())
+                    .collect();
+                let (want, want_code, _) = inside(rt, root, &live);
+                let o = Command::new(env!("CARGO_BIN_EXE_vcap"))
+                    .args(["detect", "--root"])
+                    .arg(&snap)
+                    .args(args)
+                    .output()
+                    .unwrap();
+                let got = String::from_utf8_lossy(&o.stdout);
+                if (want.as_str(), want_code) != (&*got, o.status.code()) {
+                    diffs.push(format!(
+                        "{}: vcap detect {args:?} printed {want:?} exit {want_code:?} inside; its snapshot replays to {got:?} exit {:?} ({})",
+                        rt.name,
+                        o.status.code(),
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    ));
+                }
             }
         }
         if rt.name.starts_with("cgroup v1") {

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod cpuid;
+mod fsx;
 pub mod probe;
 pub mod snapshot;
 pub mod source;

@@ -58,7 +58,7 @@ impl Writer<'_> {
 
     fn mkdirs(&self, abs: &str) -> Result<(), SnapshotError> {
         let p = self.host(abs);
-        fs::create_dir_all(&p).map_err(Self::err(p))
+        crate::fsx::create_dir_all(&p).map_err(Self::err(p))
     }
 
     /// Recreates a link with its target text; absolute targets become relative so the snapshot
@@ -78,9 +78,9 @@ impl Writer<'_> {
             target.to_string()
         };
         let p = self.host(at);
-        match fs::symlink_metadata(&p) {
-            Ok(_) => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        match crate::fsx::exists_nofollow(&p) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
             Err(e) => return Err(Self::err(p)(e)),
         }
         std::os::unix::fs::symlink(&target, &p).map_err(Self::err(p))?;
@@ -101,7 +101,7 @@ impl Writer<'_> {
             .map_or("/", |x| if x.0.is_empty() { "/" } else { x.0 });
         self.mkdirs(parent)?;
         let p = self.host(abs);
-        if fs::symlink_metadata(&p).is_ok() {
+        if crate::fsx::exists_nofollow(&p).unwrap_or(false) {
             return Ok(());
         }
         fs::write(&p, bytes).map_err(Self::err(p))?;
@@ -119,7 +119,7 @@ pub fn write(src: &Source, cap: &Capture, dir: &Path) -> Result<Written, Snapsho
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir_all(dir).map_err(Writer::err(dir.to_path_buf()))?;
+            crate::fsx::create_dir_all(dir).map_err(Writer::err(dir.to_path_buf()))?;
         }
         Err(_) => return Err(SnapshotError::NotEmpty(dir.to_path_buf())),
     }
@@ -165,7 +165,7 @@ pub fn write(src: &Source, cap: &Capture, dir: &Path) -> Result<Written, Snapsho
         w.links(&links)?;
         // Only existence is evidence here, so a directory that nothing else fills is stored as an
         // empty file: tools that drop empty directories (git, some archivers) keep it.
-        if !(*e == Existence::Dir && fs::symlink_metadata(w.host(&real)).is_ok()) {
+        if !(*e == Existence::Dir && crate::fsx::exists_nofollow(&w.host(&real)).unwrap_or(false)) {
             w.file(&real, b"")?;
         }
     }
@@ -182,7 +182,7 @@ pub fn write(src: &Source, cap: &Capture, dir: &Path) -> Result<Written, Snapsho
                     match &e.link {
                         Some(t) => w.link(&at, t)?,
                         None => {
-                            if fs::symlink_metadata(w.host(&at)).is_err() {
+                            if !crate::fsx::exists_nofollow(&w.host(&at)).unwrap_or(false) {
                                 w.mkdirs(&at)?;
                             }
                         }

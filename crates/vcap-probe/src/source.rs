@@ -364,7 +364,7 @@ impl Live {
 
 impl Snapshot {
     fn open(dir: &Path) -> Result<Snapshot, SourceError> {
-        if !fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+        if !crate::fsx::is_dir(dir) {
             return Err(SourceError::NoSnapshot(dir.to_path_buf()));
         }
         let mut unreadable = BTreeMap::new();
@@ -425,8 +425,8 @@ impl Snapshot {
 
     fn exists(&self, path: &str) -> Existence {
         match self.paths.resolve(path, true) {
-            Ok(r) => match fs::symlink_metadata(self.paths.host(&r.real)) {
-                Ok(m) if m.is_dir() => Existence::Dir,
+            Ok(r) => match crate::fsx::kind_nofollow(&self.paths.host(&r.real)) {
+                Ok(FileType::Directory) => Existence::Dir,
                 Ok(_) => Existence::File,
                 Err(_) => Existence::Absent,
             },
@@ -552,8 +552,8 @@ impl Resolver {
         }
         let dir = self.resolve_dir(if parent.is_empty() { "/" } else { parent }, hops)?;
         let cand = format!("{}/{name}", dir.real.trim_end_matches('/'));
-        let meta = fs::symlink_metadata(self.host(&cand)).map_err(|e| io_fail(&e))?;
-        if !(meta.file_type().is_symlink() && follow_last) {
+        let kind = crate::fsx::kind_nofollow(&self.host(&cand)).map_err(|e| io_fail(&e))?;
+        if !(kind == FileType::Symlink && follow_last) {
             return Ok(Resolved {
                 real: cand,
                 links: dir.links,
