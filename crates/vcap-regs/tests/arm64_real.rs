@@ -10,6 +10,12 @@
 //!   files of Neoverse N1, V1 and V2 hosts (kernel 6.1.172 amzn2023): the vCPU's ID registers
 //!   read back through KVM_GET_ONE_REG, i.e. what KVM shows a guest on that silicon (no SVE and
 //!   no PMU vCPU feature was requested: `vcpu_features` is empty in those files).
+//! - `arm64-ampere-altra-neoverse-n1-host.json`, `arm64-graviton3-c7g-xlarge-el1.json`,
+//!   `arm64-raspberrypi4-cortex-a72-host.json`: lelegard/arm-cpusysregs dumps, the registers
+//!   read at EL1 by that project's kernel module (bare metal for the Altra and the Raspberry
+//!   Pi; inside an EC2 instance for the Graviton3). ZFR0, which the tool reads only when
+//!   PFR0.SVE is set, is its zero-initialised 0 on the two cores without SVE; SMFR0 is left
+//!   out.
 //!
 //! Every expected value is either read off the source (its hex value, decoded by hand at the
 //! positions of Linux `arch/arm64/tools/sysreg`, or its comment) or worked out by hand from
@@ -20,7 +26,7 @@
 
 use std::path::PathBuf;
 
-use vcap_regs::tables::arm64::{DFR0, FIRST_OPTIONAL, ISAR0, MMFR1, MMFR3, PFR0, SMFR0};
+use vcap_regs::tables::arm64::{DFR0, FIRST_OPTIONAL, ISAR0, MMFR1, MMFR2, MMFR3, PFR0, SMFR0};
 use vcap_regs::{Baseline, Comparison, Context, Kind, RegSet, Verdict, compare, input, sanitize};
 
 const QEMU: [&str; 5] = [
@@ -608,4 +614,309 @@ fn compare_n1_and_v1_both_ways() {
     let mut lowered = sanitize(&g2, &ctx).unwrap();
     lowered.regs[DFR0] |= 0xf << 36;
     assert_eq!(compare(&lowered, &g3).unwrap().verdict, Verdict::Subset);
+}
+
+// ---- EL1 reads of real CPUs (lelegard/arm-cpusysregs, read by its kernel module) ----
+
+const EL1: [&str; 3] = [
+    "arm64-ampere-altra-neoverse-n1-host.json",
+    "arm64-graviton3-c7g-xlarge-el1.json",
+    "arm64-raspberrypi4-cortex-a72-host.json",
+];
+
+/// A field, its low bit in `arch/arm64/tools/sysreg`, and its expected value.
+type Expect = (&'static str, u8, u64);
+
+/// The dumping tool prints its own decode of every field next to the raw bits
+/// (`cpusysregs-registers.txt`): an independent check of the positions.
+#[test]
+fn el1_dumps_decode_as_the_dumping_tool_decodes_them() {
+    // (fixture, [(field, sysreg shift, value the tool prints)]).
+    let cases: [(&str, &[Expect]); 3] = [
+        (
+            // "ID_AA64PFR0_EL1: … CSV3: 0x1 (safe) CSV2: 0x1 … RAS: 0x1 (RAS) GIC: 0x1 (3.0+4.0)
+            // AdvSIMD: 0x1 FP: 0x1 EL3: 0x1 EL2: 0x1 EL1: 0x1 EL0: 0x2 (AArch64+32)"; ISAR0
+            // "DP: 0x1 RDM: 0x1 Atomic: 0x2 (LSE) CRC32: 0x1 SHA2: 0x1 SHA1: 0x1 AES: 0x2";
+            // DFR0 "DoubleLock: 0x0 PMSVer: 0x1 CTX_CMPs: 0x1 WRPs: 0x3 BRPs: 0x5 PMUVer: 0x4
+            // DebugVer: 0x8"; MMFR2 "EVT: 0x1 UAO: 0x1 CnP: 0x1", IESB 0x0.
+            "arm64-ampere-altra-neoverse-n1-host.json",
+            &[
+                ("ID_AA64PFR0_EL1.CSV3", 60, 1),
+                ("ID_AA64PFR0_EL1.CSV2", 56, 1),
+                ("ID_AA64PFR0_EL1.SVE", 32, 0),
+                ("ID_AA64PFR0_EL1.RAS", 28, 1),
+                ("ID_AA64PFR0_EL1.GIC", 24, 1),
+                ("ID_AA64PFR0_EL1.AdvSIMD", 20, 1),
+                ("ID_AA64PFR0_EL1.FP", 16, 1),
+                ("ID_AA64PFR0_EL1.EL3", 12, 1),
+                ("ID_AA64PFR0_EL1.EL2", 8, 1),
+                ("ID_AA64PFR0_EL1.EL1", 4, 1),
+                ("ID_AA64PFR0_EL1.EL0", 0, 2),
+                ("ID_AA64ISAR0_EL1.DP", 44, 1),
+                ("ID_AA64ISAR0_EL1.RDM", 28, 1),
+                ("ID_AA64ISAR0_EL1.ATOMIC", 20, 2),
+                ("ID_AA64ISAR0_EL1.CRC32", 16, 1),
+                ("ID_AA64ISAR0_EL1.SHA2", 12, 1),
+                ("ID_AA64ISAR0_EL1.SHA1", 8, 1),
+                ("ID_AA64ISAR0_EL1.AES", 4, 2),
+                ("ID_AA64DFR0_EL1.DoubleLock", 36, 0),
+                ("ID_AA64DFR0_EL1.PMSVer", 32, 1),
+                ("ID_AA64DFR0_EL1.CTX_CMPs", 28, 1),
+                ("ID_AA64DFR0_EL1.WRPs", 20, 3),
+                ("ID_AA64DFR0_EL1.BRPs", 12, 5),
+                ("ID_AA64DFR0_EL1.PMUVer", 8, 4),
+                ("ID_AA64DFR0_EL1.DebugVer", 0, 8),
+                ("ID_AA64MMFR2_EL1.EVT", 56, 1),
+                ("ID_AA64MMFR2_EL1.IESB", 12, 0),
+                ("ID_AA64MMFR2_EL1.UAO", 4, 1),
+                ("ID_AA64MMFR2_EL1.CnP", 0, 1),
+            ],
+        ),
+        (
+            // PFR0 "DIT: 0x1 AMU: 0x1 (AMUv1p1) MPAM: 0x1 (v1) SVE: 0x1 RAS: 0x2 (RASv1p1)
+            // GIC: 0x3 (4.1)"; ISAR1 "I8MM: 0x1 DGH: 0x1 BF16: 0x1 GPA: 0x1 LRCPC: 0x2 FCMA:
+            // 0x1 JSCVT: 0x1 APA: 0x3 DPB: 0x2"; ZFR0 "I8MM: 0x1 BF16: 0x1 SVEver: 0x0"; DFR0
+            // "DoubleLock: 0xF (none) PMSVer: 0x2 PMUVer: 0x5 DebugVer: 0x9".
+            "arm64-graviton3-c7g-xlarge-el1.json",
+            &[
+                ("ID_AA64PFR0_EL1.DIT", 48, 1),
+                ("ID_AA64PFR0_EL1.AMU", 44, 1),
+                ("ID_AA64PFR0_EL1.MPAM", 40, 1),
+                ("ID_AA64PFR0_EL1.SVE", 32, 1),
+                ("ID_AA64PFR0_EL1.RAS", 28, 2),
+                ("ID_AA64PFR0_EL1.GIC", 24, 3),
+                ("ID_AA64ISAR1_EL1.I8MM", 52, 1),
+                ("ID_AA64ISAR1_EL1.DGH", 48, 1),
+                ("ID_AA64ISAR1_EL1.BF16", 44, 1),
+                ("ID_AA64ISAR1_EL1.GPA", 24, 1),
+                ("ID_AA64ISAR1_EL1.LRCPC", 20, 2),
+                ("ID_AA64ISAR1_EL1.FCMA", 16, 1),
+                ("ID_AA64ISAR1_EL1.JSCVT", 12, 1),
+                ("ID_AA64ISAR1_EL1.APA", 4, 3),
+                ("ID_AA64ISAR1_EL1.DPB", 0, 2),
+                ("ID_AA64ZFR0_EL1.I8MM", 44, 1),
+                ("ID_AA64ZFR0_EL1.BF16", 20, 1),
+                ("ID_AA64ZFR0_EL1.SVEver", 0, 0),
+                ("ID_AA64DFR0_EL1.DoubleLock", 36, 0xf),
+                ("ID_AA64DFR0_EL1.PMSVer", 32, 2),
+                ("ID_AA64DFR0_EL1.PMUVer", 8, 5),
+                ("ID_AA64DFR0_EL1.DebugVer", 0, 9),
+            ],
+        ),
+        (
+            // PFR0 "EL3: 0x2 EL2: 0x2 EL1: 0x2 EL0: 0x2 (AArch64+32)", FP 0x0, AdvSIMD 0x0;
+            // ISAR0 "CRC32: 0x1", AES 0x0 (this BCM2711 has no crypto extension); MMFR0
+            // "SNSMem: 0x1 BigEnd: 0x1 ASIDBits: 0x2 PARange: 0x4 (44 bits, 16TB)".
+            "arm64-raspberrypi4-cortex-a72-host.json",
+            &[
+                ("ID_AA64PFR0_EL1.EL3", 12, 2),
+                ("ID_AA64PFR0_EL1.EL2", 8, 2),
+                ("ID_AA64PFR0_EL1.EL1", 4, 2),
+                ("ID_AA64PFR0_EL1.EL0", 0, 2),
+                ("ID_AA64PFR0_EL1.FP", 16, 0),
+                ("ID_AA64PFR0_EL1.AdvSIMD", 20, 0),
+                ("ID_AA64ISAR0_EL1.CRC32", 16, 1),
+                ("ID_AA64ISAR0_EL1.AES", 4, 0),
+                ("ID_AA64MMFR0_EL1.SNSMEM", 12, 1),
+                ("ID_AA64MMFR0_EL1.BIGEND", 8, 1),
+                ("ID_AA64MMFR0_EL1.ASIDBITS", 4, 2),
+                ("ID_AA64MMFR0_EL1.PARANGE", 0, 4),
+            ],
+        ),
+    ];
+    for (n, fields) in cases {
+        let r = load(n);
+        for (f, shift, v) in fields {
+            assert_eq!(field(&r, f, *shift), *v, "{n} {f}");
+        }
+        // The dumps give MMFR3 (0 on all three); SMFR0 the tool reads only with SME: unknown.
+        assert!(r.is_known(MMFR3) && !r.is_known(SMFR0), "{n}");
+        assert_eq!(r.get("ID_AA64MMFR3_EL1"), Some(0), "{n}");
+    }
+}
+
+/// Three sources of the same cores agree where nothing stands between the core and the
+/// reader: QEMU's TRM values, KVM's guest view, and an EL1 read.
+#[test]
+fn el1_reads_agree_with_qemu_and_kvm_where_they_should() {
+    let altra = load("arm64-ampere-altra-neoverse-n1-host.json");
+    let qn1 = load("arm64-qemu-neoverse-n1.json");
+    let gn1 = load("arm64-firecracker-neoverse-n1-6.1-guest.json");
+    // Bare-metal N1 = QEMU's neoverse-n1 in DFR0, ISAR0, ISAR1, MMFR0, MMFR1 and PFR1.
+    for r in [
+        "ID_AA64DFR0_EL1",
+        "ID_AA64ISAR0_EL1",
+        "ID_AA64ISAR1_EL1",
+        "ID_AA64MMFR0_EL1",
+        "ID_AA64MMFR1_EL1",
+        "ID_AA64PFR1_EL1",
+    ] {
+        assert_eq!(altra.get(r), qn1.get(r), "{r}");
+    }
+    // MMFR2: the silicon has EVT 1 and no IESB (0x0100000000000011, as KVM shows it on a
+    // Graviton2 too); QEMU's model has EVT 0, IESB 1 (0x1011).
+    assert_eq!(altra.get("ID_AA64MMFR2_EL1"), gn1.get("ID_AA64MMFR2_EL1"));
+    assert_eq!(altra.get("ID_AA64MMFR2_EL1"), Some(0x0100_0000_0000_0011));
+    assert_eq!(qn1.get("ID_AA64MMFR2_EL1"), Some(0x1011));
+    // PFR0: the GIC's system registers (1) on the silicon and under KVM; 6.1's KVM passed
+    // the rest of PFR0 through, so the two real N1 reads are equal.
+    assert_eq!(altra.get("ID_AA64PFR0_EL1"), gn1.get("ID_AA64PFR0_EL1"));
+
+    let g3 = load("arm64-graviton3-c7g-xlarge-el1.json");
+    let qv1 = load("arm64-qemu-neoverse-v1.json");
+    for r in [
+        "ID_AA64DFR0_EL1",
+        "ID_AA64ISAR0_EL1",
+        "ID_AA64MMFR0_EL1",
+        "ID_AA64MMFR1_EL1",
+        "ID_AA64MMFR2_EL1",
+        "ID_AA64ZFR0_EL1",
+        "ID_AA64PFR1_EL1",
+    ] {
+        assert_eq!(g3.get(r), qv1.get(r), "{r}");
+    }
+    // ISAR1 differs in one field: the Graviton3 has BF16 (47:44) = 1, QEMU's neoverse-v1 0.
+    let diff = g3.get("ID_AA64ISAR1_EL1").unwrap() ^ qv1.get("ID_AA64ISAR1_EL1").unwrap();
+    assert_eq!(diff, 1 << 44);
+    assert_eq!(field(&g3, "ID_AA64ISAR1_EL1.BF16", 44), 1);
+    // PFR0 differs in GIC only: 3 (GICv4.1 system registers) in the instance, 0 in QEMU's
+    // init value.
+    let diff = g3.get("ID_AA64PFR0_EL1").unwrap() ^ qv1.get("ID_AA64PFR0_EL1").unwrap();
+    assert_eq!(diff, 3 << 24);
+}
+
+/// A Graviton2-class host (bare-metal Neoverse N1, Ampere Altra) and a Graviton3 instance,
+/// as read at EL1. N1 vs V1, field by field (fields not listed are equal):
+///
+/// - lower-safe, min: PFR0 DIT, AMU, MPAM, SVE 0/1 -> 0, RAS 1/2 -> 1, GIC 1/3 -> 1; ISAR0
+///   RNDR, TS, FHM, SM4, SM3, SHA3 0/1 -> 0, SHA2 1/2 -> 1; ISAR1 I8MM, DGH, BF16, GPA, FCMA,
+///   JSCVT 0/1 -> 0, LRCPC, DPB 1/2 -> 1; MMFR2 EVT 1/2 -> 1, BBM 0/2, FWB 0/1, IDS 0/1, AT
+///   0/1, NV 0/2, CCIDX 0/1, IESB 0/1 -> 0; ZFR0 I8MM, BF16 0/1 -> 0; DFR0 PMSVer 1/2 -> 1.
+///   All N1's values.
+/// - signed lower-safe: DFR0 DoubleLock 0 / 0xf -> 0xf.
+/// - FTR_EXACT, differing: ISAR1 APA 0/3 -> 0; DFR0 PMUVer 4/5 -> 0, DebugVer 8/9 -> 6.
+/// - dropped: the V1's DFR0 TraceVer (7:4) and TraceFilt (43:40), bits 4 and 40.
+///
+/// The profile: the Altra's registers with DFR0 0x0000000110305408 -> 0x000000f110305006;
+/// MMFR3 0 (both give it); SMFR0 unknown (neither does).
+#[test]
+fn baseline_of_a_real_n1_host_and_a_graviton3_follows_cpufeature_rules() {
+    let altra = load("arm64-ampere-altra-neoverse-n1-host.json");
+    let r = fold(&EL1[..2]);
+    let mut expected = altra;
+    expected.regs[DFR0] = 0x0000_00f1_1030_5006;
+    assert_eq!(r.profile, expected);
+    assert!(r.profile.is_known(MMFR3) && !r.profile.is_known(SMFR0));
+    assert_eq!(r.dropped_unknown[DFR0], (1 << 40) | (1 << 4));
+    assert_eq!(fold(&[EL1[1], EL1[0]]).profile, r.profile);
+    for n in &EL1[..2] {
+        let c = compare(&r.profile, &load(n)).unwrap();
+        assert_eq!(c.verdict, Verdict::Subset, "{n}: {:?}", responsible(&c));
+    }
+    // The same profile as the QEMU models' fold, but MMFR2 (EVT 1, IESB 0 on the silicon),
+    // PFR0 GIC (1 here, 0 in QEMU's init values) and MMFR3 (known here).
+    let q = fold(&["arm64-qemu-neoverse-n1.json", "arm64-qemu-neoverse-v1.json"]).profile;
+    let differ: Vec<usize> = (0..REGS.len())
+        .filter(|&i| q.regs[i] != r.profile.regs[i])
+        .collect();
+    assert_eq!(differ, vec![PFR0, MMFR2]);
+    assert!(!q.is_known(MMFR3));
+}
+
+/// Sanitize of the three EL1 reads (by hand from the provenances, as
+/// `sanitize_of_each_fixture`), and compare between the N1 host and the Graviton3 both ways.
+#[test]
+fn sanitize_and_compare_of_the_el1_reads() {
+    let ctx = Context::new(Kind::Arm64Id);
+    let cases: [(&str, &[(usize, u64)]); 3] = [
+        (
+            // GIC 1 -> 0 (the VMM's), EL3, EL2 -> 0; TGRAN*_2 0 -> 1; MMFR1 XNX, VH,
+            // VMIDBits -> 0; MMFR2 EVT 1 -> 0; DFR0 PMSVer 1, PMUVer 4 -> 0.
+            "arm64-ampere-altra-neoverse-n1-host.json",
+            &[
+                (0, 0x1100_0000_1011_0012),
+                (2, 0x0000_0111_0010_1125),
+                (6, 0x0000_0000_0021_2002),
+                (7, 0x0000_0000_0000_0011),
+                (9, 0x0000_0000_1030_5008),
+            ],
+        ),
+        (
+            // AMU, MPAM, GIC 3, EL3, EL2 -> 0; MMFR2 EVT, FWB, NV -> 0; DFR0 PMSVer, PMUVer
+            // and the unnamed bits 4 and 40 -> 0.
+            "arm64-graviton3-c7g-xlarge-el1.json",
+            &[
+                (0, 0x1101_0001_2011_0012),
+                (2, 0x0000_0111_0010_1125),
+                (6, 0x0000_0000_0021_2002),
+                (7, 0x0020_0011_0010_1011),
+                (9, 0x0000_00f0_1030_5009),
+            ],
+        ),
+        (
+            // EL3 2, EL2 2 -> 0; TGRAN*_2 0 -> 1; PMUVer 1 -> 0.
+            "arm64-raspberrypi4-cortex-a72-host.json",
+            &[
+                (0, 0x0000_0000_0000_0022),
+                (2, 0x0000_0111_0000_1124),
+                (9, 0x0000_0000_1030_5006),
+            ],
+        ),
+    ];
+    for (n, changed) in cases {
+        let h = load(n);
+        let g = sanitize(&h, &ctx).unwrap();
+        for (i, reg) in REGS.iter().enumerate() {
+            let want = match changed.iter().find(|(r, _)| *r == i) {
+                Some((_, v)) => *v,
+                // SMFR0 is unknown in these inputs: sanitize gives its least capable value.
+                None if i == SMFR0 => 0,
+                None => h.regs[i],
+            };
+            assert_eq!(g.regs[i], want, "{n} {reg}: {:#018x}", g.regs[i]);
+        }
+    }
+    // The N1 host's guest on the Graviton3: more capable only in DoubleLock, incomparable in
+    // DebugVer (8 vs 9); the Graviton3's guest on the N1 host: more capable in SVE and many
+    // more, less in DoubleLock. Both incompatible.
+    let (altra, g3) = (load(EL1[0]), load(EL1[1]));
+    let c = compare(&sanitize(&altra, &ctx).unwrap(), &g3).unwrap();
+    assert_eq!(c.verdict, Verdict::Incompatible);
+    let not_less: Vec<_> = responsible(&c)
+        .into_iter()
+        .filter(|d| d.3 != "profile-less-capable")
+        .collect();
+    assert_eq!(
+        not_less,
+        vec![
+            (
+                "ID_AA64DFR0_EL1.DoubleLock".to_string(),
+                0,
+                0xf,
+                "profile-more-capable"
+            ),
+            ("ID_AA64DFR0_EL1.DebugVer".to_string(), 8, 9, "incomparable"),
+        ]
+    );
+    let c = compare(&sanitize(&g3, &ctx).unwrap(), &altra).unwrap();
+    assert_eq!(c.verdict, Verdict::Incompatible);
+    let r = responsible(&c);
+    assert!(r.contains(&(
+        "ID_AA64PFR0_EL1.SVE".to_string(),
+        1,
+        0,
+        "profile-more-capable"
+    )));
+    assert!(r.contains(&(
+        "ID_AA64ISAR1_EL1.BF16".to_string(),
+        1,
+        0,
+        "profile-more-capable"
+    )));
+    assert!(r.contains(&(
+        "ID_AA64DFR0_EL1.DoubleLock".to_string(),
+        0xf,
+        0,
+        "profile-less-capable"
+    )));
 }
