@@ -826,11 +826,11 @@ const FIELDS: &[Field] = &[
         "BC",
         20,
         false,
-        Rule::HigherSafe,
+        LS,
         0,
         B,
         "ID_AA64ISAR2_EL1_BC_SHIFT",
-        "BC.cond (FTR_HIGHER_SAFE in cpufeature.c)",
+        "BC.cond (FTR_LOWER_SAFE since torvalds/linux 479965a2b7ec \"arm64: cpufeature: Fix CLRBHB and BC detection\", read at torvalds/linux 3daee2e4; 010338d7 predates the fix: its FTR_HIGHER_SAFE row at this shift was ClearBHB's, moved to the wrong field by a refactoring, as the fix says)",
     ),
     f(
         ISAR2,
