@@ -18,11 +18,13 @@
 //! rows, every one `FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT` with safe
 //! 0; FA64, F64F64, B16B16, F16F16, F16F32, B16F32, BI32I32 and F32F32 are one bit wide).
 //! `ftr_id_aa64mmfr3[]` is **not** in cpufeature.c at 010338d7 (that file has no MMFR3 array: the
-//! kernel of that era treated the whole register as RES0), so the MMFR3 rows cite a later
-//! cpufeature.c, read at 05701c5f7c9ea7ea4899514584e6cea9193aa057 (as stored in the
-//! mainline-tracking mirror AOSC-Tracking/linux): S1POE `FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_POE),
-//! FTR_NONSTRICT, FTR_LOWER_SAFE`, S1PIE and TCRX `FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE`, all
-//! with safe 0. MMFR3's other fields (Spec_FPACC, ADERR, SDERR, ANERR, SNERR, D128, D128_2, MEC,
+//! kernel of that era treated the whole register as RES0), so the MMFR3 rows cite later
+//! cpufeature.c files. S1PIE and TCRX `FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE`, safe 0: read
+//! at torvalds/linux 3daee2e4b3568f0ed88b0598df96547fcf21cb9b, whose `ftr_id_aa64mmfr3[]` has
+//! those two rows and no other. S1POE `FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_POE),
+//! FTR_NONSTRICT, FTR_LOWER_SAFE`, safe 0: read at 05701c5f7c9ea7ea4899514584e6cea9193aa057 as
+//! stored in the mainline-tracking mirror AOSC-Tracking/linux (the same three rows, S1PIE and
+//! TCRX unchanged); no stored torvalds/linux version with the S1POE row was found. MMFR3's other fields (Spec_FPACC, ADERR, SDERR, ANERR, SNERR, D128, D128_2, MEC,
 //! AIE, S2POE, S2PIE, SCTLRX) have no row there: unknown, cleared. Positions of both registers:
 //! `arch/arm64/tools/sysreg` at torvalds/linux 00ac84677d8742022e0a15a6b1ffecfa3739f664
 //! (`Sysreg ID_AA64MMFR3_EL1 3 0 0 7 3`, `Sysreg ID_AA64SMFR0_EL1 3 0 0 4 5`).
@@ -824,11 +826,11 @@ const FIELDS: &[Field] = &[
         "BC",
         20,
         false,
-        Rule::HigherSafe,
+        LS,
         0,
         B,
         "ID_AA64ISAR2_EL1_BC_SHIFT",
-        "BC.cond (FTR_HIGHER_SAFE in cpufeature.c)",
+        "BC.cond (FTR_LOWER_SAFE since torvalds/linux 479965a2b7ec \"arm64: cpufeature: Fix CLRBHB and BC detection\", read at torvalds/linux 3daee2e4; 010338d7 predates the fix: its FTR_HIGHER_SAFE row at this shift was ClearBHB's, moved to the wrong field by a refactoring, as the fix says)",
     ),
     f(
         ISAR2,
@@ -1418,7 +1420,7 @@ const FIELDS: &[Field] = &[
         "ID_AA64DFR0_EL1_DebugVer_SHIFT",
         "Debug architecture version (FTR_EXACT, safe 0x6: Armv8)",
     ),
-    // ---- ID_AA64MMFR3_EL1 (optional; ftr_id_aa64mmfr3 at 05701c5f, not at 010338d7) ----
+    // ---- ID_AA64MMFR3_EL1 (optional; ftr_id_aa64mmfr3: S1PIE, TCRX at torvalds/linux 3daee2e4, S1POE at 05701c5f; not at 010338d7) ----
     f(
         MMFR3,
         "S1POE",
@@ -1428,7 +1430,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64MMFR3_EL1_S1POE_SHIFT",
-        "Stage-1 permission overlays (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_POE), FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at 05701c5f)",
+        "Stage-1 permission overlays (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_POE), FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at 05701c5f; not yet at torvalds/linux 3daee2e4)",
     ),
     f(
         MMFR3,
@@ -1439,7 +1441,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64MMFR3_EL1_S1PIE_SHIFT",
-        "Stage-1 permission indirection (FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at 05701c5f)",
+        "Stage-1 permission indirection (FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
     ),
     f(
         MMFR3,
@@ -1450,7 +1452,7 @@ const FIELDS: &[Field] = &[
         0,
         B,
         "ID_AA64MMFR3_EL1_TCRX_SHIFT",
-        "TCR2_EL1 extension (FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at 05701c5f)",
+        "TCR2_EL1 extension (FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
     ),
     // ---- ID_AA64SMFR0_EL1 (optional; ftr_id_aa64smfr0 at 010338d7: every row FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0) ----
     fw(
