@@ -519,12 +519,25 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
 }
 
 /// How a container's name reaches systemd's `detect_container()` in the cases a runtime rarely
-/// produces, each set up here for real and run with the real systemd-detect-virt beside vcap:
-/// the tool itself as PID 1 of a new PID namespace (systemd reads its own `container=` and takes
-/// it as authoritative: empty means none, even beside this machine's /.dockerenv; unset leaves
-/// the runtime files to decide), PID 1's environment read by a child (an empty value is
-/// `container-other`), and `/run/systemd/container` under a private /run with names systemd
-/// compares exactly (no trimming; the line ends at `\n`, `\r` or NUL; an empty file says nothing).
+/// produces, or that no runtime here can start, each set up here for real and run with the real
+/// systemd-detect-virt (and, for the files virt-what reads too, virt-what) beside vcap:
+/// - the tool itself as PID 1 of a new PID namespace (systemd reads its own `container=` and
+///   takes it as authoritative: empty means none, even beside this machine's /.dockerenv; unset
+///   leaves the runtime files to decide);
+/// - PID 1's environment read by a child, with every name of systemd's container table (rkt,
+///   pouch, lxc-libvirt and wsl included, whose runtimes do not start here) and names it lacks
+///   (`openvz`, an empty value: `container-other`);
+/// - `/run/systemd/container` under a private /run, with names systemd compares exactly (no
+///   trimming; the line ends at `\n`, `\r` or NUL; an empty file says nothing);
+/// - the kernel release of Windows Subsystem for Linux bound over /proc/sys/kernel/osrelease
+///   (WSL1's `4.4.0-19041-Microsoft`, Microsoft/WSL issue 423; WSL2's
+///   `5.15.167.4-microsoft-standard-WSL2`, CONFIG_LOCALVERSION of microsoft/WSL2-Linux-Kernel's
+///   config-wsl; and a lower-case `microsoft` alone, which is not WSL);
+/// - OpenVZ's `/proc/vz` without `/proc/bc` (a tmpfs over /proc holding only `vz`: the first
+///   check of `detect_container()` and of virt-what's OpenVZ test).
+///
+/// `RUN 'TEXT'` writes TEXT to a private /run/systemd/container, `OSREL 'TEXT'` binds a file
+/// holding TEXT over the kernel release, `OPENVZ` mounts that /proc; `TOOL` is the tool.
 const NAME_CASES: &[(&str, &str)] = &[
     ("PID 1, container= empty", "exec env container= TOOL"),
     ("PID 1, container unset", "exec env -u container TOOL"),
@@ -543,6 +556,46 @@ const NAME_CASES: &[(&str, &str)] = &[
         "PID 1's container=lxc-libvirt read by a child",
         "exec env container=lxc-libvirt sh -c 'TOOL'",
     ),
+    (
+        "PID 1's container=lxc read by a child",
+        "exec env container=lxc sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=systemd-nspawn read by a child",
+        "exec env container=systemd-nspawn sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=docker read by a child",
+        "exec env container=docker sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=podman read by a child",
+        "exec env container=podman sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=rkt read by a child",
+        "exec env container=rkt sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=pouch read by a child",
+        "exec env container=pouch sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=wsl read by a child",
+        "exec env container=wsl sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=proot read by a child",
+        "exec env container=proot sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=openvz read by a child",
+        "exec env container=openvz sh -c 'TOOL'",
+    ),
+    (
+        "PID 1's container=container-other read by a child",
+        "exec env container=container-other sh -c 'TOOL'",
+    ),
     ("/run/systemd/container: a lone newline", "RUN '\\n'; TOOL"),
     ("/run/systemd/container: empty", "RUN ''; TOOL"),
     (
@@ -559,6 +612,19 @@ const NAME_CASES: &[(&str, &str)] = &[
         "RUN 'podman\\rdocker'; TOOL",
     ),
     ("/run/systemd/container: 'oci'", "RUN 'oci\\n'; TOOL"),
+    (
+        "WSL1's kernel release",
+        "OSREL '4.4.0-19041-Microsoft'; TOOL",
+    ),
+    (
+        "WSL2's kernel release",
+        "OSREL '5.15.167.4-microsoft-standard-WSL2'; TOOL",
+    ),
+    (
+        "a lower-case microsoft kernel release",
+        "OSREL '5.15.0-1057-microsoft-standard'; TOOL",
+    ),
+    ("OpenVZ: /proc/vz without /proc/bc", "OPENVZ; TOOL"),
 ];
 
 #[test]
@@ -598,30 +664,93 @@ fn as_pid1_and_with_odd_names_vcap_reads_the_container_name_as_systemd_does() {
         );
         return;
     }
-    // A private /run (the mount namespace's own tmpfs) holding /run/systemd/container.
-    let private_run = "mount -t tmpfs none /run && mkdir /run/systemd && printf";
+    // The setups, in the new mount namespace: a private /run (its own tmpfs) holding
+    // /run/systemd/container; a file bound over the kernel release; a /proc holding only `vz`.
+    let setups = [
+        (
+            "RUN ",
+            "mount -t tmpfs none /run && mkdir /run/systemd && printf ",
+        ),
+        ("'; TOOL", "' > /run/systemd/container; TOOL"),
+        ("OPENVZ;", "mount -t tmpfs none /proc && mkdir /proc/vz &&"),
+    ];
     let vcap = env!("CARGO_BIN_EXE_vcap");
+    let aside = std::env::temp_dir().join(format!("vcap-names-{}", std::process::id()));
+    std::fs::create_dir_all(&aside).unwrap();
+    let osrel = aside.join("osrelease");
+    // vcap as virt-what: a link by that name (the multi-call binary reads argv[0]).
+    let vcap_virt_what = aside.join("virt-what");
+    std::os::unix::fs::symlink(vcap, &vcap_virt_what).unwrap();
     let mut diffs = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (case, script) in NAME_CASES {
-        for flags in ["-c", ""] {
-            let with = |tool: &str| {
-                let t = format!("{tool} {flags}");
-                let s = script
-                    .replace("RUN ", &format!("{private_run} "))
-                    .replace("; TOOL", " > /run/systemd/container; TOOL")
-                    .replace("TOOL", t.trim());
-                run(pidns(&s))
+        // The release is written by the test and bound read-only over procfs's file.
+        let script = if let Some(rel) = script.strip_prefix("OSREL '") {
+            let rel = rel.split_once('\'').unwrap().0;
+            std::fs::write(&osrel, format!("{rel}\n")).unwrap();
+            format!(
+                "mount --bind {} /proc/sys/kernel/osrelease && TOOL",
+                osrel.display()
+            )
+        } else {
+            script.to_string()
+        };
+        let mut tools = vec![("systemd-detect-virt", "-c"), ("systemd-detect-virt", "")];
+        if script.starts_with("OPENVZ") || script.contains("osrelease") {
+            tools.push(("virt-what", ""));
+        }
+        for (tool, flags) in tools {
+            let with = |bin: &str| {
+                let t = format!("{bin} {flags}");
+                let mut s = script.clone();
+                for (from, to) in setups {
+                    s = s.replace(from, to);
+                }
+                run(pidns(&s.replace("TOOL", t.trim())))
             };
-            let (want, want_code, _) = with(SYSTEMD_DETECT_VIRT);
-            let (got, got_code, err) = with(&format!("{vcap} detect"));
+            let (real, ours) = if tool == "virt-what" {
+                (
+                    format!("sh {VIRT_WHAT}"),
+                    vcap_virt_what.display().to_string(),
+                )
+            } else {
+                (SYSTEMD_DETECT_VIRT.to_string(), format!("{vcap} detect"))
+            };
+            let (want, want_code, _) = with(&real);
+            if flags == "-c" {
+                seen.insert(want.trim().to_string());
+            }
+            let (got, got_code, err) = with(&ours);
             if (&want, want_code) != (&got, got_code) {
                 diffs.push(format!(
-                    "{case} ({flags:?}): systemd-detect-virt printed {want:?} exit {want_code:?}; vcap {got:?} exit {got_code:?} ({})",
+                    "{case} ({tool} {flags:?}): the real one printed {want:?} exit {want_code:?}; vcap {got:?} exit {got_code:?} ({})",
                     err.trim()
                 ));
             }
         }
     }
+    // The cases must reach every answer of systemd's `--container`, or they test less than
+    // they say: its container ids (src/basic/virt.c virtualization_table) and none.
+    let every: std::collections::BTreeSet<String> = [
+        "none",
+        "systemd-nspawn",
+        "lxc-libvirt",
+        "lxc",
+        "openvz",
+        "docker",
+        "podman",
+        "rkt",
+        "wsl",
+        "proot",
+        "pouch",
+        "container-other",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(
+        seen, every,
+        "systemd-detect-virt -c printed these across the cases"
+    );
     // The cases must reach systemd's distinct answers, or they test nothing.
     let (none, ..) = run(pidns(&format!(
         "exec env container= {SYSTEMD_DETECT_VIRT} -c"
@@ -633,5 +762,6 @@ fn as_pid1_and_with_odd_names_vcap_reads_the_container_name_as_systemd_does() {
         (none.as_str(), other.as_str()),
         ("none\n", "container-other\n")
     );
+    let _ = std::fs::remove_dir_all(&aside);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
