@@ -364,12 +364,27 @@ pub fn run_virt_what(
 }
 
 /// Whether `/` is another directory than PID 1's root (systemd's `running_in_chroot()`: the
-/// two are compared by device and inode).
+/// two are compared by device and inode), unless `SYSTEMD_IGNORE_CHROOT` is true, as systemd
+/// honours it (then not a chroot, nothing read). Without /proc the check fails, as systemd
+/// 252's does (newer systemd assumes a chroot then; the oracle here is 252).
 fn in_chroot() -> Result<bool, Error> {
     use std::os::unix::fs::MetadataExt;
+    if std::env::var_os("SYSTEMD_IGNORE_CHROOT").is_some_and(|v| systemd_true(v.as_encoded_bytes()))
+    {
+        return Ok(false);
+    }
     let stat = |p: &str| std::fs::metadata(p).map_err(|e| Error::Chroot(format!("{p}: {e}")));
     let (one, me) = (stat("/proc/1/root")?, stat("/")?);
     Ok((one.dev(), one.ino()) != (me.dev(), me.ino()))
+}
+
+/// Whether an environment value is true as systemd's `getenv_bool()` reads it
+/// (`parse_boolean()`: `1`, `yes`, `y`, `true`, `t`, `on`, case-insensitive); anything else,
+/// false or malformed, is not.
+fn systemd_true(v: &[u8]) -> bool {
+    ["1", "yes", "y", "true", "t", "on"]
+        .iter()
+        .any(|t| v.eq_ignore_ascii_case(t.as_bytes()))
 }
 
 /// `vcap snapshot DIR`: capture every input the probe reads.

@@ -78,7 +78,7 @@ fn rootfs() -> Option<&'static Path> {
             install(&root, Path::new(t), t);
         }
         for applet in [
-            "sh", "cat", "grep", "tr", "sed", "id", "uname", "which", "ls", "test", "[",
+            "sh", "cat", "grep", "tr", "sed", "id", "uname", "which", "ls", "test", "[", "env",
         ] {
             std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).unwrap();
         }
@@ -149,6 +149,15 @@ const RUNTIMES: &[Runtime] = &[
         name: "chroot (new mount and PID namespaces; PID 1 outside it)",
         enter: |root| {
             let script = r#"mount -t proc proc "$0/proc" && mount --rbind /sys "$0/sys" && chroot "$0" "$@"; exit $?"#;
+            in_namespaces(script, root)
+        },
+    },
+    Runtime {
+        // No /proc at all: systemd 252 cannot tell (`-r` fails, exit 1), unless
+        // SYSTEMD_IGNORE_CHROOT says not to look.
+        name: "no /proc: a chroot without it (new mount and PID namespaces)",
+        enter: |root| {
+            let script = r#"chroot "$0" "$@"; exit $?"#;
             in_namespaces(script, root)
         },
     },
@@ -422,6 +431,27 @@ fn in_real_containers_vcap_answers_as_both_tools_inside_them() {
             if (&want, want_code) != (&got, got_code) {
                 diffs.push(format!(
                     "{}: systemd-detect-virt {args:?} printed {want:?} exit {want_code:?}; vcap {got:?} exit {got_code:?} ({})",
+                    rt.name,
+                    err.trim()
+                ));
+            }
+        }
+        // systemd's override of the chroot check, true and false.
+        for var in [
+            "SYSTEMD_IGNORE_CHROOT=1",
+            "SYSTEMD_IGNORE_CHROOT=Yes",
+            "SYSTEMD_IGNORE_CHROOT=0",
+        ] {
+            let (want, want_code, _) =
+                inside(rt, root, &["/bin/env", var, SYSTEMD_DETECT_VIRT, "-r"]);
+            let (got, got_code, err) = inside(
+                rt,
+                root,
+                &["/bin/env", var, "/vcap/systemd-detect-virt", "-r"],
+            );
+            if (&want, want_code) != (&got, got_code) {
+                diffs.push(format!(
+                    "{}: {var} systemd-detect-virt -r printed {want:?} exit {want_code:?}; vcap {got:?} exit {got_code:?} ({})",
                     rt.name,
                     err.trim()
                 ));
