@@ -198,8 +198,9 @@ where
         _ => {}
     }
     if invoked_as(&args) == Personality::SystemdDetectVirt {
-        // `systemd-detect-virt ARGS` is `vcap detect ARGS`.
+        // `systemd-detect-virt ARGS` is `vcap detect ARGS`, read as systemd reads them.
         args.splice(0..1.min(args.len()), ["vcap".into(), "detect".into()]);
+        stop_at_first_terminal_option(&mut args, 2);
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -247,6 +248,38 @@ where
         Some(Command::Compare(a)) => Ok(regs_cmd::compare(a, cli.json, out)?),
         Some(Command::Protocol(c)) => Ok(protocol_cmd::run(c, cli.json, out)?),
         Some(Command::Rules(a)) => Ok(rules_cmd::run(a, cli.json, out)?),
+    }
+}
+
+/// systemd-detect-virt reads its options in order and stops at the first that answers at once
+/// (`-h`/`--help`, `--version`, `--list`, `--list-cvm`: its `parse_argv()` returns there), so
+/// what follows is never read, not even an unknown option or an argument. From `from` on,
+/// `args` keeps the options before the first such one, and that one (a bundle like `-qh` is
+/// kept whole: the letters before `h` are read first). Nothing changes without one, or when
+/// `--` comes first.
+fn stop_at_first_terminal_option(args: &mut Vec<OsString>, from: usize) {
+    const TERMINAL: &[&str] = &["--help", "--version", "--list", "--list-cvm"];
+    let mut kept = Vec::new();
+    for (i, a) in args.iter().enumerate().skip(from) {
+        let Some(t) = a.to_str() else {
+            kept.push(i);
+            continue;
+        };
+        if t == "--" {
+            return;
+        }
+        let bundle_h = t.starts_with('-') && !t.starts_with("--") && t.contains('h');
+        if TERMINAL.contains(&t) || bundle_h {
+            kept.push(i);
+            let keep: Vec<OsString> = kept.iter().map(|&k| args[k].clone()).collect();
+            args.truncate(from);
+            args.extend(keep);
+            return;
+        }
+        // Arguments (not options) are read only after every option: getopt moves them last.
+        if t.starts_with('-') {
+            kept.push(i);
+        }
     }
 }
 

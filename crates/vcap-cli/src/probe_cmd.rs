@@ -19,7 +19,7 @@ use vcap_probe::{Source, SourceError};
 /// output and exit statuses. Of the modes (`-c`, `-v`, `-r`, `--private-users`, `--cvm`) the last
 /// one given counts, as in systemd-detect-virt.
 #[derive(Debug, Args)]
-#[command(version)]
+#[command(version, args_override_self = true)]
 pub struct DetectArgs {
     /// Only detect whether this runs in a container (exit 0: in one).
     #[arg(short = 'c', long, overrides_with_all = ["vm", "chroot", "private_users", "cvm"])]
