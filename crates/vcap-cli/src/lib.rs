@@ -252,13 +252,14 @@ where
 }
 
 /// systemd-detect-virt reads its options in order and stops at the first that answers at once
-/// (`-h`/`--help`, `--version`, `--list`, `--list-cvm`: its `parse_argv()` returns there), so
-/// what follows is never read, not even an unknown option or an argument. From `from` on,
+/// (`-h`/`--help`, `--version`, `--list`, `--list-cvm`, and `--cvm`, which sets its mode and
+/// returns: src/detect-virt/detect-virt.c `parse_argv()`), so what follows is never read, not
+/// even `-q`, an unknown option or an argument. From `from` on,
 /// `args` keeps the options before the first such one, and that one (a bundle like `-qh` is
 /// kept whole: the letters before `h` are read first). Nothing changes without one, or when
 /// `--` comes first.
 fn stop_at_first_terminal_option(args: &mut Vec<OsString>, from: usize) {
-    const TERMINAL: &[&str] = &["--help", "--version", "--list", "--list-cvm"];
+    const TERMINAL: &[&str] = &["--help", "--version", "--list", "--list-cvm", "--cvm"];
     let mut kept = Vec::new();
     for (i, a) in args.iter().enumerate().skip(from) {
         let Some(t) = a.to_str() else {
