@@ -257,15 +257,15 @@ fn host(text: &str) -> RegSet {
     input::parse_hosts(text, "t").unwrap().remove(0).regs
 }
 
-/// Positions from arch/arm64/tools/sysreg (torvalds/linux 00ac8467): MMFR3 S1POE 19:16, S1PIE
-/// 11:8, SCTLRX 7:4 (no ftr_id_aa64mmfr3 row at 05701c5f), TCRX 3:0. MMFR3 = 0x10111 sets all
-/// four to 1. SMFR0, worked by hand: FA64 (63) 1, SMEver (59:56) 1 = SME2, I16I64 (55:52) 0xf,
+/// Positions from arch/arm64/tools/sysreg (torvalds/linux 00ac8467): MMFR3 S1POE 19:16, S2PIE
+/// 15:12 (no ftr_id_aa64mmfr3 row, not even in linux-next 0e7ce595), S1PIE 11:8, SCTLRX 7:4 (a
+/// row in linux-next 0e7ce595, none at 05701c5f), TCRX 3:0. MMFR3 = 0x11111 sets all five to 1. SMFR0, worked by hand: FA64 (63) 1, SMEver (59:56) 1 = SME2, I16I64 (55:52) 0xf,
 /// F64F64 (48) 1, I16I32 (47:44) 0x5, B16B16 (43) 0, F16F16 (42) 1, I8I32 (39:36) 0xf, F16F32
 /// (35), B16F32 (34), BI32I32 (33), F32F32 (32) 1 = 0x81f1_54ff_0000_0000.
 #[test]
 fn mmfr3_and_smfr0_decode_from_known_values() {
     let t = Kind::Arm64Id.table();
-    let d = vcap_regs::decode(t, "ID_AA64MMFR3_EL1", 0x10111).unwrap();
+    let d = vcap_regs::decode(t, "ID_AA64MMFR3_EL1", 0x11111).unwrap();
     let raw = |d: &[vcap_regs::DecodedField], n: &str| {
         d.iter()
             .find(|f| f.name == n)
@@ -273,10 +273,11 @@ fn mmfr3_and_smfr0_decode_from_known_values() {
     };
     assert_eq!(raw(&d, "S1POE"), Some((16, 4, 1)));
     assert_eq!(raw(&d, "S1PIE"), Some((8, 4, 1)));
+    assert_eq!(raw(&d, "SCTLRX"), Some((4, 4, 1)));
     assert_eq!(raw(&d, "TCRX"), Some((0, 4, 1)));
-    // SCTLRX (7:4) has no row: its set bit is reported as unknown.
+    // S2PIE (15:12) has no row: its set bit is reported as unknown.
     let unknown: Vec<u8> = d.iter().filter(|f| f.unknown).map(|f| f.shift).collect();
-    assert_eq!(unknown, vec![4]);
+    assert_eq!(unknown, vec![12]);
     let d = vcap_regs::decode(t, "ID_AA64SMFR0_EL1", 0x81f1_54ff_0000_0000).unwrap();
     for (name, shift, width, v) in [
         ("FA64", 63, 1, 1),
@@ -307,8 +308,11 @@ fn mmfr3_and_smfr0_decode_from_known_values() {
             f.name
         );
     }
-    assert_eq!(t.fields_of(MMFR3).count(), 3);
-    assert_eq!(t.fields_of(SMFR0).count(), 12);
+    // S1POE, S1PIE, SCTLRX, TCRX; SMFR0's twelve rows of 010338d7 and the eleven added since
+    // (LUTv2, F8F16, F8F32, SF8FMA, SF8DP4, SF8DP2 at torvalds/linux 3daee2e4; SBitPerm, AES,
+    // SFEXPA, STMOP, SMOP4 at 05701c5f).
+    assert_eq!(t.fields_of(MMFR3).count(), 4);
+    assert_eq!(t.fields_of(SMFR0).count(), 23);
 }
 
 #[test]
@@ -428,14 +432,15 @@ fn baseline_and_compare_over_mmfr3_and_smfr0() {
 
 #[test]
 fn sanitize_clears_an_unknown_mmfr3_and_its_unlisted_fields() {
-    // Host gives MMFR3 with S1POE, S1PIE and SCTLRX (7:4, no ftr row) set.
-    let h = host(&host_json(r#", "ID_AA64MMFR3_EL1": "0x10110""#));
+    // Host gives MMFR3 with S1POE, S2PIE (15:12, no ftr row), S1PIE and SCTLRX set.
+    let h = host(&host_json(r#", "ID_AA64MMFR3_EL1": "0x11110""#));
     let ctx = Context::new(Kind::Arm64Id);
     let e = vcap_regs::explain(&h, &ctx).unwrap();
     let d = |f: &str| e.decisions.iter().find(|d| d.field == f).unwrap().clone();
     assert_eq!(d("ID_AA64MMFR3_EL1.S1POE").decision, DecisionKind::Kept);
-    assert_eq!(d("ID_AA64MMFR3_EL1.bit4").decision, DecisionKind::Cleared);
-    assert_eq!(e.guest.regs[MMFR3], 0x10100);
+    assert_eq!(d("ID_AA64MMFR3_EL1.SCTLRX").decision, DecisionKind::Kept);
+    assert_eq!(d("ID_AA64MMFR3_EL1.bit12").decision, DecisionKind::Cleared);
+    assert_eq!(e.guest.regs[MMFR3], 0x10110);
     // SMFR0 is unknown on this host: every baseline field of it gets its least capable value.
     assert!(e.guest.is_known(SMFR0));
     assert_eq!(e.guest.regs[SMFR0], 0);
@@ -446,4 +451,159 @@ fn sanitize_clears_an_unknown_mmfr3_and_its_unlisted_fields() {
         fa64.reason
     );
     assert_eq!(sanitize(&h, &ctx).unwrap(), e.guest);
+}
+
+/// The rows added from newer cpufeature.c files (torvalds/linux 3daee2e4, AOSC-Tracking/linux
+/// 05701c5f, linux-next 0e7ce595), positions from arch/arm64/tools/sysreg (linux-next 75dcb5fe),
+/// folded by hand. A and B:
+///
+/// - ISAR1 XS (59:56) 1 / 0 -> 0 (lower-safe).
+/// - ISAR2 LUT (59:56) 1 / 0 -> 0, CLRBHB (31:28) 1 / 1 -> 1, MOPS (19:16) 1 / 0 -> 0.
+/// - PFR1 DF2 (59:56) 1 / 0 -> 0, GCS (47:44) 1 / 0 -> 0, MTE_frac (43:40) 0 (ASYNC) / 0xf (NI)
+///   -> 0xf: S_ARM64_FTR_BITS, signed, so 0xf is -1, lower than 0 (an unsigned min would say 0,
+///   i.e. asynchronous MTE faults on a host that has none).
+/// - MMFR1 ECBHB (63:60) 1 / 0 -> 0, HCX (43:40) 1 / 1 -> 1.
+/// - ZFR0 F16MM (51:48) 1 / 0 -> 0, B16B16 (27:24) 2 (BFSCALE) / 1 -> 1, EltPerm (15:12) 1 / 0
+///   -> 0.
+/// - MMFR3 SCTLRX (7:4) 1 / 1 -> 1.
+/// - SMFR0 (FTR_EXACT, safe 0) LUTv2 (60) 1 / 0 -> 0, SF8FMA (30) 1 / 1 -> 1, SMOP4 (0) 1 / 1
+///   -> 1.
+///
+/// The fold is then B's registers exactly.
+#[test]
+fn newer_rows_follow_cpufeature_rules() {
+    let t = Kind::Arm64Id.table();
+    let mk = |isar1, isar2, pfr1, mmfr1, zfr0, mmfr3, smfr0| {
+        RegSet::from_values(
+            Kind::Arm64Id,
+            &[0, 0, 0, isar1, isar2, pfr1, mmfr1, 0, zfr0, 0, mmfr3, smfr0],
+        )
+        .unwrap()
+    };
+    let a = mk(
+        1 << 56,
+        (1 << 56) | (1 << 28) | (1 << 16),
+        (1 << 56) | (1 << 44),
+        (1 << 60) | (1 << 40),
+        (1 << 48) | (2 << 24) | (1 << 12),
+        1 << 4,
+        (1 << 60) | (1 << 30) | 1,
+    );
+    let b = mk(
+        0,
+        1 << 28,
+        0xf << 40,
+        1 << 40,
+        1 << 24,
+        1 << 4,
+        (1 << 30) | 1,
+    );
+    // Every set bit has a row now: decode reports no unknown bit.
+    for (i, reg) in [
+        (3, "ID_AA64ISAR1_EL1"),
+        (4, "ID_AA64ISAR2_EL1"),
+        (5, "ID_AA64PFR1_EL1"),
+        (6, "ID_AA64MMFR1_EL1"),
+        (8, "ID_AA64ZFR0_EL1"),
+        (10, "ID_AA64MMFR3_EL1"),
+        (11, "ID_AA64SMFR0_EL1"),
+    ] {
+        for h in [&a, &b] {
+            let d = vcap_regs::decode(t, reg, h.regs[i]).unwrap();
+            assert!(d.iter().all(|f| !f.unknown), "{reg} {:#x}", h.regs[i]);
+        }
+    }
+    let mut bl = Baseline::new();
+    bl.add(&a, "a").unwrap();
+    bl.add(&b, "b").unwrap();
+    let p = bl.finish().unwrap().profile;
+    let get = |r: &RegSet, name: &str| {
+        let f = t.field(name).unwrap();
+        f.get(r.regs[f.reg])
+    };
+    for (name, want) in [
+        ("ID_AA64ISAR1_EL1.XS", 0),
+        ("ID_AA64ISAR2_EL1.LUT", 0),
+        ("ID_AA64ISAR2_EL1.CLRBHB", 1),
+        ("ID_AA64ISAR2_EL1.MOPS", 0),
+        ("ID_AA64PFR1_EL1.DF2", 0),
+        ("ID_AA64PFR1_EL1.GCS", 0),
+        ("ID_AA64PFR1_EL1.MTE_frac", 0xf),
+        ("ID_AA64MMFR1_EL1.ECBHB", 0),
+        ("ID_AA64MMFR1_EL1.HCX", 1),
+        ("ID_AA64ZFR0_EL1.F16MM", 0),
+        ("ID_AA64ZFR0_EL1.B16B16", 1),
+        ("ID_AA64ZFR0_EL1.EltPerm", 0),
+        ("ID_AA64MMFR3_EL1.SCTLRX", 1),
+        ("ID_AA64SMFR0_EL1.LUTv2", 0),
+        ("ID_AA64SMFR0_EL1.SF8FMA", 1),
+        ("ID_AA64SMFR0_EL1.SMOP4", 1),
+    ] {
+        assert_eq!(get(&p, name), want, "{name}");
+    }
+    assert_eq!(p, b);
+    assert_eq!(compare(&p, &a).unwrap().verdict, Verdict::Subset);
+    assert_eq!(compare(&p, &b).unwrap().verdict, Verdict::Identical);
+    // A's profile on B: MTE_frac 0 (ASYNC) asks more than B's 0xf.
+    let c = compare(&a, &b).unwrap();
+    assert!(!c.verdict.runs());
+    assert!(
+        c.responsible
+            .iter()
+            .any(|d| d.field == "ID_AA64PFR1_EL1.MTE_frac" && d.profile == 0 && d.host == 0xf),
+        "{:?}",
+        c.responsible
+    );
+    // Sanitize A without nested-virt: HCX (HCRX_EL2, an EL2 control) cleared, ECBHB, GCS, DF2
+    // and XS kept; an unknown PFR1 bit (NMI, 39:36, no ftr row) cleared.
+    let mut h = a;
+    h.regs[5] |= 1 << 36;
+    let e = vcap_regs::explain(&h, &Context::new(Kind::Arm64Id)).unwrap();
+    let d = |f: &str| e.decisions.iter().find(|d| d.field == f).unwrap().decision;
+    assert_eq!(d("ID_AA64MMFR1_EL1.HCX"), DecisionKind::Cleared);
+    for f in [
+        "ID_AA64MMFR1_EL1.ECBHB",
+        "ID_AA64PFR1_EL1.GCS",
+        "ID_AA64PFR1_EL1.DF2",
+        "ID_AA64ISAR1_EL1.XS",
+    ] {
+        assert_eq!(d(f), DecisionKind::Kept, "{f}");
+    }
+    assert_eq!(d("ID_AA64PFR1_EL1.bit36"), DecisionKind::Cleared);
+    assert_eq!(e.guest.regs[6], 1 << 60);
+    assert_eq!(e.guest.regs[5], a.regs[5]);
+    // Positions, each against the sysreg file (linux-next 75dcb5fe).
+    for (name, shift, width, signed) in [
+        ("ID_AA64ISAR1_EL1.XS", 56, 4, false),
+        ("ID_AA64ISAR2_EL1.LUT", 56, 4, false),
+        ("ID_AA64ISAR2_EL1.CLRBHB", 28, 4, false),
+        ("ID_AA64ISAR2_EL1.MOPS", 16, 4, false),
+        ("ID_AA64PFR1_EL1.DF2", 56, 4, false),
+        ("ID_AA64PFR1_EL1.GCS", 44, 4, false),
+        ("ID_AA64PFR1_EL1.MTE_frac", 40, 4, true),
+        ("ID_AA64MMFR1_EL1.ECBHB", 60, 4, false),
+        ("ID_AA64MMFR1_EL1.HCX", 40, 4, false),
+        ("ID_AA64ZFR0_EL1.F16MM", 48, 4, false),
+        ("ID_AA64ZFR0_EL1.B16B16", 24, 4, false),
+        ("ID_AA64ZFR0_EL1.EltPerm", 12, 4, false),
+        ("ID_AA64MMFR3_EL1.SCTLRX", 4, 4, false),
+        ("ID_AA64SMFR0_EL1.LUTv2", 60, 1, false),
+        ("ID_AA64SMFR0_EL1.F8F16", 41, 1, false),
+        ("ID_AA64SMFR0_EL1.F8F32", 40, 1, false),
+        ("ID_AA64SMFR0_EL1.SF8FMA", 30, 1, false),
+        ("ID_AA64SMFR0_EL1.SF8DP4", 29, 1, false),
+        ("ID_AA64SMFR0_EL1.SF8DP2", 28, 1, false),
+        ("ID_AA64SMFR0_EL1.SBitPerm", 25, 1, false),
+        ("ID_AA64SMFR0_EL1.AES", 24, 1, false),
+        ("ID_AA64SMFR0_EL1.SFEXPA", 23, 1, false),
+        ("ID_AA64SMFR0_EL1.STMOP", 16, 1, false),
+        ("ID_AA64SMFR0_EL1.SMOP4", 0, 1, false),
+    ] {
+        let f = t.field(name).unwrap();
+        assert_eq!(
+            (f.shift, f.width, f.signed),
+            (shift, width, signed),
+            "{name}"
+        );
+    }
 }

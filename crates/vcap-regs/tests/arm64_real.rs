@@ -27,7 +27,9 @@
 use std::path::PathBuf;
 
 use vcap_regs::tables::arm64::{DFR0, FIRST_OPTIONAL, ISAR0, MMFR1, MMFR2, MMFR3, PFR0, SMFR0};
-use vcap_regs::{Baseline, Comparison, Context, Kind, RegSet, Verdict, compare, input, sanitize};
+use vcap_regs::{
+    Baseline, Comparison, Context, DecisionKind, Kind, RegSet, Verdict, compare, input, sanitize,
+};
 
 const QEMU: [&str; 5] = [
     "arm64-qemu-neoverse-n1.json",
@@ -377,8 +379,9 @@ fn baseline_of_graviton2_and_graviton3_qemu_models_follows_cpufeature_rules() {
 ///
 /// Adding the V2 guest: PFR0 EL0 (3:0) 2/2/1 -> 1 (V2 has no AArch32 at EL0); MMFR0
 /// TGRAN4_2, TGRAN64_2, TGRAN16_2 0/0/2 are FTR_EXACT with safe 1: differing -> 1, so MMFR0
-/// 0x101125 -> 0x0000011100101125; V2's MMFR1 bits 63:60 (ECBHB = 1, no
-/// ftr_id_aa64mmfr1 row at 010338d7) are dropped.
+/// 0x101125 -> 0x0000011100101125; V2's MMFR1 ECBHB (63:60) = 1 is lower-safe
+/// (ftr_id_aa64mmfr1 at AOSC-Tracking/linux 05701c5f; 010338d7 had no row and the fold dropped
+/// the bits as unknown): min(0, 0, 1) = 0, so the profile is the same and nothing is dropped.
 #[test]
 fn baseline_of_graviton_kvm_guests_follows_cpufeature_rules() {
     let two = fold(&FIRECRACKER[..2]);
@@ -403,7 +406,12 @@ fn baseline_of_graviton_kvm_guests_follows_cpufeature_rules() {
     e3[0] = 0x1100_0000_1111_1111;
     e3[2] = 0x0000_0111_0010_1125;
     assert_eq!(three.profile, regs(e3));
-    assert_eq!(three.dropped_unknown[MMFR1], 1 << 60);
+    assert_eq!(three.dropped_unknown, [0; vcap_regs::model::MAX_REGS]);
+    assert_eq!(field(&three.profile, "ID_AA64MMFR1_EL1.ECBHB", 60), 0);
+    // The V2 guest alone keeps it: a profile of one host is that host.
+    let v2 = fold(&FIRECRACKER[2..]);
+    assert_eq!(field(&v2.profile, "ID_AA64MMFR1_EL1.ECBHB", 60), 1);
+    assert_eq!(v2.dropped_unknown, [0; vcap_regs::model::MAX_REGS]);
     // Each guest runs the three-host profile.
     for n in FIRECRACKER {
         let c = compare(&three.profile, &load(n)).unwrap();
@@ -505,12 +513,13 @@ fn sanitize_of_each_fixture() {
             ],
         ),
         (
-            // SEL2 1 -> 0; TGRAN*_2 2 -> 1; MMFR1 ECBHB (63:60, no row) cleared.
+            // SEL2 1 -> 0; TGRAN*_2 2 -> 1; MMFR1 XNX, VH, VMIDBits -> 0 and ECBHB (63:60,
+            // a lower-safe baseline row since 05701c5f) kept at 1.
             "arm64-firecracker-neoverse-v2-6.1-guest.json",
             &[
                 (0, 0x1101_0000_2011_0011),
                 (2, 0x0000_0111_0010_1125),
-                (6, 0x0000_0000_0031_2002),
+                (6, 0x1000_0000_0031_2002),
                 (7, 0x1021_0011_1000_1011),
             ],
         ),
@@ -919,4 +928,75 @@ fn sanitize_and_compare_of_the_el1_reads() {
         0,
         "profile-less-capable"
     )));
+}
+
+/// The rows added from newer cpufeature.c files, on the real dumps. The Firecracker V2 guest
+/// (a KVM guest's own reads, so what KVM shows) has MMFR1 ECBHB (63:60) = 1; every other new
+/// field is 0 in every dump (checked here for ISAR1 XS, ISAR2 CLRBHB and MOPS, PFR1 GCS, MMFR1
+/// HCX). With ECBHB's lower-safe row (ftr_id_aa64mmfr1 at AOSC-Tracking/linux 05701c5f):
+///
+/// - sanitize keeps it (before, with no row, it was cleared as unknown);
+/// - the V1 + V2 fold takes min(0, 1) = 0; ISAR1 I8MM (55:52) and BF16 (47:44), 1 on both
+///   guests and on the Graviton3 EL1 read, stay 1;
+/// - a V2 guest's profile on the V1 guest's host asks for ECBHB (1 vs 0) among the fields
+///   that make it incompatible.
+#[test]
+fn newer_rows_on_the_real_dumps() {
+    let ctx = Context::new(Kind::Arm64Id);
+    let (v1, v2, g3) = (
+        load("arm64-firecracker-neoverse-v1-6.1-guest.json"),
+        load("arm64-firecracker-neoverse-v2-6.1-guest.json"),
+        load("arm64-graviton3-c7g-xlarge-el1.json"),
+    );
+    assert_eq!(field(&v2, "ID_AA64MMFR1_EL1.ECBHB", 60), 1);
+    let e = vcap_regs::explain(&v2, &ctx).unwrap();
+    let d = e
+        .decisions
+        .iter()
+        .find(|d| d.field == "ID_AA64MMFR1_EL1.ECBHB")
+        .unwrap();
+    assert_eq!(d.decision, DecisionKind::Kept);
+    assert!(
+        !e.decisions
+            .iter()
+            .any(|d| d.field.starts_with("ID_AA64MMFR1_EL1.bit")),
+        "no unknown MMFR1 bit left"
+    );
+    assert_eq!(field(&e.guest, "ID_AA64MMFR1_EL1.ECBHB", 60), 1);
+    for h in [&v1, &v2, &g3] {
+        for (name, shift) in [
+            ("ID_AA64ISAR1_EL1.XS", 56),
+            ("ID_AA64ISAR2_EL1.CLRBHB", 28),
+            ("ID_AA64ISAR2_EL1.MOPS", 16),
+            ("ID_AA64PFR1_EL1.GCS", 44),
+            ("ID_AA64MMFR1_EL1.HCX", 40),
+        ] {
+            assert_eq!(field(h, name, shift), 0, "{name}");
+        }
+    }
+    let mut b = Baseline::new();
+    b.add(&v1, "v1").unwrap();
+    b.add(&v2, "v2").unwrap();
+    let r = b.finish().unwrap();
+    assert_eq!(field(&r.profile, "ID_AA64MMFR1_EL1.ECBHB", 60), 0);
+    assert_eq!(r.dropped_unknown[MMFR1], 0);
+    for h in [&r.profile, &g3] {
+        assert_eq!(field(h, "ID_AA64ISAR1_EL1.I8MM", 52), 1);
+        assert_eq!(field(h, "ID_AA64ISAR1_EL1.BF16", 44), 1);
+    }
+    let g = sanitize(&g3, &ctx).unwrap();
+    assert_eq!(field(&g, "ID_AA64ISAR1_EL1.I8MM", 52), 1);
+    assert_eq!(field(&g, "ID_AA64ISAR1_EL1.BF16", 44), 1);
+    let c = compare(&sanitize(&v2, &ctx).unwrap(), &v1).unwrap();
+    assert!(!c.verdict.runs());
+    assert!(
+        responsible(&c).contains(&(
+            "ID_AA64MMFR1_EL1.ECBHB".to_string(),
+            1,
+            0,
+            "profile-more-capable"
+        )),
+        "{:?}",
+        responsible(&c)
+    );
 }

@@ -24,13 +24,28 @@
 //! those two rows and no other. S1POE `FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_POE),
 //! FTR_NONSTRICT, FTR_LOWER_SAFE`, safe 0: read at 05701c5f7c9ea7ea4899514584e6cea9193aa057 as
 //! stored in the mainline-tracking mirror AOSC-Tracking/linux (the same three rows, S1PIE and
-//! TCRX unchanged); no stored torvalds/linux version with the S1POE row was found. MMFR3's other fields (Spec_FPACC, ADERR, SDERR, ANERR, SNERR, D128, D128_2, MEC,
-//! AIE, S2POE, S2PIE, SCTLRX) have no row there: unknown, cleared. Positions of both registers:
-//! `arch/arm64/tools/sysreg` at torvalds/linux 00ac84677d8742022e0a15a6b1ffecfa3739f664
-//! (`Sysreg ID_AA64MMFR3_EL1 3 0 0 7 3`, `Sysreg ID_AA64SMFR0_EL1 3 0 0 4 5`).
+//! TCRX unchanged); no stored torvalds/linux version with the S1POE row was found. SCTLRX
+//! `FTR_HIDDEN, FTR_STRICT, FTR_LOWER_SAFE`: read only in linux-next (ColinIanKing/linux-next
+//! 0e7ce595cd5dc113e1271be51b888a3672076296). MMFR3's other fields (Spec_FPACC, ADERR, SDERR,
+//! ANERR, SNERR, D128, D128_2, MEC, AIE, S2POE, S2PIE) have no row there: unknown, cleared.
+//!
+//! Newer rows of the ten required registers, and of SMFR0, each citing the file it was read in
+//! (in order of preference): torvalds/linux 3daee2e4 (ISAR2 LUT, CLRBHB, MOPS; ZFR0 B16B16;
+//! MMFR1 HCX; SMFR0 LUTv2, F8F16, F8F32, SF8FMA, SF8DP4, SF8DP2); AOSC-Tracking/linux 05701c5f,
+//! where no stored torvalds/linux version has the row (ISAR1 XS; PFR1 GCS; ZFR0 F16MM, EltPerm;
+//! MMFR1 ECBHB; SMFR0 SBitPerm, AES, SFEXPA, STMOP, SMOP4); linux-next 0e7ce595, where neither has
+//! it (PFR1 DF2 and the signed MTE_frac). Fields that none of these lists (ISAR1 LS64; ISAR2
+//! ATS1A, PCDPHINT, PRFMSLC, SYSINSTR_128, SYSREG_128, PAC_frac; PFR1 PFAR, MTEX, THE, NMI,
+//! CSV2_frac, RNDR_trap; MMFR1 CMOW, nTLBPA; PFR0 RME; ISAR0 TME) stay unknown. Positions of
+//! the two optional registers: `arch/arm64/tools/sysreg` at torvalds/linux
+//! 00ac84677d8742022e0a15a6b1ffecfa3739f664 (`Sysreg ID_AA64MMFR3_EL1 3 0 0 7 3`, `Sysreg
+//! ID_AA64SMFR0_EL1 3 0 0 4 5`); positions of the fields added from the newer files: the sysreg
+//! file at ColinIanKing/linux-next 75dcb5fe17673cc05534528248e8d3a21a2f352e (e.g. `UnsignedEnum
+//! 63:60 ECBHB`, `Enum 43:40 MTE_frac`, `UnsignedEnum 0 SMOP4`).
 //!
 //! Provenance: instruction-set and memory-model features are the baseline (KVM lets a VMM
-//! lower them through writable ID registers, `arm64_check_features`); EL2 needs nested
+//! lower them through writable ID registers, `arm64_check_features`); EL2 and its controls
+//! (MMFR1 HCX, TWED, XNX, VH, VMIDBits, MMFR2 NV, FWB, EVT, MMFR0 FGT, TGRAN*_2) need nested
 //! virtualization; EL3, SEL2, AMU and MPAM are never shown to a guest by KVM; the GIC field
 //! belongs to the VMM's virtual GIC.
 
@@ -643,7 +658,18 @@ const FIELDS: &[Field] = &[
         "ID_AA64MMFR0_EL1_PARANGE_SHIFT",
         "Physical address range (0: 32 bits ... 6: 52 bits)",
     ),
-    // ---- ID_AA64ISAR1_EL1 (ftr_id_aa64isar1; LS64 and XS have no row there: unknown) ----
+    // ---- ID_AA64ISAR1_EL1 (ftr_id_aa64isar1; XS from 05701c5f; LS64 has no row in any file read: unknown) ----
+    f(
+        ISAR1,
+        "XS",
+        56,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ISAR1_EL1_XS_SHIFT",
+        "XS attribute and nXS TLBI/DSB (FTR_HIDDEN, FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64isar1 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
+    ),
     f(
         ISAR1,
         "I8MM",
@@ -798,7 +824,18 @@ const FIELDS: &[Field] = &[
         "ID_AA64ISAR1_EL1_DPB_SHIFT",
         "DC CVAP (2: DC CVADP)",
     ),
-    // ---- ID_AA64ISAR2_EL1 (ftr_id_aa64isar2) ----
+    // ---- ID_AA64ISAR2_EL1 (ftr_id_aa64isar2; LUT, CLRBHB, MOPS from torvalds/linux 3daee2e4; ATS1A, PCDPHINT, PRFMSLC, SYSINSTR_128, SYSREG_128, PAC_frac have no row: unknown) ----
+    f(
+        ISAR2,
+        "LUT",
+        56,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ISAR2_EL1_LUT_SHIFT",
+        "Lookup table instructions LUTI2/LUTI4 (FTR_VISIBLE, FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64isar2 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
+    ),
     f(
         ISAR2,
         "CSSC",
@@ -823,6 +860,17 @@ const FIELDS: &[Field] = &[
     ),
     f(
         ISAR2,
+        "CLRBHB",
+        28,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ISAR2_EL1_CLRBHB_SHIFT",
+        "CLRBHB branch-history clearing (FTR_HIDDEN, FTR_STRICT, FTR_LOWER_SAFE since torvalds/linux 479965a2b7ec; ftr_id_aa64isar2 at torvalds/linux 3daee2e4, unchanged at 05701c5f; at 010338d7 its row sat at BC's shift)",
+    ),
+    f(
+        ISAR2,
         "BC",
         20,
         false,
@@ -831,6 +879,17 @@ const FIELDS: &[Field] = &[
         B,
         "ID_AA64ISAR2_EL1_BC_SHIFT",
         "BC.cond (FTR_LOWER_SAFE since torvalds/linux 479965a2b7ec \"arm64: cpufeature: Fix CLRBHB and BC detection\", read at torvalds/linux 3daee2e4; 010338d7 predates the fix: its FTR_HIGHER_SAFE row at this shift was ClearBHB's, moved to the wrong field by a refactoring, as the fix says)",
+    ),
+    f(
+        ISAR2,
+        "MOPS",
+        16,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ISAR2_EL1_MOPS_SHIFT",
+        "Memory copy/set instructions (FTR_VISIBLE, FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64isar2 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
     ),
     f(
         ISAR2,
@@ -876,7 +935,40 @@ const FIELDS: &[Field] = &[
         "ID_AA64ISAR2_EL1_WFxT_SHIFT",
         "WFET/WFIT (2: implemented)",
     ),
-    // ---- ID_AA64PFR1_EL1 (ftr_id_aa64pfr1) ----
+    // ---- ID_AA64PFR1_EL1 (ftr_id_aa64pfr1; GCS from 05701c5f, DF2 and MTE_frac from linux-next 0e7ce595; PFAR, MTEX, THE, NMI, CSV2_frac, RNDR_trap have no row: unknown) ----
+    f(
+        PFR1,
+        "DF2",
+        56,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64PFR1_EL1_DF2_SHIFT",
+        "Double Fault Extension v2 (FTR_HIDDEN, FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64pfr1 at linux-next ColinIanKing/linux-next 0e7ce595; in neither torvalds/linux 3daee2e4 nor AOSC-Tracking/linux 05701c5f)",
+    ),
+    f(
+        PFR1,
+        "GCS",
+        44,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64PFR1_EL1_GCS_SHIFT",
+        "Guarded control stack (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_GCS), FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64pfr1 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
+    ),
+    f(
+        PFR1,
+        "MTE_frac",
+        40,
+        true,
+        LS,
+        0,
+        B,
+        "ID_AA64PFR1_EL1_MTE_frac_SHIFT",
+        "MTE asynchronous faults (signed: 0 ASYNC, 0xf NI; S_ARM64_FTR_BITS FTR_HIDDEN, FTR_STRICT, FTR_LOWER_SAFE, safe 0; ftr_id_aa64pfr1 at linux-next ColinIanKing/linux-next 0e7ce595; in neither torvalds/linux 3daee2e4 nor AOSC-Tracking/linux 05701c5f)",
+    ),
     f(
         PFR1,
         "SME",
@@ -943,7 +1035,18 @@ const FIELDS: &[Field] = &[
         "ID_AA64PFR1_EL1_BT_SHIFT",
         "Branch target identification",
     ),
-    // ---- ID_AA64MMFR1_EL1 (ftr_id_aa64mmfr1; EL2 controls need nested virtualization) ----
+    // ---- ID_AA64MMFR1_EL1 (ftr_id_aa64mmfr1; EL2 controls need nested virtualization; HCX from torvalds/linux 3daee2e4, ECBHB from 05701c5f; CMOW, nTLBPA have no row: unknown) ----
+    f(
+        MMFR1,
+        "ECBHB",
+        60,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64MMFR1_EL1_ECBHB_SHIFT",
+        "Exception entry clears the branch history (Spectre-BHB) (FTR_HIDDEN, FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr1 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
+    ),
     f(
         MMFR1,
         "TIDCP1",
@@ -965,6 +1068,17 @@ const FIELDS: &[Field] = &[
         B,
         "ID_AA64MMFR1_EL1_AFP_SHIFT",
         "Alternate floating-point behaviour",
+    ),
+    f(
+        MMFR1,
+        "HCX",
+        40,
+        false,
+        LS,
+        0,
+        Provenance::VmFlag(VmFlag::NestedVirt),
+        "ID_AA64MMFR1_EL1_HCX_SHIFT",
+        "HCRX_EL2, an EL2 control (FTR_HIDDEN, FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr1 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
     ),
     f(
         MMFR1,
@@ -1242,7 +1356,7 @@ const FIELDS: &[Field] = &[
         "ID_AA64MMFR2_EL1_CnP_SHIFT",
         "Common not private translations",
     ),
-    // ---- ID_AA64ZFR0_EL1 (ftr_id_aa64zfr0; SVE, shown when the vCPU has SVE) ----
+    // ---- ID_AA64ZFR0_EL1 (ftr_id_aa64zfr0; SVE, shown when the vCPU has SVE; B16B16 from torvalds/linux 3daee2e4, F16MM and EltPerm from 05701c5f) ----
     f(
         ZFR0,
         "F64MM",
@@ -1264,6 +1378,17 @@ const FIELDS: &[Field] = &[
         B,
         "ID_AA64ZFR0_EL1_F32MM_SHIFT",
         "SVE FP32 matrix multiply",
+    ),
+    f(
+        ZFR0,
+        "F16MM",
+        48,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_F16MM_SHIFT",
+        "SVE FP16 matrix multiply (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SVE), FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64zfr0 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
     ),
     f(
         ZFR0,
@@ -1300,6 +1425,17 @@ const FIELDS: &[Field] = &[
     ),
     f(
         ZFR0,
+        "B16B16",
+        24,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_B16B16_SHIFT",
+        "SVE2.1 non-widening BFloat16 (2: BFSCALE) (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SVE), FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64zfr0 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
+    ),
+    f(
+        ZFR0,
         "BF16",
         20,
         false,
@@ -1319,6 +1455,17 @@ const FIELDS: &[Field] = &[
         B,
         "ID_AA64ZFR0_EL1_BitPerm_SHIFT",
         "SVE2 bit permute",
+    ),
+    f(
+        ZFR0,
+        "EltPerm",
+        12,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64ZFR0_EL1_EltPerm_SHIFT",
+        "SVE element permute in streaming mode (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SVE), FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64zfr0 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
     ),
     f(
         ZFR0,
@@ -1420,7 +1567,7 @@ const FIELDS: &[Field] = &[
         "ID_AA64DFR0_EL1_DebugVer_SHIFT",
         "Debug architecture version (FTR_EXACT, safe 0x6: Armv8)",
     ),
-    // ---- ID_AA64MMFR3_EL1 (optional; ftr_id_aa64mmfr3: S1PIE, TCRX at torvalds/linux 3daee2e4, S1POE at 05701c5f; not at 010338d7) ----
+    // ---- ID_AA64MMFR3_EL1 (optional; ftr_id_aa64mmfr3: S1PIE, TCRX at torvalds/linux 3daee2e4, S1POE at 05701c5f, SCTLRX at linux-next 0e7ce595; not at 010338d7) ----
     f(
         MMFR3,
         "S1POE",
@@ -1445,6 +1592,17 @@ const FIELDS: &[Field] = &[
     ),
     f(
         MMFR3,
+        "SCTLRX",
+        4,
+        false,
+        LS,
+        0,
+        B,
+        "ID_AA64MMFR3_EL1_SCTLRX_SHIFT",
+        "SCTLR2_ELx registers (FTR_HIDDEN, FTR_STRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at linux-next ColinIanKing/linux-next 0e7ce595; in neither torvalds/linux 3daee2e4 nor AOSC-Tracking/linux 05701c5f)",
+    ),
+    f(
+        MMFR3,
         "TCRX",
         0,
         false,
@@ -1454,7 +1612,7 @@ const FIELDS: &[Field] = &[
         "ID_AA64MMFR3_EL1_TCRX_SHIFT",
         "TCR2_EL1 extension (FTR_HIDDEN, FTR_NONSTRICT, FTR_LOWER_SAFE; ftr_id_aa64mmfr3 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
     ),
-    // ---- ID_AA64SMFR0_EL1 (optional; ftr_id_aa64smfr0 at 010338d7: every row FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0) ----
+    // ---- ID_AA64SMFR0_EL1 (optional; ftr_id_aa64smfr0 at 010338d7, LUTv2/F8F16/F8F32/SF8FMA/SF8DP4/SF8DP2 at torvalds/linux 3daee2e4, SBitPerm/AES/SFEXPA/STMOP/SMOP4 at 05701c5f: every row FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0, one bit wide but SMEver, I16I64, I16I32, I8I32) ----
     fw(
         SMFR0,
         "FA64",
@@ -1466,6 +1624,18 @@ const FIELDS: &[Field] = &[
         B,
         "ID_AA64SMFR0_EL1_FA64_SHIFT",
         "Full A64 instruction set in streaming SVE mode (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "LUTv2",
+        60,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_LUTv2_SHIFT",
+        "SME2.1 LUTv2 lookup tables (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
     ),
     fw(
         SMFR0,
@@ -1541,6 +1711,30 @@ const FIELDS: &[Field] = &[
     ),
     fw(
         SMFR0,
+        "F8F16",
+        41,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_F8F16_SHIFT",
+        "SME FP8 to half precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
+    ),
+    fw(
+        SMFR0,
+        "F8F32",
+        40,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_F8F32_SHIFT",
+        "SME FP8 to single precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
+    ),
+    fw(
+        SMFR0,
         "I8I32",
         36,
         4,
@@ -1598,6 +1792,102 @@ const FIELDS: &[Field] = &[
         B,
         "ID_AA64SMFR0_EL1_F32F32_SHIFT",
         "FMOPA single precision (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0)",
+    ),
+    fw(
+        SMFR0,
+        "SF8FMA",
+        30,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_SF8FMA_SHIFT",
+        "Streaming FP8 multiply-add (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
+    ),
+    fw(
+        SMFR0,
+        "SF8DP4",
+        29,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_SF8DP4_SHIFT",
+        "Streaming FP8 four-way dot product (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
+    ),
+    fw(
+        SMFR0,
+        "SF8DP2",
+        28,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_SF8DP2_SHIFT",
+        "Streaming FP8 two-way dot product (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at torvalds/linux 3daee2e4, unchanged at 05701c5f)",
+    ),
+    fw(
+        SMFR0,
+        "SBitPerm",
+        25,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_SBitPerm_SHIFT",
+        "Streaming SVE2 bit permute (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
+    ),
+    fw(
+        SMFR0,
+        "AES",
+        24,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_AES_SHIFT",
+        "Streaming SVE AES (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
+    ),
+    fw(
+        SMFR0,
+        "SFEXPA",
+        23,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_SFEXPA_SHIFT",
+        "Streaming FEXPA (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
+    ),
+    fw(
+        SMFR0,
+        "STMOP",
+        16,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_STMOP_SHIFT",
+        "Structured sparsity outer product (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
+    ),
+    fw(
+        SMFR0,
+        "SMOP4",
+        0,
+        1,
+        false,
+        EX0,
+        0,
+        B,
+        "ID_AA64SMFR0_EL1_SMOP4_SHIFT",
+        "SME2.2 quarter-tile outer product (FTR_VISIBLE_IF_IS_ENABLED(CONFIG_ARM64_SME), FTR_STRICT, FTR_EXACT, safe 0: hosts that differ fold to 0; ftr_id_aa64smfr0 at AOSC-Tracking/linux 05701c5f, a mainline mirror; not in torvalds/linux 3daee2e4)",
     ),
 ];
 
