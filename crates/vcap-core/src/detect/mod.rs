@@ -109,7 +109,7 @@ pub fn decide_container(ev: &[Evidence], conflicts: &mut Vec<Conflict>) -> Conta
     if let Some(i) = said_none {
         let later = ev[i..]
             .iter()
-            .filter(|e| e.suggests == Suggests::Container && e.identifies.container.is_some())
+            .filter(|e| e.suggests == Suggests::Container)
             .count();
         return ContainerVerdict {
             container: false,
@@ -916,7 +916,7 @@ mod tests {
     fn as_pid1_its_own_container_variable_decides_as_systemd_reads_it() {
         let own = crate::input::plan::PID1_SELF;
         let mut c = Capture::default();
-        exists(&mut c, &["/.dockerenv"]);
+        exists(&mut c, &["/.dockerenv", "/run/.containerenv"]);
         put(&mut c, "/run/systemd/container", b"lxc\n".to_vec());
         // Not PID 1 (nothing at the path): /run/systemd/container names it, the file conflicts.
         assert_eq!(container_of(&c), (Some(Container::Lxc), 1));
@@ -926,14 +926,16 @@ mod tests {
         let ev = evidence::gather(&c);
         let v = decide_container(&ev, &mut Vec::new());
         assert_eq!(ev[v.decided_by[0]].rule, "container.self-as-pid1");
+        assert!(ev[v.decided_by[0]].finding.contains("container= is empty"));
         assert!(
-            v.summary.contains("1 later container evidence"),
+            v.summary.ends_with("(2 later container evidence not weighed)"),
             "{}",
             v.summary
         );
-        // PID 1 with the variable unset: /run/systemd/container is not read, the files decide.
+        // PID 1 with the variable unset: /run/systemd/container is not read, the files decide
+        // (Podman's first; Docker's then conflicts).
         put(&mut c, own, Vec::new());
-        assert_eq!(container_of(&c), (Some(Container::Docker), 0));
+        assert_eq!(container_of(&c), (Some(Container::Podman), 1));
         // PID 1 with a name: that name, compared exactly.
         put(&mut c, own, b"container=podman\0".to_vec());
         assert_eq!(container_of(&c), (Some(Container::Podman), 1));
@@ -974,6 +976,15 @@ mod tests {
             b"PATH=/bin\0".to_vec(),
         );
         assert_eq!(container_of(&c).0, None);
+        // `oci` names no runtime: the runtime files do, Podman's first, else container-other
+        // (systemd's detect_container_files() after `translate_name`).
+        let oci = b"container=oci\0".to_vec();
+        put(&mut c, crate::detect::evidence::PID1_ENVIRON, oci);
+        assert_eq!(container_of(&c).0, Some(Container::Other));
+        exists(&mut c, &["/.dockerenv"]);
+        assert_eq!(container_of(&c).0, Some(Container::Docker));
+        exists(&mut c, &["/run/.containerenv"]);
+        assert_eq!(container_of(&c).0, Some(Container::Podman));
     }
 
     #[test]
