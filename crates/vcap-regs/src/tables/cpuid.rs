@@ -9,7 +9,13 @@
 //! specification) and 0x24.0 (AVX10 version and vector lengths, announced by 0x7.1 EDX
 //! AVX10: [`LEAF_GATES`]). Leaf 0x7.1 EDX, 0x7.2 EDX and 0x24 EBX bits are KVM-only words,
 //! `arch/x86/kvm/reverse_cpuid.h` (0x7.2 since Linux 6.3; 0x24 and 0x7.1 EDX AVX10, bit 19,
-//! since 6.14: later than the cpufeatures.h commit below, which has no 7.1 EDX word). Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
+//! since 6.14: later than the cpufeatures.h commit below, which has no 7.1 EDX word); the 7.1
+//! EDX rows (AVX_VNNI_INT8 4, AVX_NE_CONVERT 5, AMX_COMPLEX 8, AVX_VNNI_INT16 10, PREFETCHITI
+//! 14, AVX10 19) were checked against reverse_cpuid.h and `kvm_cpu_cap_init(CPUID_7_1_EDX, …)` in
+//! `arch/x86/kvm/cpuid.c` as the mainline mirror Kingxukai/linux has them (0291023e, 9b44fff6),
+//! and against QEMU's `FEAT_7_1_EDX` names (`target/i386/cpu.c`, qemu/qemu 0048035a); APX (bit
+//! 21) is a Linux-scattered bit (`arch/x86/kernel/cpu/scattered.c`) KVM does not pass through.
+//! Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
 //! word's comment names its leaf and register). Multi-bit fields no Linux header defines (version
 //! information, XSAVE sizes and bitmaps, address sizes) cite the Intel SDM / AMD APM. A bit Linux
 //! does not define is unknown and cleared. `cpufeatures.h` read at torvalds/linux
@@ -69,6 +75,9 @@ macro_rules! kvm {
 }
 
 const KVM_RC: &str = "arch/x86/kvm/reverse_cpuid.h";
+/// Linux's table of feature bits it reads from scattered CPUID leaves into its own words
+/// (`{ X86_FEATURE_APX, CPUID_EDX, 21, 0x00000007, 1 }`: the hardware position).
+const SCATTERED: &str = "arch/x86/kernel/cpu/scattered.c";
 const PT: &str = "arch/x86/events/intel/pt.c";
 const KLS: &str = "Intel Key Locker Specification (doc. 343965)";
 const AVX10: &str = "Intel AVX10 Architecture Specification (doc. 355989)";
@@ -635,7 +644,14 @@ const FIELDS: &[Field] = &[
     feat!(L71_EAX, "AMX_FP16", 21, B),
     feat!(L71_EAX, "AVX_IFMA", 23, B),
     feat!(L71_EAX, "LAM", 26, B),
-    // ---- leaf 0x7.1 EDX (KVM-only word CPUID_7_1_EDX) ----
+    // ---- leaf 0x7.1 EDX (KVM-only word CPUID_7_1_EDX; every bit KVM defines is one KVM passes
+    // through, `kvm_cpu_cap_init(CPUID_7_1_EDX, F(AVX_VNNI_INT8), F(AVX_NE_CONVERT),
+    // F(AMX_COMPLEX), F(AVX_VNNI_INT16), F(PREFETCHITI), F(AVX10))` in arch/x86/kvm/cpuid.c) ----
+    kvm!(L71_EDX, "AVX_VNNI_INT8", 4, "X86_FEATURE_AVX_VNNI_INT8"),
+    kvm!(L71_EDX, "AVX_NE_CONVERT", 5, "X86_FEATURE_AVX_NE_CONVERT"),
+    kvm!(L71_EDX, "AMX_COMPLEX", 8, "X86_FEATURE_AMX_COMPLEX"),
+    kvm!(L71_EDX, "AVX_VNNI_INT16", 10, "X86_FEATURE_AVX_VNNI_INT16"),
+    kvm!(L71_EDX, "PREFETCHITI", 14, "X86_FEATURE_PREFETCHITI"),
     row(
         L71_EDX,
         "AVX10",
@@ -645,6 +661,18 @@ const FIELDS: &[Field] = &[
         B,
         linux(KVM_RC, "X86_FEATURE_AVX10"),
         "AVX10 converged vector ISA; announces leaf 0x24 (without it the guest's 0x24 is zeros)",
+    ),
+    row(
+        L71_EDX,
+        "APX",
+        21,
+        1,
+        LS,
+        never(
+            "KVM does not pass APX through: its 16 extra GPRs are XSAVE state component 19, which KVM does not give guests (no F(APX) in kvm_cpu_cap_init(CPUID_7_1_EDX))",
+        ),
+        linux(SCATTERED, "cpuid_bits[] X86_FEATURE_APX"),
+        "Advanced Performance Extensions (APX_F)",
     ),
     // ---- leaf 0xD.0 ----
     row(
