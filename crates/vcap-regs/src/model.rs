@@ -4,9 +4,9 @@
 use std::fmt;
 use vcap_bits::BitRange;
 
-/// The largest number of registers any table has (CPUID: 24 leaves × 4 registers). At most 128
+/// The largest number of registers any table has (CPUID: 25 leaves × 4 registers). At most 128
 /// (the width of [`RegSet::unknown`]).
-pub const MAX_REGS: usize = 96;
+pub const MAX_REGS: usize = 100;
 
 /// Which register file a table (and a register set) describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
