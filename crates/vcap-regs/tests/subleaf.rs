@@ -109,10 +109,23 @@ fn a_guest_never_advertises_leaf_7_2_when_the_input_lacks_it() {
     let e = explain(&gnr, &five).unwrap();
     let d = e.decisions.iter().find(|d| d.field == L7_MAX).unwrap();
     assert_eq!((d.host, d.guest, d.decision), (2, 2, DecisionKind::Kept));
-    // The default manifest's VMM-owned value (1) is within what any input gives: unchanged.
+    // The default manifest mirrors the host's maximum subleaf (KVM's `min(entry->eax, 2u)`), so
+    // the guest sees 7.2 when the host gives it, and the cap still applies without it.
     let dflt = Context::new(Kind::X86Cpuid);
+    assert_eq!(sanitize(&gnr, &dflt).unwrap().get(L7), Some(2));
+    let e = explain(&gnr, &dflt).unwrap();
+    let d = e.decisions.iter().find(|d| d.field == L7_MAX).unwrap();
+    assert_eq!((d.host, d.guest, d.decision), (2, 2, DecisionKind::Kept));
+    assert!(d.reason.contains("(default value)"), "{}", d.reason);
     assert_eq!(sanitize(&blind, &dflt).unwrap().get(L7), Some(1));
-    assert_eq!(sanitize(&gnr, &dflt).unwrap().get(L7), Some(1));
+    let e = explain(&blind, &dflt).unwrap();
+    let d = e.decisions.iter().find(|d| d.field == L7_MAX).unwrap();
+    assert_eq!((d.host, d.guest, d.decision), (2, 1, DecisionKind::Lowered));
+    // The sanitized guest's 7.2 EDX is then the host's speculation controls (not zeros).
+    assert_eq!(
+        sanitize(&gnr, &dflt).unwrap().get("CPUID.0x7.0x2.EDX"),
+        gnr.get("CPUID.0x7.0x2.EDX")
+    );
     // An older CPU (7.0 EAX = 0): 7.1 and 7.2 are beyond its range, zeros but known, so a VMM
     // value of 2 stands (the guest's 7.1 and 7.2 are the zeros the input gives).
     let old = host(XEON);

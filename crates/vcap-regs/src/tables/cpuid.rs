@@ -27,7 +27,7 @@
 //! higher-safe; topology, APIC and OS-enable bits are VMM-owned; virtualization extensions need
 //! the per-VM flag `nested-virt`; host-only, debug, power and monitoring features are never.
 
-use super::{B, LS, linux, never, owned, row};
+use super::{B, LS, linux, never, owned, owned_host, row};
 use crate::model::{Field, Kind, Provenance, Register, Rule, Src, Table, VmFlag};
 
 const CF: &str = "arch/x86/include/asm/cpufeatures.h";
@@ -522,7 +522,9 @@ const FIELDS: &[Field] = &[
         0,
         32,
         LS,
-        owned(1, "highest leaf-7 subleaf the VMM describes"),
+        owned_host(
+            "highest leaf-7 subleaf the VMM describes; by default the host's, as KVM reports min(host, 2)",
+        ),
         spec(SDM, "EAX=07H,ECX=0: EAX"),
         "Maximum leaf-7 subleaf",
     ),
