@@ -171,3 +171,44 @@ fn baseline_and_compare_over_avx10_2() {
     );
     assert!(compare(&old, &new).unwrap().verdict.runs());
 }
+
+#[test]
+fn kvm_entries_get_subleaf_1_only_where_0x24_0_eax_says_it_exists() {
+    use vcap_regs::kvm::{self, CpuidEntry, FLAG_SIGNIFICANT_INDEX};
+    // KVM's list for a Granite Rapids host: leaf 0x24 subleaf 0 only.
+    let l = leaves(GNR);
+    let entries: Vec<CpuidEntry> = l
+        .iter()
+        .map(|(&(function, index), r)| CpuidEntry {
+            function,
+            index,
+            flags: if vcap_regs::tables::cpuid::indexed(function) {
+                FLAG_SIGNIFICANT_INDEX
+            } else {
+                0
+            },
+            eax: r[0],
+            ebx: r[1],
+            ecx: r[2],
+            edx: r[3],
+            padding: [0; 3],
+        })
+        .collect();
+    assert!(!entries.iter().any(|e| e.function == 0x24 && e.index == 1));
+    let c = Context::new(Kind::X86Cpuid);
+    // A Granite Rapids guest (0x24.0 EAX = 0): no 0x24.1 entry appended.
+    let mut out = entries.clone();
+    kvm::apply(&sanitize(&host(GNR), &c).unwrap(), &mut out).unwrap();
+    assert!(!out.iter().any(|e| e.function == 0x24 && e.index == 1));
+    // An AVX10.2 guest: appended, indexed, with the guest's ECX, and read back the same.
+    let g = sanitize(&host(&avx10_2(true)), &c).unwrap();
+    let mut out = entries.clone();
+    kvm::apply(&g, &mut out).unwrap();
+    let e = out
+        .iter()
+        .find(|e| e.function == 0x24 && e.index == 1)
+        .unwrap();
+    assert_eq!((e.flags, e.eax, e.ecx), (FLAG_SIGNIFICANT_INDEX, 0, 0x4));
+    let back = kvm::to_regset(&out).unwrap();
+    assert_eq!((back.get(MAX), back.get(ECX)), (Some(1), Some(0x4)));
+}
