@@ -258,6 +258,28 @@ pub fn features_of(set: &RegSet) -> Result<Vec<&'static Feature>, LibvirtError> 
         .collect())
 }
 
+/// The CPUID features (libvirt names) QEMU's own model of `name` sets
+/// ([`crate::tables::qemu_models`], read from QEMU's `query-cpu-model-expansion`); `None` for a
+/// model QEMU does not have.
+pub fn qemu_model_features(name: &str) -> Option<&'static [&'static str]> {
+    crate::tables::qemu_models::MODELS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| *f)
+}
+
+/// Whether vcap's table makes the feature's bit VMM-owned (`x2apic`, `hypervisor`,
+/// `tsc-deadline`, …): the VMM decides it, so the `-cpu` writer never turns it off.
+fn vmm_owned(f: &Feature) -> bool {
+    use crate::model::Provenance;
+    let Some((r, m)) = f.position() else {
+        return false;
+    };
+    let t = &crate::tables::cpuid::TABLE;
+    t.fields_of(r)
+        .any(|x| x.reg_mask() & m != 0 && matches!(x.prov, Provenance::VmmOwned { .. }))
+}
+
 /// libvirt's CPUID features QEMU's `-cpu` has no property for: `feature_word_info[]` in QEMU's
 /// `target/i386/cpu.c` (qemu/qemu 0048035a) names no bit there — `NULL /* osxsave */` (1:ECX
 /// 27; QEMU sets it from the guest's CR4), `NULL /* ospke */` (7.0:ECX 4, likewise), `NULL` at
@@ -352,10 +374,14 @@ impl CpuDef {
         })
     }
 
-    /// The definition of a CPUID set for QEMU's `-cpu`: the richest common named model QEMU has
-    /// (not in [`QEMU_NO_MODEL`]) and the set's other features QEMU can set as `require`; with
-    /// the features of the set QEMU has no property for ([`QEMU_NO_PROPERTY`]), which the guest
-    /// then does not get from `-cpu` (QEMU derives `osxsave` and `ospke` from the guest's CR4).
+    /// The definition of a CPUID set for QEMU's `-cpu`, exact against QEMU's own model: the
+    /// richest common named model QEMU has (not in [`QEMU_NO_MODEL`]); `require` for each feature
+    /// of the set QEMU's model lacks ([`qemu_model_features`]), `disable` for each CPUID feature
+    /// QEMU's model sets (or an accelerator's defaults may set,
+    /// [`crate::tables::qemu_models::ACCEL_DEFAULTS`]) that the set gives as clear — except
+    /// VMM-owned ones, which stay QEMU's; with the features of the set QEMU has no property for
+    /// ([`QEMU_NO_PROPERTY`]), which the guest then does not get from `-cpu` (QEMU derives
+    /// `osxsave` and `ospke` from the guest's CR4).
     pub fn for_qemu(set: &RegSet) -> Result<(CpuDef, Vec<&'static str>), LibvirtError> {
         let vendor = vendor_of(set)?;
         let m = richest_model_of(set, |m| !QEMU_NO_MODEL.contains(&m.name))?.ok_or_else(|| {
@@ -363,16 +389,29 @@ impl CpuDef {
                 vendor: vendor.to_string(),
             }
         })?;
+        let q = qemu_model_features(m.name).ok_or_else(|| {
+            LibvirtError::Qemu(format!("no QEMU model table entry for `{}`", m.name))
+        })?;
+        let have: Vec<&'static Feature> = features_of(set)?;
         let mut dropped = Vec::new();
         let mut features = Vec::new();
-        for f in features_of(set)? {
-            if m.features.contains(&f.name) {
+        for f in &have {
+            if q.contains(&f.name) {
                 continue;
             }
             if QEMU_NO_PROPERTY.contains(&f.name) {
                 dropped.push(f.name);
             } else {
                 features.push((f.name.to_string(), Policy::Require));
+            }
+        }
+        let accel = crate::tables::qemu_models::ACCEL_DEFAULTS;
+        for f in FEATURES {
+            let set_in_qemu = q.contains(&f.name) || accel.contains(&f.name);
+            let known_clear = matches!(f.position(), Some((r, _)) if set.is_known(r))
+                && !have.iter().any(|h| h.name == f.name);
+            if set_in_qemu && known_clear && !vmm_owned(f) && !QEMU_NO_PROPERTY.contains(&f.name) {
+                features.push((f.name.to_string(), Policy::Disable));
             }
         }
         Ok((
@@ -584,18 +623,34 @@ impl CpuDef {
 
     /// Reads a QEMU `-cpu` value: `Model[,+feat|-feat|feat=on|feat=off|enforce|check]...`.
     /// QEMU's and libvirt's feature names are both accepted; `host`, `max` and versioned models
-    /// are not named models here and are errors.
+    /// are not named models here and are errors. The model means QEMU's model of that name
+    /// ([`qemu_model_features`]): where it differs from libvirt's, the definition lists the
+    /// difference (`require` what QEMU's model adds, `disable` what it lacks) before the value's
+    /// own features; a feature only an accelerator's defaults set is off unless the value says.
     pub fn parse_qemu(text: &str) -> Result<CpuDef, LibvirtError> {
         let mut parts = text.trim().split(',');
         let m = parts.next().unwrap_or("");
-        if model(m).is_none() {
+        let Some(lm) = model(m) else {
             return Err(LibvirtError::UnknownModel(m.to_string()));
-        }
+        };
         let mut def = CpuDef {
             model: Some(m.to_string()),
-            vendor: model(m).and_then(|x| x.vendor).map(str::to_string),
+            vendor: lm.vendor.map(str::to_string),
             features: Vec::new(),
         };
+        if let Some(q) = qemu_model_features(m) {
+            for f in q {
+                if !lm.features.contains(f) {
+                    def.features.push((f.to_string(), Policy::Require));
+                }
+            }
+            for f in lm.features {
+                let positioned = feature(f).is_some_and(|x| x.position().is_some());
+                if positioned && !q.contains(f) {
+                    def.features.push((f.to_string(), Policy::Disable));
+                }
+            }
+        }
         for p in parts {
             let (name, on) = if let Some(n) = p.strip_prefix('+') {
                 (n, true)

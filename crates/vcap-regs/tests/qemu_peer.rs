@@ -5,7 +5,10 @@
 //! - a libvirt model outside `QEMU_NO_MODEL` is not a QEMU model or alias, or one inside is;
 //! - QEMU refuses a feature vcap may write, or accepts one of `QEMU_NO_PROPERTY`;
 //! - QEMU refuses the `-cpu` value vcap writes for any of libvirt's 26 real CPUs
-//!   (`fixtures/libvirt/`), or for their baseline per vendor.
+//!   (`fixtures/libvirt/`), or for their baseline per vendor;
+//! - `tables/qemu_models.rs` is not what QEMU's `query-cpu-model-expansion` says of its models;
+//! - QEMU's expansion of the `-cpu` value vcap writes is not the CPU's features (every CPUID
+//!   feature vcap reads and QEMU can set, VMM-owned bits aside).
 //!
 //! `enforce` is left out when starting QEMU: under TCG (no KVM needed) it would refuse every
 //! feature TCG does not emulate, which is a statement about TCG, not about the value.
@@ -14,7 +17,13 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use vcap_regs::libvirt::{self, CpuDef, FEATURES, MODELS, QEMU_NO_MODEL, QEMU_NO_PROPERTY};
+use std::collections::BTreeSet;
+
+use vcap_regs::libvirt::{
+    self, CpuDef, FEATURES, Feature, MODELS, Policy, QEMU_NO_MODEL, QEMU_NO_PROPERTY,
+};
+use vcap_regs::tables::cpuid::TABLE;
+use vcap_regs::tables::qemu_models;
 use vcap_regs::{Baseline, RegSet, input};
 
 fn qemu() -> Option<PathBuf> {
@@ -158,5 +167,201 @@ fn qemu_starts_with_the_cpu_value_vcap_writes_for_each_real_cpu() {
         let v = CpuDef::for_qemu(&p).unwrap().0.to_qemu().unwrap();
         let cpu = v.strip_suffix(",enforce").unwrap();
         start(&q, cpu).unwrap_or_else(|e| panic!("{vendor} baseline: -cpu {cpu}: {e}"));
+    }
+}
+
+/// QEMU's answers to QMP `commands` (after `qmp_capabilities`), with `-accel accel`; `None` when
+/// QEMU does not start with that accelerator (no usable /dev/kvm). `quit` is sent only once every
+/// answer is read: QEMU exits at `quit` and may leave a long answer unwritten.
+fn qmp(qemu: &Path, accel: &str, commands: &[String]) -> Option<Vec<serde_json::Value>> {
+    use std::io::BufRead as _;
+    let mut child = Command::new(qemu)
+        .args([
+            "-machine",
+            "q35",
+            "-accel",
+            accel,
+            "-nodefaults",
+            "-display",
+            "none",
+            "-S",
+            "-qmp",
+            "stdio",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    // The greeting, then the answer to qmp_capabilities: QEMU did not start if there is none.
+    if lines.next().is_none() {
+        let _ = child.wait();
+        return None;
+    }
+    let mut input = String::from("{\"execute\":\"qmp_capabilities\"}\n");
+    for c in commands {
+        input.push_str(c);
+        input.push('\n');
+    }
+    stdin.write_all(input.as_bytes()).unwrap();
+    let mut answers = Vec::new();
+    let mut returns = 0;
+    for line in lines.by_ref() {
+        let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if v.get("return").is_some() || v.get("error").is_some() {
+            returns += 1;
+            if v["return"].get("model").is_some() {
+                answers.push(v);
+            }
+            if returns == commands.len() + 1 {
+                break;
+            }
+        }
+    }
+    stdin.write_all(b"{\"execute\":\"quit\"}\n").unwrap();
+    drop(stdin);
+    for _ in lines {}
+    assert!(child.wait().unwrap().success());
+    Some(answers)
+}
+
+/// The libvirt names of the CPUID features an expansion's properties turn on.
+fn on(expansion: &serde_json::Value) -> BTreeSet<&'static str> {
+    let props = &expansion["return"]["model"]["props"];
+    FEATURES
+        .iter()
+        .filter(|f| matches!(f.loc, libvirt::Loc::Cpuid { .. }))
+        .filter(|f| {
+            [f.name, f.qemu]
+                .iter()
+                .any(|n| props[*n] == true || props[n.replace('_', "-")] == true)
+        })
+        .map(|f| f.name)
+        .collect()
+}
+
+fn expansion_command(model: &str, props: &serde_json::Value) -> String {
+    serde_json::json!({
+        "execute": "query-cpu-model-expansion",
+        "arguments": {"type": "full", "model": {"name": model, "props": props}}
+    })
+    .to_string()
+}
+
+#[test]
+fn the_model_table_is_qemus_own_expansion() {
+    let Some(q) = qemu() else { return };
+    let cmds: Vec<String> = qemu_models::MODELS
+        .iter()
+        .map(|(m, _)| expansion_command(m, &serde_json::json!({})))
+        .collect();
+    let tcg = qmp(&q, "tcg", &cmds).unwrap();
+    assert_eq!(tcg.len(), qemu_models::MODELS.len());
+    let kvm = qmp(&q, "kvm", &cmds);
+    for (i, (m, feats)) in qemu_models::MODELS.iter().enumerate() {
+        let table: BTreeSet<&str> = feats.iter().copied().collect();
+        let t = on(&tcg[i]);
+        match &kvm {
+            // Both accelerators: the table is exactly what both set.
+            Some(k) => {
+                let k = on(&k[i]);
+                assert_eq!(table, t.intersection(&k).copied().collect(), "{m}");
+            }
+            // TCG only: the table is within it, and the rest is an accelerator default.
+            None => {
+                assert!(table.is_subset(&t), "{m}");
+                for x in t.difference(&table) {
+                    assert!(qemu_models::ACCEL_DEFAULTS.contains(x), "{m}: {x}");
+                }
+            }
+        }
+    }
+}
+
+/// Whether vcap's table makes the feature's bit VMM-owned.
+fn vmm_owned(f: &Feature) -> bool {
+    f.position().is_some_and(|(r, m)| {
+        TABLE
+            .fields_of(r)
+            .any(|x| x.reg_mask() & m != 0 && x.prov.name() == "vmm-owned")
+    })
+}
+
+/// The features of `set` the comparison covers: CPUID bits vcap reads in a register the set
+/// gives, that QEMU can set and vcap does not leave to the VMM.
+fn compared(f: &Feature, set: &RegSet) -> bool {
+    matches!(f.position(), Some((r, _)) if set.is_known(r))
+        && !QEMU_NO_PROPERTY.contains(&f.name)
+        && !vmm_owned(f)
+}
+
+#[test]
+fn qemu_expands_the_cpu_value_vcap_writes_to_exactly_the_cpus_features() {
+    let Some(q) = qemu() else { return };
+    // Each CPU as a host, as the guest vcap sanitizes from it (host-only bits such as MWAIT
+    // cleared: QEMU's EPYC model sets `monitor` under TCG), and with RDRAND cleared (libvirt's
+    // Haswell and Broadwell lack it, QEMU's have it); and each vendor's baseline.
+    let ctx = vcap_regs::Context::new(vcap_regs::Kind::X86Cpuid);
+    let rdrand = libvirt::feature("rdrand").unwrap().position().unwrap();
+    let mut sets: Vec<(String, RegSet)> = Vec::new();
+    for (n, s) in fixtures() {
+        let g = vcap_regs::sanitize(&s, &ctx).unwrap();
+        let mut no_rdrand = s;
+        no_rdrand.regs[rdrand.0] &= !rdrand.1;
+        sets.push((n.clone(), s));
+        sets.push((format!("{n} sanitized"), g));
+        sets.push((format!("{n} without rdrand"), no_rdrand));
+    }
+    for vendor in ["GenuineIntel", "AuthenticAMD"] {
+        let mut b = Baseline::new();
+        for (n, s) in fixtures() {
+            if vcap_regs::tables::cpuid::vendor(&s) == vendor {
+                b.add(&s, &n).unwrap();
+            }
+        }
+        sets.push((format!("{vendor} baseline"), b.finish().unwrap().profile));
+    }
+    let mut cmds = Vec::new();
+    for (_, set) in &sets {
+        let (def, _) = CpuDef::for_qemu(set).unwrap();
+        let mut props = serde_json::Map::new();
+        for (n, p) in &def.features {
+            let f = libvirt::feature(n).unwrap();
+            props.insert(f.qemu.to_string(), (*p == Policy::Require).into());
+        }
+        cmds.push(expansion_command(
+            def.model.as_deref().unwrap(),
+            &serde_json::Value::Object(props),
+        ));
+    }
+    for accel in ["tcg", "kvm"] {
+        let Some(answers) = qmp(&q, accel, &cmds) else {
+            assert_eq!(accel, "kvm", "QEMU did not start with TCG");
+            eprintln!("no KVM expansion (QEMU does not start with -accel kvm here)");
+            continue;
+        };
+        assert_eq!(answers.len(), sets.len());
+        for ((name, set), a) in sets.iter().zip(&answers) {
+            let want: BTreeSet<&str> = libvirt::features_of(set)
+                .unwrap()
+                .into_iter()
+                .filter(|f| compared(f, set))
+                .map(|f| f.name)
+                .collect();
+            let got: BTreeSet<&str> = on(a)
+                .into_iter()
+                .filter(|n| compared(libvirt::feature(n).unwrap(), set))
+                .collect();
+            assert_eq!(
+                (
+                    want.difference(&got).collect::<Vec<_>>(),
+                    got.difference(&want).collect::<Vec<_>>()
+                ),
+                (vec![], vec![]),
+                "{accel} {name}: (the CPU's but not QEMU's, QEMU's but not the CPU's)"
+            );
+        }
     }
 }

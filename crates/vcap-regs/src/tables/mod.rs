@@ -8,6 +8,7 @@ pub mod amd;
 pub mod arm64;
 pub mod cpuid;
 pub mod libvirt_map;
+pub mod qemu_models;
 pub mod smmuv3;
 pub mod vtd;
 
