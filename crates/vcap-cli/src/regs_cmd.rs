@@ -173,15 +173,22 @@ fn emit_native(out: &mut dyn Write, emit: Emit, regs: &RegSet) -> Result<(), Err
             } else {
                 "qemu"
             };
-            let def = vcap_regs::libvirt::CpuDef::from_regset(regs)
-                .map_err(|e| Error::Usage(format!("--emit {name}: {e}")))?;
             if emit == Emit::Libvirt {
+                let def = vcap_regs::libvirt::CpuDef::from_regset(regs)
+                    .map_err(|e| Error::Usage(format!("--emit {name}: {e}")))?;
                 write!(out, "{}", def.to_xml())?;
             } else {
+                let (def, dropped) = vcap_regs::libvirt::CpuDef::for_qemu(regs)
+                    .map_err(|e| Error::Usage(format!("--emit {name}: {e}")))?;
                 let q = def
                     .to_qemu()
                     .map_err(|e| Error::Usage(format!("--emit qemu: {e}")))?;
                 writeln!(out, "{q}")?;
+                for n in dropped {
+                    eprintln!(
+                        "note: `{n}` is left out: QEMU's -cpu has no property for it (the guest does not get it from -cpu)"
+                    );
+                }
             }
         }
     }

@@ -295,7 +295,8 @@ pub fn to_regset(entries: &[CpuidEntry]) -> Result<RegSet, KvmError> {
 /// Writes the tracked registers of `regs` into the entries that answer them (for example the
 /// sanitized guest values into the list a VMM passes to `KVM_SET_CPUID2`). Entries for leaves
 /// vcap does not track are left as they are. A tracked leaf with no entry that the profile itself
-/// says exists (leaf 0 EAX, leaf 7.0 EAX, an existing 0x80000000 entry) is appended, so the guest
+/// says exists (leaf 0 EAX; leaf 7.0, 0x14.0 and 0x24.0 EAX for their subleaves; an existing
+/// 0x80000000 entry) is appended, so the guest
 /// does not read zeros where the profile promises a leaf; leaves 0x7 and 0xD are appended with
 /// [`FLAG_SIGNIFICANT_INDEX`].
 pub fn apply(regs: &RegSet, entries: &mut Vec<CpuidEntry>) -> Result<(), KvmError> {
@@ -304,7 +305,11 @@ pub fn apply(regs: &RegSet, entries: &mut Vec<CpuidEntry>) -> Result<(), KvmErro
     }
     let t = crate::tables::cpuid::TABLE.register_index("CPUID.0x0.0x0.EAX");
     let max_basic = t.map_or(0, |i| regs.regs[i] as u32);
-    let max_sub7 = crate::tables::cpuid::register_of(7, 0, 0).map_or(0, |i| regs.regs[i] as u32);
+    // A subleaf above its leaf's maximum (leaf 7, 0x14, 0x24: subleaf-0 EAX) does not exist.
+    let max_sub = |leaf: u32| {
+        crate::tables::cpuid::register_of(leaf, 0, 0).map_or(0, |i| regs.regs[i] as u32)
+    };
+    let subleafed = |leaf: u32| crate::tables::cpuid::MAX_SUBLEAF_LEAVES.contains(&leaf);
     let max_ext = find(entries, 0x8000_0000, 0).map_or(0, |e| e.eax);
     for (i, &(leaf, sub)) in LEAVES.iter().enumerate() {
         let v = |j: usize| regs.regs[i * 4 + j] as u32;
@@ -319,7 +324,7 @@ pub fn apply(regs: &RegSet, entries: &mut Vec<CpuidEntry>) -> Result<(), KvmErro
         let exists = if leaf >= 0x8000_0000 {
             leaf <= max_ext
         } else {
-            leaf <= max_basic && (leaf != 7 || sub <= max_sub7)
+            leaf <= max_basic && (!subleafed(leaf) || sub <= max_sub(leaf))
         };
         let e = match pos {
             Some(p) => &mut entries[p],

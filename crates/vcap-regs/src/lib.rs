@@ -69,8 +69,8 @@ pub use baseline::{Baseline, BaselineError, BaselineResult};
 pub use compare::{CompareError, Comparison, FieldDiff, Verdict, compare};
 pub use decode::{DecodeError, DecodedField, decode};
 pub use model::{
-    Field, KernelCap, Kind, MAX_REGS, Provenance, RegError, RegSet, Register, Rule, Src, Table,
-    VmFlag,
+    Field, KernelCap, Kind, MAX_REGS, OwnedDefault, Provenance, RegError, RegSet, Register, Rule,
+    Src, Table, VmFlag,
 };
 pub use sanitize::{
     Context, Decision, DecisionKind, Explanation, Manifest, ManifestValue, Plan, SanitizeError,

@@ -6,7 +6,8 @@
 //! has ([`richest_model`]) and requires the set's other named features; [`CpuDef::to_xml`] writes
 //! it as libvirt does (`<cpu mode='custom' match='exact'>`), [`CpuDef::to_qemu`] as a QEMU
 //! `-cpu` value with QEMU's feature names and `enforce` (QEMU refuses to start when the host lacks
-//! one). In: [`CpuDef::parse_xml`] and [`CpuDef::parse_qemu`]; [`CpuDef::feature_names`] expands
+//! one); [`CpuDef::for_qemu`] names a model QEMU has and leaves out the features QEMU has no
+//! property for. In: [`CpuDef::parse_xml`] and [`CpuDef::parse_qemu`]; [`CpuDef::feature_names`] expands
 //! the model; [`CpuDef::to_regset`] sets the bits vcap reads.
 //!
 //! A libvirt feature lives in one CPUID bit or one MSR bit. Features in leaves vcap does not read
@@ -257,6 +258,59 @@ pub fn features_of(set: &RegSet) -> Result<Vec<&'static Feature>, LibvirtError> 
         .collect())
 }
 
+/// The CPUID features (libvirt names) QEMU's own model of `name` sets
+/// ([`crate::tables::qemu_models`], read from QEMU's `query-cpu-model-expansion`); `None` for a
+/// model QEMU does not have.
+pub fn qemu_model_features(name: &str) -> Option<&'static [&'static str]> {
+    crate::tables::qemu_models::MODELS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| *f)
+}
+
+/// Whether vcap's table makes the feature's bit VMM-owned (`x2apic`, `hypervisor`,
+/// `tsc-deadline`, …): the VMM decides it, so the `-cpu` writer never turns it off.
+fn vmm_owned(f: &Feature) -> bool {
+    use crate::model::Provenance;
+    let Some((r, m)) = f.position() else {
+        return false;
+    };
+    let t = &crate::tables::cpuid::TABLE;
+    t.fields_of(r)
+        .any(|x| x.reg_mask() & m != 0 && matches!(x.prov, Provenance::VmmOwned { .. }))
+}
+
+/// libvirt's CPUID features QEMU's `-cpu` has no property for: `feature_word_info[]` in QEMU's
+/// `target/i386/cpu.c` (qemu/qemu 0048035a) names no bit there — `NULL /* osxsave */` (1:ECX
+/// 27; QEMU sets it from the guest's CR4), `NULL /* ospke */` (7.0:ECX 4, likewise), `NULL` at
+/// 7.0:EBX 12 (`cmt`), `NULL /* pconfig */` (7.0:EDX 18), `NULL` at 0x80000001:ECX 18
+/// (`cvt16`) — and no word has leaf 0xF:1 EDX (`mbm_total`, `mbm_local`). QEMU 10.0 refuses
+/// each (`Property '…-x86_64-cpu.osxsave' not found`): `tests/qemu_peer.rs` checks this list
+/// against the QEMU `tests/guestlab/setup-host` installs.
+pub const QEMU_NO_PROPERTY: &[&str] = &[
+    "osxsave",
+    "ospke",
+    "cmt",
+    "pconfig",
+    "cvt16",
+    "mbm_total",
+    "mbm_local",
+];
+
+/// libvirt's x86 models QEMU has no CPU model or alias of: `pentiumpro` and libvirt's RHEL
+/// compatibility models `cpu64-rhel5`/`cpu64-rhel6` (never in QEMU's `builtin_x86_defs[]`), and
+/// `Icelake-Client`/`Icelake-Client-noTSX`, deprecated in QEMU 5.2 and since removed
+/// (`builtin_x86_defs[]` at qemu/qemu 0048035a goes from Cooperlake to Icelake-Server). QEMU
+/// 10.0's `-cpu help` lists every other libvirt 9.0 model as a model or alias
+/// (`tests/qemu_peer.rs`).
+pub const QEMU_NO_MODEL: &[&str] = &[
+    "pentiumpro",
+    "cpu64-rhel5",
+    "cpu64-rhel6",
+    "Icelake-Client",
+    "Icelake-Client-noTSX",
+];
+
 /// The richest common named model: of the models libvirt may name a host after
 /// (`decode host='on'`) whose vendor is the set's (or none) and whose every feature the set has,
 /// the one with the most features (the first in libvirt's order on a tie). A model with a feature
@@ -264,11 +318,18 @@ pub fn features_of(set: &RegSet) -> Result<Vec<&'static Feature>, LibvirtError> 
 /// (`x86Decode`) also weighs the CPU signature and the features left over, so it can differ:
 /// `tests/libvirt_peer.rs` reports both.
 pub fn richest_model(set: &RegSet) -> Result<Option<&'static Model>, LibvirtError> {
+    richest_model_of(set, |_| true)
+}
+
+fn richest_model_of(
+    set: &RegSet,
+    allowed: impl Fn(&Model) -> bool,
+) -> Result<Option<&'static Model>, LibvirtError> {
     let vendor = vendor_of(set)?;
     let have: BTreeSet<&str> = features_of(set)?.iter().map(|f| f.name).collect();
     let mut best: Option<&'static Model> = None;
     for m in MODELS {
-        if !m.decode_host || m.vendor.is_some_and(|v| v != vendor) {
+        if !m.decode_host || m.vendor.is_some_and(|v| v != vendor) || !allowed(m) {
             continue;
         }
         if !m.features.iter().all(|f| have.contains(f)) {
@@ -311,6 +372,56 @@ impl CpuDef {
             vendor: Some(vendor.to_string()),
             features,
         })
+    }
+
+    /// The definition of a CPUID set for QEMU's `-cpu`, exact against QEMU's own model: the
+    /// richest common named model QEMU has (not in [`QEMU_NO_MODEL`]); `require` for each feature
+    /// of the set QEMU's model lacks ([`qemu_model_features`]), `disable` for each CPUID feature
+    /// QEMU's model sets (or an accelerator's defaults may set,
+    /// [`crate::tables::qemu_models::ACCEL_DEFAULTS`]) that the set gives as clear — except
+    /// VMM-owned ones, which stay QEMU's; with the features of the set QEMU has no property for
+    /// ([`QEMU_NO_PROPERTY`]), which the guest then does not get from `-cpu` (QEMU derives
+    /// `osxsave` and `ospke` from the guest's CR4).
+    pub fn for_qemu(set: &RegSet) -> Result<(CpuDef, Vec<&'static str>), LibvirtError> {
+        let vendor = vendor_of(set)?;
+        let m = richest_model_of(set, |m| !QEMU_NO_MODEL.contains(&m.name))?.ok_or_else(|| {
+            LibvirtError::NoModel {
+                vendor: vendor.to_string(),
+            }
+        })?;
+        let q = qemu_model_features(m.name).ok_or_else(|| {
+            LibvirtError::Qemu(format!("no QEMU model table entry for `{}`", m.name))
+        })?;
+        let have: Vec<&'static Feature> = features_of(set)?;
+        let mut dropped = Vec::new();
+        let mut features = Vec::new();
+        for f in &have {
+            if q.contains(&f.name) {
+                continue;
+            }
+            if QEMU_NO_PROPERTY.contains(&f.name) {
+                dropped.push(f.name);
+            } else {
+                features.push((f.name.to_string(), Policy::Require));
+            }
+        }
+        let accel = crate::tables::qemu_models::ACCEL_DEFAULTS;
+        for f in FEATURES {
+            let set_in_qemu = q.contains(&f.name) || accel.contains(&f.name);
+            let known_clear = matches!(f.position(), Some((r, _)) if set.is_known(r))
+                && !have.iter().any(|h| h.name == f.name);
+            if set_in_qemu && known_clear && !vmm_owned(f) && !QEMU_NO_PROPERTY.contains(&f.name) {
+                features.push((f.name.to_string(), Policy::Disable));
+            }
+        }
+        Ok((
+            CpuDef {
+                model: Some(m.name.to_string()),
+                vendor: Some(vendor.to_string()),
+                features,
+            },
+            dropped,
+        ))
     }
 
     /// Every feature the definition gives a guest (libvirt names): the model's, plus `require`,
@@ -415,15 +526,28 @@ impl CpuDef {
     }
 
     /// A QEMU `-cpu` value: `Model,+feat,-feat,enforce` with QEMU's feature names (`force` is
-    /// `+`, `disable`/`forbid` are `-`; `optional` has no QEMU spelling and is an error).
+    /// `+`, `disable`/`forbid` are `-`; `optional` has no QEMU spelling and is an error). A model
+    /// QEMU does not have ([`QEMU_NO_MODEL`]) or a feature it has no property for
+    /// ([`QEMU_NO_PROPERTY`]) is an error: QEMU would refuse the value ([`CpuDef::for_qemu`]
+    /// writes a set without them).
     pub fn to_qemu(&self) -> Result<String, LibvirtError> {
         let model = self
             .model
             .as_deref()
             .ok_or_else(|| LibvirtError::Qemu("a -cpu value needs a model".into()))?;
+        if QEMU_NO_MODEL.contains(&model) {
+            return Err(LibvirtError::Qemu(format!(
+                "QEMU has no CPU model `{model}` (libvirt's map does)"
+            )));
+        }
         let mut s = model.to_string();
         for (n, p) in &self.features {
             let f = feature(n).ok_or_else(|| LibvirtError::UnknownFeature(n.clone()))?;
+            if QEMU_NO_PROPERTY.contains(&f.name) {
+                return Err(LibvirtError::Qemu(format!(
+                    "QEMU has no -cpu property for feature `{n}`"
+                )));
+            }
             let sign = match p {
                 Policy::Require | Policy::Force => '+',
                 Policy::Disable | Policy::Forbid => '-',
@@ -499,18 +623,34 @@ impl CpuDef {
 
     /// Reads a QEMU `-cpu` value: `Model[,+feat|-feat|feat=on|feat=off|enforce|check]...`.
     /// QEMU's and libvirt's feature names are both accepted; `host`, `max` and versioned models
-    /// are not named models here and are errors.
+    /// are not named models here and are errors. The model means QEMU's model of that name
+    /// ([`qemu_model_features`]): where it differs from libvirt's, the definition lists the
+    /// difference (`require` what QEMU's model adds, `disable` what it lacks) before the value's
+    /// own features; a feature only an accelerator's defaults set is off unless the value says.
     pub fn parse_qemu(text: &str) -> Result<CpuDef, LibvirtError> {
         let mut parts = text.trim().split(',');
         let m = parts.next().unwrap_or("");
-        if model(m).is_none() {
+        let Some(lm) = model(m) else {
             return Err(LibvirtError::UnknownModel(m.to_string()));
-        }
+        };
         let mut def = CpuDef {
             model: Some(m.to_string()),
-            vendor: model(m).and_then(|x| x.vendor).map(str::to_string),
+            vendor: lm.vendor.map(str::to_string),
             features: Vec::new(),
         };
+        if let Some(q) = qemu_model_features(m) {
+            for f in q {
+                if !lm.features.contains(f) {
+                    def.features.push((f.to_string(), Policy::Require));
+                }
+            }
+            for f in lm.features {
+                let positioned = feature(f).is_some_and(|x| x.position().is_some());
+                if positioned && !q.contains(f) {
+                    def.features.push((f.to_string(), Policy::Disable));
+                }
+            }
+        }
         for p in parts {
             let (name, on) = if let Some(n) = p.strip_prefix('+') {
                 (n, true)

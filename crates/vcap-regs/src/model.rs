@@ -4,9 +4,9 @@
 use std::fmt;
 use vcap_bits::BitRange;
 
-/// The largest number of registers any table has (CPUID: 24 leaves × 4 registers). At most 128
+/// The largest number of registers any table has (CPUID: 25 leaves × 4 registers). At most 128
 /// (the width of [`RegSet::unknown`]).
-pub const MAX_REGS: usize = 96;
+pub const MAX_REGS: usize = 100;
 
 /// Which register file a table (and a register set) describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -291,7 +291,7 @@ pub enum Provenance {
     /// The VMM owns the value (it emulates the interface the field describes).
     VmmOwned {
         /// The value presented when the manifest does not say.
-        default: u64,
+        default: OwnedDefault,
         /// What the VMM owns.
         note: &'static str,
     },
@@ -302,6 +302,17 @@ pub enum Provenance {
         /// Why.
         note: &'static str,
     },
+}
+
+/// What a VMM-owned field is when the VMM manifest does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnedDefault {
+    /// This value.
+    Value(u64),
+    /// The host's value, as the VMM's own source reports it: CPUID leaf 7's maximum subleaf,
+    /// which KVM's `KVM_GET_SUPPORTED_CPUID` gives as `min(entry->eax, 2u)` of the host's (the
+    /// cross-register cap then bounds it by what the table and the input give).
+    Host,
 }
 
 impl Provenance {

@@ -21,7 +21,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::{Field, KernelCap, Kind, MAX_REGS, Provenance, RegSet, Rule, Table, VmFlag};
+use crate::model::{
+    Field, KernelCap, Kind, MAX_REGS, OwnedDefault, Provenance, RegSet, Rule, Table, VmFlag,
+};
 
 /// What the VMM says about one field in its manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,7 +288,10 @@ fn field_action(i: usize, f: &Field, ctx: &Context) -> (Action, Cause) {
                 },
             ),
             None => (
-                Action::Const(default),
+                match default {
+                    OwnedDefault::Value(v) => Action::Const(v),
+                    OwnedDefault::Host => Action::Pass,
+                },
                 Cause::Owned {
                     note,
                     manifest: false,

@@ -10,8 +10,8 @@ use vcap_regs::{
     input, sanitize,
 };
 
-/// Granite Rapids (Xeon 6788P, libvirt's cputestdata): 7.1 EDX = 0x000e4000 (bits 14, 17, 18,
-/// 19: AVX10 set), 0x24.0 EBX = 0x00070001 (version 1, 128/256/512-bit vectors).
+/// Granite Rapids (Xeon 6788P, libvirt's cputestdata): 7.1 EDX = 0x000e4000 (bits 14
+/// PREFETCHITI, 17, 18, 19 AVX10), 0x24.0 EBX = 0x00070001 (version 1, 128/256/512-bit vectors).
 const GNR: &str = include_str!("fixtures/libvirt/Xeon-6788P.txt");
 /// Xeon Gold 6252: 7.0 EAX = 0 (no 7.1), max basic leaf 0x16 (no 0x24): zeros, known.
 const XEON: &str = include_str!("fixtures/cpuid-xeon-gold-6252.txt");
@@ -55,7 +55,7 @@ fn the_avx10_row_is_bit_19_of_leaf_7_1_edx() {
     let gnr = host(GNR);
     // A `cpuid -r` dump is folded over its CPU blocks (here one) as a baseline is, and the fold
     // keeps only the bits a row describes.
-    assert_eq!(gnr.get("CPUID.0x7.0x1.EDX"), Some(1 << 19));
+    assert_eq!(gnr.get("CPUID.0x7.0x1.EDX"), Some(1 << 14 | 1 << 19));
     assert_eq!(get(&gnr, AVX10), 1);
     assert_eq!(get(&gnr, "CPUID.0x24.0x0.EBX.VERSION"), 1);
     assert_eq!(get(&host(XEON), AVX10), 0);
@@ -65,10 +65,17 @@ fn the_avx10_row_is_bit_19_of_leaf_7_1_edx() {
         .filter(|x| !x.unknown)
         .map(|x| x.name.as_str())
         .collect();
-    assert_eq!(named, vec!["AVX10"], "the only 7.1 EDX row");
-    // Bits 14, 17, 18 have no row: unknown.
+    assert_eq!(named.len(), 7, "every 7.1 EDX row: {named:?}");
+    assert!(named.contains(&"AVX10") && named.contains(&"PREFETCHITI"));
+    let set: Vec<&str> = d
+        .iter()
+        .filter(|x| !x.unknown && x.raw == 1)
+        .map(|x| x.name.as_str())
+        .collect();
+    assert_eq!(set, vec!["PREFETCHITI", "AVX10"]);
+    // Bits 17 and 18 have no row (no Linux definition): unknown.
     let unknown: Vec<u8> = d.iter().filter(|x| x.unknown).map(|x| x.shift).collect();
-    assert_eq!(unknown, vec![14, 17, 18]);
+    assert_eq!(unknown, vec![17, 18]);
 }
 
 #[test]

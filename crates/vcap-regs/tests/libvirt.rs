@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use vcap_regs::input;
 use vcap_regs::libvirt::{self, CpuDef, LibvirtError, Loc, Policy, Reg};
+use vcap_regs::tables::cpuid::TABLE;
 use vcap_regs::{Kind, RegSet};
 
 fn fixtures() -> Vec<(String, RegSet)> {
@@ -85,16 +86,51 @@ fn every_fixture_round_trips_through_xml_qemu_and_registers() {
         assert_eq!(back, def, "{name}: {xml}");
         let host = CpuDef::parse_xml(&def.to_host_xml().unwrap()).unwrap();
         assert_eq!(host.feature_names().unwrap(), want, "{name}");
-        let q = def.to_qemu().unwrap();
+        // For QEMU: a model QEMU has, less the features QEMU has no property for.
+        let (qdef, dropped) = CpuDef::for_qemu(&set).unwrap();
+        let qm = qdef.model.as_deref().unwrap();
+        assert!(!libvirt::QEMU_NO_MODEL.contains(&qm), "{name}: {qm}");
         assert!(
-            q.starts_with(&format!("{},", m.name)) && q.ends_with(",enforce"),
+            dropped
+                .iter()
+                .all(|d| libvirt::QEMU_NO_PROPERTY.contains(d) && want.contains(d)),
+            "{name}: {dropped:?}"
+        );
+        let q = qdef.to_qemu().unwrap();
+        assert!(
+            q.starts_with(&format!("{qm},")) && q.ends_with(",enforce"),
             "{q}"
         );
+        let mut want_q = want.clone();
+        for d in &dropped {
+            want_q.remove(d);
+        }
+        // Read back as QEMU's model: exactly the set, but for VMM-owned bits QEMU's model sets
+        // (`hypervisor` on a host's dump), which the writer leaves to QEMU.
+        let got = CpuDef::parse_qemu(&q).unwrap().feature_names().unwrap();
         assert_eq!(
-            CpuDef::parse_qemu(&q).unwrap().feature_names().unwrap(),
-            want,
+            want_q.difference(&got).collect::<Vec<_>>(),
+            Vec::<&&str>::new(),
             "{name}: {q}"
         );
+        let qemu_model = libvirt::qemu_model_features(qm).unwrap();
+        for extra in got.difference(&want_q) {
+            let (r, m) = libvirt::feature(extra).unwrap().position().unwrap();
+            let owned = TABLE
+                .fields_of(r)
+                .any(|f| f.reg_mask() & m != 0 && f.prov.name() == "vmm-owned");
+            assert!(
+                owned && qemu_model.contains(extra),
+                "{name}: {extra} in {q}"
+            );
+        }
+        if !dropped.is_empty() {
+            // The libvirt definition keeps them, and its -cpu spelling is refused.
+            assert!(
+                matches!(def.to_qemu(), Err(LibvirtError::Qemu(_))),
+                "{name}"
+            );
+        }
         let regs = back.to_regset().unwrap();
         assert_eq!(names(&regs), want, "{name}");
         assert_eq!(
@@ -111,7 +147,7 @@ fn qemu_names_and_policies() {
         .find(|(n, _)| n == "Xeon-E5-2650-v4")
         .unwrap()
         .1;
-    let q = CpuDef::from_regset(set).unwrap().to_qemu().unwrap();
+    let q = CpuDef::for_qemu(set).unwrap().0.to_qemu().unwrap();
     // libvirt's pni/pclmuldq/sse4.1 are QEMU's sse3/pclmulqdq/sse4-1 (in Broadwell already, so
     // the extras are checked by the round trip); ds_cpl is QEMU's ds-cpl.
     assert!(q.contains(",+ds-cpl,"), "{q}");
@@ -134,6 +170,21 @@ fn qemu_names_and_policies() {
     };
     assert!(dis.to_qemu().unwrap().contains(",-avx2,"));
     assert!(dis.to_host_xml().is_err());
+    // A model or feature QEMU does not have is an error naming it, not a -cpu QEMU refuses.
+    let icl = CpuDef {
+        model: Some("Icelake-Client".into()),
+        vendor: None,
+        features: vec![],
+    };
+    let e = icl.to_qemu().unwrap_err().to_string();
+    assert!(e.contains("no CPU model `Icelake-Client`"), "{e}");
+    let os = CpuDef {
+        model: Some("Haswell".into()),
+        vendor: None,
+        features: vec![("osxsave".into(), Policy::Require)],
+    };
+    let e = os.to_qemu().unwrap_err().to_string();
+    assert!(e.contains("no -cpu property for feature `osxsave`"), "{e}");
 }
 
 #[test]

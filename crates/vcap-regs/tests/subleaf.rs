@@ -70,8 +70,10 @@ fn highest_given_subleaf_counts_the_registers_the_input_gives() {
     let known = |r: &RegSet, leaf| highest_given_subleaf(leaf, |i| r.is_known(i));
     assert_eq!(known(&gnr, 7), Some(2));
     assert_eq!(known(&without(&gnr, 7, 2), 7), Some(1));
-    // The table describes 0x24.0 only, 0x14.0 and 0x14.1.
-    assert_eq!(known(&gnr, 0x24), Some(0));
+    // The table describes 0x24.0 and 0x24.1, 0x14.0 and 0x14.1. This CPU's 0x24.0 EAX is 0, so
+    // its 0x24.1 is beyond its range: zeros, known.
+    assert_eq!(known(&gnr, 0x24), Some(1));
+    assert_eq!(known(&without(&gnr, 0x24, 1), 0x24), Some(0));
     assert_eq!(known(&gnr, 0x14), Some(1));
     assert_eq!(known(&without(&gnr, 0x24, 0), 0x24), None);
     // A leaf the table does not index by subleaf.
@@ -107,10 +109,23 @@ fn a_guest_never_advertises_leaf_7_2_when_the_input_lacks_it() {
     let e = explain(&gnr, &five).unwrap();
     let d = e.decisions.iter().find(|d| d.field == L7_MAX).unwrap();
     assert_eq!((d.host, d.guest, d.decision), (2, 2, DecisionKind::Kept));
-    // The default manifest's VMM-owned value (1) is within what any input gives: unchanged.
+    // The default manifest mirrors the host's maximum subleaf (KVM's `min(entry->eax, 2u)`), so
+    // the guest sees 7.2 when the host gives it, and the cap still applies without it.
     let dflt = Context::new(Kind::X86Cpuid);
+    assert_eq!(sanitize(&gnr, &dflt).unwrap().get(L7), Some(2));
+    let e = explain(&gnr, &dflt).unwrap();
+    let d = e.decisions.iter().find(|d| d.field == L7_MAX).unwrap();
+    assert_eq!((d.host, d.guest, d.decision), (2, 2, DecisionKind::Kept));
+    assert!(d.reason.contains("(default value)"), "{}", d.reason);
     assert_eq!(sanitize(&blind, &dflt).unwrap().get(L7), Some(1));
-    assert_eq!(sanitize(&gnr, &dflt).unwrap().get(L7), Some(1));
+    let e = explain(&blind, &dflt).unwrap();
+    let d = e.decisions.iter().find(|d| d.field == L7_MAX).unwrap();
+    assert_eq!((d.host, d.guest, d.decision), (2, 1, DecisionKind::Lowered));
+    // The sanitized guest's 7.2 EDX is then the host's speculation controls (not zeros).
+    assert_eq!(
+        sanitize(&gnr, &dflt).unwrap().get("CPUID.0x7.0x2.EDX"),
+        gnr.get("CPUID.0x7.0x2.EDX")
+    );
     // An older CPU (7.0 EAX = 0): 7.1 and 7.2 are beyond its range, zeros but known, so a VMM
     // value of 2 stands (the guest's 7.1 and 7.2 are the zeros the input gives).
     let old = host(XEON);
@@ -125,13 +140,13 @@ fn a_guest_never_advertises_leaf_7_2_when_the_input_lacks_it() {
 
 #[test]
 fn leaf_0x24_advertises_no_subleaf_the_table_does_not_describe() {
-    // A hypothetical later CPU whose 0x24.0 EAX says subleaf 1 exists: the table describes
-    // subleaf 0 only, so the guest says 0.
+    // A hypothetical later CPU whose 0x24.0 EAX says subleaf 2 exists: the table describes
+    // subleaves 0 and 1 (as KVM, `min(entry->eax, 1u)`), so the guest says 1.
     let mut h = host(GNR);
-    h.regs[reg("CPUID.0x24.0x0.EAX")] = 1;
+    h.regs[reg("CPUID.0x24.0x0.EAX")] = 2;
     let c = Context::new(Kind::X86Cpuid);
     let g = sanitize(&h, &c).unwrap();
-    assert_eq!(g.get("CPUID.0x24.0x0.EAX"), Some(0));
+    assert_eq!(g.get("CPUID.0x24.0x0.EAX"), Some(1));
     let e = explain(&h, &c).unwrap();
     assert_eq!(e.guest, g);
     let d = e
@@ -139,9 +154,15 @@ fn leaf_0x24_advertises_no_subleaf_the_table_does_not_describe() {
         .iter()
         .find(|d| d.field == "CPUID.0x24.0x0.EAX.MAX_SUBLEAF")
         .unwrap();
-    assert_eq!((d.host, d.guest, d.decision), (1, 0, DecisionKind::Lowered));
+    assert_eq!((d.host, d.guest, d.decision), (2, 1, DecisionKind::Lowered));
     // The version and vector lengths are still the host's.
     assert_eq!(g.get("CPUID.0x24.0x0.EBX"), h.get("CPUID.0x24.0x0.EBX"));
+    // With 0x24.1 unknown the guest says 0: no subleaf nobody checked.
+    let blind = without(&h, 0x24, 1);
+    assert_eq!(
+        sanitize(&blind, &c).unwrap().get("CPUID.0x24.0x0.EAX"),
+        Some(0)
+    );
 }
 
 /// A baseline over a Granite Rapids with leaf 7.2 and one without it (an older host file) gives

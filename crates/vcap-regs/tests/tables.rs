@@ -65,7 +65,10 @@ fn every_named_value_safe_value_and_default_fits_its_width() {
             }
             assert_eq!(f.safe & !f.value_mask(), 0, "{name}: safe value too wide");
             match f.prov {
-                Provenance::VmmOwned { default, .. } => {
+                Provenance::VmmOwned {
+                    default: vcap_regs::OwnedDefault::Value(default),
+                    ..
+                } => {
                     assert_eq!(default & !f.value_mask(), 0, "{name}: default too wide")
                 }
                 Provenance::VmmDerived { value, .. } => {

@@ -2,14 +2,21 @@
 //! 0x80000008, leaf 0x0 (the maximum basic leaf and the vendor string, registers 28..31), and
 //! the AMD leaves 0x80000007 (RAS, invariant TSC), 0x8000001F (memory encryption) and 0x80000021
 //! (extended feature 2), registers 32..43 — these 44 are required in every input. Optional
-//! (added later; an input without them leaves them unknown, never zero), registers 44..95: leaf
+//! (added later; an input without them leaves them unknown, never zero), registers 44..99: leaf
 //! 0x6 (thermal/power, ARAT), 0x7.2 (KVM's speculation-control word), the XSAVE components
 //! 0xD.2, 0xD.5-0xD.7, 0xD.9, 0xD.17, 0xD.18 ([`XSAVE_COMPONENTS`]), 0x14.0 and 0x14.1 (Intel
 //! PT, `arch/x86/events/intel/pt.c` `pt_caps[]`), 0x19 (Key Locker, Intel's Key Locker
-//! specification) and 0x24.0 (AVX10 version and vector lengths, announced by 0x7.1 EDX
-//! AVX10: [`LEAF_GATES`]). Leaf 0x7.1 EDX, 0x7.2 EDX and 0x24 EBX bits are KVM-only words,
+//! specification), 0x24.0 (AVX10 version and vector lengths, announced by 0x7.1 EDX
+//! AVX10: [`LEAF_GATES`]) and 0x24.1 (AVX10 discrete features: ECX\[2\] AVX10_VNNI_INT, KVM's
+//! word `CPUID_24_1_ECX`). Leaf 0x7.1 EDX, 0x7.2 EDX and 0x24 EBX bits are KVM-only words,
 //! `arch/x86/kvm/reverse_cpuid.h` (0x7.2 since Linux 6.3; 0x24 and 0x7.1 EDX AVX10, bit 19,
-//! since 6.14: later than the cpufeatures.h commit below, which has no 7.1 EDX word). Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
+//! since 6.14: later than the cpufeatures.h commit below, which has no 7.1 EDX word); the 7.1
+//! EDX rows (AVX_VNNI_INT8 4, AVX_NE_CONVERT 5, AMX_COMPLEX 8, AVX_VNNI_INT16 10, PREFETCHITI
+//! 14, AVX10 19) were checked against reverse_cpuid.h and `kvm_cpu_cap_init(CPUID_7_1_EDX, …)` in
+//! `arch/x86/kvm/cpuid.c` as the mainline mirror Kingxukai/linux has them (0291023e, 9b44fff6),
+//! and against QEMU's `FEAT_7_1_EDX` names (`target/i386/cpu.c`, qemu/qemu 0048035a); APX (bit
+//! 21) is a Linux-scattered bit (`arch/x86/kernel/cpu/scattered.c`) KVM does not pass through.
+//! Feature bits: Linux `arch/x86/include/asm/cpufeatures.h` (`X86_FEATURE_*`, each
 //! word's comment names its leaf and register). Multi-bit fields no Linux header defines (version
 //! information, XSAVE sizes and bitmaps, address sizes) cite the Intel SDM / AMD APM. A bit Linux
 //! does not define is unknown and cleared. `cpufeatures.h` read at torvalds/linux
@@ -20,7 +27,7 @@
 //! higher-safe; topology, APIC and OS-enable bits are VMM-owned; virtualization extensions need
 //! the per-VM flag `nested-virt`; host-only, debug, power and monitoring features are never.
 
-use super::{B, LS, linux, never, owned, row};
+use super::{B, LS, linux, never, owned, owned_host, row};
 use crate::model::{Field, Kind, Provenance, Register, Rule, Src, Table, VmFlag};
 
 const CF: &str = "arch/x86/include/asm/cpufeatures.h";
@@ -49,7 +56,8 @@ macro_rules! feat {
 }
 
 /// A KVM-only feature bit (`arch/x86/kvm/reverse_cpuid.h`, `KVM_X86_FEATURE(word, bit)`): leaf
-/// 0x7.2 EDX (Linux 6.3) and leaf 0x24 EBX (Linux 6.14), words cpufeatures.h does not have.
+/// 0x7.1 EDX, 0x7.2 EDX (Linux 6.3), 0x24.0 EBX (Linux 6.14) and 0x24.1 ECX (Linux 6.20), words
+/// cpufeatures.h does not have.
 macro_rules! kvm {
     ($reg:expr, $name:literal, $bit:expr, $sym:literal) => {
         row(
@@ -69,6 +77,9 @@ macro_rules! kvm {
 }
 
 const KVM_RC: &str = "arch/x86/kvm/reverse_cpuid.h";
+/// Linux's table of feature bits it reads from scattered CPUID leaves into its own words
+/// (`{ X86_FEATURE_APX, CPUID_EDX, 21, 0x00000007, 1 }`: the hardware position).
+const SCATTERED: &str = "arch/x86/kernel/cpu/scattered.c";
 const PT: &str = "arch/x86/events/intel/pt.c";
 const KLS: &str = "Intel Key Locker Specification (doc. 343965)";
 const AVX10: &str = "Intel AVX10 Architecture Specification (doc. 355989)";
@@ -160,12 +171,14 @@ const L19_EBX: usize = 89;
 const L19_ECX: usize = 90;
 const L24_EAX: usize = 92;
 const L24_EBX: usize = 93;
+const L241_ECX: usize = 98;
 /// Registers before this index are required in every input; the ones from here on (leaves 0x6,
-/// 0x7.2, 0xD.2.., 0x14, 0x19, 0x24, added later) are optional: absent, they are unknown.
+/// 0x7.2, 0xD.2.., 0x14, 0x19, 0x24.0, 0x24.1, added later) are optional: absent, they are
+/// unknown.
 pub const FIRST_OPTIONAL: usize = 44;
 
 /// The (leaf, subleaf) pairs in register order; each has EAX, EBX, ECX, EDX.
-pub const LEAVES: [(u32, u32); 24] = [
+pub const LEAVES: [(u32, u32); 25] = [
     (0x1, 0),
     (0x7, 0),
     (0x7, 1),
@@ -190,6 +203,7 @@ pub const LEAVES: [(u32, u32); 24] = [
     (0x14, 1),
     (0x19, 0),
     (0x24, 0),
+    (0x24, 1),
 ];
 
 /// Whether the subleaf (ECX) selects what `leaf` returns (KVM's
@@ -221,8 +235,8 @@ macro_rules! regs4 {
     };
 }
 
-const fn flatten() -> [Register; 96] {
-    let groups: [[Register; 4]; 24] = [
+const fn flatten() -> [Register; 100] {
+    let groups: [[Register; 4]; 25] = [
         regs4!("0x1.0x0"),
         regs4!("0x7.0x0"),
         regs4!("0x7.0x1"),
@@ -247,17 +261,18 @@ const fn flatten() -> [Register; 96] {
         regs4!("0x14.0x1"),
         regs4!("0x19.0x0"),
         regs4!("0x24.0x0"),
+        regs4!("0x24.0x1"),
     ];
-    let mut out = [Register { name: "", bits: 32 }; 96];
+    let mut out = [Register { name: "", bits: 32 }; 100];
     let mut i = 0;
-    while i < 96 {
+    while i < 100 {
         out[i] = groups[i / 4][i % 4];
         i += 1;
     }
     out
 }
 
-const REGS: [Register; 96] = flatten();
+const REGS: [Register; 100] = flatten();
 
 const FIELDS: &[Field] = &[
     // ---- leaf 0x0: maximum basic leaf and vendor ----
@@ -507,7 +522,9 @@ const FIELDS: &[Field] = &[
         0,
         32,
         LS,
-        owned(1, "highest leaf-7 subleaf the VMM describes"),
+        owned_host(
+            "highest leaf-7 subleaf the VMM describes; by default the host's, as KVM reports min(host, 2)",
+        ),
         spec(SDM, "EAX=07H,ECX=0: EAX"),
         "Maximum leaf-7 subleaf",
     ),
@@ -635,7 +652,14 @@ const FIELDS: &[Field] = &[
     feat!(L71_EAX, "AMX_FP16", 21, B),
     feat!(L71_EAX, "AVX_IFMA", 23, B),
     feat!(L71_EAX, "LAM", 26, B),
-    // ---- leaf 0x7.1 EDX (KVM-only word CPUID_7_1_EDX) ----
+    // ---- leaf 0x7.1 EDX (KVM-only word CPUID_7_1_EDX; every bit KVM defines is one KVM passes
+    // through, `kvm_cpu_cap_init(CPUID_7_1_EDX, F(AVX_VNNI_INT8), F(AVX_NE_CONVERT),
+    // F(AMX_COMPLEX), F(AVX_VNNI_INT16), F(PREFETCHITI), F(AVX10))` in arch/x86/kvm/cpuid.c) ----
+    kvm!(L71_EDX, "AVX_VNNI_INT8", 4, "X86_FEATURE_AVX_VNNI_INT8"),
+    kvm!(L71_EDX, "AVX_NE_CONVERT", 5, "X86_FEATURE_AVX_NE_CONVERT"),
+    kvm!(L71_EDX, "AMX_COMPLEX", 8, "X86_FEATURE_AMX_COMPLEX"),
+    kvm!(L71_EDX, "AVX_VNNI_INT16", 10, "X86_FEATURE_AVX_VNNI_INT16"),
+    kvm!(L71_EDX, "PREFETCHITI", 14, "X86_FEATURE_PREFETCHITI"),
     row(
         L71_EDX,
         "AVX10",
@@ -645,6 +669,18 @@ const FIELDS: &[Field] = &[
         B,
         linux(KVM_RC, "X86_FEATURE_AVX10"),
         "AVX10 converged vector ISA; announces leaf 0x24 (without it the guest's 0x24 is zeros)",
+    ),
+    row(
+        L71_EDX,
+        "APX",
+        21,
+        1,
+        LS,
+        never(
+            "KVM does not pass APX through: its 16 extra GPRs are XSAVE state component 19, which KVM does not give guests (no F(APX) in kvm_cpu_cap_init(CPUID_7_1_EDX))",
+        ),
+        linux(SCATTERED, "cpuid_bits[] X86_FEATURE_APX"),
+        "Advanced Performance Extensions (APX_F)",
     ),
     // ---- leaf 0xD.0 ----
     row(
@@ -1661,12 +1697,18 @@ const FIELDS: &[Field] = &[
     kvm!(L24_EBX, "AVX10_128", 16, "X86_FEATURE_AVX10_128"),
     kvm!(L24_EBX, "AVX10_256", 17, "X86_FEATURE_AVX10_256"),
     kvm!(L24_EBX, "AVX10_512", 18, "X86_FEATURE_AVX10_512"),
+    // ---- leaf 0x24.1: AVX10 discrete features (KVM-only word CPUID_24_1_ECX, Linux 6.20:
+    // kvm-x86 062768f4 "KVM: x86: Advertise AVX10_VNNI_INT CPUID to userspace", which also caps
+    // 0x24.0 EAX at min(EAX, 1) and passes 0x24.1 ECX through `kvm_cpu_cap_init(CPUID_24_1_ECX,
+    // F(AVX10_VNNI_INT))`; QEMU `FEAT_24_1_ECX` bit 2 "avx10-vnni-int"); EAX, EBX, EDX and the
+    // other ECX bits are reserved (KVM zeroes them) ----
+    kvm!(L241_ECX, "AVX10_VNNI_INT", 2, "X86_FEATURE_AVX10_VNNI_INT"),
 ];
 
 /// The CPUID table.
 pub static TABLE: Table = Table {
     kind: Kind::X86Cpuid,
-    title: "x86 CPUID leaves 0x0, 0x1, 0x6, 0x7.0-0x7.2, 0xD.0-0xD.2, 0xD.5-0xD.7, 0xD.9, 0xD.17, 0xD.18, 0x14.0, 0x14.1, 0x19, 0x24.0, 0x80000001, 0x80000007, 0x80000008, 0x8000001F, 0x80000021",
+    title: "x86 CPUID leaves 0x0, 0x1, 0x6, 0x7.0-0x7.2, 0xD.0-0xD.2, 0xD.5-0xD.7, 0xD.9, 0xD.17, 0xD.18, 0x14.0, 0x14.1, 0x19, 0x24.0, 0x24.1, 0x80000001, 0x80000007, 0x80000008, 0x8000001F, 0x80000021",
     registers: &REGS,
     fields: FIELDS,
     required: FIRST_OPTIONAL,
@@ -1747,8 +1789,8 @@ pub fn leaf_list() -> String {
 }
 
 /// Whether a CPU implements `(leaf, subleaf)` by its own maximum leaves, when the dump tells:
-/// basic leaves up to leaf 0 EAX, extended leaves up to leaf 0x80000000 EAX; subleaves of leaf 7
-/// up to leaf 7.0 EAX and of leaf 0x14 up to leaf 0x14.0 EAX; XSAVE subleaf n > 1 when bit n is
+/// basic leaves up to leaf 0 EAX, extended leaves up to leaf 0x80000000 EAX; subleaves of leaves
+/// 7, 0x14 and 0x24 up to their subleaf-0 EAX; XSAVE subleaf n > 1 when bit n is
 /// set in XCR0 (leaf 0xD.0 EAX/EDX) or in IA32_XSS (leaf 0xD.1 ECX/EDX) — the SDM's rule for a
 /// valid subleaf; any other subleaf reads as zeros. `None` when the dump lacks the leaf that
 /// would tell.
@@ -1763,7 +1805,7 @@ fn implemented(leaves: &crate::input::CpuidLeaves, leaf: u32, sub: u32) -> Optio
         return Some(false);
     }
     Some(match (leaf, sub) {
-        (0x7 | 0x14, s) if s > 0 => get(leaf, 0).map(|r| s <= r[0])?,
+        (0x7 | 0x14 | 0x24, s) if s > 0 => get(leaf, 0).map(|r| s <= r[0])?,
         (0xd, s) if s > 1 => {
             let bit = |lo: u32, hi: u32| {
                 let v = u64::from(lo) | (u64::from(hi) << 32);
@@ -1781,7 +1823,7 @@ fn implemented(leaves: &crate::input::CpuidLeaves, leaf: u32, sub: u32) -> Optio
 }
 
 /// The register set of one CPU from its `cpuid -r` leaves. A tracked leaf the dump lacks is zero
-/// when the CPU's maximum leaf (or leaf 7's or 0x14's maximum subleaf, or XCR0/IA32_XSS for an
+/// when the CPU's maximum leaf (or leaf 7's, 0x14's or 0x24's maximum subleaf, or XCR0/IA32_XSS for an
 /// XSAVE component) says it does not exist — the architectural meaning of an unimplemented leaf.
 /// Otherwise (within range, or the dump does not give the range): a required leaf is an error
 /// naming the leaf and the fields it would have zeroed; an optional leaf

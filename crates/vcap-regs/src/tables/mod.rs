@@ -2,12 +2,13 @@
 //! (or, where Linux defines nothing, the QEMU symbol or specification section) it was checked
 //! against.
 
-use crate::model::{Field, Provenance, Rule, Src};
+use crate::model::{Field, OwnedDefault, Provenance, Rule, Src};
 
 pub mod amd;
 pub mod arm64;
 pub mod cpuid;
 pub mod libvirt_map;
+pub mod qemu_models;
 pub mod smmuv3;
 pub mod vtd;
 
@@ -50,7 +51,18 @@ pub(crate) const fn never(note: &'static str) -> Provenance {
 
 /// Shorthand for a VMM-owned provenance.
 pub(crate) const fn owned(default: u64, note: &'static str) -> Provenance {
-    Provenance::VmmOwned { default, note }
+    Provenance::VmmOwned {
+        default: OwnedDefault::Value(default),
+        note,
+    }
+}
+
+/// Shorthand for a VMM-owned provenance whose default is the host's value.
+pub(crate) const fn owned_host(note: &'static str) -> Provenance {
+    Provenance::VmmOwned {
+        default: OwnedDefault::Host,
+        note,
+    }
 }
 
 /// Shorthand for a VMM-derived provenance.
