@@ -928,7 +928,8 @@ mod tests {
         assert_eq!(ev[v.decided_by[0]].rule, "container.self-as-pid1");
         assert!(ev[v.decided_by[0]].finding.contains("container= is empty"));
         assert!(
-            v.summary.ends_with("(2 later container evidence not weighed)"),
+            v.summary
+                .ends_with("(2 later container evidence not weighed)"),
             "{}",
             v.summary
         );
