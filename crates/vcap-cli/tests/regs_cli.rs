@@ -838,19 +838,7 @@ fn cpuid_json_without_every_register_is_refused_and_the_profile_reads_back() {
 fn kvm_cpuid2_binary_and_json_are_host_files() {
     let text = std::fs::read_to_string(fixture("cpuid-xeon-gold-6252.txt")).unwrap();
     let cpus = vcap_regs::input::parse_cpuid_blocks(&text, "x").unwrap();
-    let entries: Vec<vcap_regs::kvm::CpuidEntry> = cpus[0]
-        .iter()
-        .map(|(&(function, index), r)| vcap_regs::kvm::CpuidEntry {
-            function,
-            index,
-            flags: u32::from(matches!(function, 7 | 0xd)),
-            eax: r[0],
-            ebx: r[1],
-            ecx: r[2],
-            edx: r[3],
-            padding: [0; 3],
-        })
-        .collect();
+    let entries = vcap_regs::kvm::entries_from_leaves(&cpus[0]);
     let dir = std::env::temp_dir().join(format!("vcap-regs-kvm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bin = dir.join("cpuid2.bin");

@@ -249,6 +249,30 @@ pub fn looks_like_cpuid2(bytes: &[u8]) -> bool {
         && (u32_at(bytes, 0) as usize) * ENTRY_SIZE == bytes.len() - HEADER_SIZE
 }
 
+/// One entry per leaf of a dump, as `KVM_GET_CPUID2` lists them: [`FLAG_SIGNIFICANT_INDEX`] on
+/// the leaves whose subleaf selects the answer ([`crate::tables::cpuid::indexed`]), in the dump's
+/// (leaf, subleaf) order. A VMM that holds a `cpuid -r` dump (or the probe's leaves) builds the
+/// list it hands to `KVM_SET_CPUID2` with this, then [`apply`]s a sanitized profile to it.
+pub fn entries_from_leaves(leaves: &CpuidLeaves) -> Vec<CpuidEntry> {
+    leaves
+        .iter()
+        .map(|(&(function, index), r)| CpuidEntry {
+            function,
+            index,
+            flags: if crate::tables::cpuid::indexed(function) {
+                FLAG_SIGNIFICANT_INDEX
+            } else {
+                0
+            },
+            eax: r[0],
+            ebx: r[1],
+            ecx: r[2],
+            edx: r[3],
+            padding: [0; 3],
+        })
+        .collect()
+}
+
 /// The entry that answers `(leaf, subleaf)`: one with that function and, when it has
 /// [`FLAG_SIGNIFICANT_INDEX`], that index.
 pub fn find(entries: &[CpuidEntry], leaf: u32, subleaf: u32) -> Option<&CpuidEntry> {

@@ -2,30 +2,14 @@
 //! the layout at fixed offsets, and the embedding API over a VMM's own values.
 
 use proptest::prelude::*;
-use vcap_regs::kvm::{self, CpuidEntry, FLAG_SIGNIFICANT_INDEX, KvmError};
+use vcap_regs::kvm::{self, CpuidEntry, KvmError};
 use vcap_regs::{Baseline, Context, Kind, RegError, RegSet, compare, input, sanitize};
 
 fn fixture_entries() -> Vec<CpuidEntry> {
     // The Xeon Gold 6252 dump, each leaf as one entry (subleaf-indexed leaves flagged).
     let text = include_str!("fixtures/cpuid-xeon-gold-6252.txt");
     let cpus = input::parse_cpuid_blocks(text, "xeon").unwrap();
-    cpus[0]
-        .iter()
-        .map(|(&(function, index), r)| CpuidEntry {
-            function,
-            index,
-            flags: if matches!(function, 0x7 | 0xd) {
-                FLAG_SIGNIFICANT_INDEX
-            } else {
-                0
-            },
-            eax: r[0],
-            ebx: r[1],
-            ecx: r[2],
-            edx: r[3],
-            padding: [0; 3],
-        })
-        .collect()
+    kvm::entries_from_leaves(&cpus[0])
 }
 
 #[test]
@@ -237,4 +221,26 @@ fn cpuid_reader_errors_name_the_line_and_only_cpu_colon_lines_are_headers() {
     }
     let two = input::parse_cpuid_blocks(&format!("CPU 0:\n{l1}CPU 1:\n{l1}"), "t").unwrap();
     assert_eq!(two.len(), 2);
+}
+
+#[test]
+fn entries_from_leaves_flag_the_indexed_leaves_as_kvm_lists_them() {
+    let mut leaves = input::CpuidLeaves::new();
+    leaves.insert((0x1, 0), [1, 2, 3, 4]);
+    leaves.insert((0x4, 1), [5, 6, 7, 8]);
+    leaves.insert((0x7, 0), [1, 0, 0, 0]);
+    let e = kvm::entries_from_leaves(&leaves);
+    let got: Vec<(u32, u32, u32, [u32; 4])> = e
+        .iter()
+        .map(|e| (e.function, e.index, e.flags, [e.eax, e.ebx, e.ecx, e.edx]))
+        .collect();
+    // Linux arch/x86/kvm/cpuid.c: leaves 4 and 7 are KVM_CPUID_FLAG_SIGNIFICANT_INDEX (1), 1 is not.
+    assert_eq!(
+        got,
+        [
+            (0x1, 0, 0, [1, 2, 3, 4]),
+            (0x4, 1, 1, [5, 6, 7, 8]),
+            (0x7, 0, 1, [1, 0, 0, 0]),
+        ]
+    );
 }

@@ -177,23 +177,7 @@ fn kvm_entries_get_subleaf_1_only_where_0x24_0_eax_says_it_exists() {
     use vcap_regs::kvm::{self, CpuidEntry, FLAG_SIGNIFICANT_INDEX};
     // KVM's list for a Granite Rapids host: leaf 0x24 subleaf 0 only.
     let l = leaves(GNR);
-    let entries: Vec<CpuidEntry> = l
-        .iter()
-        .map(|(&(function, index), r)| CpuidEntry {
-            function,
-            index,
-            flags: if vcap_regs::tables::cpuid::indexed(function) {
-                FLAG_SIGNIFICANT_INDEX
-            } else {
-                0
-            },
-            eax: r[0],
-            ebx: r[1],
-            ecx: r[2],
-            edx: r[3],
-            padding: [0; 3],
-        })
-        .collect();
+    let entries: Vec<CpuidEntry> = vcap_regs::kvm::entries_from_leaves(&l);
     assert!(!entries.iter().any(|e| e.function == 0x24 && e.index == 1));
     let c = Context::new(Kind::X86Cpuid);
     // A Granite Rapids guest (0x24.0 EAX = 0): no 0x24.1 entry appended.

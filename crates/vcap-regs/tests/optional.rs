@@ -4,7 +4,7 @@
 //! carries registers (host JSON, `cpuid -r`, `kvm_cpuid_entry2`, Firecracker templates), and
 //! through sanitize, baseline and compare.
 
-use vcap_regs::kvm::{self, CpuidEntry, FLAG_SIGNIFICANT_INDEX};
+use vcap_regs::kvm::{self, CpuidEntry};
 use vcap_regs::report;
 use vcap_regs::tables::cpuid::{FIRST_OPTIONAL, TABLE};
 use vcap_regs::{Baseline, Context, Kind, RegError, RegSet, Verdict, compare, explain, input};
@@ -331,23 +331,7 @@ fn only_optional_registers_can_be_unknown_and_they_hold_zero() {
 
 fn entries(text: &str) -> Vec<CpuidEntry> {
     let cpus = input::parse_cpuid_blocks(text, "e").unwrap();
-    cpus[0]
-        .iter()
-        .map(|(&(function, index), r)| CpuidEntry {
-            function,
-            index,
-            flags: if vcap_regs::tables::cpuid::indexed(function) {
-                FLAG_SIGNIFICANT_INDEX
-            } else {
-                0
-            },
-            eax: r[0],
-            ebx: r[1],
-            ecx: r[2],
-            edx: r[3],
-            padding: [0; 3],
-        })
-        .collect()
+    vcap_regs::kvm::entries_from_leaves(&cpus[0])
 }
 
 #[test]

@@ -207,9 +207,28 @@ pub const LEAVES: [(u32, u32); 25] = [
 ];
 
 /// Whether the subleaf (ECX) selects what `leaf` returns (KVM's
-/// `KVM_CPUID_FLAG_SIGNIFICANT_INDEX`, Firecracker's modifier `flags`).
+/// `KVM_CPUID_FLAG_SIGNIFICANT_INDEX`, Firecracker's modifier `flags`): Linux's
+/// `cpuid_function_is_indexed()` (arch/x86/include/asm/cpuid/api.h, which KVM's cpuid.c uses
+/// for every entry it lists), leaves the tables do not hold included, so an entry list built for
+/// a whole dump ([`crate::kvm::entries_from_leaves`]) is flagged as KVM flags it.
 pub fn indexed(leaf: u32) -> bool {
-    matches!(leaf, 0x7 | 0xd | 0x14 | 0x24)
+    matches!(
+        leaf,
+        0x4 | 0x7
+            | 0xb
+            | 0xd
+            | 0xf
+            | 0x10
+            | 0x12
+            | 0x14
+            | 0x17
+            | 0x18
+            | 0x1d
+            | 0x1e
+            | 0x1f
+            | 0x24
+            | 0x8000_001d
+    )
 }
 
 macro_rules! regs4 {
